@@ -1,0 +1,44 @@
+/* encode.c: see encode.h. */
+#include "encode.h"
+
+void
+masa_hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+size_t
+masa_b64url(const uint8_t *in, size_t n, char *out)
+{
+	static const char alpha[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t i, o = 0;
+	uint32_t v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = alpha[v >> 18 & 63];
+		out[o++] = alpha[v >> 12 & 63];
+		out[o++] = alpha[v >> 6 & 63];
+		out[o++] = alpha[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)in[i] << 16;
+		out[o++] = alpha[v >> 18 & 63];
+		out[o++] = alpha[v >> 12 & 63];
+	} else if (n - i == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = alpha[v >> 18 & 63];
+		out[o++] = alpha[v >> 12 & 63];
+		out[o++] = alpha[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	return o;
+}

@@ -1,0 +1,15 @@
+/* encode.h: hex and base64url text encodings for identifiers and tokens. */
+#ifndef MASA_ENCODE_H
+#define MASA_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Lower-case hex of n bytes into out, which must hold 2n+1 bytes. */
+void masa_hex(const uint8_t *in, size_t n, char *out);
+/* Unpadded base64url (RFC 4648 §5) into out, which must hold
+ * MASA_B64URL_LEN(n)+1 bytes. Returns the text length. */
+#define MASA_B64URL_LEN(n) (((n) * 4 + 2) / 3)
+size_t masa_b64url(const uint8_t *in, size_t n, char *out);
+
+#endif

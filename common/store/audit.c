@@ -1,0 +1,152 @@
+/* audit.c: see audit.h. */
+#include "store/audit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+/* Feeds one length-prefixed field (or the NULL marker) to the digest. */
+static int
+field(EVP_MD_CTX *ctx, const void *p, size_t n, int present)
+{
+	uint8_t hdr[5] = { 0 };
+
+	if (!present)
+		return EVP_DigestUpdate(ctx, hdr, 1);
+	hdr[0] = 1;
+	hdr[1] = (uint8_t)(n >> 24);
+	hdr[2] = (uint8_t)(n >> 16);
+	hdr[3] = (uint8_t)(n >> 8);
+	hdr[4] = (uint8_t)n;
+	return EVP_DigestUpdate(ctx, hdr, 5) && (n == 0 || EVP_DigestUpdate(ctx, p, n));
+}
+
+static int
+field_str(EVP_MD_CTX *ctx, const char *s)
+{
+	return field(ctx, s, s ? strlen(s) : 0, s != NULL);
+}
+
+static int
+field_int(EVP_MD_CTX *ctx, int64_t v, int present)
+{
+	char num[24];
+	int n = snprintf(num, sizeof num, "%lld", (long long)v);
+
+	return field(ctx, num, (size_t)n, present);
+}
+
+static int
+field_bytes(EVP_MD_CTX *ctx, struct masa_bytes b)
+{
+	return field(ctx, b.ptr, b.len, b.ptr != NULL && b.len > 0);
+}
+
+enum masa_err
+masa_audit_hash(int64_t seq, const struct masa_audit_entry *e,
+    const uint8_t prev[MASA_AUDIT_HASH_LEN], uint8_t out[MASA_AUDIT_HASH_LEN])
+{
+	static const char domain[] = "masa-audit-v1";
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 0;
+	int ok;
+
+	ok = ctx != NULL &&
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	    EVP_DigestUpdate(ctx, domain, sizeof domain - 1) &&
+	    EVP_DigestUpdate(ctx, prev, MASA_AUDIT_HASH_LEN) &&
+	    field_int(ctx, seq, 1) &&
+	    field_int(ctx, e->at_ms, 1) &&
+	    field_str(ctx, e->event) &&
+	    field_str(ctx, e->serial) &&
+	    field_bytes(ctx, e->registrar_sha256) &&
+	    field_bytes(ctx, e->nonce) &&
+	    field_int(ctx, e->assertion, e->assertion >= 0) &&
+	    field_str(ctx, e->source) &&
+	    field_str(ctx, e->detail) &&
+	    EVP_DigestFinal_ex(ctx, out, &n) && n == MASA_AUDIT_HASH_LEN;
+	EVP_MD_CTX_free(ctx);
+	return ok ? MASA_OK : MASA_E_CRYPTO;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void
+bind_blob(sqlite3_stmt *st, int i, struct masa_bytes b)
+{
+	if (b.ptr != NULL && b.len > 0)
+		sqlite3_bind_blob(st, i, b.ptr, (int)b.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+enum masa_err
+masa_audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
+{
+	static const char last_sql[] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+	static const char ins_sql[] =
+	    "INSERT INTO audit (seq, at_ms, event, serial, registrar_sha256, nonce,"
+	    " assertion, source, detail, prev_hash, hash)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3 *conn = masa_txn_sqlite(txn);
+	sqlite3_stmt *st = NULL;
+	uint8_t prev[MASA_AUDIT_HASH_LEN] = { 0 }, hash[MASA_AUDIT_HASH_LEN];
+	int64_t seq = 1;
+	enum masa_err rc;
+	int src;
+
+	if (e->event == NULL || e->detail == NULL)
+		return MASA_E_INTERNAL;
+	src = sqlite3_prepare_v2(conn, last_sql, -1, &st, NULL);
+	if (src == SQLITE_OK)
+		src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != MASA_AUDIT_HASH_LEN) {
+			rc = MASA_E_STORE;	/* the chain is damaged: never extend it */
+			goto done;
+		}
+		seq = sqlite3_column_int64(st, 0) + 1;
+		memcpy(prev, sqlite3_column_blob(st, 1), MASA_AUDIT_HASH_LEN);
+	} else if (src != SQLITE_DONE) {
+		rc = masa_db_err(src);
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+
+	rc = masa_audit_hash(seq, e, prev, hash);
+	if (rc != MASA_OK)
+		goto done;
+	src = sqlite3_prepare_v2(conn, ins_sql, -1, &st, NULL);
+	if (src != SQLITE_OK) {
+		rc = masa_db_err(src);
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, e->at_ms);
+	bind_text(st, 3, e->event);
+	bind_text(st, 4, e->serial);
+	bind_blob(st, 5, e->registrar_sha256);
+	bind_blob(st, 6, e->nonce);
+	if (e->assertion >= 0)
+		sqlite3_bind_int(st, 7, e->assertion);
+	else
+		sqlite3_bind_null(st, 7);
+	bind_text(st, 8, e->source);
+	bind_text(st, 9, e->detail);
+	sqlite3_bind_blob(st, 10, prev, sizeof prev, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, hash, sizeof hash, SQLITE_STATIC);
+	src = sqlite3_step(st);
+	rc = src == SQLITE_DONE ? MASA_OK : masa_db_err(src);
+done:
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * db.h: the SQLite store. Opening checks the durability settings the
+ * product promises (journal_mode=WAL, synchronous=FULL, a busy timeout)
+ * and refuses a database where they do not take. All access goes through
+ * transactions; a transaction holds the connection until commit/rollback.
+ * Nothing here knows MASA policy.
+ */
+#ifndef MASA_DB_H
+#define MASA_DB_H
+
+#include <sqlite3.h>
+
+#include "attr.h"
+#include "diag.h"
+#include "err.h"
+
+struct masa_db;
+struct masa_txn;
+
+/* Opens path. With create, a missing file is created (0600); without, it
+ * must exist (MASA_E_NOT_FOUND). An existing file must be owner-only
+ * (MASA_E_FILE_PERM). MASA_E_STORE_SETTINGS if WAL, FULL or the busy
+ * timeout cannot be set. Migrations are not applied here. */
+MASA_NODISCARD enum masa_err masa_db_open(const char *path, int busy_timeout_ms, int create,
+    struct masa_db **out, struct masa_diag *diag);
+void masa_db_close(struct masa_db *db);
+
+/* Schema version of the file and of this binary. */
+MASA_NODISCARD enum masa_err masa_db_version(struct masa_db *db, int *have, int *latest);
+/* Applies every pending migration, each in its own transaction.
+ * MASA_E_SCHEMA if the file is newer than this binary. */
+MASA_NODISCARD enum masa_err masa_db_migrate(struct masa_db *db, struct masa_diag *diag);
+/* Takes the write lock and releases it: MASA_OK if the store can write now. */
+MASA_NODISCARD enum masa_err masa_db_ping_write(struct masa_db *db);
+
+/* Starts a transaction (BEGIN IMMEDIATE when write). *out only on success. */
+MASA_NODISCARD enum masa_err masa_db_begin(struct masa_db *db, int write, struct masa_txn **out);
+/* Commits and ends txn, whatever the outcome. */
+MASA_NODISCARD enum masa_err masa_db_commit(struct masa_txn *txn);
+/* Rolls back and ends txn; NULL is ignored. */
+void masa_db_rollback(struct masa_txn *txn);
+/* The connection for statements inside txn. */
+sqlite3 *masa_txn_sqlite(struct masa_txn *txn);
+/* Maps an SQLite result code to MASA_E_STORE_BUSY or MASA_E_STORE. */
+enum masa_err masa_db_err(int sqlite_rc);
+
+#endif

@@ -1,0 +1,282 @@
+/* config.c: see config.h. The table below is the single source of keys,
+ * types, defaults and bounds; the README documents the same keys. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fsutil.h"
+
+enum ftype {
+	F_PATH,		/* string; relative to the config file's directory */
+	F_ADDR,		/* string HOST:PORT */
+	F_ADDR_OPT,	/* string HOST:PORT, or null to turn the listener off */
+	F_UINT,		/* integer in [min, max] */
+	F_ALG,		/* "es256" | "es384" | "eddsa" */
+};
+
+struct field {
+	const char *key;	/* dotted: section.name */
+	enum ftype type;
+	size_t off;		/* into struct masa_config */
+	const char *def;	/* default of a string field */
+	uint64_t num, min, max;	/* default and bounds of an integer field */
+};
+
+#define OFF(m) offsetof(struct masa_config, m)
+static const struct field fields[] = {
+	{ "listen", F_ADDR, OFF(listen), "127.0.0.1:8443", 0, 0, 0 },
+	{ "admin.listen", F_ADDR_OPT, OFF(admin_listen), "127.0.0.1:8444", 0, 0, 0 },
+	{ "tls.cert", F_PATH, OFF(tls_cert), "tls.crt", 0, 0, 0 },
+	{ "tls.key", F_PATH, OFF(tls_key), "tls.key", 0, 0, 0 },
+	{ "database.path", F_PATH, OFF(db_path), "masa.db", 0, 0, 0 },
+	{ "database.busy_timeout_ms", F_UINT, OFF(busy_timeout_ms), NULL, 5000, 1, 600000 },
+	{ "signing.alg", F_ALG, OFF(alg), "es256", 0, 0, 0 },
+	{ "signing.key", F_PATH, OFF(signing_key), "signing.key", 0, 0, 0 },
+	{ "signing.cert", F_PATH, OFF(signing_cert), "signing.crt", 0, 0, 0 },
+	{ "limits.body_max_bytes", F_UINT, OFF(limits.body_max_bytes), NULL, 65536, 1024, 1048576 },
+	{ "limits.connection_limit", F_UINT, OFF(limits.connection_limit), NULL, 256, 1, 65536 },
+	{ "limits.per_ip_connection_limit", F_UINT, OFF(limits.per_ip_connection_limit), NULL, 32, 1, 65536 },
+	{ "limits.connection_timeout_s", F_UINT, OFF(limits.connection_timeout_s), NULL, 15, 1, 3600 },
+	{ "limits.connection_memory_bytes", F_UINT, OFF(limits.connection_memory_bytes), NULL, 32768, 8192, 1048576 },
+	{ "limits.threads", F_UINT, OFF(limits.threads), NULL, 2, 1, 64 },
+	{ "limits.shutdown_grace_s", F_UINT, OFF(limits.shutdown_grace_s), NULL, 10, 0, 600 },
+};
+#define NFIELDS (sizeof fields / sizeof fields[0])
+
+struct ctx {
+	struct masa_config *cfg;
+	char dir[MASA_PATH_MAX];
+	struct masa_diag *diag;
+};
+
+/* Stores one string field (after the type-specific check). */
+static enum masa_err
+set_string(struct ctx *c, const struct field *f, const char *s)
+{
+	char *dst = (char *)c->cfg + f->off;
+	struct masa_netaddr na;
+	enum masa_alg alg;
+
+	switch (f->type) {
+	case F_PATH:
+		if (s[0] == '\0' || masa_path_join(dst, MASA_PATH_MAX, c->dir, s) != MASA_OK) {
+			masa_diag_set(c->diag, "configuration key \"%s\" must be a non-empty path shorter than %d bytes",
+			    f->key, MASA_PATH_MAX);
+			return MASA_E_CONFIG;
+		}
+		return MASA_OK;
+	case F_ADDR:
+	case F_ADDR_OPT:
+		if (strlen(s) >= sizeof c->cfg->listen ||
+		    masa_netaddr_parse(s, &na, c->diag) != MASA_OK) {
+			masa_diag_set(c->diag, "configuration key \"%s\" must be HOST:PORT", f->key);
+			return MASA_E_CONFIG;
+		}
+		snprintf(dst, sizeof c->cfg->listen, "%s", s);
+		return MASA_OK;
+	case F_ALG:
+		if (masa_alg_from_name(s, &alg) != MASA_OK) {
+			masa_diag_set(c->diag, "configuration key \"%s\" must be one of es256, es384, eddsa", f->key);
+			return MASA_E_CONFIG;
+		}
+		*(enum masa_alg *)(void *)dst = alg;
+		return MASA_OK;
+	case F_UINT:
+		break;
+	}
+	return MASA_E_INTERNAL;
+}
+
+/* Checks and stores the JSON value v for field f. */
+static enum masa_err
+set_field(struct ctx *c, const struct field *f, json_t *v)
+{
+	json_int_t n;
+
+	if (f->type == F_UINT) {
+		n = json_is_integer(v) ? json_integer_value(v) : -1;
+		if (!json_is_integer(v) || n < 0 || (uint64_t)n < f->min || (uint64_t)n > f->max) {
+			masa_diag_set(c->diag, "configuration key \"%s\" must be an integer from %llu to %llu",
+			    f->key, (unsigned long long)f->min, (unsigned long long)f->max);
+			return MASA_E_CONFIG;
+		}
+		*(uint64_t *)(void *)((char *)c->cfg + f->off) = (uint64_t)n;
+		return MASA_OK;
+	}
+	if (f->type == F_ADDR_OPT && json_is_null(v)) {
+		((char *)c->cfg + f->off)[0] = '\0';
+		return MASA_OK;
+	}
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+		masa_diag_set(c->diag, "configuration key \"%s\" must be a string%s", f->key,
+		    f->type == F_ADDR_OPT ? " or null" : "");
+		return MASA_E_CONFIG;
+	}
+	return set_string(c, f, json_string_value(v));
+}
+
+/* 1 if some field lives under the section prefix "name.". */
+static int
+is_section(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < NFIELDS; i++)
+		if (strncmp(fields[i].key, name, n) == 0 && fields[i].key[n] == '.')
+			return 1;
+	return 0;
+}
+
+/* Walks obj, whose keys are under prefix ("" at the top). */
+static enum masa_err
+walk(struct ctx *c, json_t *obj, const char *prefix)
+{
+	const char *k;
+	json_t *v;
+	char name[128];
+	enum masa_err rc;
+	size_t i;
+
+	json_object_foreach(obj, k, v) {
+		if (snprintf(name, sizeof name, "%s%s%s", prefix, prefix[0] ? "." : "", k)
+		    >= (int)sizeof name) {
+			masa_diag_set(c->diag, "unknown configuration key \"%.60s...\"", name);
+			return MASA_E_CONFIG;
+		}
+		for (i = 0; i < NFIELDS; i++)
+			if (strcmp(fields[i].key, name) == 0)
+				break;
+		if (i < NFIELDS) {
+			rc = set_field(c, &fields[i], v);
+		} else if (prefix[0] == '\0' && is_section(name)) {
+			if (!json_is_object(v)) {
+				masa_diag_set(c->diag, "configuration key \"%s\" must be an object", name);
+				return MASA_E_CONFIG;
+			}
+			rc = walk(c, v, name);
+		} else {
+			masa_diag_set(c->diag, "unknown configuration key \"%s\"", name);
+			return MASA_E_CONFIG;
+		}
+		if (rc != MASA_OK)
+			return rc;
+	}
+	return MASA_OK;
+}
+
+/* Fills cfg with every default. */
+static enum masa_err
+defaults(struct ctx *c)
+{
+	enum masa_err rc;
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++) {
+		if (fields[i].type == F_UINT)
+			*(uint64_t *)(void *)((char *)c->cfg + fields[i].off) = fields[i].num;
+		else if ((rc = set_string(c, &fields[i], fields[i].def)) != MASA_OK)
+			return rc;
+	}
+	return MASA_OK;
+}
+
+enum masa_err
+masa_config_load(const char *path, struct masa_config *out, struct masa_diag *diag)
+{
+	static struct masa_config zero;
+	struct masa_config cfg = zero;
+	struct ctx c = { &cfg, ".", diag };
+	struct masa_buf text;
+	json_error_t jerr;
+	json_t *root = NULL;
+	const char *slash = strrchr(path, '/');
+	enum masa_err rc;
+
+	if (slash != NULL) {
+		if ((size_t)(slash - path) >= sizeof c.dir) {
+			masa_diag_set(diag, "configuration path is too long");
+			return MASA_E_CONFIG;
+		}
+		memcpy(c.dir, path, (size_t)(slash - path));
+		c.dir[slash == path ? 1 : slash - path] = '\0';
+		if (slash == path)
+			c.dir[0] = '/';
+	}
+	masa_buf_init(&text, MASA_CONFIG_FILE_MAX);
+	rc = masa_file_read(path, 0, MASA_CONFIG_FILE_MAX, &text, diag);
+	if (rc != MASA_OK) {
+		if (rc == MASA_E_NOT_FOUND)
+			rc = MASA_E_CONFIG;
+		return rc;
+	}
+	rc = MASA_E_CONFIG;
+	root = json_loadb((const char *)text.ptr, text.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		masa_diag_set(diag, "%s is not valid JSON: %s at line %d", path, jerr.text, jerr.line);
+		goto done;
+	}
+	if (!json_is_object(root)) {
+		masa_diag_set(diag, "%s must hold a JSON object", path);
+		goto done;
+	}
+	rc = defaults(&c);
+	if (rc == MASA_OK)
+		rc = walk(&c, root, "");
+	if (rc == MASA_OK)
+		*out = cfg;
+done:
+	json_decref(root);
+	masa_buf_free(&text);
+	return rc;
+}
+
+enum masa_err
+masa_config_write_default(const char *path, enum masa_alg alg, struct masa_diag *diag)
+{
+	enum masa_err rc = MASA_E_NOMEM;
+	json_t *root = json_object(), *sec, *v;
+	char section[64];
+	const char *dot;
+	struct masa_buf out;
+	char *text = NULL;
+	size_t i;
+
+	masa_buf_init(&out, MASA_CONFIG_FILE_MAX);
+	for (i = 0; root != NULL && i < NFIELDS; i++) {
+		const struct field *f = &fields[i];
+
+		if (f->type == F_UINT)
+			v = json_integer((json_int_t)f->num);
+		else if (f->type == F_ALG)
+			v = json_string(masa_alg_name(alg));
+		else
+			v = json_string(f->def);
+		dot = strchr(f->key, '.');
+		if (dot == NULL) {
+			if (json_object_set_new(root, f->key, v) != 0)
+				goto done;
+			continue;
+		}
+		snprintf(section, sizeof section, "%.*s", (int)(dot - f->key), f->key);
+		sec = json_object_get(root, section);
+		if (sec == NULL && json_object_set_new(root, section, sec = json_object()) != 0)
+			goto done;
+		if (json_object_set_new(sec, dot + 1, v) != 0)
+			goto done;
+	}
+	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	if (text == NULL || masa_buf_append(&out, text, strlen(text)) != MASA_OK ||
+	    masa_buf_append(&out, "\n", 1) != MASA_OK)
+		goto done;
+	rc = masa_file_write_new(path, out.ptr, out.len, 0644, diag);
+done:
+	masa_buf_free(&out);
+	free(text);
+	json_decref(root);
+	return rc;
+}

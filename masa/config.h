@@ -1,0 +1,49 @@
+/*
+ * config.h: masa.json, read and validated once at start-up into a plain
+ * struct. Every key has a default; unknown keys, wrong types and values
+ * out of range are errors that name the key. Relative paths are resolved
+ * against the directory holding the config file.
+ */
+#ifndef MASA_CONFIG_H
+#define MASA_CONFIG_H
+
+#include <stdint.h>
+
+#include "attr.h"
+#include "crypto/alg.h"
+#include "diag.h"
+#include "err.h"
+#include "limits.h"
+#include "netaddr.h"
+
+struct masa_limits {
+	uint64_t body_max_bytes;
+	uint64_t connection_limit;
+	uint64_t per_ip_connection_limit;
+	uint64_t connection_timeout_s;
+	uint64_t connection_memory_bytes;
+	uint64_t threads;
+	uint64_t shutdown_grace_s;
+};
+
+struct masa_config {
+	char listen[MASA_HOST_MAX + 8];
+	char admin_listen[MASA_HOST_MAX + 8];	/* "" when the admin listener is off */
+	char tls_cert[MASA_PATH_MAX];
+	char tls_key[MASA_PATH_MAX];
+	char db_path[MASA_PATH_MAX];
+	uint64_t busy_timeout_ms;
+	enum masa_alg alg;
+	char signing_key[MASA_PATH_MAX];
+	char signing_cert[MASA_PATH_MAX];
+	struct masa_limits limits;
+};
+
+/* Loads and validates path into *out (written only on success). */
+MASA_NODISCARD enum masa_err masa_config_load(const char *path, struct masa_config *out,
+    struct masa_diag *diag);
+/* Writes a new config file holding every default, with signing.alg = alg. */
+MASA_NODISCARD enum masa_err masa_config_write_default(const char *path, enum masa_alg alg,
+    struct masa_diag *diag);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * log.h: one JSON object per line on stderr. One line per HTTP request
+ * (time, request id, listener, method, path, status, duration) and lines
+ * for service events. Never a secret, never a body.
+ */
+#ifndef MASA_LOG_H
+#define MASA_LOG_H
+
+#include "attr.h"
+
+struct masa_log_request {
+	const char *rid;
+	const char *listener;
+	const char *method;
+	const char *path;
+	const char *peer;
+	unsigned status;	/* 0 if no response was sent */
+	double ms;
+};
+
+void masa_log_request(const struct masa_log_request *r);
+/* A service event: level is "info", "warn" or "error". */
+void masa_log_event(const char *level, const char *fmt, ...) MASA_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,76 @@
+/* main.c: `masa COMMAND ...`: dispatch to the subcommands (cmd_*.c). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "errors.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{ "init", masa_cmd_init, "create a new MASA instance directory (config, keys, database)" },
+	{ "serve", masa_cmd_serve, "run the HTTPS service in the foreground" },
+	{ "key", masa_cmd_key, "show the voucher-signing public key (masa key show)" },
+	{ "check", masa_cmd_check, "validate configuration, key files and database" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: masa COMMAND [OPTIONS]\n\n"
+	    "A Manufacturer Authorized Signing Authority for BRSKI (RFC 8995) and\n"
+	    "constrained BRSKI.\n\ncommands:\n");
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n`masa COMMAND --help` describes each command.\n");
+}
+
+int
+masa_cli_fail(enum masa_err rc, const struct masa_diag *diag)
+{
+	fprintf(stderr, "masa: %s\n",
+	    diag != NULL && diag->msg[0] != '\0' ? diag->msg : masa_err_message(rc));
+	return MASA_EXIT_FAIL;
+}
+
+int
+masa_cli_usage_error(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "masa %s: %s (see masa %s --help)\n", cmd, msg, cmd);
+	return MASA_EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rlimit no_core = { 0, 0 };
+	size_t i;
+
+	/* Secrets are created owner-only, and never end up in a core file. */
+	umask(077);
+	setrlimit(RLIMIT_CORE, &no_core);
+	if (argc < 2) {
+		usage(stderr);
+		return MASA_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return MASA_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("masa %s\n", MASA_VERSION);
+		return MASA_EXIT_OK;
+	}
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "masa: unknown command \"%s\" (see masa --help)\n", argv[1]);
+	return MASA_EXIT_USAGE;
+}

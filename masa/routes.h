@@ -1,0 +1,55 @@
+/*
+ * routes.h: the request a handler sees, and the route tables of the two
+ * listeners. Method, path and size are decided before any handler runs:
+ * unknown path 404, known path with another method 405 (with Allow).
+ */
+#ifndef MASA_ROUTES_H
+#define MASA_ROUTES_H
+
+#include "app.h"
+#include "bytes.h"
+#include "err.h"
+#include "reply.h"
+
+struct masa_req {
+	struct masa_app *app;
+	const char *rid;
+	const char *method;
+	const char *path;
+	const char *peer;		/* client address, numeric */
+	struct masa_bytes body;		/* at most limits.body_max_bytes */
+	/* Header lookup (case-insensitive name); NULL if absent. */
+	const char *(*header)(const struct masa_req *req, const char *name);
+	void *conn;			/* for header(); opaque to handlers */
+};
+
+/* A handler fills reply and returns MASA_OK, or returns an error code and
+ * leaves the reply to the caller. */
+typedef enum masa_err (*masa_handler_fn)(const struct masa_req *req, struct masa_reply *reply);
+
+struct masa_route {
+	const char *method;
+	const char *path;
+	masa_handler_fn fn;
+};
+
+struct masa_route_table {
+	const char *name;	/* "public" or "admin", for logs */
+	const struct masa_route *routes;
+	size_t n;
+};
+
+extern const struct masa_route_table masa_public_routes;
+extern const struct masa_route_table masa_admin_routes;
+
+/* Finds the route for method and path. MASA_E_NO_ROUTE, or MASA_E_METHOD
+ * with the allowed methods ("GET, HEAD") written to allow. HEAD matches
+ * GET routes. */
+MASA_NODISCARD enum masa_err masa_route_find(const struct masa_route_table *t, const char *method,
+    const char *path, const struct masa_route **out, char *allow, size_t allow_cap);
+
+/* Handlers (handle_*.c). */
+enum masa_err masa_handle_healthz(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply);
+
+#endif

@@ -1,0 +1,335 @@
+/*
+ * server.c: see server.h.
+ *
+ * libmicrohttpd calls the access handler several times per request: first
+ * with headers only (we set up the per-request context and refuse a
+ * declared Content-Length over the cap at once with 413), then once per
+ * body chunk (accumulated up to the cap; past it the rest is drained and
+ * dropped, and the connection cut after MASA_DISCARD_MAX), and finally with
+ * no data, when we route and answer. The context is freed in the
+ * completion callback, which also writes the request's log line.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "crypto/rand.h"
+#include "encode.h"
+#include "errors.h"
+#include "log.h"
+#include "timeutil.h"
+
+/* TLS 1.2 and 1.3 only (RFC 8995 §5.4 requires at least 1.2). */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+struct masa_server {
+	struct MHD_Daemon *daemon;
+	struct masa_app *app;
+	const struct masa_route_table *routes;
+	unsigned port;
+	atomic_uint inflight;
+};
+
+struct conn_req {
+	struct masa_server *srv;
+	struct masa_buf body;
+	int64_t start_us;
+	size_t discarded;
+	int too_large;
+	unsigned status;
+	char rid[17];
+	char peer[64];
+	char method[16];
+	char path[MASA_LOG_PATH_MAX];
+};
+
+/* Copies s for logging: printable ASCII only, truncated. */
+static void
+copy_printable(char *dst, size_t cap, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < cap; i++)
+		dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	dst[i] = '\0';
+}
+
+static const char *
+req_header(const struct masa_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* Turns reply into a libmicrohttpd response and queues it. */
+static enum MHD_Result
+send_reply(struct MHD_Connection *c, struct conn_req *r, struct masa_reply *reply)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned i;
+
+	resp = MHD_create_response_from_buffer(reply->body.len,
+	    reply->body.ptr ? reply->body.ptr : (uint8_t *)"", MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	if (reply->content_type != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, reply->content_type);
+	MHD_add_response_header(resp, "X-Request-Id", r->rid);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	for (i = 0; i < reply->nheaders; i++)
+		MHD_add_response_header(resp, reply->headers[i].name, reply->headers[i].value);
+	ret = MHD_queue_response(c, reply->status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES)
+		r->status = reply->status;
+	return ret;
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *c, struct conn_req *r, enum masa_err rc)
+{
+	struct masa_reply reply;
+	enum MHD_Result ret;
+
+	masa_reply_init(&reply);
+	masa_reply_error(&reply, rc);
+	ret = send_reply(c, r, &reply);
+	masa_reply_free(&reply);
+	return ret;
+}
+
+/* Routes the complete request and answers it. */
+static enum MHD_Result
+dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method)
+{
+	const struct masa_route *route = NULL;
+	struct masa_reply reply;
+	struct masa_req req;
+	enum MHD_Result ret;
+	enum masa_err rc;
+	char allow[64];
+
+	masa_reply_init(&reply);
+	rc = masa_route_find(r->srv->routes, method, url, &route, allow, sizeof allow);
+	if (rc == MASA_OK) {
+		memset(&req, 0, sizeof req);
+		req.app = r->srv->app;
+		req.rid = r->rid;
+		req.method = method;
+		req.path = url;
+		req.peer = r->peer;
+		req.body = masa_buf_view(&r->body);
+		req.header = req_header;
+		req.conn = c;
+		rc = route->fn(&req, &reply);
+	}
+	if (rc != MASA_OK) {
+		masa_reply_error(&reply, rc);
+		if (rc == MASA_E_METHOD)
+			masa_reply_header(&reply, MHD_HTTP_HEADER_ALLOW, allow);
+	}
+	ret = send_reply(c, r, &reply);
+	masa_reply_free(&reply);
+	return ret;
+}
+
+/* First call for a request: context, request id, early size check. */
+static enum MHD_Result
+begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
+    const char *method, void **con_cls)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn_req *r;
+	const char *cl;
+	uint8_t id[8];
+	char *end;
+	unsigned long long n;
+
+	r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return MHD_NO;
+	r->srv = srv;
+	r->start_us = masa_mono_us();
+	masa_buf_init(&r->body, srv->app->cfg->limits.body_max_bytes);
+	if (masa_rand_bytes(id, sizeof id) != MASA_OK) {
+		free(r);
+		return MHD_NO;
+	}
+	masa_hex(id, sizeof id, r->rid);
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	masa_netaddr_peer(ci ? ci->client_addr : NULL, r->peer, sizeof r->peer);
+	copy_printable(r->method, sizeof r->method, method);
+	copy_printable(r->path, sizeof r->path, url);
+	atomic_fetch_add(&srv->inflight, 1);
+	*con_cls = r;
+
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || n > srv->app->cfg->limits.body_max_bytes) {
+			r->too_large = 1;
+			return send_error(c, r, MASA_E_TOO_LARGE);
+		}
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct masa_server *srv = cls;
+	struct conn_req *r = *con_cls;
+
+	(void)version;
+	if (r == NULL)
+		return begin(srv, c, url, method, con_cls);
+	if (r->status != 0)
+		return MHD_YES;	/* answered early; let the library finish */
+	if (*upload_size != 0) {
+		if (!r->too_large &&
+		    masa_buf_append(&r->body, upload_data, *upload_size) != MASA_OK) {
+			r->too_large = 1;
+			masa_buf_free(&r->body);
+		}
+		if (r->too_large) {
+			r->discarded += *upload_size;
+			if (r->discarded > MASA_DISCARD_MAX)
+				return MHD_NO;	/* drop the connection */
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->too_large)
+		return send_error(c, r, MASA_E_TOO_LARGE);
+	return dispatch(c, r, url, method);
+}
+
+/* Completion: log the request and free its context. */
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct masa_server *srv = cls;
+	struct conn_req *r = *con_cls;
+	struct masa_log_request line;
+
+	(void)c;
+	(void)toe;
+	if (r == NULL)
+		return;
+	line.rid = r->rid;
+	line.listener = srv->routes->name;
+	line.method = r->method;
+	line.path = r->path;
+	line.peer = r->peer;
+	line.status = r->status;
+	line.ms = (double)(masa_mono_us() - r->start_us) / 1000.0;
+	masa_log_request(&line);
+	masa_buf_free(&r->body);
+	free(r);
+	*con_cls = NULL;
+	atomic_fetch_sub(&srv->inflight, 1);
+}
+
+/* libmicrohttpd's own messages, as JSON log lines. */
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	masa_log_event("warn", "libmicrohttpd: %s", msg);
+}
+
+enum masa_err
+masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
+    const struct masa_tls_pem *tls, const struct masa_route_table *routes,
+    struct masa_server **out, struct masa_diag *diag)
+{
+	const struct masa_limits *lim = &app->cfg->limits;
+	const union MHD_DaemonInfo *info;
+	struct masa_server *s;
+	unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ITC | MHD_USE_ERROR_LOG;
+
+	if (addr->ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return MASA_E_NOMEM;
+	s->app = app;
+	s->routes = routes;
+	atomic_init(&s->inflight, 0);
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr->ss,
+	    MHD_OPTION_HTTPS_MEM_CERT, tls->cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, tls->key,
+	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)lim->threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->connection_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)lim->per_ip_connection_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->connection_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)lim->connection_memory_bytes,
+	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_END);
+	if (s->daemon == NULL) {
+		masa_diag_set(diag, "cannot listen on %s:%u (address in use, not local, or TLS files rejected)",
+		    addr->host, addr->port);
+		free(s);
+		return MASA_E_IO;
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : addr->port;
+	*out = s;
+	return MASA_OK;
+}
+
+unsigned
+masa_server_port(const struct masa_server *s)
+{
+	return s->port;
+}
+
+void
+masa_server_quiesce(struct masa_server *s)
+{
+	MHD_socket fd;
+
+	if (s == NULL)
+		return;
+	fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+unsigned
+masa_server_inflight(struct masa_server *s)
+{
+	return s ? atomic_load(&s->inflight) : 0;
+}
+
+void
+masa_server_stop(struct masa_server *s)
+{
+	if (s == NULL)
+		return;
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

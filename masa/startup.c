@@ -1,0 +1,81 @@
+/* startup.c: see startup.h. */
+#include "startup.h"
+
+#include <string.h>
+
+#include "crypto/tlsfiles.h"
+
+/* Opens the database and checks (or brings up to date) its schema. */
+static enum masa_err
+open_db(struct masa_startup *s, int migrate, struct masa_diag *diag)
+{
+	enum masa_err rc;
+
+	rc = masa_db_open(s->cfg.db_path, (int)s->cfg.busy_timeout_ms, 0, &s->db, diag);
+	if (rc != MASA_OK)
+		return rc;
+	if (migrate) {
+		rc = masa_db_migrate(s->db, diag);
+		if (rc != MASA_OK)
+			return rc;
+	}
+	rc = masa_db_version(s->db, &s->schema_have, &s->schema_latest);
+	if (rc != MASA_OK) {
+		masa_diag_set(diag, "cannot read the schema version of %s", s->cfg.db_path);
+		return rc;
+	}
+	if (s->schema_have > s->schema_latest) {
+		masa_diag_set(diag, "the database schema (version %d) is newer than this masa (version %d)",
+		    s->schema_have, s->schema_latest);
+		return MASA_E_SCHEMA;
+	}
+	return MASA_OK;
+}
+
+enum masa_err
+masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
+    struct masa_diag *diag)
+{
+	struct masa_startup s;
+	enum masa_err rc;
+
+	memset(&s, 0, sizeof s);
+	masa_buf_init(&s.tls_cert, 0);
+	masa_buf_init(&s.tls_key, 0);
+	rc = masa_config_load(path, &s.cfg, diag);
+	if (rc != MASA_OK)
+		goto done;
+	if (need & MASA_NEED_SIGNER) {
+		rc = masa_signer_load(s.cfg.signing_key, s.cfg.alg, &s.signer, diag);
+		if (rc == MASA_OK)
+			rc = masa_signer_check_cert(s.signer, s.cfg.signing_cert, diag);
+		if (rc != MASA_OK)
+			goto done;
+	}
+	if (need & MASA_NEED_TLS) {
+		rc = masa_tls_files_load(s.cfg.tls_cert, s.cfg.tls_key, &s.tls_cert, &s.tls_key, diag);
+		if (rc != MASA_OK)
+			goto done;
+	}
+	if (need & (MASA_NEED_DB | MASA_NEED_MIGRATE)) {
+		rc = open_db(&s, (need & MASA_NEED_MIGRATE) != 0, diag);
+		if (rc != MASA_OK)
+			goto done;
+	}
+	*out = s;
+	return MASA_OK;
+done:
+	masa_startup_free(&s);
+	return rc;
+}
+
+void
+masa_startup_free(struct masa_startup *s)
+{
+	masa_signer_free(s->signer);
+	s->signer = NULL;
+	masa_db_close(s->db);
+	s->db = NULL;
+	masa_buf_free(&s->tls_cert);
+	masa_buf_free(&s->tls_key);
+}
