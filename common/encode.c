@@ -14,11 +14,10 @@ masa_hex(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-size_t
-masa_b64url(const uint8_t *in, size_t n, char *out)
+/* Base64 with the given 64-letter alphabet, padded or not. */
+static size_t
+b64(const uint8_t *in, size_t n, char *out, const char *alpha, int pad)
 {
-	static const char alpha[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	size_t i, o = 0;
 	uint32_t v;
 
@@ -33,12 +32,32 @@ masa_b64url(const uint8_t *in, size_t n, char *out)
 		v = (uint32_t)in[i] << 16;
 		out[o++] = alpha[v >> 18 & 63];
 		out[o++] = alpha[v >> 12 & 63];
+		if (pad) {
+			out[o++] = '=';
+			out[o++] = '=';
+		}
 	} else if (n - i == 2) {
 		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
 		out[o++] = alpha[v >> 18 & 63];
 		out[o++] = alpha[v >> 12 & 63];
 		out[o++] = alpha[v >> 6 & 63];
+		if (pad)
+			out[o++] = '=';
 	}
 	out[o] = '\0';
 	return o;
+}
+
+size_t
+masa_b64url(const uint8_t *in, size_t n, char *out)
+{
+	return b64(in, n, out,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 0);
+}
+
+size_t
+masa_b64(const uint8_t *in, size_t n, char *out)
+{
+	return b64(in, n, out,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 1);
 }

@@ -12,4 +12,9 @@ void masa_hex(const uint8_t *in, size_t n, char *out);
 #define MASA_B64URL_LEN(n) (((n) * 4 + 2) / 3)
 size_t masa_b64url(const uint8_t *in, size_t n, char *out);
 
+/* Standard base64 with padding (RFC 4648 §4) into out, which must hold
+ * MASA_B64_LEN(n)+1 bytes. Returns the text length. */
+#define MASA_B64_LEN(n) ((((n) + 2) / 3) * 4)
+size_t masa_b64(const uint8_t *in, size_t n, char *out);
+
 #endif

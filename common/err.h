@@ -27,9 +27,40 @@ enum masa_err {
 	MASA_E_TOO_LARGE = 102,
 	MASA_E_MEDIA_TYPE = 103,
 	MASA_E_NOT_ACCEPTABLE = 104,
+	MASA_E_ACCEPT = 105,
 
-	/* 200..299: malformed input (400); 300..399: verification (403);
-	 * 400..499: policy outcomes. Filled in by the voucher work. */
+	/* 200..299: malformed input (400) */
+	MASA_E_MALFORMED = 200,
+	MASA_E_CBOR = 201,
+	MASA_E_CBOR_LIMIT = 202,
+	MASA_E_CBOR_TRAILING = 203,
+	MASA_E_DUPLICATE_KEY = 204,
+	MASA_E_COSE = 205,
+	MASA_E_COSE_CRIT = 206,
+	MASA_E_VREQ = 207,
+	MASA_E_PVR_MALFORMED = 208,
+
+	/* 300..399: verification failures (403) */
+	MASA_E_SIGNATURE = 300,
+	MASA_E_ALG = 301,
+	MASA_E_REGISTRAR_KEYS_DISAGREE = 302,
+	MASA_E_NO_REGISTRAR_KEY = 303,
+	MASA_E_PVR_SIGNATURE = 304,
+	MASA_E_SERIAL_MISMATCH = 305,
+	MASA_E_PROXIMITY = 306,
+	MASA_E_NONCE_MISMATCH = 307,
+	MASA_E_STALE = 308,
+	MASA_E_PVR_MISSING = 309,
+	MASA_E_NOT_RA = 310,
+
+	/* 400..499: policy outcomes */
+	MASA_E_UNKNOWN_DEVICE = 400,
+	MASA_E_BLOCKED = 401,
+	MASA_E_PINNED_ELSEWHERE = 402,
+	MASA_E_NOT_OWNER = 403,
+	MASA_E_RATE_LIMITED = 404,
+	MASA_E_NONCELESS = 405,
+	MASA_E_NET_PINNED = 406,
 
 	/* 500..599: local problems of the command line, configuration, key
 	 * files and database settings. Never sent over HTTP. */

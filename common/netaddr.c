@@ -85,3 +85,22 @@ masa_netaddr_peer(const struct sockaddr *sa, char *out, size_t cap)
 	if (src == NULL || inet_ntop(sa->sa_family, src, out, (socklen_t)cap) == NULL)
 		snprintf(out, cap, "?");
 }
+
+int
+masa_netaddr_net(const char *peer, char *out, size_t cap)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, peer, a) == 1) {
+		snprintf(out, cap, "%u.%u.%u.0/24", a[0], a[1], a[2]);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, peer, a) == 1) {
+		memset(a + 8, 0, 8);
+		if (inet_ntop(AF_INET6, a, out, (socklen_t)cap) == NULL)
+			return -1;
+		strncat(out, "/64", cap - strlen(out) - 1);
+		return 0;
+	}
+	return -1;
+}

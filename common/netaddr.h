@@ -26,4 +26,9 @@ void masa_netaddr_authority(const char *host, unsigned port, char *out, size_t c
 /* The numeric address of sa (no port) into out; "?" if unknown. */
 void masa_netaddr_peer(const struct sockaddr *sa, char *out, size_t cap);
 
+/* The network of a numeric peer address, as text: "a.b.c.0/24" for IPv4,
+ * the first 64 bits and "::/64" for IPv6. Returns 0, or -1 if peer is not
+ * a numeric address. */
+int masa_netaddr_net(const char *peer, char *out, size_t cap);
+
 #endif

@@ -2,6 +2,7 @@
 #ifndef MASA_APP_H
 #define MASA_APP_H
 
+#include "bytes.h"
 #include "config.h"
 #include "crypto/signer.h"
 #include "store/db.h"
@@ -10,6 +11,8 @@ struct masa_app {
 	const struct masa_config *cfg;
 	struct masa_db *db;
 	struct masa_signer *signer;
+	struct masa_bytes masa_cert;	/* DER of the voucher-signing certificate */
+	struct masa_bytes masa_cose_key;	/* the voucher-signing public key as a COSE_Key */
 };
 
 #endif

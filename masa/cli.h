@@ -4,6 +4,8 @@
 #ifndef MASA_CLI_H
 #define MASA_CLI_H
 
+#include <stdint.h>
+
 #include "diag.h"
 #include "err.h"
 
@@ -17,7 +19,23 @@ int masa_cli_fail(enum masa_err rc, const struct masa_diag *diag);
 /* Prints "masa <cmd>: <msg>" and a pointer to --help; returns MASA_EXIT_USAGE. */
 int masa_cli_usage_error(const char *cmd, const char *msg);
 
+struct masa_startup;
+struct masa_txn;
+
+/* Opens the store named by the config at path, applying migrations. */
+int masa_cli_open_store(const char *config, struct masa_startup *st, struct masa_diag *diag);
+/* Runs change(t, arg) in one write transaction with the store of st;
+ * commits only if it returns MASA_OK. */
+enum masa_err masa_cli_write(struct masa_startup *st,
+    enum masa_err (*change)(struct masa_txn *t, void *arg), void *arg);
+/* An audit entry for an operator action (source "cli"). */
+enum masa_err masa_cli_audit(struct masa_txn *t, const char *event, const char *serial,
+    const uint8_t *registrar_sha256, const char *detail);
+
 int masa_cmd_init(int argc, char **argv);
+int masa_cmd_device(int argc, char **argv);
+int masa_cmd_owner(int argc, char **argv);
+int masa_cmd_registrar(int argc, char **argv);
 int masa_cmd_serve(int argc, char **argv);
 int masa_cmd_key(int argc, char **argv);
 int masa_cmd_check(int argc, char **argv);

@@ -17,6 +17,8 @@ enum ftype {
 	F_ADDR_OPT,	/* string HOST:PORT, or null to turn the listener off */
 	F_UINT,		/* integer in [min, max] */
 	F_ALG,		/* "es256" | "es384" | "eddsa" */
+	F_BOOL,		/* true/false, stored as 0/1 */
+	F_ENUM,		/* one of the '|'-separated words in def's field "choices" */
 };
 
 struct field {
@@ -25,26 +27,37 @@ struct field {
 	size_t off;		/* into struct masa_config */
 	const char *def;	/* default of a string field */
 	uint64_t num, min, max;	/* default and bounds of an integer field */
+	const char *choices;	/* F_ENUM: "a|b|c"; the value stored is the index */
 };
 
 #define OFF(m) offsetof(struct masa_config, m)
 static const struct field fields[] = {
-	{ "listen", F_ADDR, OFF(listen), "127.0.0.1:8443", 0, 0, 0 },
-	{ "admin.listen", F_ADDR_OPT, OFF(admin_listen), "127.0.0.1:8444", 0, 0, 0 },
-	{ "tls.cert", F_PATH, OFF(tls_cert), "tls.crt", 0, 0, 0 },
-	{ "tls.key", F_PATH, OFF(tls_key), "tls.key", 0, 0, 0 },
-	{ "database.path", F_PATH, OFF(db_path), "masa.db", 0, 0, 0 },
-	{ "database.busy_timeout_ms", F_UINT, OFF(busy_timeout_ms), NULL, 5000, 1, 600000 },
-	{ "signing.alg", F_ALG, OFF(alg), "es256", 0, 0, 0 },
-	{ "signing.key", F_PATH, OFF(signing_key), "signing.key", 0, 0, 0 },
-	{ "signing.cert", F_PATH, OFF(signing_cert), "signing.crt", 0, 0, 0 },
-	{ "limits.body_max_bytes", F_UINT, OFF(limits.body_max_bytes), NULL, 65536, 1024, 1048576 },
-	{ "limits.connection_limit", F_UINT, OFF(limits.connection_limit), NULL, 256, 1, 65536 },
-	{ "limits.per_ip_connection_limit", F_UINT, OFF(limits.per_ip_connection_limit), NULL, 32, 1, 65536 },
-	{ "limits.connection_timeout_s", F_UINT, OFF(limits.connection_timeout_s), NULL, 15, 1, 3600 },
-	{ "limits.connection_memory_bytes", F_UINT, OFF(limits.connection_memory_bytes), NULL, 32768, 8192, 1048576 },
-	{ "limits.threads", F_UINT, OFF(limits.threads), NULL, 2, 1, 64 },
-	{ "limits.shutdown_grace_s", F_UINT, OFF(limits.shutdown_grace_s), NULL, 10, 0, 600 },
+	{ "listen", F_ADDR, OFF(listen), "127.0.0.1:8443", 0, 0, 0, NULL },
+	{ "admin.listen", F_ADDR_OPT, OFF(admin_listen), "127.0.0.1:8444", 0, 0, 0, NULL },
+	{ "tls.cert", F_PATH, OFF(tls_cert), "tls.crt", 0, 0, 0, NULL },
+	{ "tls.key", F_PATH, OFF(tls_key), "tls.key", 0, 0, 0, NULL },
+	{ "database.path", F_PATH, OFF(db_path), "masa.db", 0, 0, 0, NULL },
+	{ "database.busy_timeout_ms", F_UINT, OFF(busy_timeout_ms), NULL, 5000, 1, 600000, NULL },
+	{ "signing.alg", F_ALG, OFF(alg), "es256", 0, 0, 0, NULL },
+	{ "signing.key", F_PATH, OFF(signing_key), "signing.key", 0, 0, 0, NULL },
+	{ "signing.cert", F_PATH, OFF(signing_cert), "signing.crt", 0, 0, 0, NULL },
+	{ "limits.body_max_bytes", F_UINT, OFF(limits.body_max_bytes), NULL, 65536, 1024, 1048576, NULL },
+	{ "limits.connection_limit", F_UINT, OFF(limits.connection_limit), NULL, 256, 1, 65536, NULL },
+	{ "limits.per_ip_connection_limit", F_UINT, OFF(limits.per_ip_connection_limit), NULL, 32, 1, 65536, NULL },
+	{ "limits.connection_timeout_s", F_UINT, OFF(limits.connection_timeout_s), NULL, 15, 1, 3600, NULL },
+	{ "limits.connection_memory_bytes", F_UINT, OFF(limits.connection_memory_bytes), NULL, 32768, 8192, 1048576, NULL },
+	{ "limits.threads", F_UINT, OFF(limits.threads), NULL, 2, 1, 64, NULL },
+	{ "limits.shutdown_grace_s", F_UINT, OFF(limits.shutdown_grace_s), NULL, 10, 0, 600, NULL },
+	{ "policy.mode", F_ENUM, OFF(policy.mode), "first-use", 0, 0, 0, "first-use|owner|open" },
+	{ "policy.created_on_max_age_s", F_UINT, OFF(policy.created_on_max_age_s), NULL, 3600, 1, 315360000, NULL },
+	{ "policy.created_on_max_future_s", F_UINT, OFF(policy.created_on_max_future_s), NULL, 300, 0, 86400, NULL },
+	{ "policy.bucket_capacity", F_UINT, OFF(policy.bucket_capacity), NULL, 24, 1, 100000, NULL },
+	{ "policy.bucket_period_s", F_UINT, OFF(policy.bucket_period_s), NULL, 86400, 1, 31536000, NULL },
+	{ "policy.nonceless_lifetime_s", F_UINT, OFF(policy.nonceless_lifetime_s), NULL, 1200, 1, 31536000, NULL },
+	{ "policy.retry_window_s", F_UINT, OFF(policy.retry_window_s), NULL, 1200, 0, 86400, NULL },
+	{ "policy.require_pvr", F_BOOL, OFF(policy.require_pvr), NULL, 1, 0, 1, NULL },
+	{ "policy.pin_network", F_BOOL, OFF(policy.pin_network), NULL, 0, 0, 1, NULL },
+	{ "policy.pinned_domain", F_ENUM, OFF(policy.pinned_domain), "pubk", 0, 0, 0, "pubk|cert" },
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -53,6 +66,27 @@ struct ctx {
 	char dir[MASA_PATH_MAX];
 	struct masa_diag *diag;
 };
+
+/* The index of word s in "a|b|c", or -1. */
+static int
+enum_index(const char *choices, const char *s, uint64_t *out)
+{
+	size_t n = strlen(s);
+	uint64_t i = 0;
+	const char *p = choices, *bar;
+
+	for (;;) {
+		bar = strchr(p, '|');
+		if ((size_t)((bar ? bar : p + strlen(p)) - p) == n && strncmp(p, s, n) == 0) {
+			*out = i;
+			return 0;
+		}
+		if (bar == NULL)
+			return -1;
+		p = bar + 1;
+		i++;
+	}
+}
 
 /* Stores one string field (after the type-specific check). */
 static enum masa_err
@@ -86,7 +120,14 @@ set_string(struct ctx *c, const struct field *f, const char *s)
 		}
 		*(enum masa_alg *)(void *)dst = alg;
 		return MASA_OK;
+	case F_ENUM:
+		if (enum_index(f->choices, s, (uint64_t *)(void *)dst) != 0) {
+			masa_diag_set(c->diag, "configuration key \"%s\" must be one of %s", f->key, f->choices);
+			return MASA_E_CONFIG;
+		}
+		return MASA_OK;
 	case F_UINT:
+	case F_BOOL:
 		break;
 	}
 	return MASA_E_INTERNAL;
@@ -106,6 +147,14 @@ set_field(struct ctx *c, const struct field *f, json_t *v)
 			return MASA_E_CONFIG;
 		}
 		*(uint64_t *)(void *)((char *)c->cfg + f->off) = (uint64_t)n;
+		return MASA_OK;
+	}
+	if (f->type == F_BOOL) {
+		if (!json_is_boolean(v)) {
+			masa_diag_set(c->diag, "configuration key \"%s\" must be true or false", f->key);
+			return MASA_E_CONFIG;
+		}
+		*(uint64_t *)(void *)((char *)c->cfg + f->off) = json_is_true(v) ? 1 : 0;
 		return MASA_OK;
 	}
 	if (f->type == F_ADDR_OPT && json_is_null(v)) {
@@ -177,7 +226,7 @@ defaults(struct ctx *c)
 	size_t i;
 
 	for (i = 0; i < NFIELDS; i++) {
-		if (fields[i].type == F_UINT)
+		if (fields[i].type == F_UINT || fields[i].type == F_BOOL)
 			*(uint64_t *)(void *)((char *)c->cfg + fields[i].off) = fields[i].num;
 		else if ((rc = set_string(c, &fields[i], fields[i].def)) != MASA_OK)
 			return rc;
@@ -252,6 +301,8 @@ masa_config_write_default(const char *path, enum masa_alg alg, struct masa_diag 
 
 		if (f->type == F_UINT)
 			v = json_integer((json_int_t)f->num);
+		else if (f->type == F_BOOL)
+			v = json_boolean(f->num);
 		else if (f->type == F_ALG)
 			v = json_string(masa_alg_name(alg));
 		else

@@ -12,4 +12,17 @@
 #define MASA_DISCARD_MAX (1024 * 1024)	/* body bytes drained past the cap before the connection is dropped */
 #define MASA_REPLY_HEADERS 4		/* extra response headers per reply */
 
+/* CBOR input (voucher-requests): nesting, items in one message, entries
+ * of one array or map. A PVR nested in an RVR is decoded separately with
+ * the same limits. */
+#define MASA_CBOR_MAX_DEPTH 8
+#define MASA_CBOR_MAX_ITEMS 512
+#define MASA_CBOR_MAX_ENTRIES 64
+
+#define MASA_NONCE_MIN 8		/* YANG: binary, length 8..32 */
+#define MASA_NONCE_MAX 32
+#define MASA_SERIAL_MAX 128		/* serial-number bytes */
+#define MASA_HEADER_MAX 1024		/* Content-Type or Accept value */
+#define MASA_ACCEPT_MAX_RANGES 16	/* media ranges in one Accept */
+
 #endif

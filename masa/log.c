@@ -21,7 +21,7 @@ emit(json_t *obj)
 		return;
 	masa_rfc3339_ms(masa_now_ms(), now);
 	json_object_set_new(obj, "time", json_string(now));
-	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	if (line != NULL) {
 		flockfile(stderr);
 		fputs(line, stderr);

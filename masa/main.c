@@ -16,6 +16,9 @@ static const struct {
 	{ "serve", masa_cmd_serve, "run the HTTPS service in the foreground" },
 	{ "key", masa_cmd_key, "show the voucher-signing public key (masa key show)" },
 	{ "check", masa_cmd_check, "validate configuration, key files and database" },
+	{ "device", masa_cmd_device, "enroll devices and release their registrar pins" },
+	{ "owner", masa_cmd_owner, "sales-channel owners and their registrar keys" },
+	{ "registrar", masa_cmd_registrar, "block registrar keys" },
 };
 
 static void

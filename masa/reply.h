@@ -17,7 +17,8 @@ struct masa_reply_header {
 
 struct masa_reply {
 	unsigned status;
-	const char *content_type;	/* static string */
+	const char *content_type;	/* static string, or content_type_buf */
+	char content_type_buf[192];
 	struct masa_buf body;
 	struct masa_reply_header headers[MASA_REPLY_HEADERS];
 	unsigned nheaders;

@@ -7,6 +7,7 @@
 static const struct masa_route public_routes[] = {
 	{ "GET", "/healthz", masa_handle_healthz },
 	{ "GET", "/readyz", masa_handle_readyz },
+	{ "POST", "/.well-known/brski/requestvoucher", masa_handle_requestvoucher },
 };
 
 static const struct masa_route admin_routes[] = {

@@ -17,6 +17,7 @@ struct masa_req {
 	const char *method;
 	const char *path;
 	const char *peer;		/* client address, numeric */
+	struct masa_bytes tls_cert;	/* the TLS client certificate (DER), or empty */
 	struct masa_bytes body;		/* at most limits.body_max_bytes */
 	/* Header lookup (case-insensitive name); NULL if absent. */
 	const char *(*header)(const struct masa_req *req, const char *name);
@@ -51,5 +52,6 @@ MASA_NODISCARD enum masa_err masa_route_find(const struct masa_route_table *t, c
 /* Handlers (handle_*.c). */
 enum masa_err masa_handle_healthz(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply);
 
 #endif

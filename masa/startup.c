@@ -3,7 +3,31 @@
 
 #include <string.h>
 
+#include "cose/cose_key.h"
 #include "crypto/tlsfiles.h"
+#include "crypto/x509.h"
+
+/* The signing public key as a COSE_Key whose kid is the SHA-256 of its
+ * SubjectPublicKeyInfo, for multipart answers. */
+static enum masa_err
+make_cose_key(struct masa_startup *s)
+{
+	uint8_t spki[MASA_SPKI_MAX], kid[MASA_SHA256_LEN];
+	size_t len = 0;
+	EVP_PKEY *pub = NULL;
+	enum masa_err rc;
+
+	rc = masa_signer_public_der(s->signer, spki, sizeof spki, &len);
+	if (rc == MASA_OK)
+		rc = masa_pubkey_parse((struct masa_bytes){ spki, len }, &pub);
+	if (rc != MASA_OK)
+		return rc;
+	masa_sha256((struct masa_bytes){ spki, len }, kid);
+	masa_buf_init(&s->cose_key, 1024);
+	rc = masa_cose_key_encode(pub, (struct masa_bytes){ kid, sizeof kid }, &s->cose_key);
+	EVP_PKEY_free(pub);
+	return rc;
+}
 
 /* Opens the database and checks (or brings up to date) its schema. */
 static enum masa_err
@@ -41,6 +65,8 @@ masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
 
 	memset(&s, 0, sizeof s);
 	masa_buf_init(&s.tls_cert, 0);
+	masa_buf_init(&s.signing_cert, 0);
+	masa_buf_init(&s.cose_key, 0);
 	masa_buf_init(&s.tls_key, 0);
 	rc = masa_config_load(path, &s.cfg, diag);
 	if (rc != MASA_OK)
@@ -48,7 +74,9 @@ masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
 	if (need & MASA_NEED_SIGNER) {
 		rc = masa_signer_load(s.cfg.signing_key, s.cfg.alg, &s.signer, diag);
 		if (rc == MASA_OK)
-			rc = masa_signer_check_cert(s.signer, s.cfg.signing_cert, diag);
+			rc = masa_signer_load_cert(s.signer, s.cfg.signing_cert, &s.signing_cert, diag);
+		if (rc == MASA_OK)
+			rc = make_cose_key(&s);
 		if (rc != MASA_OK)
 			goto done;
 	}
@@ -76,6 +104,8 @@ masa_startup_free(struct masa_startup *s)
 	s->signer = NULL;
 	masa_db_close(s->db);
 	s->db = NULL;
+	masa_buf_free(&s->signing_cert);
+	masa_buf_free(&s->cose_key);
 	masa_buf_free(&s->tls_cert);
 	masa_buf_free(&s->tls_key);
 }

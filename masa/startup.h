@@ -25,6 +25,8 @@ enum {
 struct masa_startup {
 	struct masa_config cfg;
 	struct masa_signer *signer;
+	struct masa_buf signing_cert;	/* DER of signing.cert */
+	struct masa_buf cose_key;	/* the signing public key as a COSE_Key */
 	struct masa_buf tls_cert;	/* PEM, NUL-terminated */
 	struct masa_buf tls_key;
 	struct masa_db *db;

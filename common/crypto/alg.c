@@ -13,10 +13,11 @@ static const struct {
 	const char *name;
 	const char *curve;	/* EC group name, or NULL for Ed25519 */
 	size_t sig_len;
+	int64_t cose;
 } algs[] = {
-	{ MASA_ALG_ES256, "es256", "prime256v1", 64 },
-	{ MASA_ALG_ES384, "es384", "secp384r1", 96 },
-	{ MASA_ALG_EDDSA, "eddsa", NULL, 64 },
+	{ MASA_ALG_ES256, "es256", "prime256v1", 64, -7 },
+	{ MASA_ALG_ES384, "es384", "secp384r1", 96, -35 },
+	{ MASA_ALG_EDDSA, "eddsa", NULL, 64, -8 },
 };
 
 static int
@@ -49,6 +50,27 @@ masa_alg_name(enum masa_alg alg)
 {
 	int i = find(alg);
 	return i < 0 ? "?" : algs[i].name;
+}
+
+int64_t
+masa_alg_cose_id(enum masa_alg alg)
+{
+	int i = find(alg);
+	return i < 0 ? 0 : algs[i].cose;
+}
+
+enum masa_err
+masa_alg_from_cose(int64_t id, enum masa_alg *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+		if (algs[i].cose == id) {
+			*out = algs[i].alg;
+			return MASA_OK;
+		}
+	}
+	return MASA_E_ALG;
 }
 
 size_t

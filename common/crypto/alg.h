@@ -27,6 +27,10 @@ enum masa_alg {
 /* "es256" | "es384" | "eddsa" -> alg; MASA_E_CONFIG for anything else. */
 MASA_NODISCARD enum masa_err masa_alg_from_name(const char *name, enum masa_alg *out);
 const char *masa_alg_name(enum masa_alg alg);
+/* COSE algorithm identifiers (RFC 9053): -7, -35, -8. */
+int64_t masa_alg_cose_id(enum masa_alg alg);
+/* COSE id -> alg; MASA_E_ALG for any other value (HMAC, RSA, ES512...). */
+MASA_NODISCARD enum masa_err masa_alg_from_cose(int64_t id, enum masa_alg *out);
 /* Raw signature length: 64, 96 or 64. */
 size_t masa_alg_sig_len(enum masa_alg alg);
 /* 1 if key is of the type and curve alg requires, else 0. */

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/ossl.h"
+#include "crypto/x509.h"
 #include "fsutil.h"
 
 #define KEY_FILE_MAX (16 * 1024)
@@ -126,13 +127,21 @@ done:
 }
 
 enum masa_err
-masa_signer_check_cert(const struct masa_signer *s, const char *cert_path,
-    struct masa_diag *diag)
+masa_signer_public_der(const struct masa_signer *s, uint8_t *out, size_t cap, size_t *len)
+{
+	return masa_pubkey_spki(s->key, out, cap, len);
+}
+
+enum masa_err
+masa_signer_load_cert(const struct masa_signer *s, const char *cert_path,
+    struct masa_buf *der_out, struct masa_diag *diag)
 {
 	enum masa_err rc;
-	struct masa_buf pem;
+	struct masa_buf pem, der;
 	BIO *bio = NULL;
 	X509 *cert = NULL;
+	unsigned char *d = NULL;
+	int n;
 
 	masa_buf_init(&pem, CERT_FILE_MAX);
 	rc = masa_file_read(cert_path, 0, CERT_FILE_MAX, &pem, diag);
@@ -152,9 +161,18 @@ masa_signer_check_cert(const struct masa_signer *s, const char *cert_path,
 		masa_diag_set(diag, "%s does not certify the voucher-signing key", cert_path);
 		goto done;
 	}
+	n = i2d_X509(cert, &d);
+	masa_buf_init(&der, CERT_FILE_MAX);
+	if (n <= 0 || masa_buf_append(&der, d, (size_t)n) != MASA_OK) {
+		masa_buf_free(&der);
+		rc = MASA_E_NOMEM;
+		goto done;
+	}
+	*der_out = der;
 	rc = MASA_OK;
 done:
 	masa_ossl_clear();
+	OPENSSL_free(d);
 	X509_free(cert);
 	BIO_free(bio);
 	masa_buf_free(&pem);

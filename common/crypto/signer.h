@@ -29,9 +29,13 @@ enum masa_alg masa_signer_alg(const struct masa_signer *s);
 /* The public key as PEM SubjectPublicKeyInfo into out (initialised here). */
 MASA_NODISCARD enum masa_err masa_signer_public_pem(const struct masa_signer *s,
     struct masa_buf *out);
-/* Checks that the PEM certificate at cert_path carries our public key. */
-MASA_NODISCARD enum masa_err masa_signer_check_cert(const struct masa_signer *s,
-    const char *cert_path, struct masa_diag *diag);
+/* The public key as DER SubjectPublicKeyInfo into out (cap bytes). */
+MASA_NODISCARD enum masa_err masa_signer_public_der(const struct masa_signer *s, uint8_t *out,
+    size_t cap, size_t *len);
+/* Checks that the PEM certificate at cert_path carries our public key and
+ * returns it as DER in der_out (initialised here). */
+MASA_NODISCARD enum masa_err masa_signer_load_cert(const struct masa_signer *s,
+    const char *cert_path, struct masa_buf *der_out, struct masa_diag *diag);
 /* Signs msg; *len = masa_alg_sig_len(alg) bytes of raw signature in sig. */
 MASA_NODISCARD enum masa_err masa_signer_sign(struct masa_signer *s, struct masa_bytes msg,
     uint8_t sig[MASA_SIG_MAX], size_t *len);

@@ -196,6 +196,27 @@ masa_txn_sqlite(struct masa_txn *txn)
 }
 
 enum masa_err
+masa_db_prepare(struct masa_txn *txn, const char *sql, sqlite3_stmt **out)
+{
+	int rc = sqlite3_prepare_v2(txn->db->conn, sql, -1, out, NULL);
+
+	return rc == SQLITE_OK ? MASA_OK : masa_db_err(rc);
+}
+
+enum masa_err
+masa_db_run(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return MASA_OK;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return MASA_E_EXISTS;
+	return masa_db_err(rc);
+}
+
+enum masa_err
 masa_db_ping_write(struct masa_db *db)
 {
 	struct masa_txn *txn;

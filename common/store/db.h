@@ -41,6 +41,12 @@ MASA_NODISCARD enum masa_err masa_db_commit(struct masa_txn *txn);
 void masa_db_rollback(struct masa_txn *txn);
 /* The connection for statements inside txn. */
 sqlite3 *masa_txn_sqlite(struct masa_txn *txn);
+/* Prepares sql (a constant) for txn; *out only on success. */
+MASA_NODISCARD enum masa_err masa_db_prepare(struct masa_txn *txn, const char *sql,
+    sqlite3_stmt **out);
+/* Steps a statement that returns no row and finalizes it: MASA_OK,
+ * MASA_E_EXISTS for a UNIQUE or PRIMARY KEY conflict, else a store error. */
+MASA_NODISCARD enum masa_err masa_db_run(sqlite3_stmt *st);
 /* Maps an SQLite result code to MASA_E_STORE_BUSY or MASA_E_STORE. */
 enum masa_err masa_db_err(int sqlite_rc);
 

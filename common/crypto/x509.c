@@ -1,0 +1,207 @@
+/* x509.c: see x509.h. */
+#include "crypto/x509.h"
+
+#include <string.h>
+
+#include <stdio.h>
+
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509v3.h>
+
+#include "crypto/alg.h"
+#include "crypto/ossl.h"
+#include "encode.h"
+#include "fsutil.h"
+
+enum masa_err
+masa_x509_parse(struct masa_bytes der, X509 **out)
+{
+	const unsigned char *p = der.ptr;
+	X509 *x;
+
+	if (der.ptr == NULL || der.len == 0 || der.len > 65536)
+		return MASA_E_MALFORMED;
+	masa_ossl_clear();
+	x = d2i_X509(NULL, &p, (long)der.len);
+	masa_ossl_clear();
+	if (x == NULL)
+		return MASA_E_MALFORMED;
+	if (p != der.ptr + der.len) {
+		X509_free(x);
+		return MASA_E_MALFORMED;	/* trailing bytes */
+	}
+	*out = x;
+	return MASA_OK;
+}
+
+int
+masa_pubkey_supported(const EVP_PKEY *key)
+{
+	return masa_alg_key_matches(MASA_ALG_ES256, key) ||
+	    masa_alg_key_matches(MASA_ALG_ES384, key) ||
+	    masa_alg_key_matches(MASA_ALG_EDDSA, key);
+}
+
+enum masa_err
+masa_pubkey_parse(struct masa_bytes spki, EVP_PKEY **out)
+{
+	const unsigned char *p = spki.ptr;
+	EVP_PKEY *k;
+
+	if (spki.ptr == NULL || spki.len == 0 || spki.len > MASA_SPKI_MAX)
+		return MASA_E_MALFORMED;
+	masa_ossl_clear();
+	k = d2i_PUBKEY(NULL, &p, (long)spki.len);
+	masa_ossl_clear();
+	if (k == NULL)
+		return MASA_E_MALFORMED;
+	if (p != spki.ptr + spki.len) {
+		EVP_PKEY_free(k);
+		return MASA_E_MALFORMED;
+	}
+	if (!masa_pubkey_supported(k)) {
+		EVP_PKEY_free(k);
+		return MASA_E_KEY;
+	}
+	*out = k;
+	return MASA_OK;
+}
+
+enum masa_err
+masa_pubkey_spki(const EVP_PKEY *key, uint8_t *out, size_t cap, size_t *len)
+{
+	unsigned char *der = NULL;
+	int n;
+
+	masa_ossl_clear();
+	n = i2d_PUBKEY(key, &der);
+	masa_ossl_clear();
+	if (n <= 0 || (size_t)n > cap) {
+		OPENSSL_free(der);
+		return MASA_E_CRYPTO;
+	}
+	memcpy(out, der, (size_t)n);
+	*len = (size_t)n;
+	OPENSSL_free(der);
+	return MASA_OK;
+}
+
+void
+masa_sha256(struct masa_bytes in, uint8_t out[MASA_SHA256_LEN])
+{
+	SHA256(in.ptr ? in.ptr : (const uint8_t *)"", in.len, out);
+}
+
+int
+masa_x509_has_cmc_ra(X509 *cert)
+{
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(cert, NID_ext_key_usage, NULL, NULL);
+	int i, found = 0;
+
+	for (i = 0; eku != NULL && i < sk_ASN1_OBJECT_num(eku); i++)
+		if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) == NID_cmcRA)
+			found = 1;
+	EXTENDED_KEY_USAGE_free(eku);
+	masa_ossl_clear();
+	return found;
+}
+
+enum masa_err
+masa_x509_subject_serial(X509 *cert, char *out, size_t cap)
+{
+	const X509_NAME *name = X509_get_subject_name(cert);
+	const ASN1_STRING *v;
+	int i = X509_NAME_get_index_by_NID(name, NID_serialNumber, -1);
+	int len;
+
+	if (i < 0 || X509_NAME_get_index_by_NID(name, NID_serialNumber, i) >= 0)
+		return MASA_E_NOT_FOUND;
+	v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+	len = ASN1_STRING_length(v);
+	if (len <= 0 || (size_t)len >= cap ||
+	    memchr(ASN1_STRING_get0_data(v), 0, (size_t)len) != NULL)
+		return MASA_E_MALFORMED;
+	memcpy(out, ASN1_STRING_get0_data(v), (size_t)len);
+	out[len] = '\0';
+	return MASA_OK;
+}
+
+enum masa_err
+masa_x509_ski_base64(struct masa_bytes der, char *out, size_t cap)
+{
+	const ASN1_OCTET_STRING *ski;
+	enum masa_err rc = MASA_E_NOT_FOUND;
+	X509 *x = NULL;
+	int n;
+
+	if (masa_x509_parse(der, &x) != MASA_OK)
+		return MASA_E_MALFORMED;
+	ski = X509_get0_subject_key_id(x);
+	n = ski != NULL ? ASN1_STRING_length(ski) : 0;
+	if (n > 0 && MASA_B64_LEN((size_t)n) < cap) {
+		masa_b64(ASN1_STRING_get0_data(ski), (size_t)n, out);
+		rc = MASA_OK;
+	}
+	X509_free(x);
+	masa_ossl_clear();
+	return rc;
+}
+
+enum masa_err
+masa_pem_key_file(const char *path, int want_cert, uint8_t *spki, size_t *spki_len,
+    struct masa_buf *cert, char *diag, size_t diag_cap)
+{
+	struct masa_buf pem, der;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	EVP_PKEY *k = NULL;
+	unsigned char *d = NULL;
+	enum masa_err rc;
+	int n;
+
+	masa_buf_init(&pem, 64 * 1024);
+	masa_buf_init(&der, 64 * 1024);
+	rc = masa_file_read(path, 0, 64 * 1024, &pem, NULL);
+	if (rc != MASA_OK) {
+		snprintf(diag, diag_cap, "cannot read %s", path);
+		return rc;
+	}
+	rc = MASA_E_KEY;
+	masa_ossl_clear();
+	bio = BIO_new_mem_buf(pem.ptr, (int)pem.len);
+	if (bio != NULL && want_cert) {
+		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		k = x != NULL ? X509_get_pubkey(x) : NULL;
+	} else if (bio != NULL) {
+		k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	}
+	if (k == NULL) {
+		snprintf(diag, diag_cap, "%s holds no PEM %s", path,
+		    want_cert ? "certificate" : "public key");
+		goto done;
+	}
+	if (!masa_pubkey_supported(k)) {
+		snprintf(diag, diag_cap, "the key in %s is not P-256, P-384 or Ed25519", path);
+		goto done;
+	}
+	if (masa_pubkey_spki(k, spki, MASA_SPKI_MAX, spki_len) != MASA_OK)
+		goto done;
+	if (x != NULL) {
+		n = i2d_X509(x, &d);
+		if (n <= 0 || masa_buf_append(&der, d, (size_t)n) != MASA_OK)
+			goto done;
+	}
+	*cert = der;
+	masa_buf_init(&der, 0);
+	rc = MASA_OK;
+done:
+	masa_ossl_clear();
+	OPENSSL_free(d);
+	EVP_PKEY_free(k);
+	X509_free(x);
+	BIO_free(bio);
+	masa_buf_free(&pem);
+	masa_buf_free(&der);
+	return rc;
+}

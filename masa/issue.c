@@ -1,0 +1,290 @@
+/* issue.c: see issue.h. */
+#include "issue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "encode.h"
+#include "errors.h"
+#include "limits.h"
+#include "log.h"
+#include "netaddr.h"
+#include "policy.h"
+#include "store/audit.h"
+#include "store/rows.h"
+#include "timeutil.h"
+#include "voucher.h"
+
+#define DOMAIN_ID_MAX 64
+
+/* Everything the write transaction learns about the request's subjects. */
+struct facts {
+	struct masa_device dev;
+	struct masa_registrar_row reg;
+	int reg_known;
+	char net[MASA_STORE_TEXT_MAX + 1];	/* the peer's /24 or /64, or "" */
+	struct masa_policy_state st;
+};
+
+/* The serial-number leaf as a C string (vreq.c bounds it). */
+static void
+serial_of(const struct masa_vreq_raw *v, char out[MASA_SERIAL_MAX + 1])
+{
+	size_t n = v->r.serial.len <= MASA_SERIAL_MAX ? v->r.serial.len : 0;
+
+	memcpy(out, v->r.serial.ptr, n);
+	out[n] = '\0';
+}
+
+/* Appends an audit entry inside t. */
+static enum masa_err
+audit(struct masa_txn *t, int64_t now, const char *event, const char *serial,
+    const struct masa_registrar *reg, const struct masa_vreq_raw *v, int assertion,
+    const char *peer, const char *detail)
+{
+	struct masa_audit_entry e;
+
+	memset(&e, 0, sizeof e);
+	e.at_ms = now;
+	e.event = event;
+	e.serial = serial != NULL && serial[0] != '\0' ? serial : NULL;
+	if (reg != NULL) {
+		e.registrar_sha256.ptr = reg->sha256;
+		e.registrar_sha256.len = sizeof reg->sha256;
+	}
+	if (v != NULL)
+		e.nonce = v->r.nonce;
+	e.assertion = assertion;
+	e.source = peer;
+	e.detail = detail;
+	return masa_audit_append(t, &e);
+}
+
+void
+masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
+    const struct masa_registrar *reg, const char *peer, enum masa_err why)
+{
+	char serial[MASA_SERIAL_MAX + 1] = "";
+	struct masa_txn *t = NULL;
+	enum masa_err rc;
+
+	if (v != NULL && v->r.serial.ptr != NULL)
+		serial_of(v, serial);
+	rc = masa_db_begin(app->db, 1, &t);
+	if (rc == MASA_OK)
+		rc = audit(t, masa_now_ms(), "voucher.refused", serial, reg, v, -1, peer,
+		    masa_err_name(why));
+	if (rc == MASA_OK) {
+		rc = masa_db_commit(t);
+		t = NULL;
+	}
+	masa_db_rollback(t);
+	if (rc != MASA_OK)
+		masa_log_event("error", "cannot audit a refusal (%s): %s", masa_err_name(why),
+		    masa_err_name(rc));
+}
+
+/* Reads what policy needs, inside t. */
+static enum masa_err
+gather(struct masa_txn *t, const char *serial, const struct masa_registrar *reg,
+    const char *peer, struct facts *f)
+{
+	enum masa_err rc;
+	int64_t owner;
+
+	memset(f, 0, sizeof *f);
+	if (masa_netaddr_net(peer, f->net, sizeof f->net) != 0)
+		f->net[0] = '\0';
+	rc = masa_store_device_get(t, serial, &f->dev);
+	if (rc == MASA_E_NOT_FOUND)
+		return MASA_OK;	/* device_found stays 0 */
+	if (rc != MASA_OK)
+		return rc;
+	f->st.device_found = 1;
+	f->st.device_retired = f->dev.retired;
+	rc = masa_store_registrar_get(t, reg->sha256, &f->reg);
+	if (rc != MASA_OK && rc != MASA_E_NOT_FOUND)
+		return rc;
+	f->reg_known = rc == MASA_OK;
+	owner = f->dev.owner_id;
+	f->st.pinned = f->dev.pinned_registrar_id != 0;
+	f->st.pinned_is_this = f->reg_known && f->dev.pinned_registrar_id == f->reg.id;
+	f->st.registrar_is_owner = f->reg_known && owner != 0 && f->reg.owner_id == owner;
+	f->st.net_known = f->reg_known && f->reg.first_seen_net[0] != '\0';
+	f->st.net_matches = f->st.net_known && strcmp(f->reg.first_seen_net, f->net) == 0;
+	rc = masa_store_is_blocked(t, reg->sha256, &f->st.registrar_blocked);
+	if (rc == MASA_OK)
+		rc = masa_store_bucket_get(t, f->dev.id, &f->st.tat_ms, &f->st.has_bucket);
+	return rc;
+}
+
+/* RFC 8995 §5.8.2 domainID of what is pinned: the certificate's subject
+ * key identifier, else base64 of the SHA-256 of the pinned SPKI. */
+static void
+domain_id(const struct masa_registrar *reg, int pin_cert, char out[DOMAIN_ID_MAX])
+{
+	if (!pin_cert || masa_x509_ski_base64(reg->cert, out, DOMAIN_ID_MAX) != MASA_OK)
+		masa_b64(reg->sha256, sizeof reg->sha256, out);
+}
+
+/* Records the issued voucher: registrar, pin, bucket, voucher row, audit. */
+static enum masa_err
+record(struct masa_txn *t, struct facts *f, const struct masa_decision *d,
+    const struct masa_registrar *reg, const struct masa_vreq_raw *v, const char *serial,
+    const char *media, int pin_cert, struct masa_bytes voucher, int64_t now, const char *peer)
+{
+	struct masa_voucher_row row;
+	char did[DOMAIN_ID_MAX];
+	enum masa_err rc = MASA_OK;
+
+	if (!f->reg_known)
+		rc = masa_store_registrar_add(t, reg->sha256,
+		    (struct masa_bytes){ reg->spki, reg->spki_len }, 0, f->net, now, &f->reg.id);
+	if (rc == MASA_OK && d->pin_registrar)
+		rc = masa_store_device_set_pin(t, f->dev.id, f->reg.id);
+	if (rc == MASA_OK)
+		rc = masa_store_bucket_set(t, f->dev.id, d->tat_ms);
+	if (rc != MASA_OK)
+		return rc;
+	domain_id(reg, pin_cert, did);
+	memset(&row, 0, sizeof row);
+	row.device_id = f->dev.id;
+	row.registrar_id = f->reg.id;
+	masa_sha256(v->body, row.request_sha256);
+	row.domain_id = did;
+	row.nonce = v->r.nonce;
+	row.assertion = d->assertion;
+	row.media_type = media;
+	row.voucher = voucher;
+	row.created_ms = now;
+	row.expires_ms = d->expires_ms;
+	rc = masa_store_voucher_add(t, &row);
+	if (rc == MASA_OK)
+		rc = audit(t, now, "voucher.issued", serial, reg, v, d->assertion, peer, media);
+	return rc;
+}
+
+/* Verifies the PVR against the enrolled key, outside any write lock. */
+static enum masa_err
+check_pvr(struct masa_app *app, const struct masa_vreq_raw *v, const struct masa_registrar *reg,
+    const char *serial, int *verified)
+{
+	struct masa_device dev;
+	struct masa_txn *t = NULL;
+	enum masa_err rc;
+
+	*verified = 0;
+	if (!v->has_pvr)
+		return MASA_OK;
+	rc = masa_db_begin(app->db, 0, &t);
+	if (rc != MASA_OK)
+		return rc;
+	rc = masa_store_device_get(t, serial, &dev);
+	masa_db_rollback(t);
+	if (rc == MASA_E_NOT_FOUND || (rc == MASA_OK && dev.retired))
+		return MASA_E_UNKNOWN_DEVICE;
+	if (rc != MASA_OK)
+		return rc;
+	rc = masa_vreq_verify_pvr(v, (struct masa_bytes){ dev.pubkey, dev.pubkey_len }, reg);
+	*verified = rc == MASA_OK;
+	return rc;
+}
+
+enum masa_err
+masa_issue(struct masa_app *app, const struct masa_vreq_raw *v, const struct masa_registrar *reg,
+    const struct masa_answer *answer, const char *peer, struct masa_issued *out)
+{
+	const struct masa_policy_config *cfg = &app->cfg->policy;
+	char serial[MASA_SERIAL_MAX + 1], media[64];
+	struct masa_policy_request req;
+	struct masa_voucher_in vin;
+	struct masa_decision d;
+	struct masa_txn *t = NULL;
+	struct masa_buf voucher;
+	struct facts f;
+	enum masa_err rc;
+	uint8_t req_hash[MASA_SHA256_LEN];
+	int pin_cert = cfg->pinned_domain == MASA_PIN_CERT;
+
+	memset(out, 0, sizeof *out);
+	masa_buf_init(&voucher, 64 * 1024);
+	serial_of(v, serial);
+	memset(&req, 0, sizeof req);
+	req.now_ms = masa_now_ms();
+	req.nonceless = v->r.nonce.ptr == NULL;
+	if (v->r.created_on.ptr != NULL) {
+		if (masa_rfc3339_parse((const char *)v->r.created_on.ptr, v->r.created_on.len,
+		    &req.created_on_ms) != 0) {
+			rc = MASA_E_VREQ;
+			goto refused;
+		}
+		req.has_created_on = 1;
+	}
+	rc = check_pvr(app, v, reg, serial, &req.pvr_verified);
+	if (rc != MASA_OK)
+		goto refused;
+	if (pin_cert && reg->cert.ptr == NULL) {
+		rc = MASA_E_NOT_ACCEPTABLE;	/* this pledge needs a certificate pin */
+		goto refused;
+	}
+
+	rc = masa_db_begin(app->db, 1, &t);
+	if (rc == MASA_OK)
+		rc = gather(t, serial, reg, peer, &f);
+	if (rc != MASA_OK)
+		goto done;
+	if (f.st.device_found && !f.dev.retired && f.reg_known && !f.st.registrar_blocked) {
+		masa_sha256(v->body, req_hash);
+		rc = masa_store_voucher_find_retry(t, f.dev.id, f.reg.id, req_hash,
+		    req.now_ms - (int64_t)cfg->retry_window_s * 1000, &voucher, media, sizeof media);
+		if (rc == MASA_OK) {
+			out->replayed = 1;
+			rc = audit(t, req.now_ms, "voucher.replayed", serial, reg, v, -1, peer, media);
+			goto commit;
+		}
+		if (rc != MASA_E_NOT_FOUND)
+			goto done;
+	}
+	masa_policy_decide(cfg, &f.st, &req, &d);
+	if (d.refusal != MASA_OK) {
+		out->retry_after_s = d.retry_after_s;
+		rc = audit(t, req.now_ms, "voucher.refused", serial, reg, v, -1, peer,
+		    masa_err_name(d.refusal));
+		if (rc == MASA_OK) {
+			rc = masa_db_commit(t);
+			t = NULL;
+		}
+		if (rc == MASA_OK)
+			rc = d.refusal;
+		goto done;
+	}
+	memset(&vin, 0, sizeof vin);
+	vin.assertion = d.assertion;
+	vin.created_ms = req.now_ms;
+	vin.expires_ms = d.expires_ms;
+	vin.nonce = v->r.nonce;
+	vin.serial = v->r.serial;
+	vin.pin = pin_cert ? reg->cert : (struct masa_bytes){ reg->spki, reg->spki_len };
+	vin.pin_cert = pin_cert;
+	rc = masa_voucher_sign(&vin, app->signer, app->masa_cert, &voucher);
+	if (rc == MASA_OK)
+		rc = record(t, &f, &d, reg, v, serial, answer->voucher_type, pin_cert,
+		    masa_buf_view(&voucher), req.now_ms, peer);
+	if (rc != MASA_OK)
+		goto done;
+commit:
+	rc = masa_db_commit(t);
+	t = NULL;
+	if (rc == MASA_OK) {
+		out->voucher = voucher;
+		masa_buf_init(&voucher, 0);
+	}
+done:
+	masa_db_rollback(t);
+	masa_buf_free(&voucher);
+	return rc;
+refused:
+	masa_issue_refused(app, v, reg, peer, rc);
+	masa_buf_free(&voucher);
+	return rc;
+}

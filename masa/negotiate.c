@@ -1,0 +1,97 @@
+/* negotiate.c: see negotiate.h. */
+#include "negotiate.h"
+
+#include <string.h>
+
+#include "http/mediatype.h"
+#include "limits.h"
+
+/* Request types masa reads: the cBRSKI name and its pre-2024 name. */
+static const struct {
+	const char *name;
+	enum masa_format format;
+} request_types[] = {
+	{ "application/voucher+cose", MASA_FORMAT_COSE },
+	{ "application/voucher-cose+cbor", MASA_FORMAT_COSE },
+};
+
+static const char *const multiparts[] = { "multipart/related", "multipart/mixed" };
+
+/* The static name for a known type, or NULL. */
+static const char *
+known_request_type(const char *name, enum masa_format *format)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof request_types / sizeof request_types[0]; i++) {
+		if (strcmp(name, request_types[i].name) == 0) {
+			*format = request_types[i].format;
+			return request_types[i].name;
+		}
+	}
+	return NULL;
+}
+
+/* What one Accept range yields for this request: 1 and out, or 0. */
+static int
+answer_for(const char *range, const struct masa_answer *req, struct masa_answer *out)
+{
+	enum masa_format f;
+	const char *name;
+	size_t i;
+
+	*out = *req;
+	if (strcmp(range, "*/*") == 0 || strcmp(range, "application/*") == 0)
+		return 1;
+	name = known_request_type(range, &f);
+	if (name != NULL && f == req->format) {
+		out->voucher_type = name;
+		return 1;
+	}
+	for (i = 0; i < sizeof multiparts / sizeof multiparts[0]; i++) {
+		if (strcmp(range, multiparts[i]) == 0) {
+			out->multipart = multiparts[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+enum masa_err
+masa_negotiate(const char *content_type, const char *accept, struct masa_answer *out)
+{
+	struct masa_media_range ranges[MASA_ACCEPT_MAX_RANGES];
+	char ctype[MASA_MEDIA_NAME_MAX];
+	struct masa_answer req = { 0, NULL, NULL }, best, cand;
+	size_t n = 0, i, len;
+	unsigned best_q = 0;
+
+	if (content_type == NULL || (len = strlen(content_type)) > MASA_HEADER_MAX ||
+	    masa_media_type(content_type, len, ctype) != MASA_OK)
+		return MASA_E_MEDIA_TYPE;
+	req.voucher_type = known_request_type(ctype, &req.format);
+	if (req.voucher_type == NULL)
+		return MASA_E_MEDIA_TYPE;
+	if (accept == NULL) {
+		*out = req;
+		return MASA_OK;
+	}
+	len = strlen(accept);
+	if (len > MASA_HEADER_MAX ||
+	    masa_media_accept(accept, len, ranges, MASA_ACCEPT_MAX_RANGES, &n) != MASA_OK)
+		return MASA_E_ACCEPT;
+	if (n == 0) {
+		*out = req;	/* an empty Accept says nothing */
+		return MASA_OK;
+	}
+	for (i = 0; i < n; i++) {
+		if (ranges[i].q > best_q && answer_for(ranges[i].name, &req, &cand)) {
+			best = cand;
+			best_q = ranges[i].q;
+		}
+	}
+	if (best_q == 0)
+		return MASA_E_NOT_ACCEPTABLE;
+	*out = best;
+	return MASA_OK;
+}

@@ -1,0 +1,91 @@
+/*
+ * policy.c: see policy.h. The checks run in a fixed order, so a request
+ * that fails several gets the same answer every time: device, freshness,
+ * block-list, nonce and PVR rules, pinning mode, network pin, bucket.
+ */
+#include "policy.h"
+
+#include <string.h>
+
+/* The token bucket as GCRA: capacity C per period P, one token each
+ * interval T = P/C, starting full. Refusal gives the seconds until the
+ * next token. */
+static enum masa_err
+bucket(const struct masa_policy_config *cfg, const struct masa_policy_state *st, int64_t now,
+    struct masa_decision *out)
+{
+	int64_t t = (int64_t)(cfg->bucket_period_s * 1000 / cfg->bucket_capacity);
+	int64_t tat = st->has_bucket && st->tat_ms > now ? st->tat_ms : now;
+	int64_t burst, wait_ms;
+
+	if (t < 1)
+		t = 1;
+	burst = t * (int64_t)(cfg->bucket_capacity - 1);
+	if (tat - now > burst) {
+		wait_ms = tat - now - burst;
+		out->retry_after_s = (uint64_t)((wait_ms + 999) / 1000);
+		return MASA_E_RATE_LIMITED;
+	}
+	out->tat_ms = tat + t;
+	return MASA_OK;
+}
+
+/* Everything but the bucket. */
+static enum masa_err
+rules(const struct masa_policy_config *cfg, const struct masa_policy_state *st,
+    const struct masa_policy_request *req, struct masa_decision *out)
+{
+	int64_t max_age = (int64_t)cfg->created_on_max_age_s * 1000;
+	int64_t max_future = (int64_t)cfg->created_on_max_future_s * 1000;
+
+	if (!st->device_found || st->device_retired)
+		return MASA_E_UNKNOWN_DEVICE;
+	if (req->has_created_on && (req->created_on_ms < req->now_ms - max_age ||
+	    req->created_on_ms > req->now_ms + max_future))
+		return MASA_E_STALE;
+	if (st->registrar_blocked)
+		return MASA_E_BLOCKED;
+	if (req->nonceless) {
+		/* RFC 8995 §7.4.1: only for an authenticated, authorised owner. */
+		if (cfg->mode != MASA_MODE_OWNER || !st->registrar_is_owner)
+			return MASA_E_NONCELESS;
+		out->expires_ms = req->now_ms + (int64_t)cfg->nonceless_lifetime_s * 1000;
+	} else if (!req->pvr_verified && cfg->require_pvr) {
+		return MASA_E_PVR_MISSING;
+	}
+	switch (cfg->mode) {
+	case MASA_MODE_FIRST_USE:
+		if (st->pinned && !st->pinned_is_this)
+			return MASA_E_PINNED_ELSEWHERE;
+		out->pin_registrar = !st->pinned;
+		break;
+	case MASA_MODE_OWNER:
+		if (!st->registrar_is_owner)
+			return MASA_E_NOT_OWNER;
+		break;
+	default:
+		break;	/* open: any verified registrar, audit only */
+	}
+	if (cfg->pin_network && st->net_known && !st->net_matches)
+		return MASA_E_NET_PINNED;
+	return MASA_OK;
+}
+
+void
+masa_policy_decide(const struct masa_policy_config *cfg, const struct masa_policy_state *st,
+    const struct masa_policy_request *req, struct masa_decision *out)
+{
+	struct masa_decision d;
+
+	memset(&d, 0, sizeof d);
+	d.refusal = rules(cfg, st, req, &d);
+	if (d.refusal == MASA_OK)
+		d.refusal = bucket(cfg, st, req->now_ms, &d);
+	if (req->pvr_verified)
+		d.assertion = MASA_ASSERT_PROXIMITY;
+	else if (cfg->mode == MASA_MODE_OWNER)
+		d.assertion = MASA_ASSERT_VERIFIED;
+	else
+		d.assertion = MASA_ASSERT_LOGGED;
+	*out = d;
+}

@@ -1,0 +1,72 @@
+/* voucher.c: see voucher.h. */
+#include "voucher.h"
+
+#include <string.h>
+
+#include "cbor/cbor_write.h"
+#include "cose/cose_sign1.h"
+#include "timeutil.h"
+
+#define SID_VOUCHER 2451
+enum {	/* delta keys under 2451 */
+	K_ASSERTION = 1,
+	K_CREATED_ON = 2,
+	K_DCRC = 3,		/* domain-cert-revocation-checks */
+	K_EXPIRES_ON = 4,
+	K_NONCE = 7,
+	K_PINNED_CERT = 8,
+	K_PINNED_PUBK = 9,
+	K_SERIAL = 11,
+};
+
+enum masa_err
+masa_voucher_payload(const struct masa_voucher_in *in, struct masa_buf *out)
+{
+	struct masa_cbor_writer w;
+	char created[MASA_RFC3339_LEN], expires[MASA_RFC3339_LEN];
+	size_t n = 5;	/* assertion, created-on, dcrc, pin, serial */
+
+	n += in->expires_ms != 0;
+	n += in->nonce.len > 0;
+	masa_rfc3339_s(in->created_ms, created);
+	masa_cbor_writer_init(&w, out);
+	masa_cbor_put_map(&w, 1);
+	masa_cbor_put_uint(&w, SID_VOUCHER);
+	masa_cbor_put_map(&w, n);
+	masa_cbor_put_uint(&w, K_ASSERTION);
+	masa_cbor_put_uint(&w, (uint64_t)in->assertion);
+	masa_cbor_put_uint(&w, K_CREATED_ON);
+	masa_cbor_put_tstr(&w, created, strlen(created));
+	masa_cbor_put_uint(&w, K_DCRC);
+	masa_cbor_put_bool(&w, 0);
+	if (in->expires_ms != 0) {
+		masa_rfc3339_s(in->expires_ms, expires);
+		masa_cbor_put_uint(&w, K_EXPIRES_ON);
+		masa_cbor_put_tstr(&w, expires, strlen(expires));
+	}
+	if (in->nonce.len > 0) {
+		masa_cbor_put_uint(&w, K_NONCE);
+		masa_cbor_put_bstr(&w, in->nonce);
+	}
+	masa_cbor_put_uint(&w, in->pin_cert ? K_PINNED_CERT : K_PINNED_PUBK);
+	masa_cbor_put_bstr(&w, in->pin);
+	masa_cbor_put_uint(&w, K_SERIAL);
+	masa_cbor_put_tstr(&w, (const char *)in->serial.ptr, in->serial.len);
+	return masa_cbor_writer_done(&w);
+}
+
+enum masa_err
+masa_voucher_sign(const struct masa_voucher_in *in, struct masa_signer *s,
+    struct masa_bytes masa_cert, struct masa_buf *out)
+{
+	struct masa_buf payload;
+	enum masa_err rc;
+
+	masa_buf_init(&payload, 16 * 1024);
+	rc = masa_voucher_payload(in, &payload);
+	if (rc == MASA_OK)
+		rc = masa_cose_sign1_sign(s, masa_buf_view(&payload), &masa_cert,
+		    masa_cert.len > 0 ? 1 : 0, out);
+	masa_buf_free(&payload);
+	return rc;
+}

@@ -1,0 +1,207 @@
+/* vreq_verify.c: see vreq_verify.h. */
+#include "vreq_verify.h"
+
+#include <string.h>
+
+#include "crypto/alg.h"
+#include "limits.h"
+
+#define MAX_CANDIDATES (MASA_COSE_MAX_CERTS + 3)
+
+/* A candidate registrar key and where it came from. */
+struct candidate {
+	EVP_PKEY *key;
+	struct masa_bytes cert;	/* set when it came from the RVR certificate set */
+};
+
+static int
+bytes_eq(struct masa_bytes a, const uint8_t *b, size_t blen)
+{
+	return a.len == blen && memcmp(a.ptr, b, blen) == 0;
+}
+
+/* Adds the key of DER certificate der (from the RVR set when in_bag). */
+static enum masa_err
+add_cert(struct candidate *c, size_t *n, struct masa_bytes der, int in_bag)
+{
+	X509 *x = NULL;
+	enum masa_err rc = masa_x509_parse(der, &x);
+
+	if (rc != MASA_OK)
+		return rc;
+	c[*n].key = X509_get_pubkey(x);
+	c[*n].cert = in_bag ? der : (struct masa_bytes){ NULL, 0 };
+	X509_free(x);
+	if (c[*n].key == NULL)
+		return MASA_E_MALFORMED;
+	(*n)++;
+	return MASA_OK;
+}
+
+/* 1 if a and b are the same public key. */
+static int
+same_key(EVP_PKEY *a, EVP_PKEY *b)
+{
+	return EVP_PKEY_eq(a, b) == 1;
+}
+
+/* The registrar certificate in the set must be allowed to act as an RA. */
+static enum masa_err
+check_ra(struct masa_bytes der)
+{
+	X509 *x = NULL;
+	int ok;
+
+	if (masa_x509_parse(der, &x) != MASA_OK)
+		return MASA_E_MALFORMED;
+	ok = masa_x509_has_cmc_ra(x);
+	X509_free(x);
+	return ok ? MASA_OK : MASA_E_NOT_RA;
+}
+
+enum masa_err
+masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_cert,
+    struct masa_registrar *out)
+{
+	struct candidate c[MAX_CANDIDATES];
+	EVP_PKEY *tls_key = NULL, *found = NULL;
+	struct masa_bytes found_cert = { NULL, 0 };
+	enum masa_alg alg;
+	enum masa_err rc = MASA_OK;
+	size_t n = 0, i, tls_index = MAX_CANDIDATES;
+	int in_bag = 0;
+
+	memset(c, 0, sizeof c);
+	/* The algorithm is the message's, whatever the key: settle it first. */
+	if (v->rvr.alg_state != 1 || masa_alg_from_cose(v->rvr.alg, &alg) != MASA_OK)
+		return MASA_E_ALG;
+	for (i = 0; i < v->rvr.ncerts && rc == MASA_OK; i++)
+		rc = add_cert(c, &n, v->rvr.certs[i], 1);
+	if (rc == MASA_OK && tls_cert.len > 0) {
+		tls_index = n;
+		rc = add_cert(c, &n, tls_cert, 0);
+	}
+	if (rc == MASA_OK && v->has_pvr && v->p.prox_pubk.ptr != NULL) {
+		rc = masa_pubkey_parse(v->p.prox_pubk, &c[n].key);
+		if (rc == MASA_OK)
+			n++;
+		else
+			rc = MASA_E_PVR_MALFORMED;
+	}
+	if (rc == MASA_OK && v->has_pvr && v->p.prox_cert.ptr != NULL) {
+		rc = add_cert(c, &n, v->p.prox_cert, 0);
+		if (rc != MASA_OK)
+			rc = MASA_E_PVR_MALFORMED;
+	}
+	if (rc != MASA_OK)
+		goto done;
+
+	for (i = 0; i < n && found == NULL; i++) {
+		if (!masa_alg_key_matches(alg, c[i].key))
+			continue;
+		if (masa_cose_sign1_verify(&v->rvr, c[i].key) == MASA_OK)
+			found = c[i].key;
+	}
+	if (found == NULL) {
+		rc = n == 0 ? MASA_E_NO_REGISTRAR_KEY : MASA_E_SIGNATURE;
+		goto done;
+	}
+	if (tls_index < n)
+		tls_key = c[tls_index].key;
+	if (tls_key != NULL && !same_key(tls_key, found)) {
+		rc = MASA_E_REGISTRAR_KEYS_DISAGREE;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if (c[i].cert.ptr != NULL && same_key(c[i].key, found)) {
+			in_bag = 1;
+			found_cert = c[i].cert;
+			break;
+		}
+	}
+	if (v->rvr.ncerts > 0 && !in_bag) {
+		rc = MASA_E_REGISTRAR_KEYS_DISAGREE;
+		goto done;
+	}
+	if (in_bag) {
+		rc = check_ra(found_cert);
+		if (rc != MASA_OK)
+			goto done;
+	}
+	memset(out, 0, sizeof *out);
+	rc = masa_pubkey_spki(found, out->spki, sizeof out->spki, &out->spki_len);
+	if (rc != MASA_OK)
+		goto done;
+	masa_sha256((struct masa_bytes){ out->spki, out->spki_len }, out->sha256);
+	out->cert = found_cert;
+	EVP_PKEY_up_ref(found);
+	out->key = found;
+done:
+	for (i = 0; i < n; i++)
+		EVP_PKEY_free(c[i].key);
+	return rc;
+}
+
+void
+masa_registrar_free(struct masa_registrar *r)
+{
+	if (r != NULL) {
+		EVP_PKEY_free(r->key);
+		r->key = NULL;
+	}
+}
+
+/* The PVR's proximity leaf must name the registrar key: checked in the
+ * order pubk-sha256, pubk, cert (8366bis). */
+static enum masa_err
+check_proximity(const struct masa_vreq_leaves *p, const struct masa_registrar *reg)
+{
+	X509 *x = NULL;
+	EVP_PKEY *k;
+	int ok;
+
+	if (p->prox_sha256.ptr != NULL)
+		return bytes_eq(p->prox_sha256, reg->sha256, sizeof reg->sha256) ?
+		    MASA_OK : MASA_E_PROXIMITY;
+	if (p->prox_pubk.ptr != NULL)
+		return bytes_eq(p->prox_pubk, reg->spki, reg->spki_len) ?
+		    MASA_OK : MASA_E_PROXIMITY;
+	if (p->prox_cert.ptr == NULL)
+		return MASA_E_PROXIMITY;
+	if (masa_x509_parse(p->prox_cert, &x) != MASA_OK)
+		return MASA_E_PVR_MALFORMED;
+	k = X509_get0_pubkey(x);
+	ok = k != NULL && same_key(k, reg->key);
+	X509_free(x);
+	return ok ? MASA_OK : MASA_E_PROXIMITY;
+}
+
+enum masa_err
+masa_vreq_verify_pvr(const struct masa_vreq_raw *v, struct masa_bytes device_spki,
+    const struct masa_registrar *reg)
+{
+	EVP_PKEY *dev = NULL;
+	enum masa_err rc;
+
+	if (!v->has_pvr)
+		return MASA_E_PVR_MISSING;
+	rc = masa_pubkey_parse(device_spki, &dev);
+	if (rc != MASA_OK)
+		return MASA_E_INTERNAL;	/* enrollment stored a key we cannot read */
+	rc = masa_cose_sign1_verify(&v->pvr, dev);
+	EVP_PKEY_free(dev);
+	if (rc == MASA_E_SIGNATURE)
+		return MASA_E_PVR_SIGNATURE;
+	if (rc != MASA_OK)
+		return rc;
+	if (v->p.serial.len != v->r.serial.len ||
+	    memcmp(v->p.serial.ptr, v->r.serial.ptr, v->r.serial.len) != 0)
+		return MASA_E_SERIAL_MISMATCH;
+	rc = check_proximity(&v->p, reg);
+	if (rc != MASA_OK)
+		return rc;
+	if ((v->p.nonce.ptr == NULL) != (v->r.nonce.ptr == NULL) ||
+	    (v->p.nonce.ptr != NULL && !bytes_eq(v->p.nonce, v->r.nonce.ptr, v->r.nonce.len)))
+		return MASA_E_NONCE_MISMATCH;
+	return MASA_OK;
+}

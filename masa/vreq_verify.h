@@ -1,0 +1,46 @@
+/*
+ * vreq_verify.h: from a decoded voucher-request to a verified one.
+ *
+ * The registrar is identified by its public key. Candidate keys come from
+ * the RVR's x5bag/x5chain certificates, the TLS client certificate (when
+ * the connection has one) and the PVR's proximity-registrar-pubk or -cert;
+ * the first that verifies the RVR signature is the registrar key. Every
+ * other source present must agree with it: the TLS client certificate must
+ * carry it, and the certificate set must contain it (that certificate must
+ * then have id-kp-cmcRA). The PVR's proximity check is in
+ * masa_vreq_verify_pvr. No store access and no policy here.
+ */
+#ifndef MASA_VREQ_VERIFY_H
+#define MASA_VREQ_VERIFY_H
+
+#include <openssl/evp.h>
+
+#include "attr.h"
+#include "crypto/x509.h"
+#include "vreq.h"
+
+struct masa_registrar {
+	EVP_PKEY *key;			/* owned; free with masa_registrar_free */
+	uint8_t spki[MASA_SPKI_MAX];	/* DER SubjectPublicKeyInfo */
+	size_t spki_len;
+	uint8_t sha256[MASA_SHA256_LEN];	/* SHA-256 of spki */
+	struct masa_bytes cert;		/* its certificate from the x5bag, or NULL ptr */
+};
+
+/* Finds and checks the registrar key. tls_cert is the DER client
+ * certificate of the connection, or an empty view. MASA_E_ALG,
+ * MASA_E_SIGNATURE, MASA_E_NO_REGISTRAR_KEY, MASA_E_REGISTRAR_KEYS_DISAGREE,
+ * MASA_E_NOT_RA, MASA_E_MALFORMED (a certificate that does not parse). */
+MASA_NODISCARD enum masa_err masa_vreq_find_registrar(const struct masa_vreq_raw *v,
+    struct masa_bytes tls_cert, struct masa_registrar *out);
+void masa_registrar_free(struct masa_registrar *r);
+
+/* Verifies the PVR against the device key enrolled for the serial
+ * (device_spki, DER) and the registrar: signature (MASA_E_PVR_SIGNATURE or
+ * MASA_E_ALG), serial-number equal to the RVR's (MASA_E_SERIAL_MISMATCH),
+ * a proximity leaf naming the registrar key (MASA_E_PROXIMITY), and equal
+ * nonces (MASA_E_NONCE_MISMATCH). v must have a PVR. */
+MASA_NODISCARD enum masa_err masa_vreq_verify_pvr(const struct masa_vreq_raw *v,
+    struct masa_bytes device_spki, const struct masa_registrar *reg);
+
+#endif
