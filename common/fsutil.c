@@ -38,9 +38,12 @@ masa_file_check_private(const char *path, struct masa_diag *diag)
 {
 	struct stat st;
 
+	int err;
+
 	if (lstat(path, &st) != 0) {
-		masa_diag_set(diag, "cannot access %s: %s", path, strerror(errno));
-		return errno == ENOENT ? MASA_E_NOT_FOUND : MASA_E_IO;
+		err = errno;
+		masa_diag_set(diag, "cannot access %s: %s", path, strerror(err));
+		return err == ENOENT ? MASA_E_NOT_FOUND : MASA_E_IO;
 	}
 	return check_private_stat(path, &st, diag);
 }
@@ -54,17 +57,18 @@ masa_file_read(const char *path, int private, size_t max, struct masa_buf *out,
 	struct stat st;
 	uint8_t chunk[4096];
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	masa_buf_init(&b, max);
 	fd = open(path, O_RDONLY | O_CLOEXEC | (private ? O_NOFOLLOW : 0));
 	if (fd < 0) {
-		if (errno == ELOOP) {
+		err = errno;
+		if (err == ELOOP) {
 			masa_diag_set(diag, "%s is a symbolic link; secret files must be regular files", path);
 			return MASA_E_FILE_PERM;
 		}
-		masa_diag_set(diag, "cannot open %s: %s", path, strerror(errno));
-		return errno == ENOENT ? MASA_E_NOT_FOUND : MASA_E_IO;
+		masa_diag_set(diag, "cannot open %s: %s", path, strerror(err));
+		return err == ENOENT ? MASA_E_NOT_FOUND : MASA_E_IO;
 	}
 	if (fstat(fd, &st) != 0) {
 		masa_diag_set(diag, "cannot stat %s: %s", path, strerror(errno));
@@ -94,9 +98,13 @@ masa_file_read(const char *path, int private, size_t max, struct masa_buf *out,
 			goto done;
 		}
 	}
+	/* An empty file still yields a buffer (a terminating NUL), so parsers
+	 * report "no PEM data" rather than failing on a NULL pointer. */
+	rc = masa_buf_append(&b, "", 0);
+	if (rc != MASA_OK)
+		goto done;
 	*out = b;
 	masa_buf_init(&b, max);
-	rc = MASA_OK;
 done:
 	masa_buf_free(&b);
 	close(fd);
@@ -110,12 +118,13 @@ masa_file_write_new(const char *path, const void *data, size_t len, mode_t mode,
 	const uint8_t *p = data;
 	enum masa_err rc = MASA_E_IO;
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
-		masa_diag_set(diag, "cannot create %s: %s", path, strerror(errno));
-		return errno == EEXIST ? MASA_E_EXISTS : MASA_E_IO;
+		err = errno;
+		masa_diag_set(diag, "cannot create %s: %s", path, strerror(err));
+		return err == EEXIST ? MASA_E_EXISTS : MASA_E_IO;
 	}
 	while (len > 0) {
 		n = write(fd, p, len);
@@ -128,7 +137,7 @@ masa_file_write_new(const char *path, const void *data, size_t len, mode_t mode,
 		p += n;
 		len -= (size_t)n;
 	}
-	/* umask may have narrowed the mode; never widen it, but make it exact. */
+	/* The mode is exact, whatever the umask: callers name it on purpose. */
 	if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
 		masa_diag_set(diag, "cannot finish %s: %s", path, strerror(errno));
 		goto done;

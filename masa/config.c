@@ -93,6 +93,7 @@ static enum masa_err
 set_string(struct ctx *c, const struct field *f, const char *s)
 {
 	char *dst = (char *)c->cfg + f->off;
+	struct masa_diag why = { { 0 } };
 	struct masa_netaddr na;
 	enum masa_alg alg;
 
@@ -107,8 +108,9 @@ set_string(struct ctx *c, const struct field *f, const char *s)
 	case F_ADDR:
 	case F_ADDR_OPT:
 		if (strlen(s) >= sizeof c->cfg->listen ||
-		    masa_netaddr_parse(s, &na, c->diag) != MASA_OK) {
-			masa_diag_set(c->diag, "configuration key \"%s\" must be HOST:PORT", f->key);
+		    masa_netaddr_parse(s, &na, &why) != MASA_OK) {
+			masa_diag_set(c->diag, "configuration key \"%s\": %s", f->key,
+			    why.msg[0] ? why.msg : "must be HOST:PORT");
 			return MASA_E_CONFIG;
 		}
 		snprintf(dst, sizeof c->cfg->listen, "%s", s);
@@ -197,12 +199,15 @@ walk(struct ctx *c, json_t *obj, const char *prefix)
 			masa_diag_set(c->diag, "unknown configuration key \"%.60s...\"", name);
 			return MASA_E_CONFIG;
 		}
-		for (i = 0; i < NFIELDS; i++)
+		/* A key is one name: "tls.cert" at the top is not tls -> cert. */
+		for (i = 0; strchr(k, '.') == NULL && i < NFIELDS; i++)
 			if (strcmp(fields[i].key, name) == 0)
 				break;
+		if (strchr(k, '.') != NULL)
+			i = NFIELDS;
 		if (i < NFIELDS) {
 			rc = set_field(c, &fields[i], v);
-		} else if (prefix[0] == '\0' && is_section(name)) {
+		} else if (prefix[0] == '\0' && strchr(k, '.') == NULL && is_section(name)) {
 			if (!json_is_object(v)) {
 				masa_diag_set(c->diag, "configuration key \"%s\" must be an object", name);
 				return MASA_E_CONFIG;

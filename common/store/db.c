@@ -5,11 +5,14 @@
  */
 #include "store/db.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "store/migrations.h"
@@ -106,7 +109,7 @@ masa_db_open(const char *path, int busy_timeout_ms, int create, struct masa_db *
 	enum masa_err rc;
 	struct masa_db *db = NULL;
 	struct stat st;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+	int fd, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 
 	if (lstat(path, &st) == 0) {
 		rc = masa_file_check_private(path, diag);
@@ -116,7 +119,16 @@ masa_db_open(const char *path, int busy_timeout_ms, int create, struct masa_db *
 		masa_diag_set(diag, "database %s does not exist (run masa init first)", path);
 		return MASA_E_NOT_FOUND;
 	} else {
-		flags |= SQLITE_OPEN_CREATE;
+		/* Create it owner-only ourselves: SQLite would follow the umask,
+		 * and its -wal and -shm files take the database file's mode. */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 || fchmod(fd, 0600) != 0) {
+			masa_diag_set(diag, "cannot create database %s: %s", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return MASA_E_IO;
+		}
+		close(fd);
 	}
 	db = calloc(1, sizeof *db);
 	if (db == NULL)

@@ -1,0 +1,385 @@
+/* test_config.c: masa/config.c, loading and validating masa.json. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "errors.h"
+
+/* Writes json as d/masa.json (replacing it) and puts its path in path. */
+static void
+write_config(const struct tu_dir *d, const char *json, char path[TU_PATH_MAX])
+{
+	tu_path(path, d, "masa.json");
+	unlink(path);
+	tu_write(path, json, 0644);
+}
+
+/* Loads json from a file in d. */
+static enum masa_err
+load_json(const struct tu_dir *d, const char *json, struct masa_config *cfg,
+    struct masa_diag *diag)
+{
+	char path[TU_PATH_MAX];
+
+	write_config(d, json, path);
+	return masa_config_load(path, cfg, diag);
+}
+
+/* Asserts that path is d/name. */
+static void
+assert_in_dir(const char *path, const struct tu_dir *d, const char *name)
+{
+	char want[TU_PATH_MAX];
+
+	tu_path(want, d, name);
+	assert_string_equal(path, want);
+}
+
+/* Asserts every documented default, with paths in d and the given alg. */
+static void
+assert_defaults(const struct masa_config *c, const struct tu_dir *d, enum masa_alg alg)
+{
+	assert_string_equal(c->listen, "127.0.0.1:8443");
+	assert_string_equal(c->admin_listen, "127.0.0.1:8444");
+	assert_in_dir(c->tls_cert, d, "tls.crt");
+	assert_in_dir(c->tls_key, d, "tls.key");
+	assert_in_dir(c->db_path, d, "masa.db");
+	assert_int_equal(c->busy_timeout_ms, 5000);
+	assert_int_equal(c->alg, alg);
+	assert_in_dir(c->signing_key, d, "signing.key");
+	assert_in_dir(c->signing_cert, d, "signing.crt");
+	assert_int_equal(c->limits.body_max_bytes, 65536);
+	assert_int_equal(c->limits.connection_limit, 256);
+	assert_int_equal(c->limits.per_ip_connection_limit, 32);
+	assert_int_equal(c->limits.connection_timeout_s, 15);
+	assert_int_equal(c->limits.connection_memory_bytes, 32768);
+	assert_int_equal(c->limits.threads, 2);
+	assert_int_equal(c->limits.shutdown_grace_s, 10);
+}
+
+/*
+ * Asserts that the config at path is refused with MASA_E_CONFIG, that the
+ * diag names key the way config.c names keys (in double quotes; key NULL:
+ * any message), and that the out struct is left exactly as it was. The
+ * message goes to diag.
+ */
+static void
+refused_path(const char *path, const char *key, struct masa_diag *diag)
+{
+	struct masa_config cfg, before;
+	char quoted[128], shown[256], *text;
+	enum masa_err rc;
+
+	diag->msg[0] = '\0';
+	memset(&cfg, 0xA5, sizeof cfg);
+	memcpy(&before, &cfg, sizeof cfg);
+	rc = masa_config_load(path, &cfg, diag);
+	if (rc != MASA_E_CONFIG) {
+		text = tu_exists(path) ? tu_read(path, NULL) : NULL;
+		snprintf(shown, sizeof shown, "%s", text != NULL ? text : path);
+		free(text);
+		fail_msg("%s: got %s, want MASA_E_CONFIG", shown, masa_err_name(rc));
+	}
+	assert_memory_equal(&cfg, &before, sizeof cfg);
+	assert_true(diag->msg[0] != '\0');
+	if (key == NULL)
+		return;
+	snprintf(quoted, sizeof quoted, "\"%s\"", key);
+	if (strstr(diag->msg, quoted) == NULL)
+		fail_msg("diag for %s does not name %s: %s", key, quoted, diag->msg);
+}
+
+/* The same for json written to a file in d. */
+static void
+refused_json(const struct tu_dir *d, const char *json, const char *key, struct masa_diag *diag)
+{
+	char path[TU_PATH_MAX];
+
+	write_config(d, json, path);
+	refused_path(path, key, diag);
+}
+
+static void
+expect_refused(const struct tu_dir *d, const char *json, const char *key)
+{
+	struct masa_diag diag;
+
+	refused_json(d, json, key, &diag);
+}
+
+/* Proves "{}" gives every documented default, paths next to the config. */
+static void
+test_empty_object_gives_defaults(void **state)
+{
+	const struct tu_dir *d = *state;
+	struct masa_config cfg;
+	struct masa_diag diag = { "" };
+
+	assert_int_equal(load_json(d, "{}", &cfg, &diag), MASA_OK);
+	assert_defaults(&cfg, d, MASA_ALG_ES256);
+	assert_string_equal(diag.msg, "");
+}
+
+/* Proves every documented key is read into its own field (no mixed-up offsets). */
+static void
+test_every_key_is_read(void **state)
+{
+	static const char json[] =
+	    "{\"listen\": \"127.0.0.1:1001\","
+	    " \"admin\": {\"listen\": \"[::1]:1002\"},"
+	    " \"tls\": {\"cert\": \"a.crt\", \"key\": \"b.key\"},"
+	    " \"database\": {\"path\": \"c.db\", \"busy_timeout_ms\": 7},"
+	    " \"signing\": {\"alg\": \"eddsa\", \"key\": \"d.key\", \"cert\": \"e.crt\"},"
+	    " \"limits\": {\"body_max_bytes\": 2048, \"connection_limit\": 3,"
+	    "   \"per_ip_connection_limit\": 4, \"connection_timeout_s\": 5,"
+	    "   \"connection_memory_bytes\": 9000, \"threads\": 6, \"shutdown_grace_s\": 0}}";
+	const struct tu_dir *d = *state;
+	struct masa_config c;
+	struct masa_diag diag = { "" };
+
+	assert_int_equal(load_json(d, json, &c, &diag), MASA_OK);
+	assert_string_equal(c.listen, "127.0.0.1:1001");
+	assert_string_equal(c.admin_listen, "[::1]:1002");
+	assert_in_dir(c.tls_cert, d, "a.crt");
+	assert_in_dir(c.tls_key, d, "b.key");
+	assert_in_dir(c.db_path, d, "c.db");
+	assert_int_equal(c.busy_timeout_ms, 7);
+	assert_int_equal(c.alg, MASA_ALG_EDDSA);
+	assert_in_dir(c.signing_key, d, "d.key");
+	assert_in_dir(c.signing_cert, d, "e.crt");
+	assert_int_equal(c.limits.body_max_bytes, 2048);
+	assert_int_equal(c.limits.connection_limit, 3);
+	assert_int_equal(c.limits.per_ip_connection_limit, 4);
+	assert_int_equal(c.limits.connection_timeout_s, 5);
+	assert_int_equal(c.limits.connection_memory_bytes, 9000);
+	assert_int_equal(c.limits.threads, 6);
+	assert_int_equal(c.limits.shutdown_grace_s, 0);
+}
+
+/* Proves relative paths resolve against the config's directory, absolute stay. */
+static void
+test_paths_resolve_against_config_dir(void **state)
+{
+	const struct tu_dir *d = *state;
+	struct masa_config cfg;
+	struct masa_diag diag = { "" };
+
+	assert_int_equal(load_json(d, "{\"tls\": {\"cert\": \"sub/x.crt\", \"key\": \"/abs/x.key\"},"
+	    " \"database\": {\"path\": \"../up.db\"}}", &cfg, &diag), MASA_OK);
+	assert_in_dir(cfg.tls_cert, d, "sub/x.crt");
+	assert_string_equal(cfg.tls_key, "/abs/x.key");
+	assert_in_dir(cfg.db_path, d, "../up.db");
+}
+
+/* Proves admin.listen: null turns the admin listener off. */
+static void
+test_admin_listen_null_turns_it_off(void **state)
+{
+	const struct tu_dir *d = *state;
+	struct masa_config cfg;
+	struct masa_diag diag = { "" };
+
+	memset(&cfg, 0xA5, sizeof cfg);
+	assert_int_equal(load_json(d, "{\"admin\": {\"listen\": null}}", &cfg, &diag), MASA_OK);
+	assert_string_equal(cfg.admin_listen, "");
+	assert_string_equal(cfg.listen, "127.0.0.1:8443");
+}
+
+/* Proves the written default config loads back to the defaults (with its alg). */
+static void
+test_write_default_round_trips(void **state)
+{
+	static const enum masa_alg algs[] = { MASA_ALG_ES256, MASA_ALG_ES384, MASA_ALG_EDDSA };
+	const struct tu_dir *d = *state;
+	char path[TU_PATH_MAX];
+	struct masa_config cfg;
+	struct masa_diag diag = { "" };
+	size_t i;
+
+	for (i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+		tu_path(path, d, masa_alg_name(algs[i]));
+		assert_int_equal(masa_config_write_default(path, algs[i], &diag), MASA_OK);
+		assert_int_equal(masa_config_load(path, &cfg, &diag), MASA_OK);
+		assert_defaults(&cfg, d, algs[i]);
+	}
+}
+
+/* Proves masa_config_write_default never overwrites an existing file. */
+static void
+test_write_default_refuses_existing(void **state)
+{
+	const struct tu_dir *d = *state;
+	char path[TU_PATH_MAX];
+	struct masa_diag diag = { "" };
+	char *text;
+
+	tu_path(path, d, "masa.json");
+	tu_write(path, "{\"listen\": \"127.0.0.1:1\"}", 0644);
+	assert_int_equal(masa_config_write_default(path, MASA_ALG_ES256, &diag), MASA_E_EXISTS);
+	text = tu_read(path, NULL);
+	assert_string_equal(text, "{\"listen\": \"127.0.0.1:1\"}");
+	free(text);
+}
+
+/* Proves unknown keys, at the top and inside a section, are refused by name. */
+static void
+test_unknown_keys_refused(void **state)
+{
+	const struct tu_dir *d = *state;
+
+	expect_refused(d, "{\"bogus\": 1}", "bogus");
+	expect_refused(d, "{\"tls\": {\"foo\": \"x\"}}", "tls.foo");
+	expect_refused(d, "{\"limits\": {\"threads\": 2, \"thread\": 2}}", "limits.thread");
+}
+
+/* Proves a dotted key at the top level is not an alias of the nested key:
+ * otherwise "tls.cert" and {"tls": {"cert"}} both set one value, and the
+ * duplicate-key check is bypassed. */
+static void
+test_dotted_top_level_key_refused(void **state)
+{
+	const struct tu_dir *d = *state;
+
+	expect_refused(d, "{\"tls.cert\": \"x.crt\"}", "tls.cert");
+}
+
+/* Proves wrong JSON types are refused by name. */
+static void
+test_wrong_types_refused(void **state)
+{
+	const struct tu_dir *d = *state;
+
+	expect_refused(d, "{\"limits\": {\"threads\": \"2\"}}", "limits.threads");
+	expect_refused(d, "{\"limits\": {\"threads\": 2.0}}", "limits.threads");
+	expect_refused(d, "{\"tls\": {\"cert\": 5}}", "tls.cert");
+	expect_refused(d, "{\"limits\": [1]}", "limits");
+	expect_refused(d, "{\"tls\": \"x\"}", "tls");
+	expect_refused(d, "{\"listen\": null}", "listen");
+	expect_refused(d, "{\"tls\": {\"cert\": \"\"}}", "tls.cert");
+}
+
+/* Proves integers outside their bounds are refused; the bounds themselves load. */
+static void
+test_integer_bounds(void **state)
+{
+	static const char *const bad[] = { "0", "1023", "1048577", "2000000", "-1",
+	    "-9223372036854775807" };
+	const struct tu_dir *d = *state;
+	char json[128];
+	struct masa_config cfg;
+	struct masa_diag diag = { "" };
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(json, sizeof json, "{\"limits\": {\"body_max_bytes\": %s}}", bad[i]);
+		expect_refused(d, json, "limits.body_max_bytes");
+	}
+	assert_int_equal(load_json(d, "{\"limits\": {\"body_max_bytes\": 1024}}", &cfg, &diag), MASA_OK);
+	assert_int_equal(cfg.limits.body_max_bytes, 1024);
+	assert_int_equal(load_json(d, "{\"limits\": {\"body_max_bytes\": 1048576}}", &cfg, &diag), MASA_OK);
+	assert_int_equal(cfg.limits.body_max_bytes, 1048576);
+}
+
+/* Proves an unknown signing algorithm is refused by name. */
+static void
+test_bad_alg_refused(void **state)
+{
+	const struct tu_dir *d = *state;
+
+	expect_refused(d, "{\"signing\": {\"alg\": \"rs256\"}}", "signing.alg");
+	expect_refused(d, "{\"signing\": {\"alg\": \"ES256\"}}", "signing.alg");
+}
+
+static const char *const bad_listen[] = { "nocolon", "1.2.3.4:99999", "[::1]8443" };
+#define NBAD_LISTEN (sizeof bad_listen / sizeof bad_listen[0])
+
+/* Checks bad_listen[i] as listen and as admin.listen; key NULL: any message. */
+static void
+refuse_listen(const struct tu_dir *d, size_t i, const char *listen_key, const char *admin_key)
+{
+	char json[128];
+
+	snprintf(json, sizeof json, "{\"listen\": \"%s\"}", bad_listen[i]);
+	expect_refused(d, json, listen_key);
+	snprintf(json, sizeof json, "{\"admin\": {\"listen\": \"%s\"}}", bad_listen[i]);
+	expect_refused(d, json, admin_key);
+}
+
+/* Proves malformed listen addresses are refused (out untouched, with a message). */
+static void
+test_bad_listen_refused(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < NBAD_LISTEN; i++)
+		refuse_listen(*state, i, NULL, NULL);
+}
+
+/* Proves the message for a malformed listen address names the key, like every
+ * other refusal: an operator must learn whether listen or admin.listen is wrong. */
+static void
+test_bad_listen_names_key(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < NBAD_LISTEN; i++)
+		refuse_listen(*state, i, "listen", "admin.listen");
+}
+
+/* Proves a key given twice is refused rather than silently last-wins. */
+static void
+test_duplicate_key_refused(void **state)
+{
+	struct masa_diag diag;
+
+	refused_json(*state, "{\"listen\":\"a:1\",\"listen\":\"b:2\"}", NULL, &diag);
+	if (strstr(diag.msg, "listen") == NULL)
+		fail_msg("diag does not name the duplicate key: %s", diag.msg);
+}
+
+/* Proves files that are not a JSON object, or are missing, are refused. */
+static void
+test_not_an_object_or_missing(void **state)
+{
+	const struct tu_dir *d = *state;
+	static const char *const bad[] = { "{\"listen\": ", "", "[]",
+	    "[{\"listen\": \"127.0.0.1:1\"}]", "\"text\"" };
+	char path[TU_PATH_MAX];
+	struct masa_diag diag;
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		expect_refused(d, bad[i], NULL);
+	tu_path(path, d, "missing.json");
+	refused_path(path, NULL, &diag);
+}
+
+#define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		DIR_TEST(test_empty_object_gives_defaults),
+		DIR_TEST(test_every_key_is_read),
+		DIR_TEST(test_paths_resolve_against_config_dir),
+		DIR_TEST(test_admin_listen_null_turns_it_off),
+		DIR_TEST(test_write_default_round_trips),
+		DIR_TEST(test_write_default_refuses_existing),
+		DIR_TEST(test_unknown_keys_refused),
+		DIR_TEST(test_dotted_top_level_key_refused),
+		DIR_TEST(test_wrong_types_refused),
+		DIR_TEST(test_integer_bounds),
+		DIR_TEST(test_bad_alg_refused),
+		DIR_TEST(test_bad_listen_refused),
+		DIR_TEST(test_bad_listen_names_key),
+		DIR_TEST(test_duplicate_key_refused),
+		DIR_TEST(test_not_an_object_or_missing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,589 @@
+/* test_signer.c: common/crypto/signer.c (loading the voucher-signing key,
+ * signing), alg.c (raw signature verification), keygen.c (self-signed key
+ * pairs) and tlsfiles.c (the HTTPS key pair). */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "crypto/tlsfiles.h"
+
+static const enum masa_alg all_algs[] = { MASA_ALG_ES256, MASA_ALG_ES384, MASA_ALG_EDDSA };
+#define NALGS (sizeof all_algs / sizeof all_algs[0])
+
+static const uint8_t message[] = "a voucher to sign";
+
+/* Generates d/<name>.key and d/<name>.crt; their paths to key and cert. */
+static void
+gen_pair(const struct tu_dir *d, enum masa_alg alg, enum masa_cert_kind kind, const char *host,
+    const char *name, char key[TU_PATH_MAX], char cert[TU_PATH_MAX])
+{
+	char key_name[64], cert_name[64];
+
+	snprintf(key_name, sizeof key_name, "%s.key", name);
+	snprintf(cert_name, sizeof cert_name, "%s.crt", name);
+	tu_keygen(d, alg, kind, host, key_name, cert_name);
+	tu_path(key, d, key_name);
+	tu_path(cert, d, cert_name);
+}
+
+/* The same for a voucher-signing key; only the key path is wanted. */
+static void
+gen_key(const struct tu_dir *d, enum masa_alg alg, const char *name, char key[TU_PATH_MAX])
+{
+	char cert[TU_PATH_MAX];
+
+	gen_pair(d, alg, MASA_CERT_VOUCHER_SIGNING, NULL, name, key, cert);
+}
+
+/* Loads path for alg expecting want; the signer (on success) goes to *out
+ * if out is given, else it is freed. On failure no signer may come back. */
+static void
+expect_load(const char *path, enum masa_alg alg, enum masa_err want, struct masa_signer **out)
+{
+	struct masa_diag diag = { "" };
+	struct masa_signer *s = NULL;
+	enum masa_err rc = masa_signer_load(path, alg, &s, &diag);
+
+	if (rc != want)
+		fail_msg("load %s as %s: got %d, want %d (%s)", path, masa_alg_name(alg), rc, want,
+		    diag.msg);
+	if (rc != MASA_OK) {
+		assert_null(s);
+		assert_true(diag.msg[0] != '\0');
+		return;
+	}
+	assert_non_null(s);
+	assert_int_equal(masa_signer_alg(s), alg);
+	if (out != NULL)
+		*out = s;
+	else
+		masa_signer_free(s);
+}
+
+/* The signer's public key, parsed back from masa_signer_public_pem. */
+static EVP_PKEY *
+public_key(const struct masa_signer *s)
+{
+	struct masa_buf pem;
+	EVP_PKEY *pk;
+	BIO *bio;
+
+	assert_int_equal(masa_signer_public_pem(s, &pem), MASA_OK);
+	assert_non_null(strstr((const char *)pem.ptr, "-----BEGIN PUBLIC KEY-----"));
+	bio = BIO_new_mem_buf(pem.ptr, (int)pem.len);
+	assert_non_null(bio);
+	pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	assert_non_null(pk);
+	BIO_free(bio);
+	masa_buf_free(&pem);
+	return pk;
+}
+
+/* masa_alg_verify_raw of sig (len bytes) over msg (mlen bytes). */
+static enum masa_err
+verify(enum masa_alg alg, EVP_PKEY *pk, const uint8_t *msg, size_t mlen, const uint8_t *sig,
+    size_t len)
+{
+	struct masa_bytes m = { msg, mlen }, sv = { sig, len };
+
+	return masa_alg_verify_raw(alg, pk, m, sv);
+}
+
+/* Signs message with s into sig; asserts the length. */
+static void
+sign(struct masa_signer *s, uint8_t sig[MASA_SIG_MAX])
+{
+	struct masa_bytes m = { message, sizeof message - 1 };
+	size_t len = 0;
+
+	assert_int_equal(masa_signer_sign(s, m, sig, &len), MASA_OK);
+	assert_int_equal(len, masa_alg_sig_len(masa_signer_alg(s)));
+}
+
+/* Proves a generated key loads for its own algorithm, for each algorithm. */
+static void
+test_load_each_alg(void **state)
+{
+	char key[TU_PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < NALGS; i++) {
+		gen_key(*state, all_algs[i], masa_alg_name(all_algs[i]), key);
+		expect_load(key, all_algs[i], MASA_OK, NULL);
+	}
+}
+
+/* Proves a key of another type or curve is refused with MASA_E_KEY. */
+static void
+test_load_wrong_alg(void **state)
+{
+	static const struct {
+		enum masa_alg have, as;
+	} cases[] = {
+		{ MASA_ALG_ES256, MASA_ALG_ES384 },
+		{ MASA_ALG_ES256, MASA_ALG_EDDSA },
+		{ MASA_ALG_ES384, MASA_ALG_ES256 },
+		{ MASA_ALG_EDDSA, MASA_ALG_ES256 },
+	};
+	char key[TU_PATH_MAX], name[32];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(name, sizeof name, "k%zu", i);
+		gen_key(*state, cases[i].have, name, key);
+		expect_load(key, cases[i].as, MASA_E_KEY, NULL);
+	}
+}
+
+/* Proves only owner-only key files load: group or world bits are refused. */
+static void
+test_key_file_modes(void **state)
+{
+	static const struct {
+		mode_t mode;
+		enum masa_err want;
+	} cases[] = {
+		{ 0644, MASA_E_FILE_PERM }, { 0640, MASA_E_FILE_PERM }, { 0604, MASA_E_FILE_PERM },
+		{ 0610, MASA_E_FILE_PERM }, { 0601, MASA_E_FILE_PERM },
+		{ 0600, MASA_OK }, { 0400, MASA_OK },
+	};
+	char key[TU_PATH_MAX];
+	size_t i;
+
+	gen_key(*state, MASA_ALG_ES256, "k", key);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(chmod(key, cases[i].mode), 0);
+		expect_load(key, MASA_ALG_ES256, cases[i].want, NULL);
+	}
+}
+
+/* Proves a symlink to a good key file is refused. */
+static void
+test_key_symlink(void **state)
+{
+	char key[TU_PATH_MAX], link[TU_PATH_MAX];
+
+	gen_key(*state, MASA_ALG_ES256, "k", key);
+	tu_path(link, *state, "link.key");
+	assert_int_equal(symlink(key, link), 0);
+	expect_load(link, MASA_ALG_ES256, MASA_E_FILE_PERM, NULL);
+	expect_load(key, MASA_ALG_ES256, MASA_OK, NULL);
+}
+
+/* Proves a key file owned by another user is refused. */
+static void
+test_key_other_owner(void **state)
+{
+	char key[TU_PATH_MAX];
+
+	gen_key(*state, MASA_ALG_ES256, "k", key);
+	assert_int_equal(chown(key, TU_NOBODY_UID, (gid_t)-1), 0);
+	expect_load(key, MASA_ALG_ES256, MASA_E_FILE_PERM, NULL);
+}
+
+/* Proves a missing key file is MASA_E_NOT_FOUND. */
+static void
+test_key_missing(void **state)
+{
+	char key[TU_PATH_MAX];
+
+	tu_path(key, *state, "none.key");
+	expect_load(key, MASA_ALG_ES256, MASA_E_NOT_FOUND, NULL);
+}
+
+/* Proves files that hold no private key are MASA_E_KEY. */
+static void
+test_key_garbage(void **state)
+{
+	static const char *const bad[] = {
+		"garbage\n",
+		"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+		"-----BEGIN PRIVATE KEY-----\nnot base64 at all!\n-----END PRIVATE KEY-----\n",
+	};
+	char key[TU_PATH_MAX], name[32], cert[TU_PATH_MAX];
+	char *cert_pem;
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(name, sizeof name, "bad%zu.key", i);
+		tu_path(key, *state, name);
+		tu_write(key, bad[i], 0600);
+		expect_load(key, MASA_ALG_ES256, MASA_E_KEY, NULL);
+	}
+	/* a certificate is not a private key */
+	gen_key(*state, MASA_ALG_ES256, "k", key);
+	tu_path(cert, *state, "k.crt");
+	cert_pem = tu_read(cert, NULL);
+	tu_path(key, *state, "cert-as.key");
+	tu_write(key, cert_pem, 0600);
+	free(cert_pem);
+	expect_load(key, MASA_ALG_ES256, MASA_E_KEY, NULL);
+}
+
+/* Proves an empty key file is MASA_E_KEY (it holds no key) like any other non-key. */
+static void
+test_key_empty_file(void **state)
+{
+	char key[TU_PATH_MAX];
+
+	tu_path(key, *state, "empty.key");
+	tu_write(key, "", 0600);
+	expect_load(key, MASA_ALG_ES256, MASA_E_KEY, NULL);
+}
+
+/* Proves signatures have the raw length and verify with the published
+ * public key, and that one flipped bit in message or signature breaks them. */
+static void
+test_sign_verify_each_alg(void **state)
+{
+	char key[TU_PATH_MAX];
+	uint8_t sig[MASA_SIG_MAX], msg[sizeof message];
+	struct masa_signer *s = NULL;
+	EVP_PKEY *pk;
+	size_t i, n, bit;
+
+	for (i = 0; i < NALGS; i++) {
+		gen_key(*state, all_algs[i], masa_alg_name(all_algs[i]), key);
+		expect_load(key, all_algs[i], MASA_OK, &s);
+		pk = public_key(s);
+		sign(s, sig);
+		n = masa_alg_sig_len(all_algs[i]);
+		assert_int_equal(verify(all_algs[i], pk, message, sizeof message - 1, sig, n), MASA_OK);
+
+		memcpy(msg, message, sizeof msg);
+		msg[3] ^= 0x10;
+		assert_int_equal(verify(all_algs[i], pk, msg, sizeof msg - 1, sig, n), MASA_E_CRYPTO);
+		for (bit = 0; bit < n * 8; bit += 61) {
+			sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			assert_int_equal(verify(all_algs[i], pk, message, sizeof message - 1, sig, n),
+			    MASA_E_CRYPTO);
+			sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		}
+		assert_int_equal(verify(all_algs[i], pk, message, sizeof message - 1, sig, n), MASA_OK);
+		/* the same signature presented under another algorithm */
+		assert_int_equal(verify(all_algs[(i + 1) % NALGS], pk, message, sizeof message - 1,
+		    sig, n), MASA_E_CRYPTO);
+		EVP_PKEY_free(pk);
+		masa_signer_free(s);
+	}
+}
+
+/* Decodes hex (2n digits) into out (n bytes). */
+static void
+unhex(const char *hex, uint8_t *out, size_t n)
+{
+	size_t i;
+	unsigned v;
+
+	assert_int_equal(strlen(hex), 2 * n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (uint8_t)v;
+	}
+}
+
+/* Proves ES256 verification refuses wrong lengths and r or s of 0 or n. */
+static void
+test_es256_malformed_signatures(void **state)
+{
+	static const char order_hex[] =
+	    "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
+	static const size_t lengths[] = { 0, 63, 65, 72 };
+	char key[TU_PATH_MAX];
+	uint8_t sig[MASA_SIG_MAX], bad[80], order[32];
+	struct masa_signer *s = NULL;
+	EVP_PKEY *pk;
+	size_t i;
+
+	unhex(order_hex, order, sizeof order);
+	gen_key(*state, MASA_ALG_ES256, "k", key);
+	expect_load(key, MASA_ALG_ES256, MASA_OK, &s);
+	pk = public_key(s);
+	sign(s, sig);
+	assert_int_equal(verify(MASA_ALG_ES256, pk, message, sizeof message - 1, sig, 64), MASA_OK);
+
+	for (i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+		memset(bad, 0, sizeof bad);
+		memcpy(bad, sig, 64);
+		if (verify(MASA_ALG_ES256, pk, message, sizeof message - 1, bad, lengths[i]) != MASA_E_CRYPTO)
+			fail_msg("a %zu-byte ES256 signature was accepted", lengths[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		memcpy(bad, sig, 64);
+		if (i < 2)
+			memset(bad + 32 * i, 0, 32);		/* r = 0, s = 0 */
+		else
+			memcpy(bad + 32 * (i - 2), order, 32);	/* r = n, s = n */
+		if (verify(MASA_ALG_ES256, pk, message, sizeof message - 1, bad, 64) != MASA_E_CRYPTO)
+			fail_msg("%s = %s was accepted", i % 2 ? "s" : "r", i < 2 ? "0" : "n");
+	}
+	EVP_PKEY_free(pk);
+	masa_signer_free(s);
+}
+
+/* Reads a PEM certificate. */
+static X509 *
+read_cert(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	X509 *cert;
+
+	assert_non_null(f);
+	cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(cert);
+	return cert;
+}
+
+/* The DER encoding of the PEM certificate at path. */
+static struct masa_buf
+cert_der(const char *path)
+{
+	X509 *cert = read_cert(path);
+	unsigned char *der = NULL;
+	int n = i2d_X509(cert, &der);
+	struct masa_buf b;
+
+	assert_true(n > 0);
+	masa_buf_init(&b, (size_t)n);
+	assert_int_equal(masa_buf_append(&b, der, (size_t)n), MASA_OK);
+	OPENSSL_free(der);
+	X509_free(cert);
+	return b;
+}
+
+/* Proves load_cert accepts the key's own certificate only, and returns its DER. */
+static void
+test_load_cert(void **state)
+{
+	char key[TU_PATH_MAX], own[TU_PATH_MAX], other_key[TU_PATH_MAX], other[TU_PATH_MAX];
+	char missing[TU_PATH_MAX];
+	struct masa_diag diag = { "" };
+	struct masa_signer *s = NULL;
+	struct masa_buf der, want;
+
+	gen_pair(*state, MASA_ALG_ES256, MASA_CERT_VOUCHER_SIGNING, NULL, "other", other_key, other);
+	gen_pair(*state, MASA_ALG_ES256, MASA_CERT_VOUCHER_SIGNING, NULL, "k", key, own);
+	expect_load(key, MASA_ALG_ES256, MASA_OK, &s);
+	tu_path(missing, *state, "none.crt");
+	assert_int_equal(masa_signer_load_cert(s, own, &der, &diag), MASA_OK);
+	want = cert_der(own);
+	assert_int_equal(der.len, want.len);
+	assert_memory_equal(der.ptr, want.ptr, want.len);
+	masa_buf_free(&der);
+	masa_buf_free(&want);
+	assert_int_equal(masa_signer_load_cert(s, other, &der, &diag), MASA_E_KEY);
+	assert_true(diag.msg[0] != '\0');
+	assert_int_equal(masa_signer_load_cert(s, key, &der, &diag), MASA_E_KEY);	/* a key is no cert */
+	assert_int_equal(masa_signer_load_cert(s, missing, &der, &diag), MASA_E_NOT_FOUND);
+	masa_signer_free(s);
+}
+
+/* masa_keygen_selfsigned into d/key_name, d/cert_name. */
+static enum masa_err
+keygen(const struct tu_dir *d, const char *key_name, const char *cert_name)
+{
+	char key[TU_PATH_MAX], cert[TU_PATH_MAX];
+	struct masa_diag diag = { "" };
+
+	tu_path(key, d, key_name);
+	tu_path(cert, d, cert_name);
+	return masa_keygen_selfsigned(MASA_ALG_ES256, MASA_CERT_VOUCHER_SIGNING, "t", NULL, 1,
+	    key, cert, &diag);
+}
+
+/* Proves keygen writes an owner-only key and a 0644 certificate, whatever the umask. */
+static void
+test_keygen_file_modes(void **state)
+{
+	char key[TU_PATH_MAX], cert[TU_PATH_MAX];
+	mode_t old = umask(0);
+
+	assert_int_equal(keygen(*state, "k.key", "k.crt"), MASA_OK);
+	umask(old);
+	tu_path(key, *state, "k.key");
+	tu_path(cert, *state, "k.crt");
+	assert_int_equal(tu_mode(key), 0600);
+	assert_int_equal(tu_mode(cert), 0644);
+}
+
+/* Proves keygen never overwrites a file and leaves nothing of its own behind. */
+static void
+test_keygen_refuses_existing(void **state)
+{
+	char key[TU_PATH_MAX], cert[TU_PATH_MAX];
+	char *text;
+
+	tu_path(key, *state, "k.key");
+	tu_path(cert, *state, "k.crt");
+	tu_write(key, "old key", 0600);
+	assert_int_equal(keygen(*state, "k.key", "k.crt"), MASA_E_EXISTS);
+	assert_false(tu_exists(cert));
+	text = tu_read(key, NULL);
+	assert_string_equal(text, "old key");
+	free(text);
+	assert_int_equal(unlink(key), 0);
+
+	tu_write(cert, "old cert", 0644);
+	assert_int_equal(keygen(*state, "k.key", "k.crt"), MASA_E_EXISTS);
+	assert_false(tu_exists(key));
+	text = tu_read(cert, NULL);
+	assert_string_equal(text, "old cert");
+	free(text);
+}
+
+/* Proves a failure writing the certificate removes the key just written. */
+static void
+test_keygen_unwritable_cert(void **state)
+{
+	char key[TU_PATH_MAX];
+
+	assert_int_not_equal(keygen(*state, "k.key", "no/such/dir/k.crt"), MASA_OK);
+	tu_path(key, *state, "k.key");
+	assert_false(tu_exists(key));
+}
+
+/* Counts subjectAltName entries of type (GEN_DNS, GEN_IPADD); with value
+ * (a DNS name or a textual IP address), only entries equal to it. */
+static int
+san_count(X509 *cert, int type, const char *value)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	uint8_t ip[16];
+	size_t iplen = 0;
+	int i, n = 0;
+
+	if (value != NULL && type == GEN_IPADD) {
+		iplen = inet_pton(AF_INET, value, ip) == 1 ? 4 : 16;
+		assert_true(iplen == 4 || inet_pton(AF_INET6, value, ip) == 1);
+	}
+	for (i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+		const ASN1_STRING *s = type == GEN_DNS ? g->d.dNSName : g->d.iPAddress;
+
+		if (g->type != type)
+			continue;
+		if (value == NULL ||
+		    (type == GEN_DNS && ASN1_STRING_length(s) == (int)strlen(value) &&
+		     memcmp(ASN1_STRING_get0_data(s), value, strlen(value)) == 0) ||
+		    (type == GEN_IPADD && ASN1_STRING_length(s) == (int)iplen &&
+		     memcmp(ASN1_STRING_get0_data(s), ip, iplen) == 0))
+			n++;
+	}
+	GENERAL_NAMES_free(names);
+	return n;
+}
+
+/* Generates a TLS certificate for host in d and reads it. */
+static X509 *
+tls_cert_for(const struct tu_dir *d, const char *host, const char *name)
+{
+	char key[TU_PATH_MAX], cert[TU_PATH_MAX];
+
+	gen_pair(d, MASA_ALG_ES256, MASA_CERT_TLS_SERVER, host, name, key, cert);
+	return read_cert(cert);
+}
+
+/* Proves the TLS certificate names its host in subjectAltName. */
+static void
+test_tls_cert_subject_alt_name(void **state)
+{
+	char key_path[TU_PATH_MAX], cert_path[TU_PATH_MAX];
+	X509 *cert;
+
+	cert = tls_cert_for(*state, "localhost", "lh");
+	assert_int_equal(san_count(cert, GEN_DNS, "localhost"), 1);
+	assert_int_equal(san_count(cert, GEN_IPADD, "127.0.0.1"), 1);
+	assert_int_equal(san_count(cert, GEN_IPADD, "::1"), 1);
+	X509_free(cert);
+
+	cert = tls_cert_for(*state, "192.0.2.7", "ip");
+	assert_int_equal(san_count(cert, GEN_IPADD, "192.0.2.7"), 1);
+	assert_int_equal(san_count(cert, GEN_IPADD, NULL), 1);
+	assert_int_equal(san_count(cert, GEN_DNS, NULL), 0);
+	X509_free(cert);
+
+	cert = tls_cert_for(*state, "masa.example", "dns");
+	assert_int_equal(san_count(cert, GEN_DNS, "masa.example"), 1);
+	assert_int_equal(san_count(cert, GEN_IPADD, NULL), 0);
+	X509_free(cert);
+
+	/* a voucher-signing certificate has no subjectAltName */
+	gen_pair(*state, MASA_ALG_ES256, MASA_CERT_VOUCHER_SIGNING, NULL, "vs", key_path, cert_path);
+	cert = read_cert(cert_path);
+	assert_null(X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL));
+	X509_free(cert);
+}
+
+/* masa_tls_files_load of d/cert_name, d/key_name. */
+static enum masa_err
+tls_load(const struct tu_dir *d, const char *cert_name, const char *key_name,
+    struct masa_buf *cert, struct masa_buf *key)
+{
+	char cp[TU_PATH_MAX], kp[TU_PATH_MAX];
+	struct masa_diag diag = { "" };
+
+	tu_path(cp, d, cert_name);
+	tu_path(kp, d, key_name);
+	return masa_tls_files_load(cp, kp, cert, key, &diag);
+}
+
+/* Proves the TLS files load as a matching pair only, and the key must be owner-only. */
+static void
+test_tls_files_load(void **state)
+{
+	struct masa_buf cert, key;
+	char kp[TU_PATH_MAX];
+
+	tu_keygen(*state, MASA_ALG_ES256, MASA_CERT_TLS_SERVER, "localhost", "a.key", "a.crt");
+	tu_keygen(*state, MASA_ALG_ES256, MASA_CERT_TLS_SERVER, "localhost", "b.key", "b.crt");
+	assert_int_equal(tls_load(*state, "a.crt", "a.key", &cert, &key), MASA_OK);
+	assert_int_equal(strncmp((const char *)cert.ptr, "-----BEGIN CERTIFICATE-----", 27), 0);
+	assert_int_equal(strncmp((const char *)key.ptr, "-----BEGIN PRIVATE KEY-----", 27), 0);
+	assert_int_equal(cert.ptr[cert.len], '\0');
+	assert_int_equal(key.ptr[key.len], '\0');
+	masa_buf_free(&cert);
+	masa_buf_free(&key);
+
+	assert_int_equal(tls_load(*state, "a.crt", "b.key", &cert, &key), MASA_E_KEY);
+	assert_int_equal(tls_load(*state, "b.crt", "a.key", &cert, &key), MASA_E_KEY);
+	assert_int_equal(tls_load(*state, "a.key", "a.key", &cert, &key), MASA_E_KEY);
+	tu_path(kp, *state, "a.key");
+	assert_int_equal(chmod(kp, 0640), 0);
+	assert_int_equal(tls_load(*state, "a.crt", "a.key", &cert, &key), MASA_E_FILE_PERM);
+}
+
+#define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		DIR_TEST(test_load_each_alg),
+		DIR_TEST(test_load_wrong_alg),
+		DIR_TEST(test_key_file_modes),
+		DIR_TEST(test_key_symlink),
+		DIR_TEST(test_key_other_owner),
+		DIR_TEST(test_key_missing),
+		DIR_TEST(test_key_garbage),
+		DIR_TEST(test_key_empty_file),
+		DIR_TEST(test_sign_verify_each_alg),
+		DIR_TEST(test_es256_malformed_signatures),
+		DIR_TEST(test_load_cert),
+		DIR_TEST(test_keygen_file_modes),
+		DIR_TEST(test_keygen_refuses_existing),
+		DIR_TEST(test_keygen_unwritable_cert),
+		DIR_TEST(test_tls_cert_subject_alt_name),
+		DIR_TEST(test_tls_files_load),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
