@@ -242,6 +242,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* libmicrohttpd's own messages, as JSON log lines. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) MASA_PRINTF(2, 0);
+
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {

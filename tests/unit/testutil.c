@@ -185,12 +185,15 @@ tu_keygen(const struct tu_dir *d, enum masa_alg alg, enum masa_cert_kind kind,
 struct masa_signer *
 tu_signer(const struct tu_dir *d, enum masa_alg alg)
 {
-	char key[TU_PATH_MAX];
+	char key[TU_PATH_MAX], kname[32], cname[32];
 	struct masa_diag diag = { "" };
 	struct masa_signer *s = NULL;
 
-	tu_keygen(d, alg, MASA_CERT_VOUCHER_SIGNING, NULL, "signer.key", "signer.crt");
-	tu_path(key, d, "signer.key");
+	/* One key per algorithm, so a test may make several in one directory. */
+	snprintf(kname, sizeof kname, "signer-%s.key", masa_alg_name(alg));
+	snprintf(cname, sizeof cname, "signer-%s.crt", masa_alg_name(alg));
+	tu_keygen(d, alg, MASA_CERT_VOUCHER_SIGNING, NULL, kname, cname);
+	tu_path(key, d, kname);
 	assert_int_equal(masa_signer_load(key, alg, &s, &diag), MASA_OK);
 	return s;
 }

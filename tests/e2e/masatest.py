@@ -1,0 +1,180 @@
+"""Helpers for end-to-end tests: make a MASA instance with the real
+`masa init`, run the real `masa serve`, talk to it over verified HTTPS.
+
+Environment: MASA_BIN (path to the masa binary), MASA_SRC (source tree).
+"""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+MASA_BIN = os.environ.get("MASA_BIN", "masa")
+MASA_SRC = os.environ.get("MASA_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+LISTEN_RE = re.compile(r"^listening on https://(127\.0\.0\.1):(\d+)$")
+ADMIN_RE = re.compile(r"^admin listening on https://(127\.0\.0\.1):(\d+)$")
+TOKEN_RE = re.compile(r"^[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$")
+
+
+def run(*args, timeout=60):
+    """Runs `masa ARGS...`; returns the CompletedProcess (text mode)."""
+    return subprocess.run([MASA_BIN, *args], capture_output=True, text=True, timeout=timeout)
+
+
+class Instance:
+    """A fresh `masa init` directory inside a temporary directory."""
+
+    def __init__(self, alg="es256", hostname="localhost"):
+        self.tmp = tempfile.mkdtemp(prefix="masa-e2e-")
+        self.dir = os.path.join(self.tmp, "inst")
+        args = ["init", "--dir", self.dir, "--alg", alg]
+        if hostname:
+            args += ["--hostname", hostname]
+        self.init = run(*args)
+        if self.init.returncode != 0:
+            raise AssertionError("masa init failed: " + self.init.stderr)
+        self.token = self.init.stdout.strip()
+        self.config = os.path.join(self.dir, "masa.json")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def edit_config(self, **sections):
+        """Merges {section: {key: value}} (or {key: value}) into masa.json."""
+        with open(self.config) as f:
+            cfg = json.load(f)
+        for k, v in sections.items():
+            if isinstance(v, dict):
+                cfg.setdefault(k, {}).update(v)
+            else:
+                cfg[k] = v
+        with open(self.config, "w") as f:
+            json.dump(cfg, f)
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Server:
+    """`masa serve` on free loopback ports; stop() sends SIGTERM."""
+
+    def __init__(self, inst, admin=True, extra=()):
+        self.inst = inst
+        args = [MASA_BIN, "serve", "--config", inst.config, "--listen", "127.0.0.1:0"]
+        if admin:
+            args += ["--admin-listen", "127.0.0.1:0"]
+        self.proc = subprocess.Popen([*args, *extra], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.stderr_lines = []
+        self._t = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._t.start()
+        self.first_line = self._readline(10)
+        m = LISTEN_RE.match(self.first_line)
+        if not m:
+            self.proc.kill()
+            raise AssertionError("unexpected first line %r; stderr: %s"
+                                 % (self.first_line, "".join(self.stderr_lines)))
+        self.port = int(m.group(2))
+        self.admin_port = None
+        if admin:
+            m = ADMIN_RE.match(self._readline(10))
+            assert m, "no admin listening line"
+            self.admin_port = int(m.group(2))
+
+    def _readline(self, timeout):
+        box = []
+        t = threading.Thread(target=lambda: box.append(self.proc.stdout.readline()))
+        t.start()
+        t.join(timeout)
+        if not box:
+            self.proc.kill()
+            raise AssertionError("masa serve printed nothing in %ss" % timeout)
+        return box[0].rstrip("\n")
+
+    def _drain_stderr(self):
+        for line in self.proc.stderr:
+            self.stderr_lines.append(line)
+
+    def log_records(self):
+        """The JSON log lines written so far."""
+        return [json.loads(l) for l in list(self.stderr_lines)]
+
+    def stop(self, timeout=15):
+        """SIGTERM; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+        self._t.join(5)
+        return rc
+
+
+def tls_context(inst):
+    """Verifies the server against the instance's self-signed certificate."""
+    ctx = ssl.create_default_context(cafile=inst.path("tls.crt"))
+    ctx.check_hostname = True
+    return ctx
+
+
+def request(inst, port, method, path, body=None, headers=None, chunked=False):
+    """One HTTPS request; returns (status, headers dict lower-case, body bytes)."""
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=tls_context(inst), timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def tls_socket(inst, port, timeout=10):
+    """A raw verified TLS socket, for tests that need to control timing."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    return tls_context(inst).wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+class InstanceTest(unittest.TestCase):
+    """A test case with a fresh instance per test, cleaned up after."""
+
+    alg = "es256"
+
+    def setUp(self):
+        self.inst = Instance(alg=self.alg)
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            if s.proc.poll() is None:
+                s.proc.kill()
+                s.proc.wait()
+            s._t.join(5)
+            s.proc.stdout.close()
+            s.proc.stderr.close()
+        self.inst.cleanup()
+
+    def serve(self, **kw):
+        s = Server(self.inst, **kw)
+        self.servers.append(s)
+        return s
+
+    def serve_fails(self, timeout=10):
+        """Runs serve expecting refusal: returns (returncode, stdout, stderr)."""
+        p = subprocess.run([MASA_BIN, "serve", "--config", self.inst.config, "--listen",
+                            "127.0.0.1:0"], capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+
+    def assertOneSentence(self, text):
+        lines = text.strip("\n").split("\n")
+        self.assertEqual(len(lines), 1, "expected one line, got %r" % text)
+        self.assertTrue(lines[0].strip(), "empty message")

@@ -1,0 +1,186 @@
+"""The masa command line: init, check, key show, --help, and refusals."""
+import os
+import sqlite3
+import stat
+import subprocess
+import unittest
+
+from masatest import TOKEN_RE, Instance, InstanceTest, run
+
+
+class TestHelp(unittest.TestCase):
+    def test_every_command_has_help(self):
+        for args in (["--help"], ["init", "--help"], ["serve", "--help"],
+                     ["key", "--help"], ["check", "--help"]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 0, args)
+            self.assertTrue(r.stdout.startswith("usage: masa"), (args, r.stdout))
+
+    def test_unknown_command_and_option(self):
+        r = run("frobnicate")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown command", r.stderr)
+        r = run("check", "--bogus")
+        self.assertEqual(r.returncode, 2)
+        r = run("init")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--dir", r.stderr)
+        r = run("init", "--dir", "/tmp/never-made", "--alg", "rs256")
+        self.assertEqual(r.returncode, 2)
+        self.assertFalse(os.path.exists("/tmp/never-made"))
+
+
+class TestInit(InstanceTest):
+    def test_files_and_modes(self):
+        d = self.inst.dir
+        self.assertEqual(stat.S_IMODE(os.stat(d).st_mode), 0o700)
+        modes = {n: stat.S_IMODE(os.stat(os.path.join(d, n)).st_mode) for n in os.listdir(d)}
+        for secret in ("signing.key", "tls.key", "masa.db"):
+            self.assertEqual(modes[secret], 0o600, secret)
+        for public in ("signing.crt", "tls.crt", "masa.json"):
+            self.assertIn(public, modes)
+
+    def test_prints_one_token_and_stores_only_its_hash(self):
+        lines = self.inst.init.stdout.splitlines()
+        self.assertEqual(len(lines), 1)
+        self.assertRegex(lines[0], TOKEN_RE)
+        tid, secret = lines[0].split(".")
+        db = sqlite3.connect(self.inst.path("masa.db"))
+        rows = db.execute("SELECT id, name, role, secret_hash FROM api_tokens").fetchall()
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0][:3], (tid, "admin", "admin"))
+        self.assertTrue(rows[0][3].startswith("$argon2id$v=19$m=19456,t=2,p=1$"))
+        self.assertNotIn(secret, rows[0][3])
+        events = db.execute("SELECT seq, event FROM audit").fetchall()
+        self.assertEqual(events, [(1, "token.created")])
+        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 1)
+        db.close()
+        with open(self.inst.path("masa.db"), "rb") as f:
+            self.assertNotIn(secret.encode(), f.read())
+
+    def test_second_init_refuses_and_changes_nothing(self):
+        before = {n: os.stat(self.inst.path(n)).st_mtime_ns for n in os.listdir(self.inst.dir)}
+        r = run("init", "--dir", self.inst.dir)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, "")
+        self.assertIn("already exists", r.stderr)
+        self.assertOneSentence(r.stderr)
+        after = {n: os.stat(self.inst.path(n)).st_mtime_ns for n in os.listdir(self.inst.dir)}
+        self.assertEqual(before, after)
+
+    def test_init_refuses_existing_empty_dir(self):
+        d = os.path.join(self.inst.tmp, "empty")
+        os.mkdir(d)
+        r = run("init", "--dir", d)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(os.listdir(d), [])
+
+    def test_check_passes_on_fresh_init(self):
+        r = run("check", "--config", self.inst.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("schema version 1 of 1", r.stdout)
+
+    def test_tls_certificate_names_the_host(self):
+        out = subprocess.run(["openssl", "x509", "-in", self.inst.path("tls.crt"), "-noout",
+                              "-ext", "subjectAltName"], capture_output=True, text=True).stdout
+        self.assertIn("DNS:localhost", out)
+        self.assertIn("IP Address:127.0.0.1", out)
+
+
+class TestKeyShow(unittest.TestCase):
+    """`masa key show` prints the public half of the signing key, per alg,
+    as the openssl CLI derives it independently."""
+
+    def test_matches_openssl_for_each_alg(self):
+        for alg, marker in (("es256", "prime256v1"), ("es384", "secp384r1"), ("eddsa", "ED25519")):
+            with self.subTest(alg=alg):
+                inst = Instance(alg=alg)
+                try:
+                    r = run("key", "show", "--config", inst.config)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    ref = subprocess.run(["openssl", "pkey", "-in", inst.path("signing.key"),
+                                          "-pubout"], capture_output=True, text=True, check=True)
+                    self.assertEqual(r.stdout, ref.stdout)
+                    self.assertTrue(r.stdout.startswith("-----BEGIN PUBLIC KEY-----"))
+                    text = subprocess.run(["openssl", "pkey", "-pubin", "-noout", "-text"],
+                                          input=r.stdout, capture_output=True, text=True).stdout
+                    self.assertIn(marker, text)
+                    cert = subprocess.run(["openssl", "x509", "-in", inst.path("signing.crt"),
+                                           "-pubkey", "-noout"], capture_output=True, text=True)
+                    self.assertEqual(cert.stdout, r.stdout)
+                    self.assertEqual(run("check", "--config", inst.config).returncode, 0)
+                finally:
+                    inst.cleanup()
+
+    def test_requires_show_and_config(self):
+        self.assertEqual(run("key").returncode, 2)
+        self.assertEqual(run("key", "list", "--config", "x").returncode, 2)
+        self.assertEqual(run("key", "show").returncode, 2)
+
+
+class TestCheckFindsProblems(InstanceTest):
+    """Each problem: exit 1 and one sentence that points at it."""
+
+    def check_fails(self, *expect):
+        r = run("check", "--config", self.inst.config)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertOneSentence(r.stderr)
+        for e in expect:
+            self.assertIn(e, r.stderr)
+        return r.stderr
+
+    def test_world_readable_key(self):
+        os.chmod(self.inst.path("signing.key"), 0o644)
+        self.check_fails("signing.key", "0644")
+
+    def test_group_readable_tls_key(self):
+        os.chmod(self.inst.path("tls.key"), 0o640)
+        self.check_fails("tls.key", "0640")
+
+    def test_key_owned_by_another_user(self):
+        os.chown(self.inst.path("signing.key"), 65534, 65534)
+        self.check_fails("owned by uid 65534")
+
+    def test_symlinked_key(self):
+        os.rename(self.inst.path("signing.key"), self.inst.path("real.key"))
+        os.symlink(self.inst.path("real.key"), self.inst.path("signing.key"))
+        self.check_fails("symbolic link")
+
+    def test_world_readable_database(self):
+        os.chmod(self.inst.path("masa.db"), 0o644)
+        self.check_fails("masa.db", "0644")
+
+    def test_unknown_key(self):
+        self.inst.edit_config(limits={"body_max": 1})
+        self.check_fails('"limits.body_max"')
+
+    def test_wrong_type(self):
+        self.inst.edit_config(limits={"threads": "two"})
+        self.check_fails('"limits.threads"')
+
+    def test_alg_does_not_match_key(self):
+        self.inst.edit_config(signing={"alg": "eddsa"})
+        self.check_fails("not a key for algorithm eddsa")
+
+    def test_cert_does_not_match_key(self):
+        self.inst.edit_config(signing={"cert": "tls.crt"})
+        self.check_fails("does not certify")
+
+    def test_missing_database(self):
+        os.unlink(self.inst.path("masa.db"))
+        self.check_fails("does not exist")
+
+    def test_newer_schema(self):
+        db = sqlite3.connect(self.inst.path("masa.db"))
+        db.execute("PRAGMA user_version=42")
+        db.close()
+        self.check_fails("newer than this masa")
+
+    def test_config_not_json(self):
+        with open(self.inst.config, "w") as f:
+            f.write("{ listen: ")
+        self.check_fails("not valid JSON")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,222 @@
+/*
+ * test_policy.c: masa/policy.c from tables: store facts x request facts x
+ * configuration -> refusal, assertion, pin, expiry; and the token bucket
+ * (GCRA) over simulated time.
+ */
+#include "testutil.h"
+
+#include <string.h>
+
+#include "policy.h"
+
+#define NOW 1700000000000LL
+#define HOUR 3600000LL
+
+static struct masa_policy_config
+config(uint64_t mode)
+{
+	struct masa_policy_config c;
+
+	memset(&c, 0, sizeof c);
+	c.mode = mode;
+	c.created_on_max_age_s = 3600;
+	c.created_on_max_future_s = 300;
+	c.bucket_capacity = 24;
+	c.bucket_period_s = 86400;
+	c.nonceless_lifetime_s = 1200;
+	c.retry_window_s = 1200;
+	c.require_pvr = 1;
+	return c;
+}
+
+/* Facts for an enrolled, unpinned device and a nonced, verified request. */
+static void
+normal(struct masa_policy_state *st, struct masa_policy_request *rq)
+{
+	memset(st, 0, sizeof *st);
+	memset(rq, 0, sizeof *rq);
+	st->device_found = 1;
+	rq->now_ms = NOW;
+	rq->pvr_verified = 1;
+}
+
+enum mut {
+	M_NONE, M_UNKNOWN, M_RETIRED, M_OLD, M_OLD_EDGE, M_FUTURE, M_FUTURE_EDGE, M_BLOCKED,
+	M_PINNED_OTHER, M_PINNED_THIS, M_NONCELESS, M_NONCELESS_OWNER, M_NO_PVR, M_OWNER,
+	M_NET_OTHER, M_NET_SAME,
+};
+
+/* Applies one change to the normal facts. */
+static void
+mutate(enum mut m, struct masa_policy_state *st, struct masa_policy_request *rq)
+{
+	switch (m) {
+	case M_UNKNOWN: st->device_found = 0; break;
+	case M_RETIRED: st->device_retired = 1; break;
+	case M_OLD: rq->has_created_on = 1; rq->created_on_ms = NOW - HOUR - 1; break;
+	case M_OLD_EDGE: rq->has_created_on = 1; rq->created_on_ms = NOW - HOUR; break;
+	case M_FUTURE: rq->has_created_on = 1; rq->created_on_ms = NOW + 300001; break;
+	case M_FUTURE_EDGE: rq->has_created_on = 1; rq->created_on_ms = NOW + 300000; break;
+	case M_BLOCKED: st->registrar_blocked = 1; break;
+	case M_PINNED_OTHER: st->pinned = 1; break;
+	case M_PINNED_THIS: st->pinned = 1; st->pinned_is_this = 1; break;
+	case M_NONCELESS: rq->nonceless = 1; rq->pvr_verified = 0; break;
+	case M_NONCELESS_OWNER: rq->nonceless = 1; rq->pvr_verified = 0; st->registrar_is_owner = 1; break;
+	case M_NO_PVR: rq->pvr_verified = 0; break;
+	case M_OWNER: st->registrar_is_owner = 1; break;
+	case M_NET_OTHER: st->net_known = 1; break;
+	case M_NET_SAME: st->net_known = 1; st->net_matches = 1; break;
+	default: break;
+	}
+}
+
+/* One row per rule, in each mode where it matters. */
+static void
+test_decision_table(void **state)
+{
+	static const struct {
+		uint64_t mode;
+		enum mut m;
+		int require_pvr, pin_network;
+		enum masa_err want;
+		int assertion, pin, expires;
+	} rows[] = {
+		{ MASA_MODE_FIRST_USE, M_NONE, 1, 0, MASA_OK, MASA_ASSERT_PROXIMITY, 1, 0 },
+		{ MASA_MODE_FIRST_USE, M_UNKNOWN, 1, 0, MASA_E_UNKNOWN_DEVICE, 2, 0, 0 },
+		{ MASA_MODE_FIRST_USE, M_RETIRED, 1, 0, MASA_E_UNKNOWN_DEVICE, 2, 0, 0 },
+		{ MASA_MODE_FIRST_USE, M_OLD, 1, 0, MASA_E_STALE, 2, 0, 0 },
+		{ MASA_MODE_FIRST_USE, M_OLD_EDGE, 1, 0, MASA_OK, 2, 1, 0 },
+		{ MASA_MODE_FIRST_USE, M_FUTURE, 1, 0, MASA_E_STALE, 2, 0, 0 },
+		{ MASA_MODE_FIRST_USE, M_FUTURE_EDGE, 1, 0, MASA_OK, 2, 1, 0 },
+		{ MASA_MODE_OPEN, M_BLOCKED, 1, 0, MASA_E_BLOCKED, 2, 0, 0 },
+		{ MASA_MODE_FIRST_USE, M_PINNED_OTHER, 1, 0, MASA_E_PINNED_ELSEWHERE, 2, 0, 0 },
+		{ MASA_MODE_FIRST_USE, M_PINNED_THIS, 1, 0, MASA_OK, 2, 0, 0 },
+		{ MASA_MODE_OPEN, M_PINNED_OTHER, 1, 0, MASA_OK, 2, 0, 0 },
+		{ MASA_MODE_FIRST_USE, M_NONCELESS, 1, 0, MASA_E_NONCELESS, 1, 0, 0 },
+		{ MASA_MODE_OPEN, M_NONCELESS, 1, 0, MASA_E_NONCELESS, 1, 0, 0 },
+		{ MASA_MODE_OWNER, M_NONCELESS, 1, 0, MASA_E_NONCELESS, 0, 0, 0 },
+		{ MASA_MODE_OWNER, M_NONCELESS_OWNER, 1, 0, MASA_OK, MASA_ASSERT_VERIFIED, 0, 1 },
+		{ MASA_MODE_FIRST_USE, M_NO_PVR, 1, 0, MASA_E_PVR_MISSING, 1, 0, 0 },
+		{ MASA_MODE_OPEN, M_NO_PVR, 0, 0, MASA_OK, MASA_ASSERT_LOGGED, 0, 0 },
+		{ MASA_MODE_OWNER, M_NONE, 1, 0, MASA_E_NOT_OWNER, 2, 0, 0 },
+		{ MASA_MODE_OWNER, M_OWNER, 1, 0, MASA_OK, MASA_ASSERT_PROXIMITY, 0, 0 },
+		{ MASA_MODE_OPEN, M_NET_OTHER, 1, 1, MASA_E_NET_PINNED, 2, 0, 0 },
+		{ MASA_MODE_OPEN, M_NET_OTHER, 1, 0, MASA_OK, 2, 0, 0 },
+		{ MASA_MODE_OPEN, M_NET_SAME, 1, 1, MASA_OK, 2, 0, 0 },
+	};
+	struct masa_policy_config c;
+	struct masa_policy_state st;
+	struct masa_policy_request rq;
+	struct masa_decision d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		c = config(rows[i].mode);
+		c.require_pvr = (uint64_t)rows[i].require_pvr;
+		c.pin_network = (uint64_t)rows[i].pin_network;
+		normal(&st, &rq);
+		mutate(rows[i].m, &st, &rq);
+		masa_policy_decide(&c, &st, &rq, &d);
+		if (d.refusal != rows[i].want)
+			fail_msg("row %zu: refusal %d, want %d", i, d.refusal, rows[i].want);
+		if (d.refusal != MASA_OK)
+			continue;
+		if (d.assertion != rows[i].assertion || d.pin_registrar != rows[i].pin ||
+		    (d.expires_ms != 0) != rows[i].expires)
+			fail_msg("row %zu: assertion %d pin %d expires %lld", i, d.assertion,
+			    d.pin_registrar, (long long)d.expires_ms);
+		if (rows[i].expires)
+			assert_true(d.expires_ms == NOW + 1200 * 1000);
+	}
+}
+
+/* Issues at time t if allowed; returns the refusal. */
+static enum masa_err
+take(const struct masa_policy_config *c, struct masa_policy_state *st, int64_t t,
+    uint64_t *retry)
+{
+	struct masa_policy_request rq;
+	struct masa_decision d;
+
+	memset(&rq, 0, sizeof rq);
+	rq.now_ms = t;
+	rq.pvr_verified = 1;
+	masa_policy_decide(c, st, &rq, &d);
+	if (d.refusal == MASA_OK) {
+		st->has_bucket = 1;
+		st->tat_ms = d.tat_ms;
+	}
+	*retry = d.retry_after_s;
+	return d.refusal;
+}
+
+/* A full bucket gives 24 at once, then one an hour; Retry-After says when. */
+static void
+test_bucket(void **state)
+{
+	struct masa_policy_config c = config(MASA_MODE_OPEN);
+	struct masa_policy_state st;
+	struct masa_policy_request rq;
+	uint64_t retry = 0;
+	int i;
+
+	(void)state;
+	normal(&st, &rq);
+	for (i = 0; i < 24; i++)
+		assert_int_equal(take(&c, &st, NOW, &retry), MASA_OK);
+	assert_int_equal(take(&c, &st, NOW, &retry), MASA_E_RATE_LIMITED);
+	assert_int_equal(retry, 3600);
+	assert_int_equal(take(&c, &st, NOW + HOUR - 1000, &retry), MASA_E_RATE_LIMITED);
+	assert_int_equal(retry, 1);
+	assert_int_equal(take(&c, &st, NOW + HOUR, &retry), MASA_OK);
+	assert_int_equal(take(&c, &st, NOW + HOUR, &retry), MASA_E_RATE_LIMITED);
+	/* A day later the bucket is full again, and never fuller. */
+	for (i = 0; i < 24; i++)
+		assert_int_equal(take(&c, &st, NOW + 30 * 24 * HOUR, &retry), MASA_OK);
+	assert_int_equal(take(&c, &st, NOW + 30 * 24 * HOUR, &retry), MASA_E_RATE_LIMITED);
+}
+
+/* Over 30 simulated days of random requests, issued in any window
+ * (t0, t1] never exceeds 24 + floor((t1 - t0) / 1 h). */
+static void
+test_bucket_invariant(void **state)
+{
+	struct masa_policy_config c = config(MASA_MODE_OPEN);
+	struct masa_policy_state st;
+	struct masa_policy_request rq;
+	static int64_t issued[5000];
+	int64_t t = NOW, allowed;
+	uint64_t retry, rnd = 88172645463325252ULL;
+	size_t n = 0, i, j;
+
+	(void)state;
+	normal(&st, &rq);
+	while (t < NOW + 30 * 24 * HOUR && n < sizeof issued / sizeof issued[0]) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		t += (int64_t)(rnd % (3 * HOUR / 2));
+		if (take(&c, &st, t, &retry) == MASA_OK)
+			issued[n++] = t;
+	}
+	assert_true(n > 24);
+	for (i = 0; i < n; i++) {
+		for (j = i; j < n; j++) {
+			allowed = 24 + (issued[j] - issued[i]) / HOUR;
+			if ((int64_t)(j - i + 1) > allowed)
+				fail_msg("%zu vouchers in %lld ms", j - i + 1, (long long)(issued[j] - issued[i]));
+		}
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decision_table),
+		cmocka_unit_test(test_bucket),
+		cmocka_unit_test(test_bucket_invariant),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
