@@ -26,25 +26,21 @@ static const char help[] =
     "on https://HOST:PORT\" when the admin listener is on. Stops cleanly on\n"
     "SIGTERM or SIGINT.\n";
 
-/* Starts one listener and announces it on stdout. */
+/* Starts one listener; its URL authority goes to auth. */
 static enum masa_err
 start_listener(struct masa_app *app, const char *text, const struct masa_tls_pem *tls,
-    const struct masa_route_table *routes, const char *label, struct masa_server **out,
-    struct masa_diag *diag)
+    const struct masa_route_table *routes, struct masa_server **out, char *auth,
+    size_t auth_cap, struct masa_diag *diag)
 {
 	struct masa_netaddr addr;
 	enum masa_err rc;
-	char auth[MASA_HOST_MAX + 16];
 
 	rc = masa_netaddr_parse(text, &addr, diag);
 	if (rc == MASA_OK)
 		rc = masa_server_start(app, &addr, tls, routes, out, diag);
-	if (rc != MASA_OK)
-		return rc;
-	masa_netaddr_authority(addr.host, masa_server_port(*out), auth, sizeof auth);
-	printf("%slistening on https://%s\n", label, auth);
-	fflush(stdout);
-	return MASA_OK;
+	if (rc == MASA_OK)
+		masa_netaddr_authority(addr.host, masa_server_port(*out), auth, auth_cap);
+	return rc;
 }
 
 /* Waits for requests under way to finish, at most grace_s seconds. */
@@ -75,6 +71,7 @@ masa_cmd_serve(int argc, char **argv)
 	struct masa_tls_pem tls;
 	struct masa_app app;
 	const char *config = NULL, *listen = NULL, *admin_listen = NULL;
+	char pub_auth[MASA_HOST_MAX + 16], adm_auth[MASA_HOST_MAX + 16];
 	sigset_t sigs;
 	enum masa_err rc;
 	int c, sig = 0;
@@ -114,11 +111,18 @@ masa_cmd_serve(int argc, char **argv)
 	if (admin_listen == NULL)
 		admin_listen = st.cfg.admin_listen;
 
-	rc = start_listener(&app, listen, &tls, &masa_public_routes, "", &pub, &diag);
+	rc = start_listener(&app, listen, &tls, &masa_public_routes, &pub, pub_auth,
+	    sizeof pub_auth, &diag);
 	if (rc == MASA_OK && admin_listen[0] != '\0')
-		rc = start_listener(&app, admin_listen, &tls, &masa_admin_routes, "admin ", &adm, &diag);
+		rc = start_listener(&app, admin_listen, &tls, &masa_admin_routes, &adm, adm_auth,
+		    sizeof adm_auth, &diag);
 	if (rc != MASA_OK)
 		goto done;
+	/* Announced only once every listener is up. */
+	printf("listening on https://%s\n", pub_auth);
+	if (adm != NULL)
+		printf("admin listening on https://%s\n", adm_auth);
+	fflush(stdout);
 	masa_log_event("info", "masa serving (schema version %d, signing %s)", st.schema_have,
 	    masa_alg_name(st.cfg.alg));
 

@@ -11,6 +11,7 @@
 #define MASA_LOG_PATH_MAX 256		/* request path as logged */
 #define MASA_DISCARD_MAX (1024 * 1024)	/* body bytes drained past the cap before the connection is dropped */
 #define MASA_REPLY_HEADERS 4		/* extra response headers per reply */
+#define MASA_TLS_CERT_MAX (16 * 1024)	/* a TLS client certificate, DER */
 
 /* CBOR input (voucher-requests): nesting, items in one message, entries
  * of one array or map. A PVR nested in an RVR is decoded separately with

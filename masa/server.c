@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "crypto/rand.h"
@@ -49,6 +50,7 @@ struct conn_req {
 	char peer[64];
 	char method[16];
 	char path[MASA_LOG_PATH_MAX];
+	struct masa_buf tls_cert;	/* the client's TLS certificate (DER), if it sent one */
 };
 
 /* Copies s for logging: printable ASCII only, truncated. */
@@ -66,6 +68,26 @@ static const char *
 req_header(const struct masa_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* Copies the TLS client certificate (the first of the peer's chain), if
+ * the client sent one. GnuTLS has checked that the client holds its key
+ * (CertificateVerify); whether the key is acceptable is decided later,
+ * like every other registrar-key source. */
+static void
+capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	const gnutls_datum_t *peers;
+	unsigned n = 0;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL)
+		return;
+	peers = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
+	if (peers == NULL || n == 0 ||
+	    masa_buf_append(&r->tls_cert, peers[0].data, peers[0].size) != MASA_OK)
+		masa_buf_free(&r->tls_cert);
 }
 
 /* Turns reply into a libmicrohttpd response and queues it. */
@@ -127,6 +149,7 @@ dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 		req.path = url;
 		req.peer = r->peer;
 		req.body = masa_buf_view(&r->body);
+		req.tls_cert = masa_buf_view(&r->tls_cert);
 		req.header = req_header;
 		req.conn = c;
 		rc = route->fn(&req, &reply);
@@ -159,7 +182,10 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	r->srv = srv;
 	r->start_us = masa_mono_us();
 	masa_buf_init(&r->body, srv->app->cfg->limits.body_max_bytes);
+	masa_buf_init(&r->tls_cert, MASA_TLS_CERT_MAX);
+	capture_client_cert(c, r);
 	if (masa_rand_bytes(id, sizeof id) != MASA_OK) {
+		masa_buf_free(&r->tls_cert);
 		free(r);
 		return MHD_NO;
 	}
@@ -236,6 +262,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	line.ms = (double)(masa_mono_us() - r->start_us) / 1000.0;
 	masa_log_request(&line);
 	masa_buf_free(&r->body);
+	masa_buf_free(&r->tls_cert);
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->inflight, 1);
@@ -282,6 +309,10 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr->ss,
 	    MHD_OPTION_HTTPS_MEM_CERT, tls->cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, tls->key,
+	    /* Setting a trust list makes libmicrohttpd ask clients for a
+	     * certificate (GNUTLS_CERT_REQUEST: optional). It is not used to
+	     * judge them: a registrar is identified by its key. */
+	    MHD_OPTION_HTTPS_MEM_TRUST, tls->cert,
 	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)lim->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->connection_limit,

@@ -68,6 +68,9 @@ class Server:
 
     def __init__(self, inst, admin=True, extra=()):
         self.inst = inst
+        if not admin:
+            # The configured admin port (8444) may be taken by a parallel test.
+            inst.edit_config(admin={"listen": None})
         args = [MASA_BIN, "serve", "--config", inst.config, "--listen", "127.0.0.1:0"]
         if admin:
             args += ["--admin-listen", "127.0.0.1:0"]

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages masa needs: to build and run it, and with
+# --test also what the test suite uses. Uses sudo when not run as root.
+set -euo pipefail
+
+runtime_build=(
+  build-essential cmake pkg-config openssl
+  libmicrohttpd-dev libgnutls28-dev libssl-dev libsqlite3-dev libjansson-dev libargon2-dev libcbor-dev
+)
+test_only=(
+  libcmocka-dev python3 python3-cryptography python3-cbor2 sqlite3 curl
+  clang libclang-rt-14-dev
+)
+
+pkgs=("${runtime_build[@]}")
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=("${test_only[@]}")
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+echo "install-deps: ${#pkgs[@]} packages present"
