@@ -274,7 +274,7 @@ masa_db_migrate(struct masa_db *db, struct masa_diag *diag)
 	enum masa_err rc;
 	char set[64];
 	unsigned i;
-	int have;
+	int have = 0;
 
 	for (i = 0; i < masa_migrations_count; i++) {
 		m = &masa_migrations[i];
