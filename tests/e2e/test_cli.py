@@ -11,7 +11,8 @@ from masatest import TOKEN_RE, Instance, InstanceTest, run
 class TestHelp(unittest.TestCase):
     def test_every_command_has_help(self):
         for args in (["--help"], ["init", "--help"], ["serve", "--help"],
-                     ["key", "--help"], ["check", "--help"]):
+                     ["key", "--help"], ["check", "--help"], ["device", "--help"],
+                     ["owner", "--help"], ["registrar", "--help"]):
             r = run(*args)
             self.assertEqual(r.returncode, 0, args)
             self.assertTrue(r.stdout.startswith("usage: masa"), (args, r.stdout))
@@ -180,6 +181,110 @@ class TestCheckFindsProblems(InstanceTest):
         with open(self.inst.config, "w") as f:
             f.write("{ listen: ")
         self.check_fails("not valid JSON")
+
+
+class TestEnrollmentCommands(InstanceTest):
+    """device add/release, owner add/assign, registrar block: results in the
+    store, refusals as one sentence with nothing changed, audit entries."""
+
+    def setUp(self):
+        super().setUp()
+        self.keys = {}
+        for name in ("k1", "k2", "reg"):
+            path = self.inst.path(name + ".pem")
+            key = subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                                  "ec_paramgen_curve:P-256"], capture_output=True, check=True).stdout
+            pub = subprocess.run(["openssl", "pkey", "-pubout"], input=key,
+                                 capture_output=True, check=True).stdout
+            with open(path, "wb") as f:
+                f.write(pub)
+            self.keys[name] = path
+
+    def masa(self, *args):
+        return run(args[0], "--config", self.inst.config, *args[1:])
+
+    def rows(self, sql):
+        db = sqlite3.connect(self.inst.path("masa.db"))
+        try:
+            return db.execute(sql).fetchall()
+        finally:
+            db.close()
+
+    def test_device_add_is_idempotent_and_refuses_another_key(self):
+        r = self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"])
+        self.assertEqual((r.returncode, r.stdout), (0, "enrolled SN1\n"))
+        r = self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"])
+        self.assertEqual((r.returncode, r.stdout), (0, "unchanged SN1\n"))
+        r = self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k2"])
+        self.assertEqual(r.returncode, 1)
+        self.assertOneSentence(r.stderr)
+        self.assertIn("already enrolled with another key", r.stderr)
+        self.assertEqual(self.rows("SELECT count(*) FROM devices"), [(1,)])
+        self.assertEqual(self.rows("SELECT event, serial FROM audit WHERE event LIKE 'device.%'"),
+                         [("device.enrolled", "SN1")])
+
+    def test_device_add_refusals(self):
+        cases = [
+            (["--serial", "SN1"], 2),                                   # no key
+            (["--serial", "SN1", "--pubkey", self.keys["k1"], "--idevid", "x"], 2),
+            (["--serial", "", "--pubkey", self.keys["k1"]], 2),          # empty serial
+            (["--serial", "a\tb", "--pubkey", self.keys["k1"]], 2),     # control character
+            (["--serial", "SN1", "--pubkey", self.inst.path("nope.pem")], 1),
+            (["--serial", "SN1", "--pubkey", self.inst.config], 1),      # not a key
+            (["--serial", "SN1", "--idevid", self.keys["k1"]], 1),       # a key, not a cert
+            (["--serial", "SN1", "--pubkey", self.keys["k1"], "--owner", "nobody"], 1),
+        ]
+        for extra, code in cases:
+            with self.subTest(extra=extra):
+                r = self.masa("device", "add", *extra)
+                self.assertEqual(r.returncode, code, r.stderr)
+                self.assertOneSentence(r.stderr)
+        self.assertEqual(self.rows("SELECT count(*) FROM devices"), [(0,)])
+
+    def test_idevid_serial_must_match(self):
+        pki = os.path.join(self.inst.tmp, "pki")
+        subprocess.run(["bash", os.path.join(os.environ.get("MASA_SRC", "../.."), "keys",
+                                             "gen-dev-pki.sh"), pki], check=True,
+                       capture_output=True)
+        cert = os.path.join(pki, "pledge-es256-SN0001.crt")
+        r = self.masa("device", "add", "--serial", "SN0002", "--idevid", cert)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('serialNumber is "SN0001"', r.stderr)
+        r = self.masa("device", "add", "--serial", "SN0001", "--idevid", cert)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.rows("SELECT serial, idevid IS NOT NULL FROM devices"),
+                         [("SN0001", 1)])
+
+    def test_release_unknown_serial(self):
+        r = self.masa("device", "release", "NOPE")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no device with serial NOPE", r.stderr)
+
+    def test_owner_assign_is_all_or_nothing(self):
+        self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"])
+        r = self.masa("owner", "add", "acme", "--registrar-key", self.keys["reg"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.masa("owner", "assign", "acme", "SN1", "MISSING")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("MISSING", r.stderr)
+        self.assertEqual(self.rows("SELECT owner_id FROM devices"), [(None,)])
+        r = self.masa("owner", "assign", "acme", "SN1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.rows("SELECT o.name FROM devices d JOIN owners o ON o.id = d.owner_id"),
+                         [("acme",)])
+        self.assertEqual(self.rows("SELECT count(*) FROM registrar_keys WHERE owner_id IS NOT NULL"),
+                         [(1,)])
+
+    def test_registrar_block(self):
+        r = self.masa("registrar", "block", "--sha256", "zz")
+        self.assertEqual(r.returncode, 2)
+        r = self.masa("registrar", "block", "--key", self.keys["reg"], "--reason", "abuse")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.masa("registrar", "block", "--key", self.keys["reg"])
+        self.assertEqual(r.returncode, 0, r.stderr)     # blocking twice changes nothing
+        self.assertEqual(self.rows("SELECT reason FROM blocked_registrars"), [("abuse",)])
+        self.assertEqual(self.rows("SELECT count(*) FROM audit WHERE event = 'registrar.blocked'"),
+                         [(1,)])
 
 
 if __name__ == "__main__":
