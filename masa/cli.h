@@ -32,6 +32,7 @@ enum masa_err masa_cli_write(struct masa_startup *st,
 enum masa_err masa_cli_audit(struct masa_txn *t, const char *event, const char *serial,
     const uint8_t *registrar_sha256, const char *detail);
 
+int masa_cmd_audit(int argc, char **argv);
 int masa_cmd_init(int argc, char **argv);
 int masa_cmd_device(int argc, char **argv);
 int masa_cmd_owner(int argc, char **argv);

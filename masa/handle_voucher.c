@@ -26,7 +26,7 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	if (rc == MASA_OK && (rc = masa_vreq_find_registrar(&v, req->tls_cert, &reg)) == MASA_OK)
 		found = &reg;
 	if (rc != MASA_OK) {
-		masa_issue_refused(req->app, decoded, found, req->peer, rc);
+		masa_issue_refused(req->app, decoded, found, req->peer, "voucher.refused", rc);
 		goto done;
 	}
 	rc = masa_issue(req->app, &v, &reg, &answer, req->peer, &issued);

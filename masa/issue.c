@@ -62,7 +62,7 @@ audit(struct masa_txn *t, int64_t now, const char *event, const char *serial,
 
 void
 masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
-    const struct masa_registrar *reg, const char *peer, enum masa_err why)
+    const struct masa_registrar *reg, const char *peer, const char *event, enum masa_err why)
 {
 	char serial[MASA_SERIAL_MAX + 1] = "";
 	struct masa_txn *t = NULL;
@@ -72,8 +72,7 @@ masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
 		serial_of(v, serial);
 	rc = masa_db_begin(app->db, 1, &t);
 	if (rc == MASA_OK)
-		rc = audit(t, masa_now_ms(), "voucher.refused", serial, reg, v, -1, peer,
-		    masa_err_name(why));
+		rc = audit(t, masa_now_ms(), event, serial, reg, v, -1, peer, masa_err_name(why));
 	if (rc == MASA_OK) {
 		rc = masa_db_commit(t);
 		t = NULL;
@@ -284,7 +283,7 @@ done:
 	masa_buf_free(&voucher);
 	return rc;
 refused:
-	masa_issue_refused(app, v, reg, peer, rc);
+	masa_issue_refused(app, v, reg, peer, "voucher.refused", rc);
 	masa_buf_free(&voucher);
 	return rc;
 }

@@ -31,9 +31,10 @@ MASA_NODISCARD enum masa_err masa_issue(struct masa_app *app, const struct masa_
     const struct masa_registrar *reg, const struct masa_answer *answer, const char *peer,
     struct masa_issued *out);
 
-/* Audits a refusal that happened before masa_issue (decode, registrar
- * verification, media types): v and reg may be NULL. */
+/* Audits a refusal that happened outside masa_issue (decode, registrar
+ * verification, media types, audit-log access) as event: v and reg may be
+ * NULL. */
 void masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
-    const struct masa_registrar *reg, const char *peer, enum masa_err why);
+    const struct masa_registrar *reg, const char *peer, const char *event, enum masa_err why);
 
 #endif

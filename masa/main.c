@@ -19,6 +19,7 @@ static const struct {
 	{ "device", masa_cmd_device, "enroll devices and release their registrar pins" },
 	{ "owner", masa_cmd_owner, "sales-channel owners and their registrar keys" },
 	{ "registrar", masa_cmd_registrar, "block registrar keys" },
+	{ "audit", masa_cmd_audit, "verify or export the audit trail" },
 };
 
 static void

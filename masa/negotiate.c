@@ -57,31 +57,71 @@ answer_for(const char *range, const struct masa_answer *req, struct masa_answer 
 	return 0;
 }
 
-enum masa_err
-masa_negotiate(const char *content_type, const char *accept, struct masa_answer *out)
+/* The request's Content-Type: one masa reads, else MASA_E_MEDIA_TYPE. */
+static enum masa_err
+request_type(const char *content_type, struct masa_answer *req)
 {
-	struct masa_media_range ranges[MASA_ACCEPT_MAX_RANGES];
 	char ctype[MASA_MEDIA_NAME_MAX];
-	struct masa_answer req = { 0, NULL, NULL }, best, cand;
-	size_t n = 0, i, len;
-	unsigned best_q = 0;
+	size_t len;
 
 	if (content_type == NULL || (len = strlen(content_type)) > MASA_HEADER_MAX ||
 	    masa_media_type(content_type, len, ctype) != MASA_OK)
 		return MASA_E_MEDIA_TYPE;
-	req.voucher_type = known_request_type(ctype, &req.format);
-	if (req.voucher_type == NULL)
-		return MASA_E_MEDIA_TYPE;
-	if (accept == NULL) {
-		*out = req;
+	req->multipart = NULL;
+	req->voucher_type = known_request_type(ctype, &req->format);
+	return req->voucher_type == NULL ? MASA_E_MEDIA_TYPE : MASA_OK;
+}
+
+/* The ranges of an Accept value (n = 0 for none). */
+static enum masa_err
+accept_ranges(const char *accept, struct masa_media_range *ranges, size_t *n)
+{
+	size_t len;
+
+	*n = 0;
+	if (accept == NULL)
 		return MASA_OK;
-	}
 	len = strlen(accept);
 	if (len > MASA_HEADER_MAX ||
-	    masa_media_accept(accept, len, ranges, MASA_ACCEPT_MAX_RANGES, &n) != MASA_OK)
+	    masa_media_accept(accept, len, ranges, MASA_ACCEPT_MAX_RANGES, n) != MASA_OK)
 		return MASA_E_ACCEPT;
+	return MASA_OK;
+}
+
+enum masa_err
+masa_negotiate_json(const char *content_type, const char *accept)
+{
+	struct masa_media_range ranges[MASA_ACCEPT_MAX_RANGES];
+	struct masa_answer req;
+	enum masa_err rc = request_type(content_type, &req);
+	size_t n, i;
+
+	if (rc == MASA_OK)
+		rc = accept_ranges(accept, ranges, &n);
+	if (rc != MASA_OK || n == 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (ranges[i].q > 0 && (strcmp(ranges[i].name, "application/json") == 0 ||
+		    strcmp(ranges[i].name, "application/*") == 0 || strcmp(ranges[i].name, "*/*") == 0))
+			return MASA_OK;
+	return MASA_E_NOT_ACCEPTABLE;
+}
+
+enum masa_err
+masa_negotiate(const char *content_type, const char *accept, struct masa_answer *out)
+{
+	struct masa_media_range ranges[MASA_ACCEPT_MAX_RANGES];
+	struct masa_answer req, best, cand;
+	size_t n = 0, i;
+	unsigned best_q = 0;
+	enum masa_err rc = request_type(content_type, &req);
+
+	if (rc == MASA_OK)
+		rc = accept_ranges(accept, ranges, &n);
+	if (rc != MASA_OK)
+		return rc;
 	if (n == 0) {
-		*out = req;	/* an empty Accept says nothing */
+		*out = req;	/* no Accept, or an empty one, says nothing */
 		return MASA_OK;
 	}
 	for (i = 0; i < n; i++) {

@@ -31,4 +31,9 @@ struct masa_answer {
 MASA_NODISCARD enum masa_err masa_negotiate(const char *content_type, const char *accept,
     struct masa_answer *out);
 
+/* For requestauditlog: the request must be a voucher-request type masa
+ * reads (MASA_E_MEDIA_TYPE); the answer is application/json, which Accept
+ * must allow when present (MASA_E_NOT_ACCEPTABLE, MASA_E_ACCEPT). */
+MASA_NODISCARD enum masa_err masa_negotiate_json(const char *content_type, const char *accept);
+
 #endif

@@ -8,6 +8,7 @@ static const struct masa_route public_routes[] = {
 	{ "GET", "/healthz", masa_handle_healthz },
 	{ "GET", "/readyz", masa_handle_readyz },
 	{ "POST", "/.well-known/brski/requestvoucher", masa_handle_requestvoucher },
+	{ "POST", "/.well-known/brski/requestauditlog", masa_handle_requestauditlog },
 };
 
 static const struct masa_route admin_routes[] = {

@@ -73,6 +73,7 @@ CREATE TABLE vouchers (
     expires_ms      INTEGER                 -- NULL: the voucher has no expires-on
 );
 CREATE INDEX vouchers_by_device ON vouchers (device_id, id);
+CREATE INDEX vouchers_by_device_registrar ON vouchers (device_id, registrar_id);
 CREATE INDEX vouchers_by_request ON vouchers (request_sha256);
 
 -- API tokens "<id>.<secret>": only an Argon2id hash of the secret is kept.

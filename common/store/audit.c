@@ -150,3 +150,117 @@ done:
 	sqlite3_finalize(st);
 	return rc;
 }
+
+/* Text column i, or NULL for SQL NULL (valid until the next step). */
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL :
+	    (const char *)sqlite3_column_text(st, i);
+}
+
+static struct masa_bytes
+col_blob(sqlite3_stmt *st, int i)
+{
+	struct masa_bytes b = { sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i) };
+
+	return b;
+}
+
+enum masa_err
+masa_audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms,
+    int (*fn)(void *arg, const struct masa_audit_row *r), void *arg)
+{
+	static const char sql[] =
+	    "SELECT seq, at_ms, event, serial, registrar_sha256, nonce, assertion, source, detail,"
+	    " prev_hash, hash FROM audit WHERE (?1 IS NULL OR serial = ?1) AND at_ms >= ?2"
+	    " ORDER BY seq";
+	struct masa_audit_row r;
+	struct masa_bytes b;
+	sqlite3_stmt *st = NULL;
+	int src = sqlite3_prepare_v2(masa_txn_sqlite(txn), sql, -1, &st, NULL);
+	enum masa_err rc = MASA_OK;
+
+	if (src != SQLITE_OK)
+		return masa_db_err(src);
+	if (serial != NULL)
+		sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since_ms);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof r);
+		r.seq = sqlite3_column_int64(st, 0);
+		r.e.at_ms = sqlite3_column_int64(st, 1);
+		r.e.event = col_text(st, 2);
+		r.e.serial = col_text(st, 3);
+		r.e.registrar_sha256 = col_blob(st, 4);
+		r.e.nonce = col_blob(st, 5);
+		r.e.assertion = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(st, 6);
+		r.e.source = col_text(st, 7);
+		r.e.detail = col_text(st, 8);
+		b = col_blob(st, 9);
+		if (b.len == MASA_AUDIT_HASH_LEN)
+			memcpy(r.prev, b.ptr, b.len);
+		b = col_blob(st, 10);
+		if (b.len == MASA_AUDIT_HASH_LEN)
+			memcpy(r.hash, b.ptr, b.len);
+		if (fn(arg, &r) != 0)
+			break;
+	}
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		rc = masa_db_err(src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct verify_state {
+	int64_t count, bad;
+	uint8_t prev[MASA_AUDIT_HASH_LEN];
+	char *why;
+	size_t why_cap;
+};
+
+/* Checks one entry against the one before it. */
+static int
+verify_one(void *arg, const struct masa_audit_row *r)
+{
+	struct verify_state *v = arg;
+	uint8_t h[MASA_AUDIT_HASH_LEN];
+	const char *why = NULL;
+
+	if (r->seq != v->count + 1)
+		why = "sequence gap: an entry before it was deleted or it was inserted";
+	else if (memcmp(r->prev, v->prev, sizeof h) != 0)
+		why = "prev_hash does not match the previous entry's hash";
+	else if (r->e.event == NULL || r->e.detail == NULL ||
+	    masa_audit_hash(r->seq, &r->e, r->prev, h) != MASA_OK || memcmp(h, r->hash, sizeof h) != 0)
+		why = "its hash does not match its contents: it was edited";
+	if (why != NULL) {
+		v->bad = r->seq;
+		snprintf(v->why, v->why_cap, "%s", why);
+		return 1;
+	}
+	v->count++;
+	memcpy(v->prev, r->hash, sizeof v->prev);
+	return 0;
+}
+
+enum masa_err
+masa_audit_verify(struct masa_txn *txn, int64_t *count, int64_t *bad_seq, char *why,
+    size_t why_cap, uint8_t head[MASA_AUDIT_HASH_LEN])
+{
+	struct verify_state v;
+	enum masa_err rc;
+
+	memset(&v, 0, sizeof v);
+	v.why = why;
+	v.why_cap = why_cap;
+	why[0] = '\0';
+	rc = masa_audit_each(txn, NULL, INT64_MIN, verify_one, &v);
+	if (rc != MASA_OK)
+		return rc;
+	*count = v.count;
+	*bad_seq = v.bad;
+	memcpy(head, v.prev, MASA_AUDIT_HASH_LEN);
+	return MASA_OK;
+}

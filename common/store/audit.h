@@ -42,4 +42,25 @@ MASA_NODISCARD enum masa_err masa_audit_append(struct masa_txn *txn,
 MASA_NODISCARD enum masa_err masa_audit_hash(int64_t seq, const struct masa_audit_entry *e,
     const uint8_t prev[MASA_AUDIT_HASH_LEN], uint8_t out[MASA_AUDIT_HASH_LEN]);
 
+/* A stored entry, as masa_audit_each hands it over (views valid only
+ * during the callback). */
+struct masa_audit_row {
+	int64_t seq;
+	struct masa_audit_entry e;
+	uint8_t prev[MASA_AUDIT_HASH_LEN];
+	uint8_t hash[MASA_AUDIT_HASH_LEN];
+};
+
+/* Calls fn for each entry in seq order, optionally only for one serial
+ * (NULL: all) and from since_ms on; fn returning non-zero stops early. */
+MASA_NODISCARD enum masa_err masa_audit_each(struct masa_txn *txn, const char *serial,
+    int64_t since_ms, int (*fn)(void *arg, const struct masa_audit_row *r), void *arg);
+
+/* Walks the whole chain: seq runs 1, 2, 3... without gaps, each prev_hash
+ * is the previous entry's hash, each hash recomputes. On a break,
+ * *bad_seq is the first entry that fails and why says how (else 0). *count
+ * and head (the last hash, or zeros) describe the chain checked. */
+MASA_NODISCARD enum masa_err masa_audit_verify(struct masa_txn *txn, int64_t *count,
+    int64_t *bad_seq, char *why, size_t why_cap, uint8_t head[MASA_AUDIT_HASH_LEN]);
+
 #endif

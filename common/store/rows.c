@@ -377,3 +377,66 @@ masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t reg
 	sqlite3_finalize(st);
 	return rc;
 }
+
+enum masa_err
+masa_store_voucher_held(struct masa_txn *t, int64_t device_id, int64_t registrar_id, int *held)
+{
+	sqlite3_stmt *st = NULL;
+	enum masa_err rc = masa_db_prepare(t,
+	    "SELECT 1 FROM vouchers WHERE device_id = ? AND registrar_id = ? LIMIT 1", &st);
+
+	if (rc != MASA_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, device_id);
+	sqlite3_bind_int64(st, 2, registrar_id);
+	rc = step_row(st);
+	sqlite3_finalize(st);
+	if (rc == MASA_OK || rc == MASA_E_NOT_FOUND) {
+		*held = rc == MASA_OK;
+		rc = MASA_OK;
+	}
+	return rc;
+}
+
+enum masa_err
+masa_store_voucher_groups(struct masa_txn *t, int64_t device_id,
+    int (*fn)(void *arg, const struct masa_voucher_group *g), void *arg)
+{
+	/* The newest row of each (domainID, nonceless) group, with the size
+	 * of the group: one pass over the device's rows by index. */
+	static const char sql[] =
+	    "SELECT v.created_ms, v.domain_id, v.nonce, v.assertion, g.n FROM"
+	    " (SELECT max(id) AS id, count(*) AS n FROM vouchers WHERE device_id = ?"
+	    "  GROUP BY domain_id, nonce IS NULL) AS g"
+	    " JOIN vouchers AS v ON v.id = g.id ORDER BY v.id DESC";
+	struct masa_voucher_group g;
+	sqlite3_stmt *st = NULL;
+	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	int src, n;
+
+	if (rc != MASA_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, device_id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&g, 0, sizeof g);
+		g.created_ms = sqlite3_column_int64(st, 0);
+		col_text(st, 1, g.domain_id, sizeof g.domain_id);
+		n = sqlite3_column_bytes(st, 2);
+		g.nonceless = sqlite3_column_type(st, 2) == SQLITE_NULL;
+		if (n < 0 || (size_t)n > sizeof g.nonce) {
+			rc = MASA_E_STORE;
+			break;
+		}
+		if (n > 0)
+			memcpy(g.nonce, sqlite3_column_blob(st, 2), (size_t)n);
+		g.nonce_len = (size_t)n;
+		g.assertion = sqlite3_column_int(st, 3);
+		g.count = sqlite3_column_int64(st, 4);
+		if (fn(arg, &g) != 0)
+			break;
+	}
+	if (rc == MASA_OK && src != SQLITE_ROW && src != SQLITE_DONE)
+		rc = masa_db_err(src);
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -94,4 +94,25 @@ MASA_NODISCARD enum masa_err masa_store_voucher_find_retry(struct masa_txn *t,
     int64_t device_id, int64_t registrar_id, const uint8_t request_sha256[MASA_SHA256_LEN],
     int64_t since_ms, struct masa_buf *out, char *media, size_t media_cap);
 
+/* *held = 1 if registrar_id has ever been issued a voucher for device_id. */
+MASA_NODISCARD enum masa_err masa_store_voucher_held(struct masa_txn *t, int64_t device_id,
+    int64_t registrar_id, int *held);
+
+/* One group of a device's vouchers: same domainID, all nonced or all
+ * nonceless. The fields describe its newest voucher; count is its size. */
+struct masa_voucher_group {
+	int64_t created_ms;
+	char domain_id[MASA_STORE_TEXT_MAX + 1];
+	uint8_t nonce[64];
+	size_t nonce_len;
+	int nonceless;
+	int assertion;
+	int64_t count;
+};
+
+/* Calls fn for each group of device_id's vouchers, newest first; stops
+ * early (MASA_OK) when fn returns non-zero. */
+MASA_NODISCARD enum masa_err masa_store_voucher_groups(struct masa_txn *t, int64_t device_id,
+    int (*fn)(void *arg, const struct masa_voucher_group *g), void *arg);
+
 #endif

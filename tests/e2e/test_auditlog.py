@@ -1,0 +1,323 @@
+"""The registrar audit log (RFC 8995 §5.8, POST /requestauditlog) and the
+MASA's own hash-chained audit trail (`masa audit verify|export`), checked
+against the real server and an independent Python re-implementation of
+the chain."""
+import base64
+import csv
+import hashlib
+import http.client
+import io
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import unittest
+
+import brski
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from masatest import MASA_BIN, InstanceTest, run, tls_context
+
+VOUCHER = "/.well-known/brski/requestvoucher"
+AUDITLOG = "/.well-known/brski/requestauditlog"
+NOT_FOUND = b"The serial-number is not a device this MASA can vouch for.\n"
+EVENT_KEYS = {"date", "domainID", "nonce", "assertion"}
+
+
+def chain_hash(seq, e, prev):
+    """The audit chain hash, written from common/store/audit.h's description."""
+    def field(v):
+        if v is None:
+            return b"\x00"
+        if isinstance(v, int):
+            v = str(v).encode()
+        elif isinstance(v, str):
+            v = v.encode()
+        return b"\x01" + len(v).to_bytes(4, "big") + v
+    h = hashlib.sha256(b"masa-audit-v1" + prev)
+    for v in (seq, e["at_ms"], e["event"], e["serial"],
+              bytes.fromhex(e["registrar"]) if e["registrar"] else None,
+              base64.b64decode(e["nonce"]) if e["nonce"] else None,
+              e["assertion"], e["source"], e["detail"]):
+        h.update(field(v))
+    return h.digest()
+
+
+class AuditLogCase(InstanceTest):
+    mode = "first-use"
+
+    def setUp(self):
+        super().setUp()
+        self.inst.edit_config(policy={"mode": self.mode})
+        self.pledge = brski.new_key("es256")
+        brski.write_pem_public(self.pledge.public_key(), self.inst.path("pledge.pub"))
+        self.cli("device", "add", "--serial", "SN1", "--pubkey", self.inst.path("pledge.pub"))
+        self.server = self.serve(admin=False)
+
+    def cli(self, *args):
+        r = run(args[0], "--config", self.inst.config, *args[1:])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def registrar(self, name="reg"):
+        key = brski.new_key("es256")
+        return key, brski.self_signed_cert(key, name)
+
+    def rvr(self, reg, nonce=None, created_on="now", nonceless=False):
+        key, cert = reg
+        if nonceless:
+            return brski.make_rvr(key, "SN1", None, None, x5bag=[cert], created_on=created_on)
+        nonce = nonce or os.urandom(8)
+        pvr = brski.make_pvr(self.pledge, "SN1", nonce, ("pubk", brski.spki_der(key.public_key())))
+        return brski.make_rvr(key, "SN1", nonce, pvr, x5bag=[cert], created_on=created_on)
+
+    def post(self, path, body, accept=None, ctype="application/voucher+cose"):
+        conn = http.client.HTTPSConnection("127.0.0.1", self.server.port,
+                                           context=tls_context(self.inst), timeout=10)
+        headers = {"Content-Type": ctype}
+        if accept:
+            headers["Accept"] = accept
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            r = conn.getresponse()
+            return r.status, r.getheader("Content-Type"), r.read()
+        finally:
+            conn.close()
+
+    def voucher(self, reg, **kw):
+        body = self.rvr(reg, **kw)
+        st, _, out = self.post(VOUCHER, body)
+        self.assertEqual(st, 200, out)
+        return body
+
+    def log(self, body, **kw):
+        st, ctype, out = self.post(AUDITLOG, body, **kw)
+        self.assertEqual(st, 200, out)
+        self.assertEqual(ctype, "application/json")
+        doc = json.loads(out)
+        self.assertEqual(set(doc), {"version", "events", "truncation"})
+        self.assertEqual(doc["version"], 1)
+        self.assertEqual(set(doc["truncation"]),
+                         {"nonced duplicates", "nonceless duplicates", "arbitrary"})
+        for e in doc["events"]:
+            self.assertTrue(EVENT_KEYS <= set(e) <= EVENT_KEYS | {"truncated"}, e)
+            self.assertIsInstance(e.get("truncated", 1), int)
+        return doc
+
+    def db(self, sql):
+        c = sqlite3.connect(self.inst.path("masa.db"))
+        try:
+            return c.execute(sql).fetchall()
+        finally:
+            c.close()
+
+
+class TestRegistrarAuditLog(AuditLogCase):
+    def test_holder_gets_its_events_collapsed(self):
+        """Three nonced vouchers to one registrar: one event, the newest, with
+        truncated 2; domainID is base64 SHA-256 of the pinned SPKI."""
+        reg = self.registrar()
+        nonces = [os.urandom(8) for _ in range(3)]
+        for n in nonces:
+            last = self.voucher(reg, nonce=n)
+        doc = self.log(last)
+        spki = brski.spki_der(reg[0].public_key())
+        self.assertEqual(doc["events"], [{
+            "date": doc["events"][0]["date"],
+            "domainID": base64.b64encode(hashlib.sha256(spki).digest()).decode(),
+            "nonce": base64.b64encode(nonces[-1]).decode(),
+            "assertion": "proximity",
+            "truncated": 2,
+        }])
+        brski.parse_rfc3339(doc["events"][0]["date"])
+        self.assertEqual(doc["truncation"],
+                         {"nonced duplicates": 2, "nonceless duplicates": 0, "arbitrary": 0})
+
+    def test_every_domain_newest_first(self):
+        """After a release a second registrar gets a voucher: both appear,
+        newest first, each once, and neither address nor token leaks."""
+        a, b = self.registrar("a"), self.registrar("b")
+        first = self.voucher(a)
+        self.cli("device", "release", "SN1")
+        self.voucher(b)
+        doc = self.log(first)
+        ids = [e["domainID"] for e in doc["events"]]
+        want = [base64.b64encode(hashlib.sha256(brski.spki_der(k.public_key())).digest()).decode()
+                for k, _ in (b, a)]
+        self.assertEqual(ids, want)
+        text = json.dumps(doc)
+        self.assertNotIn("127.0.0.1", text)
+        self.assertNotIn(self.inst.token.split(".")[0], text)
+
+    def test_stranger_and_unknown_serial_get_404_and_spend_nothing(self):
+        """A registrar that never held the device, and an unknown serial: 404;
+        no voucher, bucket or pin changes; the refusal is audited."""
+        self.voucher(self.registrar())
+        before = self.db("SELECT * FROM token_buckets"), self.db("SELECT count(*) FROM vouchers")
+        st, _, out = self.post(AUDITLOG, self.rvr(self.registrar("stranger")))
+        self.assertEqual((st, out), (404, NOT_FOUND))
+        key = brski.new_key("es256")
+        unknown = brski.make_rvr(key, "NOPE", os.urandom(8), None,
+                                 x5bag=[brski.self_signed_cert(key, "x")])
+        self.assertEqual(self.post(AUDITLOG, unknown)[::2], (404, NOT_FOUND))
+        self.assertEqual((self.db("SELECT * FROM token_buckets"),
+                          self.db("SELECT count(*) FROM vouchers")), before)
+        self.assertEqual(self.db("SELECT count(*) FROM audit WHERE event = 'auditlog.refused'"),
+                         [(2,)])
+
+    def test_stale_request_is_accepted(self):
+        """The log needs no fresh created-on: a registrar may resend its RVR."""
+        reg = self.registrar()
+        self.voucher(reg)
+        old = self.rvr(reg, created_on="2020-01-01T00:00:00Z")
+        self.assertEqual(len(self.log(old)["events"]), 1)
+
+    def test_media_types(self):
+        """application/json is produced; other answers 406; request types 415."""
+        reg = self.registrar()
+        body = self.voucher(reg)
+        self.log(body, accept="application/json")
+        self.log(body, accept="*/*")
+        self.assertEqual(self.post(AUDITLOG, body, accept="application/voucher+cose")[0], 406)
+        self.assertEqual(self.post(AUDITLOG, body, ctype="application/json")[0], 415)
+
+    def test_blocked_registrar(self):
+        """A blocked registrar that once held the device gets 403."""
+        reg = self.registrar()
+        body = self.voucher(reg)
+        path = self.inst.path("reg.pub")
+        brski.write_pem_public(reg[0].public_key(), path)
+        self.cli("registrar", "block", "--key", path)
+        self.assertEqual(self.post(AUDITLOG, body)[::2],
+                         (403, b"The registrar key is blocked.\n"))
+
+    def test_certificate_pin_uses_subject_key_identifier(self):
+        """With pinned-domain-cert, domainID is the certificate's SKI."""
+        self.server.stop()
+        self.inst.edit_config(policy={"pinned_domain": "cert"})
+        self.server = self.serve(admin=False)
+        reg = self.registrar()
+        doc = self.log(self.voucher(reg))
+        ski = x509.load_der_x509_certificate(reg[1]).extensions.get_extension_for_class(
+            x509.SubjectKeyIdentifier).value.digest
+        self.assertEqual(doc["events"][0]["domainID"], base64.b64encode(ski).decode())
+
+
+class TestOwnerAuditLog(AuditLogCase):
+    mode = "owner"
+
+    def test_owner_key_and_nonceless_counted_apart(self):
+        """An owner's key may read the log before holding a voucher; nonceless
+        vouchers form their own event and their own duplicate count."""
+        reg = self.registrar()
+        path = self.inst.path("owner.pub")
+        brski.write_pem_public(reg[0].public_key(), path)
+        self.cli("owner", "add", "acme", "--registrar-key", path)
+        self.cli("owner", "assign", "acme", "SN1")
+        self.assertEqual(self.log(self.rvr(reg))["events"], [])
+        self.voucher(reg, nonceless=True)
+        self.voucher(reg, nonceless=True)
+        body = self.voucher(reg)
+        doc = self.log(body)
+        self.assertEqual([(e["nonce"] is None, e["assertion"]) for e in doc["events"]],
+                         [(False, "proximity"), (True, "verified")])
+        self.assertEqual(doc["events"][1]["truncated"], 1)
+        self.assertEqual(doc["truncation"]["nonceless duplicates"], 1)
+        self.assertEqual(doc["truncation"]["nonced duplicates"], 0)
+
+
+class TestAuditTrail(AuditLogCase):
+    def make_history(self):
+        reg = self.registrar()
+        for _ in range(3):
+            self.voucher(reg)
+        self.post(VOUCHER, self.rvr(self.registrar("other")))   # refused: pinned
+        self.server.stop()
+
+    def export(self, *args):
+        r = run("audit", "export", "--config", self.inst.config, *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def test_export_recomputes_independently(self):
+        """Every exported entry's hash recomputes with the Python chain, and
+        CSV carries the same data as JSON lines."""
+        self.make_history()
+        rows = [json.loads(l) for l in self.export().splitlines()]
+        self.assertEqual([r["seq"] for r in rows], list(range(1, len(rows) + 1)))
+        prev = bytes(32)
+        for r in rows:
+            self.assertEqual(r["prev_hash"], prev.hex())
+            prev = chain_hash(r["seq"], r, prev)
+            self.assertEqual(r["hash"], prev.hex(), r)
+        events = [r["event"] for r in rows]
+        self.assertEqual(events.count("voucher.issued"), 3)
+        self.assertIn("voucher.refused", events)
+        table = list(csv.DictReader(io.StringIO(self.export("--format", "csv"))))
+        self.assertEqual([t["hash"] for t in table], [r["hash"] for r in rows])
+        self.assertEqual([t["detail"] for t in table], [r["detail"] for r in rows])
+        only = [json.loads(l) for l in self.export("--serial", "SN1").splitlines()]
+        self.assertTrue(only and all(r["serial"] == "SN1" for r in only))
+        self.assertEqual(self.export("--since", "2999-01-01T00:00:00Z"), "")
+        verify = run("audit", "verify", "--config", self.inst.config)
+        self.assertEqual(verify.returncode, 0, verify.stderr)
+        self.assertIn("head " + rows[-1]["hash"], verify.stdout)
+
+    def clone(self, where):
+        """A copy of the instance's database with a config pointing at it
+        (keys stay where they are); returns the config path."""
+        os.makedirs(where)
+        shutil.copy(self.inst.path("masa.db"), os.path.join(where, "masa.db"))
+        with open(self.inst.config) as f:
+            cfg = json.load(f)
+        cfg["database"]["path"] = os.path.join(where, "masa.db")
+        for section, key, name in (("signing", "key", "signing.key"), ("signing", "cert", "signing.crt"),
+                                   ("tls", "key", "tls.key"), ("tls", "cert", "tls.crt")):
+            cfg[section][key] = self.inst.path(name)
+        path = os.path.join(where, "masa.json")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        return path
+
+    def test_verify_catches_every_single_edit_or_deletion(self):
+        """Random single-entry edits and deletions, made in the database behind
+        masa's back (triggers dropped), are each caught at the right entry."""
+        self.make_history()
+        n = self.db("SELECT max(seq) FROM audit")[0][0]
+        rnd = random.Random(7)
+        edits = ["UPDATE audit SET detail = detail || 'x' WHERE seq = {s}",
+                 "UPDATE audit SET at_ms = at_ms + 1 WHERE seq = {s}",
+                 "UPDATE audit SET serial = 'EVIL' WHERE seq = {s}",
+                 "UPDATE audit SET source = coalesce(source, '') || 'x' WHERE seq = {s}",
+                 "DELETE FROM audit WHERE seq = {s}"]
+        for trial in range(25):
+            s = rnd.randrange(1, n)      # the last entry is checked against the head instead
+            sql = rnd.choice(edits).format(s=s)
+            cfg_path = self.clone(os.path.join(self.inst.tmp, "copy%d" % trial))
+            copy = os.path.dirname(cfg_path)
+            c = sqlite3.connect(os.path.join(copy, "masa.db"))
+            c.execute("DROP TRIGGER audit_no_update")
+            c.execute("DROP TRIGGER audit_no_delete")
+            c.execute(sql)
+            c.commit()
+            c.close()
+            r = subprocess.run([MASA_BIN, "audit", "verify", "--config", cfg_path],
+                               capture_output=True, text=True)
+            with self.subTest(sql=sql):
+                self.assertEqual(r.returncode, 1, r.stdout)
+                want = s + 1 if sql.startswith("DELETE") else s
+                self.assertIn("audit entry %d is broken" % want, r.stderr)
+
+    def test_trail_is_append_only_in_sql(self):
+        """UPDATE and DELETE on the audit table fail while masa's triggers stand."""
+        c = sqlite3.connect(self.inst.path("masa.db"))
+        for sql in ("UPDATE audit SET detail = 'x'", "DELETE FROM audit"):
+            with self.assertRaises(sqlite3.DatabaseError):
+                c.execute(sql)
+        c.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
