@@ -1,6 +1,6 @@
 /* cmd_device.c: `masa device add` (enroll one device by its IDevID
- * certificate or public key) and `masa device release` (clear the
- * registrar pin, for resale or repair). */
+ * certificate or public key), `masa device release` (clear the registrar
+ * pin, for resale or repair) and `masa device retire` (no more vouchers). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,11 +14,13 @@
 static const char help[] =
     "usage: masa device add --config FILE --serial S (--idevid CERT.pem | --pubkey KEY.pem)\n"
     "                       [--product P] [--owner NAME]\n"
-    "       masa device release --config FILE SERIAL\n\n"
+    "       masa device release --config FILE SERIAL\n"
+    "       masa device retire --config FILE SERIAL\n\n"
     "add enrolls a device: with --idevid, the certificate's subject serialNumber\n"
     "must equal S; keys are P-256, P-384 or Ed25519. Enrolling the same record\n"
     "again changes nothing; the same serial with another key is refused.\n"
-    "release clears the registrar the device is pinned to.\n";
+    "release clears the registrar the device is pinned to; retire stops all\n"
+    "vouchers for the device (requests for it are answered like an unknown serial).\n";
 
 struct add_args {
 	const char *serial, *product, *owner;
@@ -108,42 +110,45 @@ device_add(const char *config, struct add_args *a, const char *idevid, const cha
 	return MASA_EXIT_OK;
 }
 
-struct release_args {
+struct state_args {
 	const char *serial;
+	int retire;		/* retire, or release the pin */
 	struct masa_diag *diag;
 };
 
 static enum masa_err
-release_change(struct masa_txn *t, void *arg)
+state_change(struct masa_txn *t, void *arg)
 {
-	struct release_args *a = arg;
+	struct state_args *a = arg;
 	struct masa_device d;
 	enum masa_err rc = masa_store_device_get(t, a->serial, &d);
 
 	if (rc == MASA_E_NOT_FOUND)
 		masa_diag_set(a->diag, "no device with serial %s is enrolled", a->serial);
 	if (rc == MASA_OK)
-		rc = masa_store_device_set_pin(t, d.id, 0);
+		rc = a->retire ? masa_store_device_retire(t, d.id) : masa_store_device_set_pin(t, d.id, 0);
 	if (rc == MASA_OK)
-		rc = masa_cli_audit(t, "device.released", a->serial, NULL, "");
+		rc = masa_cli_audit(t, a->retire ? "device.retired" : "device.released", a->serial,
+		    NULL, "");
 	return rc;
 }
 
+/* device release / device retire */
 static int
-device_release(const char *config, const char *serial)
+device_state(const char *config, const char *serial, int retire)
 {
 	struct masa_diag diag = { { 0 } };
-	struct release_args a = { serial, &diag };
+	struct state_args a = { serial, retire, &diag };
 	struct masa_startup st;
 	enum masa_err rc;
 
 	if (masa_cli_open_store(config, &st, &diag) != 0)
 		return masa_cli_fail(MASA_E_STORE, &diag);
-	rc = masa_cli_write(&st, release_change, &a);
+	rc = masa_cli_write(&st, state_change, &a);
 	masa_startup_free(&st);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
-	printf("released %s\n", serial);
+	printf("%s %s\n", retire ? "retired" : "released", serial);
 	return MASA_EXIT_OK;
 }
 
@@ -178,11 +183,11 @@ masa_cmd_device(int argc, char **argv)
 		}
 	}
 	if (optind >= argc || config == NULL)
-		return masa_cli_usage_error("device", "a subcommand (add, release) and --config FILE are required");
+		return masa_cli_usage_error("device", "a subcommand (add, release, retire) and --config FILE are required");
 	sub = argv[optind];
 	if (strcmp(sub, "add") == 0 && optind + 1 == argc)
 		return device_add(config, &a, idevid, pubkey);
-	if (strcmp(sub, "release") == 0 && optind + 2 == argc)
-		return device_release(config, argv[optind + 1]);
-	return masa_cli_usage_error("device", "expected: add [options] | release SERIAL");
+	if ((strcmp(sub, "release") == 0 || strcmp(sub, "retire") == 0) && optind + 2 == argc)
+		return device_state(config, argv[optind + 1], strcmp(sub, "retire") == 0);
+	return masa_cli_usage_error("device", "expected: add [options] | release SERIAL | retire SERIAL");
 }

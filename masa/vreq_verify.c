@@ -68,7 +68,7 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 	struct masa_bytes found_cert = { NULL, 0 };
 	enum masa_alg alg;
 	enum masa_err rc = MASA_OK;
-	size_t n = 0, i, tls_index = MAX_CANDIDATES;
+	size_t n = 0, i, typed = 0, tls_index = MAX_CANDIDATES;
 	int in_bag = 0;
 
 	memset(c, 0, sizeof c);
@@ -99,11 +99,14 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 	for (i = 0; i < n && found == NULL; i++) {
 		if (!masa_alg_key_matches(alg, c[i].key))
 			continue;
+		typed++;
 		if (masa_cose_sign1_verify(&v->rvr, c[i].key) == MASA_OK)
 			found = c[i].key;
 	}
 	if (found == NULL) {
-		rc = n == 0 ? MASA_E_NO_REGISTRAR_KEY : MASA_E_SIGNATURE;
+		/* No key at all; keys, but none of the message's algorithm; or
+		 * keys of that algorithm that do not verify. */
+		rc = n == 0 ? MASA_E_NO_REGISTRAR_KEY : typed == 0 ? MASA_E_ALG : MASA_E_SIGNATURE;
 		goto done;
 	}
 	if (tls_index < n)

@@ -158,6 +158,12 @@ masa_store_device_set_owner(struct masa_txn *t, int64_t device_id, int64_t owner
 }
 
 enum masa_err
+masa_store_device_retire(struct masa_txn *t, int64_t device_id)
+{
+	return device_set(t, "UPDATE devices SET retired = ? WHERE id = ?", device_id, 1);
+}
+
+enum masa_err
 masa_store_owner_add(struct masa_txn *t, const char *name, int64_t now_ms, int64_t *id)
 {
 	static const char sql[] = "INSERT INTO owners (name, created_ms) VALUES (?, ?)";

@@ -61,6 +61,8 @@ MASA_NODISCARD enum masa_err masa_store_device_set_pin(struct masa_txn *t, int64
     int64_t registrar_id);
 MASA_NODISCARD enum masa_err masa_store_device_set_owner(struct masa_txn *t, int64_t device_id,
     int64_t owner_id);
+/* Marks a device retired: no voucher is issued for it afterwards. */
+MASA_NODISCARD enum masa_err masa_store_device_retire(struct masa_txn *t, int64_t device_id);
 
 MASA_NODISCARD enum masa_err masa_store_owner_add(struct masa_txn *t, const char *name,
     int64_t now_ms, int64_t *id);

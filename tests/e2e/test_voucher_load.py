@@ -1,0 +1,143 @@
+"""Voucher issuance under concurrency and crashes (reliability.md §4.4, §4.5), against
+the real `masa serve` over verified HTTPS. Bounded: the whole file runs in well under
+90 s on 2 cores.
+
+Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_voucher_load
+"""
+import random
+import threading
+import time
+import unittest
+
+import brski
+import vtest
+
+CLIENTS, PER_CLIENT = 16, 6
+KILL_CYCLES = 5
+
+
+class ConcurrentBucket(vtest.VoucherCase):
+    """One pledge, many registrar connections at once."""
+
+    def test_16_clients_exactly_24_vouchers(self):
+        """16 concurrent connections x 6 distinct valid RVRs for one pledge: exactly 24
+        vouchers (all verify, distinct nonces), every other answer 429, nothing else."""
+        p, r = self.enroll(), self.registrar()
+        self.start()
+        work = [[self.make_request(p, r) for _ in range(PER_CLIENT)] for _ in range(CLIENTS)]
+        results, errors = [], []
+        barrier = threading.Barrier(CLIENTS)
+
+        def client(requests):
+            conn, post = vtest.persistent_post(self.inst, self.server.port)
+            try:
+                barrier.wait(10)
+                for rvr, nonce in requests:
+                    results.append((nonce,) + post(rvr))
+            except Exception as e:  # connection errors are failures, reported below
+                errors.append(repr(e))
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=client, args=(w,)) for w in work]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(results), CLIENTS * PER_CLIENT)
+        statuses = sorted(st for _, st, _, _ in results)
+        self.assertEqual(statuses, [200] * 24 + [429] * (CLIENTS * PER_CLIENT - 24))
+        issued = set()
+        for nonce, st, hdr, body in results:
+            if st == 200:
+                leaves = brski.parse_voucher(body, self.masa_key())
+                self.assertEqual((leaves["nonce"], leaves["serial-number"]), (nonce, p.serial))
+                issued.add(nonce)
+            else:
+                self.assertError((st, hdr, body), "MASA_E_RATE_LIMITED")
+                self.assertGreater(int(hdr["retry-after"]), 0)
+        self.assertEqual(len(issued), 24)
+        self.assertEqual({row[0] for row in self.voucher_rows(p.serial)}, issued)
+        self.assertEqual(len(self.voucher_rows()), 24)
+
+
+class KillDuringStream(vtest.VoucherCase):
+    """SIGKILL of `masa serve` while a client streams requests, then restart."""
+
+    def check_store(self, received, kills):
+        """The invariants of reliability.md B10 after a crash."""
+        self.assertEqual(self.query("PRAGMA integrity_check"), [("ok",)])
+        issued = {}
+        for _seq, event, _serial, nonce, _detail in self.audit_events():
+            if event == "voucher.issued":
+                issued[nonce] = issued.get(nonce, 0) + 1
+        stored = {}
+        for nonce, *_ in self.voucher_rows():
+            stored[nonce] = stored.get(nonce, 0) + 1
+        for nonce in received:
+            self.assertEqual((issued.get(nonce), stored.get(nonce)), (1, 1),
+                             "voucher sent for nonce %s: audit/voucher rows" % nonce.hex())
+        self.assertEqual(set(issued), set(stored))
+        self.assertLessEqual(len(stored), len(received) + kills)
+        self.assertGreaterEqual(len(stored), len(received))
+        count, low, high = self.query("SELECT COUNT(*), MIN(seq), MAX(seq) FROM audit")[0]
+        self.assertEqual((low, high), (1, count), "the audit seq column has gaps")
+
+    def stream(self, pledges, registrar, received, stop, failures):
+        """Sends valid requests one after another until the server goes away; records
+        every nonce whose 200 voucher verifies."""
+        i = 0
+        while True:
+            p = pledges[i % len(pledges)]
+            i += 1
+            rvr, nonce = self.make_request(p, registrar)
+            try:
+                st, hdr, body = self.post(rvr)
+            except Exception as e:
+                if not stop.is_set():
+                    failures.append("before the kill: %r" % e)
+                return
+            if st != 200:
+                failures.append("status %d: %r" % (st, body))
+                return
+            leaves = brski.parse_voucher(body, self.masa_key())
+            if (leaves["nonce"], leaves["serial-number"]) != (nonce, p.serial):
+                failures.append("voucher for another request")
+                return
+            received.append(nonce)
+
+    def test_kill9_cycles_lose_nothing(self):
+        """5 x (serve, stream requests, SIGKILL at a random moment): integrity ok, every
+        voucher a client received has exactly one voucher row and one voucher.issued
+        audit row, at most one unsent voucher per kill, no gaps in the audit seq."""
+        self.inst.edit_config(policy={"bucket_capacity": 100000})
+        pledges = [self.enroll() for _ in range(3)]
+        r = self.registrar()
+        self.masa_key()
+        received, failures = [], []
+        rng = random.Random()
+        for kill in range(1, KILL_CYCLES + 1):
+            server = self.start()
+            stop = threading.Event()
+            t = threading.Thread(target=self.stream,
+                                 args=(pledges, r, received, stop, failures))
+            before = len(received)
+            t.start()
+            time.sleep(rng.uniform(1.0, 2.0))
+            stop.set()
+            server.proc.kill()
+            server.proc.wait(10)
+            t.join(30)
+            self.assertFalse(t.is_alive())
+            self.assertEqual(failures, [])
+            self.assertGreater(len(received), before, "no voucher issued in cycle %d" % kill)
+            self.check_store(received, kill)
+        # The instance still serves after the last crash.
+        self.start()
+        self.issue(pledges[0], r)
+        self.assertEqual(self.server.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
