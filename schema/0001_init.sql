@@ -4,7 +4,8 @@
 -- Portable SQL, meant to run on SQLite 3.40 and PostgreSQL alike: integer
 -- keys, BLOB for bytes (BYTEA on PostgreSQL), times as INTEGER milliseconds
 -- since the Unix epoch (UTC), booleans as 0/1 integers. The two triggers at
--- the end are the only SQLite-specific statements.
+-- the end are the only SQLite-specific statements (PostgreSQL needs its
+-- own trigger functions for them).
 --
 -- One issuance is one transaction: the token_buckets update, the vouchers
 -- row and the audit row commit together.
@@ -76,6 +77,19 @@ CREATE INDEX vouchers_by_device ON vouchers (device_id, id);
 CREATE INDEX vouchers_by_device_registrar ON vouchers (device_id, registrar_id);
 CREATE INDEX vouchers_by_request ON vouchers (request_sha256);
 
+-- The registrar audit log (RFC 8995 section 5.8.1) shows one event per domainID
+-- and nonced/nonceless kind: the newest voucher of each group and the
+-- group's size. Kept here by a trigger, so reading the log costs the
+-- number of groups, not the number of vouchers, and cannot drift.
+CREATE TABLE voucher_groups (
+    device_id       INTEGER NOT NULL REFERENCES devices (id),
+    domain_id       TEXT NOT NULL,
+    nonceless       INTEGER NOT NULL CHECK (nonceless IN (0, 1)),
+    last_voucher_id INTEGER NOT NULL REFERENCES vouchers (id),
+    count           INTEGER NOT NULL,
+    PRIMARY KEY (device_id, domain_id, nonceless)
+);
+
 -- API tokens "<id>.<secret>": only an Argon2id hash of the secret is kept.
 CREATE TABLE api_tokens (
     id              TEXT PRIMARY KEY,
@@ -102,6 +116,14 @@ CREATE TABLE audit (
     hash            BLOB NOT NULL
 );
 CREATE INDEX audit_by_serial ON audit (serial, seq);
+
+CREATE TRIGGER vouchers_grouped AFTER INSERT ON vouchers
+BEGIN
+    INSERT INTO voucher_groups (device_id, domain_id, nonceless, last_voucher_id, count)
+    VALUES (NEW.device_id, NEW.domain_id, NEW.nonce IS NULL, NEW.id, 1)
+    ON CONFLICT (device_id, domain_id, nonceless)
+    DO UPDATE SET last_voucher_id = excluded.last_voucher_id, count = count + 1;
+END;
 
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;

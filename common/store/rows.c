@@ -408,13 +408,11 @@ enum masa_err
 masa_store_voucher_groups(struct masa_txn *t, int64_t device_id,
     int (*fn)(void *arg, const struct masa_voucher_group *g), void *arg)
 {
-	/* The newest row of each (domainID, nonceless) group, with the size
-	 * of the group: one pass over the device's rows by index. */
+	/* voucher_groups is kept by a trigger on vouchers (0001_init.sql). */
 	static const char sql[] =
-	    "SELECT v.created_ms, v.domain_id, v.nonce, v.assertion, g.n FROM"
-	    " (SELECT max(id) AS id, count(*) AS n FROM vouchers WHERE device_id = ?"
-	    "  GROUP BY domain_id, nonce IS NULL) AS g"
-	    " JOIN vouchers AS v ON v.id = g.id ORDER BY v.id DESC";
+	    "SELECT v.created_ms, g.domain_id, v.nonce, v.assertion, g.count"
+	    " FROM voucher_groups AS g JOIN vouchers AS v ON v.id = g.last_voucher_id"
+	    " WHERE g.device_id = ? ORDER BY g.last_voucher_id DESC";
 	struct masa_voucher_group g;
 	sqlite3_stmt *st = NULL;
 	enum masa_err rc = masa_db_prepare(t, sql, &st);
