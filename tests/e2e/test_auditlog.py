@@ -167,6 +167,24 @@ class TestRegistrarAuditLog(AuditLogCase):
         self.assertEqual(self.db("SELECT count(*) FROM audit WHERE event = 'auditlog.refused'"),
                          [(2,)])
 
+    def test_counters_saturate_at_1024(self):
+        """1,100 duplicates of one kind: the event's truncated and the total
+        both stop at 1024."""
+        reg = self.registrar()
+        body = self.voucher(reg)
+        c = sqlite3.connect(self.inst.path("masa.db"))
+        c.executemany(
+            "INSERT INTO vouchers (device_id, registrar_id, request_sha256, domain_id, nonce,"
+            " assertion, media_type, voucher, created_ms)"
+            " SELECT device_id, registrar_id, request_sha256, domain_id, ?, assertion,"
+            " media_type, voucher, created_ms - 1 FROM vouchers LIMIT 1",
+            ((os.urandom(8),) for _ in range(1100)))
+        c.commit()
+        c.close()
+        doc = self.log(body)
+        self.assertEqual(doc["events"][0]["truncated"], 1024)
+        self.assertEqual(doc["truncation"]["nonced duplicates"], 1024)
+
     def test_stale_request_is_accepted(self):
         """The log needs no fresh created-on: a registrar may resend its RVR."""
         reg = self.registrar()
