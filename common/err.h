@@ -39,6 +39,8 @@ enum masa_err {
 	MASA_E_COSE_CRIT = 206,
 	MASA_E_VREQ = 207,
 	MASA_E_PVR_MALFORMED = 208,
+	MASA_E_RECORD = 209,
+	MASA_E_JSON = 210,
 
 	/* 300..399: verification failures (403) */
 	MASA_E_SIGNATURE = 300,
@@ -61,6 +63,10 @@ enum masa_err {
 	MASA_E_RATE_LIMITED = 404,
 	MASA_E_NONCELESS = 405,
 	MASA_E_NET_PINNED = 406,
+	MASA_E_UNAUTHENTICATED = 410,
+	MASA_E_FORBIDDEN = 411,
+	MASA_E_THROTTLED = 412,
+	MASA_E_CONFLICT = 413,
 
 	/* 500..599: local problems of the command line, configuration, key
 	 * files and database settings. Never sent over HTTP. */

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "enroll.h"
+#include "fsutil.h"
 #include "startup.h"
 #include "store/rows.h"
 #include "timeutil.h"
@@ -23,91 +25,59 @@ static const char help[] =
     "vouchers for the device (requests for it are answered like an unknown serial).\n";
 
 struct add_args {
-	const char *serial, *product, *owner;
-	uint8_t spki[MASA_SPKI_MAX];
-	size_t spki_len;
-	struct masa_buf cert;
+	struct masa_enroll_rec rec;
 	int created;
-	struct masa_diag *diag;
+	char why[MASA_ENROLL_WHY_MAX];
 };
 
 static enum masa_err
 add_change(struct masa_txn *t, void *arg)
 {
 	struct add_args *a = arg;
-	int64_t owner = 0;
-	enum masa_err rc;
 
-	if (a->owner != NULL && masa_store_owner_get(t, a->owner, &owner) != MASA_OK) {
-		masa_diag_set(a->diag, "there is no owner named \"%s\" (masa owner add)", a->owner);
-		return MASA_E_NOT_FOUND;
-	}
-	rc = masa_store_device_add(t, a->serial, (struct masa_bytes){ a->spki, a->spki_len },
-	    masa_buf_view(&a->cert), a->product, owner, masa_now_ms(), &a->created);
-	if (rc == MASA_E_EXISTS)
-		masa_diag_set(a->diag, "serial %s is already enrolled with another key", a->serial);
-	if (rc == MASA_OK && a->created)
-		rc = masa_cli_audit(t, "device.enrolled", a->serial, NULL,
-		    a->cert.len > 0 ? "idevid" : "public-key");
-	return rc;
+	return masa_enroll(t, &a->rec, "cli", &a->created, a->why);
 }
 
-/* Reads the key (and certificate) and checks the certificate's serial. */
-static enum masa_err
-load_identity(struct add_args *a, const char *path, int is_cert)
-{
-	char msg[256], cert_serial[MASA_SERIAL_MAX + 1];
-	enum masa_err rc;
-	X509 *x = NULL;
-
-	rc = masa_pem_key_file(path, is_cert, a->spki, &a->spki_len, &a->cert, msg, sizeof msg);
-	if (rc != MASA_OK) {
-		masa_diag_set(a->diag, "%s", msg);
-		return rc;
-	}
-	if (!is_cert)
-		return MASA_OK;
-	rc = masa_x509_parse(masa_buf_view(&a->cert), &x);
-	if (rc == MASA_OK)
-		rc = masa_x509_subject_serial(x, cert_serial, sizeof cert_serial);
-	X509_free(x);
-	if (rc != MASA_OK) {
-		masa_diag_set(a->diag, "%s has no single subject serialNumber", path);
-		return MASA_E_KEY;
-	}
-	if (strcmp(cert_serial, a->serial) != 0) {
-		masa_diag_set(a->diag, "the certificate's serialNumber is \"%s\", not \"%s\"",
-		    cert_serial, a->serial);
-		return MASA_E_KEY;
-	}
-	return MASA_OK;
-}
-
+/* Reads the PEM file named by --idevid or --pubkey into the record. */
 static int
-device_add(const char *config, struct add_args *a, const char *idevid, const char *pubkey)
+device_add(const char *config, struct add_args *a, const char *idevid, const char *pubkey,
+    struct masa_buf *pem)
 {
 	struct masa_diag diag = { { 0 } };
 	struct masa_startup st;
 	enum masa_err rc;
 
-	a->diag = &diag;
-	masa_buf_init(&a->cert, 0);
-	if (a->serial == NULL || (idevid == NULL) == (pubkey == NULL))
+	if (a->rec.serial.ptr == NULL || (idevid == NULL) == (pubkey == NULL))
 		return masa_cli_usage_error("device", "add needs --serial and one of --idevid, --pubkey");
-	if (!masa_serial_ok((const uint8_t *)a->serial, strlen(a->serial)))
+	if (!masa_serial_ok(a->rec.serial.ptr, a->rec.serial.len))
 		return masa_cli_usage_error("device", "--serial must be 1 to 128 printable bytes");
-	rc = load_identity(a, idevid ? idevid : pubkey, idevid != NULL);
-	if (rc == MASA_OK && masa_cli_open_store(config, &st, &diag) != 0)
-		rc = MASA_E_STORE;
-	if (rc == MASA_OK) {
-		rc = masa_cli_write(&st, add_change, a);
-		masa_startup_free(&st);
-	}
-	masa_buf_free(&a->cert);
+	rc = masa_file_read(idevid ? idevid : pubkey, 0, 64 * 1024, pem, &diag);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
-	printf("%s %s\n", a->created ? "enrolled" : "unchanged", a->serial);
+	if (idevid != NULL)
+		a->rec.idevid = masa_buf_view(pem);
+	else
+		a->rec.public_key = masa_buf_view(pem);
+	if (masa_cli_open_store(config, &st, &diag) != 0)
+		return masa_cli_fail(MASA_E_STORE, &diag);
+	rc = masa_cli_write(&st, add_change, a);
+	masa_startup_free(&st);
+	if (rc != MASA_OK) {
+		masa_diag_set(&diag, "%s", a->why);
+		return masa_cli_fail(rc, &diag);
+	}
+	printf("%s %.*s\n", a->created ? "enrolled" : "unchanged", (int)a->rec.serial.len,
+	    (const char *)a->rec.serial.ptr);
 	return MASA_EXIT_OK;
+}
+
+/* A C string as a view (NULL stays empty). */
+static struct masa_bytes
+view(const char *s)
+{
+	struct masa_bytes b = { (const uint8_t *)s, s ? strlen(s) : 0 };
+
+	return b;
 }
 
 struct state_args {
@@ -166,18 +136,20 @@ masa_cmd_device(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct add_args a;
+	struct masa_buf pem;
 	const char *config = NULL, *idevid = NULL, *pubkey = NULL, *sub;
-	int c;
+	int c, rc;
 
 	memset(&a, 0, sizeof a);
+	masa_buf_init(&pem, 64 * 1024);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
-		case 's': a.serial = optarg; break;
+		case 's': a.rec.serial = view(optarg); break;
 		case 'i': idevid = optarg; break;
 		case 'p': pubkey = optarg; break;
-		case 'P': a.product = optarg; break;
-		case 'o': a.owner = optarg; break;
+		case 'P': a.rec.product = view(optarg); break;
+		case 'o': a.rec.owner = view(optarg); break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
 		default: return masa_cli_usage_error("device", "unknown option");
 		}
@@ -185,8 +157,11 @@ masa_cmd_device(int argc, char **argv)
 	if (optind >= argc || config == NULL)
 		return masa_cli_usage_error("device", "a subcommand (add, release, retire) and --config FILE are required");
 	sub = argv[optind];
-	if (strcmp(sub, "add") == 0 && optind + 1 == argc)
-		return device_add(config, &a, idevid, pubkey);
+	if (strcmp(sub, "add") == 0 && optind + 1 == argc) {
+		rc = device_add(config, &a, idevid, pubkey, &pem);
+		masa_buf_free(&pem);
+		return rc;
+	}
 	if ((strcmp(sub, "release") == 0 || strcmp(sub, "retire") == 0) && optind + 2 == argc)
 		return device_state(config, argv[optind + 1], strcmp(sub, "retire") == 0);
 	return masa_cli_usage_error("device", "expected: add [options] | release SERIAL | retire SERIAL");

@@ -34,6 +34,7 @@ struct field {
 static const struct field fields[] = {
 	{ "listen", F_ADDR, OFF(listen), "127.0.0.1:8443", 0, 0, 0, NULL },
 	{ "admin.listen", F_ADDR_OPT, OFF(admin_listen), "127.0.0.1:8444", 0, 0, 0, NULL },
+	{ "admin.body_max_bytes", F_UINT, OFF(admin_body_max_bytes), NULL, 67108864, 1024, 268435456, NULL },
 	{ "tls.cert", F_PATH, OFF(tls_cert), "tls.crt", 0, 0, 0, NULL },
 	{ "tls.key", F_PATH, OFF(tls_key), "tls.key", 0, 0, 0, NULL },
 	{ "database.path", F_PATH, OFF(db_path), "masa.db", 0, 0, 0, NULL },

@@ -35,6 +35,8 @@ static const struct {
 	{ MASA_E_COSE_CRIT, "MASA_E_COSE_CRIT", 400, "The request marks a COSE header parameter critical that is not understood." },
 	{ MASA_E_VREQ, "MASA_E_VREQ", 400, "The voucher-request lacks a required leaf or has a leaf of the wrong type." },
 	{ MASA_E_PVR_MALFORMED, "MASA_E_PVR_MALFORMED", 400, "The prior-signed-voucher-request is malformed." },
+	{ MASA_E_RECORD, "MASA_E_RECORD", 400, "The enrollment record is invalid." },
+	{ MASA_E_JSON, "MASA_E_JSON", 400, "The request body is not the JSON this resource expects." },
 
 	{ MASA_E_SIGNATURE, "MASA_E_SIGNATURE", 403, "The registrar voucher-request signature does not verify." },
 	{ MASA_E_ALG, "MASA_E_ALG", 403, "The signature algorithm is missing, unsupported, not in the protected header, or does not match the key." },
@@ -56,6 +58,10 @@ static const struct {
 	{ MASA_E_RATE_LIMITED, "MASA_E_RATE_LIMITED", 429, "Too many vouchers for this device; retry later." },
 	{ MASA_E_NONCELESS, "MASA_E_NONCELESS", 403, "Nonceless vouchers are issued only to the device owner's registrar." },
 	{ MASA_E_NET_PINNED, "MASA_E_NET_PINNED", 403, "The registrar key is pinned to another network." },
+	{ MASA_E_UNAUTHENTICATED, "MASA_E_UNAUTHENTICATED", 401, "A valid API token is required." },
+	{ MASA_E_FORBIDDEN, "MASA_E_FORBIDDEN", 403, "This API token's role does not allow this request." },
+	{ MASA_E_THROTTLED, "MASA_E_THROTTLED", 429, "Too many failed authentication attempts; retry later." },
+	{ MASA_E_CONFLICT, "MASA_E_CONFLICT", 409, "The serial-number is already enrolled with another key." },
 
 	{ MASA_E_USAGE, "MASA_E_USAGE", 500, "Invalid command line." },
 	{ MASA_E_CONFIG, "MASA_E_CONFIG", 500, "Invalid configuration." },

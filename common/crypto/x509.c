@@ -149,26 +149,23 @@ masa_x509_ski_base64(struct masa_bytes der, char *out, size_t cap)
 }
 
 enum masa_err
-masa_pem_key_file(const char *path, int want_cert, uint8_t *spki, size_t *spki_len,
-    struct masa_buf *cert, char *diag, size_t diag_cap)
+masa_pem_key_mem(struct masa_bytes pem, const char *what, int want_cert, uint8_t *spki,
+    size_t *spki_len, struct masa_buf *cert, char *diag, size_t diag_cap)
 {
-	struct masa_buf pem, der;
+	struct masa_buf der;
 	BIO *bio = NULL;
 	X509 *x = NULL;
 	EVP_PKEY *k = NULL;
 	unsigned char *d = NULL;
-	enum masa_err rc;
+	enum masa_err rc = MASA_E_KEY;
 	int n;
 
-	masa_buf_init(&pem, 64 * 1024);
 	masa_buf_init(&der, 64 * 1024);
-	rc = masa_file_read(path, 0, 64 * 1024, &pem, NULL);
-	if (rc != MASA_OK) {
-		snprintf(diag, diag_cap, "cannot read %s", path);
-		return rc;
-	}
-	rc = MASA_E_KEY;
 	masa_ossl_clear();
+	if (pem.len > 64 * 1024 || pem.len == 0) {
+		snprintf(diag, diag_cap, "%s is empty or too large", what);
+		goto done;
+	}
 	bio = BIO_new_mem_buf(pem.ptr, (int)pem.len);
 	if (bio != NULL && want_cert) {
 		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
@@ -177,12 +174,12 @@ masa_pem_key_file(const char *path, int want_cert, uint8_t *spki, size_t *spki_l
 		k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	}
 	if (k == NULL) {
-		snprintf(diag, diag_cap, "%s holds no PEM %s", path,
+		snprintf(diag, diag_cap, "%s holds no PEM %s", what,
 		    want_cert ? "certificate" : "public key");
 		goto done;
 	}
 	if (!masa_pubkey_supported(k)) {
-		snprintf(diag, diag_cap, "the key in %s is not P-256, P-384 or Ed25519", path);
+		snprintf(diag, diag_cap, "the key in %s is not P-256, P-384 or Ed25519", what);
 		goto done;
 	}
 	if (masa_pubkey_spki(k, spki, MASA_SPKI_MAX, spki_len) != MASA_OK)
@@ -201,7 +198,26 @@ done:
 	EVP_PKEY_free(k);
 	X509_free(x);
 	BIO_free(bio);
-	masa_buf_free(&pem);
 	masa_buf_free(&der);
 	return rc;
 }
+
+enum masa_err
+masa_pem_key_file(const char *path, int want_cert, uint8_t *spki, size_t *spki_len,
+    struct masa_buf *cert, char *diag, size_t diag_cap)
+{
+	struct masa_buf pem;
+	enum masa_err rc;
+
+	masa_buf_init(&pem, 64 * 1024);
+	rc = masa_file_read(path, 0, 64 * 1024, &pem, NULL);
+	if (rc != MASA_OK) {
+		snprintf(diag, diag_cap, "cannot read %s", path);
+		return rc;
+	}
+	rc = masa_pem_key_mem(masa_buf_view(&pem), path, want_cert, spki, spki_len, cert, diag,
+	    diag_cap);
+	masa_buf_free(&pem);
+	return rc;
+}
+
