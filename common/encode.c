@@ -61,3 +61,30 @@ masa_b64(const uint8_t *in, size_t n, char *out)
 	return b64(in, n, out,
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 1);
 }
+
+/* The value of a hex digit, or -1. */
+static int
+nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+masa_unhex(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (s[2 * i] == '\0' || (hi = nibble(s[2 * i])) < 0 || (lo = nibble(s[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return s[2 * n] == '\0' ? 0 : -1;
+}

@@ -17,4 +17,7 @@ size_t masa_b64url(const uint8_t *in, size_t n, char *out);
 #define MASA_B64_LEN(n) ((((n) + 2) / 3) * 4)
 size_t masa_b64(const uint8_t *in, size_t n, char *out);
 
+/* Exactly 2n hex digits (either case) to n bytes; 0, or -1 if s is not. */
+int masa_unhex(const char *s, uint8_t *out, size_t n);
+
 #endif

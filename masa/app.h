@@ -2,6 +2,7 @@
 #ifndef MASA_APP_H
 #define MASA_APP_H
 
+#include "auth.h"
 #include "bytes.h"
 #include "config.h"
 #include "crypto/signer.h"
@@ -13,6 +14,7 @@ struct masa_app {
 	struct masa_signer *signer;
 	struct masa_bytes masa_cert;	/* DER of the voucher-signing certificate */
 	struct masa_bytes masa_cose_key;	/* the voucher-signing public key as a COSE_Key */
+	struct masa_auth *auth;			/* API token checks and throttle */
 };
 
 #endif

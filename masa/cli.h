@@ -28,15 +28,18 @@ int masa_cli_open_store(const char *config, struct masa_startup *st, struct masa
  * commits only if it returns MASA_OK. */
 enum masa_err masa_cli_write(struct masa_startup *st,
     enum masa_err (*change)(struct masa_txn *t, void *arg), void *arg);
-/* An audit entry for an operator action (source "cli"). */
-enum masa_err masa_cli_audit(struct masa_txn *t, const char *event, const char *serial,
-    const uint8_t *registrar_sha256, const char *detail);
 
 int masa_cmd_audit(int argc, char **argv);
+/* device import / show / list (cmd_device_bulk.c). */
+int masa_cli_device_import(const char *config, const char *path, int atomic);
+int masa_cli_device_show(const char *config, const char *serial);
+int masa_cli_device_list(const char *config);
+
 int masa_cmd_init(int argc, char **argv);
 int masa_cmd_device(int argc, char **argv);
 int masa_cmd_owner(int argc, char **argv);
 int masa_cmd_registrar(int argc, char **argv);
+int masa_cmd_token(int argc, char **argv);
 int masa_cmd_serve(int argc, char **argv);
 int masa_cmd_key(int argc, char **argv);
 int masa_cmd_check(int argc, char **argv);

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "audit_export.h"
 #include "cli.h"
 #include "encode.h"
 #include "startup.h"
@@ -21,110 +20,6 @@ static const char help[] =
     "edited, inserted or removed; it prints the head hash, which operators record\n"
     "elsewhere (a chain cut off at its end is only detectable against a recorded head).\n"
     "export writes the trail as JSON lines (default) or CSV.\n";
-
-static const char *const columns[] = {
-	"seq", "time", "at_ms", "event", "serial", "registrar", "nonce", "assertion", "source",
-	"detail", "prev_hash", "hash",
-};
-#define NCOLS (sizeof columns / sizeof columns[0])
-
-/* The fields of r as text (NULL for absent), in column order; bufs holds
- * the rendered ones. */
-static void
-fields(const struct masa_audit_row *r, const char *out[NCOLS], char bufs[][160])
-{
-	snprintf(bufs[0], 160, "%lld", (long long)r->seq);
-	masa_rfc3339_ms(r->e.at_ms, bufs[1]);
-	snprintf(bufs[2], 160, "%lld", (long long)r->e.at_ms);
-	out[0] = bufs[0];
-	out[1] = bufs[1];
-	out[2] = bufs[2];
-	out[3] = r->e.event;
-	out[4] = r->e.serial;
-	out[5] = NULL;
-	if (r->e.registrar_sha256.len == MASA_AUDIT_HASH_LEN) {
-		masa_hex(r->e.registrar_sha256.ptr, MASA_AUDIT_HASH_LEN, bufs[5]);
-		out[5] = bufs[5];
-	}
-	out[6] = NULL;
-	if (r->e.nonce.len > 0 && r->e.nonce.len <= 64) {
-		masa_b64(r->e.nonce.ptr, r->e.nonce.len, bufs[6]);
-		out[6] = bufs[6];
-	}
-	out[7] = NULL;
-	if (r->e.assertion >= 0) {
-		snprintf(bufs[7], 160, "%d", r->e.assertion);
-		out[7] = bufs[7];
-	}
-	out[8] = r->e.source;
-	out[9] = r->e.detail;
-	masa_hex(r->prev, MASA_AUDIT_HASH_LEN, bufs[10]);
-	masa_hex(r->hash, MASA_AUDIT_HASH_LEN, bufs[11]);
-	out[10] = bufs[10];
-	out[11] = bufs[11];
-}
-
-/* One CSV field (RFC 4180): quoted when it holds a comma, quote or newline. */
-static void
-csv_field(const char *s)
-{
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
-static int
-emit_csv(void *arg, const struct masa_audit_row *r)
-{
-	const char *f[NCOLS];
-	char bufs[NCOLS][160];
-	size_t i;
-
-	(void)arg;
-	fields(r, f, bufs);
-	for (i = 0; i < NCOLS; i++) {
-		if (i > 0)
-			putchar(',');
-		csv_field(f[i]);
-	}
-	putchar('\n');
-	return ferror(stdout) != 0;
-}
-
-static int
-emit_jsonl(void *arg, const struct masa_audit_row *r)
-{
-	const char *f[NCOLS];
-	char bufs[NCOLS][160], *line;
-	json_t *o = json_object();
-	size_t i;
-
-	(void)arg;
-	fields(r, f, bufs);
-	for (i = 0; o != NULL && i < NCOLS; i++) {
-		if (i == 0 || i == 2 || i == 7)	/* seq, at_ms and assertion are numbers */
-			json_object_set_new(o, columns[i], f[i] ? json_integer(atoll(f[i])) : json_null());
-		else
-			json_object_set_new(o, columns[i], f[i] ? json_string(f[i]) : json_null());
-	}
-	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(o);
-	if (line == NULL)
-		return 1;
-	puts(line);
-	free(line);
-	return ferror(stdout) != 0;
-}
 
 static int
 audit_verify(struct masa_startup *st)
@@ -152,17 +47,12 @@ audit_verify(struct masa_startup *st)
 static int
 audit_export(struct masa_startup *st, const char *serial, int64_t since, int csv)
 {
+	struct masa_audit_query q = { serial, since, 0, 0 };
 	struct masa_txn *t = NULL;
 	enum masa_err rc = masa_db_begin(st->db, 0, &t);
-	size_t i;
 
-	if (csv) {
-		for (i = 0; i < NCOLS; i++)
-			printf("%s%s", i ? "," : "", columns[i]);
-		putchar('\n');
-	}
 	if (rc == MASA_OK)
-		rc = masa_audit_each(t, serial, since, csv ? emit_csv : emit_jsonl, NULL);
+		rc = masa_audit_export_file(t, &q, csv, stdout);
 	masa_db_rollback(t);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, NULL);

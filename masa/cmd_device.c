@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "enroll.h"
+#include "operations.h"
 #include "fsutil.h"
 #include "startup.h"
 #include "store/rows.h"
@@ -17,12 +18,19 @@ static const char help[] =
     "usage: masa device add --config FILE --serial S (--idevid CERT.pem | --pubkey KEY.pem)\n"
     "                       [--product P] [--owner NAME]\n"
     "       masa device release --config FILE SERIAL\n"
-    "       masa device retire --config FILE SERIAL\n\n"
+    "       masa device retire --config FILE SERIAL\n"
+    "       masa device import --config FILE [--atomic] FILE.jsonl|FILE.csv\n"
+    "       masa device show --config FILE SERIAL\n"
+    "       masa device list --config FILE\n\n"
     "add enrolls a device: with --idevid, the certificate's subject serialNumber\n"
     "must equal S; keys are P-256, P-384 or Ed25519. Enrolling the same record\n"
     "again changes nothing; the same serial with another key is refused.\n"
     "release clears the registrar the device is pinned to; retire stops all\n"
-    "vouchers for the device (requests for it are answered like an unknown serial).\n";
+    "vouchers for the device (requests for it are answered like an unknown serial).\n"
+    "import enrolls one record a line (JSON objects with serial-number, public-key\n"
+    "or idevid, product, owner; or CSV with a header row naming those columns),\n"
+    "prints a report, and with --atomic writes nothing if any line is rejected.\n"
+    "show and list print devices as JSON lines.\n";
 
 struct add_args {
 	struct masa_enroll_rec rec;
@@ -90,16 +98,11 @@ static enum masa_err
 state_change(struct masa_txn *t, void *arg)
 {
 	struct state_args *a = arg;
-	struct masa_device d;
-	enum masa_err rc = masa_store_device_get(t, a->serial, &d);
+	enum masa_err rc = a->retire ? masa_op_retire(t, a->serial, "cli") :
+	    masa_op_release(t, a->serial, "cli");
 
 	if (rc == MASA_E_NOT_FOUND)
 		masa_diag_set(a->diag, "no device with serial %s is enrolled", a->serial);
-	if (rc == MASA_OK)
-		rc = a->retire ? masa_store_device_retire(t, d.id) : masa_store_device_set_pin(t, d.id, 0);
-	if (rc == MASA_OK)
-		rc = masa_cli_audit(t, a->retire ? "device.retired" : "device.released", a->serial,
-		    NULL, "");
 	return rc;
 }
 
@@ -132,13 +135,14 @@ masa_cmd_device(int argc, char **argv)
 		{ "pubkey", required_argument, NULL, 'p' },
 		{ "product", required_argument, NULL, 'P' },
 		{ "owner", required_argument, NULL, 'o' },
+		{ "atomic", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct add_args a;
 	struct masa_buf pem;
 	const char *config = NULL, *idevid = NULL, *pubkey = NULL, *sub;
-	int c, rc;
+	int c, rc, atomic = 0;
 
 	memset(&a, 0, sizeof a);
 	masa_buf_init(&pem, 64 * 1024);
@@ -150,6 +154,7 @@ masa_cmd_device(int argc, char **argv)
 		case 'p': pubkey = optarg; break;
 		case 'P': a.rec.product = view(optarg); break;
 		case 'o': a.rec.owner = view(optarg); break;
+		case 'a': atomic = 1; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
 		default: return masa_cli_usage_error("device", "unknown option");
 		}
@@ -164,5 +169,11 @@ masa_cmd_device(int argc, char **argv)
 	}
 	if ((strcmp(sub, "release") == 0 || strcmp(sub, "retire") == 0) && optind + 2 == argc)
 		return device_state(config, argv[optind + 1], strcmp(sub, "retire") == 0);
-	return masa_cli_usage_error("device", "expected: add [options] | release SERIAL | retire SERIAL");
+	if (strcmp(sub, "import") == 0 && optind + 2 == argc)
+		return masa_cli_device_import(config, argv[optind + 1], atomic);
+	if (strcmp(sub, "show") == 0 && optind + 2 == argc)
+		return masa_cli_device_show(config, argv[optind + 1]);
+	if (strcmp(sub, "list") == 0 && optind + 1 == argc)
+		return masa_cli_device_list(config);
+	return masa_cli_usage_error("device", "expected: add [options] | import [--atomic] FILE | show SERIAL | list | release SERIAL | retire SERIAL");
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "operations.h"
 #include "startup.h"
 #include "store/rows.h"
 #include "timeutil.h"
@@ -26,63 +27,29 @@ struct owner_args {
 	struct masa_diag *diag;
 };
 
-/* The owner's id, creating the owner when create is set. */
-static enum masa_err
-owner_id(struct masa_txn *t, struct owner_args *a, int create, int64_t *id)
-{
-	enum masa_err rc = masa_store_owner_get(t, a->name, id);
-
-	if (rc == MASA_E_NOT_FOUND && create) {
-		rc = masa_store_owner_add(t, a->name, masa_now_ms(), id);
-		if (rc == MASA_OK)
-			rc = masa_cli_audit(t, "owner.added", NULL, NULL, a->name);
-	} else if (rc == MASA_E_NOT_FOUND) {
-		masa_diag_set(a->diag, "there is no owner named \"%s\"", a->name);
-	}
-	return rc;
-}
-
 static enum masa_err
 add_change(struct masa_txn *t, void *arg)
 {
 	struct owner_args *a = arg;
-	struct masa_registrar_row r;
-	uint8_t sha[MASA_SHA256_LEN];
-	int64_t owner, id;
-	enum masa_err rc = owner_id(t, a, 1, &owner);
+	int created;
 
-	if (rc != MASA_OK)
-		return rc;
-	masa_sha256((struct masa_bytes){ a->spki, a->spki_len }, sha);
-	rc = masa_store_registrar_get(t, sha, &r);
-	if (rc == MASA_OK)
-		rc = masa_store_registrar_set_owner(t, r.id, owner);
-	else if (rc == MASA_E_NOT_FOUND)
-		rc = masa_store_registrar_add(t, sha, (struct masa_bytes){ a->spki, a->spki_len },
-		    owner, NULL, masa_now_ms(), &id);
-	if (rc == MASA_OK)
-		rc = masa_cli_audit(t, "owner.key-added", NULL, sha, a->name);
-	return rc;
+	return masa_op_owner_key(t, a->name, a->spki, a->spki_len, "cli", &created);
 }
 
 static enum masa_err
 assign_change(struct masa_txn *t, void *arg)
 {
 	struct owner_args *a = arg;
-	struct masa_device d;
-	int64_t owner;
-	enum masa_err rc = owner_id(t, a, 0, &owner);
+	enum masa_err rc = MASA_OK;
 	int i;
 
 	for (i = 0; rc == MASA_OK && i < a->nserials; i++) {
-		rc = masa_store_device_get(t, a->serials[i], &d);
+		rc = masa_op_assign(t, a->serials[i], a->name, "cli");
 		if (rc == MASA_E_NOT_FOUND)
 			masa_diag_set(a->diag, "no device with serial %s is enrolled; nothing assigned",
 			    a->serials[i]);
-		if (rc == MASA_OK)
-			rc = masa_store_device_set_owner(t, d.id, owner);
-		if (rc == MASA_OK)
-			rc = masa_cli_audit(t, "owner.assigned", a->serials[i], NULL, a->name);
+		else if (rc == MASA_E_RECORD)
+			masa_diag_set(a->diag, "there is no owner named \"%s\"", a->name);
 	}
 	return rc;
 }

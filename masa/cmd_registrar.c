@@ -1,53 +1,36 @@
-/* cmd_registrar.c: `masa registrar block (--key KEY.pem | --sha256 HEX)
- * [--reason TEXT]`: put a registrar key on the deny-list. */
+/* cmd_registrar.c: `masa registrar block|unblock (--key KEY.pem | --sha256
+ * HEX) [--reason TEXT]`: the registrar deny-list. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "encode.h"
+#include "operations.h"
 #include "startup.h"
 #include "store/rows.h"
 #include "timeutil.h"
 
 static const char help[] =
-    "usage: masa registrar block --config FILE (--key KEY.pem | --sha256 HEX) [--reason TEXT]\n\n"
-    "Blocks a registrar key: no voucher is issued to it afterwards. HEX is the\n"
-    "SHA-256 of the key's DER SubjectPublicKeyInfo (64 hex digits).\n";
+    "usage: masa registrar block --config FILE (--key KEY.pem | --sha256 HEX) [--reason TEXT]\n"
+    "       masa registrar unblock --config FILE (--key KEY.pem | --sha256 HEX)\n\n"
+    "block: no voucher or audit log is given to the key afterwards; unblock\n"
+    "lifts that. HEX is the SHA-256 of the key's DER SubjectPublicKeyInfo.\n";
 
 struct block_args {
 	uint8_t sha[MASA_SHA256_LEN];
 	const char *reason;
+	int unblock;
 };
 
 static enum masa_err
 block_change(struct masa_txn *t, void *arg)
 {
 	struct block_args *a = arg;
-	enum masa_err rc = masa_store_block(t, a->sha, a->reason, masa_now_ms());
+	int created;
 
-	if (rc == MASA_E_EXISTS)
-		return MASA_OK;	/* already blocked: nothing to change */
-	if (rc == MASA_OK)
-		rc = masa_cli_audit(t, "registrar.blocked", NULL, a->sha, a->reason);
-	return rc;
-}
-
-/* 64 hex digits -> 32 bytes; -1 if not. */
-static int
-unhex(const char *s, uint8_t out[MASA_SHA256_LEN])
-{
-	unsigned v;
-	int i;
-
-	if (strlen(s) != 2 * MASA_SHA256_LEN)
-		return -1;
-	for (i = 0; i < MASA_SHA256_LEN; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
-		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]))
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return a->unblock ? masa_op_unblock(t, a->sha, "cli") :
+	    masa_op_block(t, a->sha, a->reason, "cli", &created);
 }
 
 int
@@ -62,7 +45,7 @@ masa_cmd_registrar(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct masa_diag diag = { { 0 } };
-	struct block_args a = { { 0 }, "" };
+	struct block_args a = { { 0 }, "", 0 };
 	struct masa_startup st;
 	struct masa_buf cert;
 	const char *config = NULL, *key = NULL, *hex = NULL;
@@ -82,10 +65,11 @@ masa_cmd_registrar(int argc, char **argv)
 		default: return masa_cli_usage_error("registrar", "unknown option");
 		}
 	}
-	if (config == NULL || optind != argc - 1 || strcmp(argv[optind], "block") != 0 ||
-	    (key == NULL) == (hex == NULL))
-		return masa_cli_usage_error("registrar", "expected: block --config FILE (--key KEY.pem | --sha256 HEX)");
-	if (hex != NULL && unhex(hex, a.sha) != 0)
+	if (config == NULL || optind != argc - 1 || (key == NULL) == (hex == NULL) ||
+	    (strcmp(argv[optind], "block") != 0 && strcmp(argv[optind], "unblock") != 0))
+		return masa_cli_usage_error("registrar", "expected: block|unblock --config FILE (--key KEY.pem | --sha256 HEX)");
+	a.unblock = strcmp(argv[optind], "unblock") == 0;
+	if (hex != NULL && masa_unhex(hex, a.sha, sizeof a.sha) != 0)
 		return masa_cli_usage_error("registrar", "--sha256 must be 64 hex digits");
 	if (key != NULL) {
 		rc = masa_pem_key_file(key, 0, spki, &spki_len, &cert, msg, sizeof msg);
@@ -100,8 +84,10 @@ masa_cmd_registrar(int argc, char **argv)
 		return masa_cli_fail(MASA_E_STORE, &diag);
 	rc = masa_cli_write(&st, block_change, &a);
 	masa_startup_free(&st);
+	if (rc == MASA_E_NOT_FOUND)
+		masa_diag_set(&diag, "that registrar key is not blocked");
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
-	printf("blocked\n");
+	printf("%s\n", a.unblock ? "unblocked" : "blocked");
 	return MASA_EXIT_OK;
 }

@@ -29,15 +29,15 @@ static const char help[] =
 /* Starts one listener; its URL authority goes to auth. */
 static enum masa_err
 start_listener(struct masa_app *app, const char *text, const struct masa_tls_pem *tls,
-    const struct masa_route_table *routes, struct masa_server **out, char *auth,
-    size_t auth_cap, struct masa_diag *diag)
+    const struct masa_route_table *routes, size_t body_max, struct masa_server **out,
+    char *auth, size_t auth_cap, struct masa_diag *diag)
 {
 	struct masa_netaddr addr;
 	enum masa_err rc;
 
 	rc = masa_netaddr_parse(text, &addr, diag);
 	if (rc == MASA_OK)
-		rc = masa_server_start(app, &addr, tls, routes, out, diag);
+		rc = masa_server_start(app, &addr, tls, routes, body_max, out, diag);
 	if (rc == MASA_OK)
 		masa_netaddr_authority(addr.host, masa_server_port(*out), auth, auth_cap);
 	return rc;
@@ -69,7 +69,7 @@ masa_cmd_serve(int argc, char **argv)
 	struct masa_server *pub = NULL, *adm = NULL;
 	struct masa_startup st;
 	struct masa_tls_pem tls;
-	struct masa_app app;
+	struct masa_app app = { 0 };
 	const char *config = NULL, *listen = NULL, *admin_listen = NULL;
 	char pub_auth[MASA_HOST_MAX + 16], adm_auth[MASA_HOST_MAX + 16];
 	sigset_t sigs;
@@ -111,11 +111,16 @@ masa_cmd_serve(int argc, char **argv)
 	if (admin_listen == NULL)
 		admin_listen = st.cfg.admin_listen;
 
-	rc = start_listener(&app, listen, &tls, &masa_public_routes, &pub, pub_auth,
-	    sizeof pub_auth, &diag);
+	app.auth = masa_auth_new();
+	if (app.auth == NULL) {
+		rc = MASA_E_NOMEM;
+		goto done;
+	}
+	rc = start_listener(&app, listen, &tls, &masa_public_routes,
+	    (size_t)st.cfg.limits.body_max_bytes, &pub, pub_auth, sizeof pub_auth, &diag);
 	if (rc == MASA_OK && admin_listen[0] != '\0')
-		rc = start_listener(&app, admin_listen, &tls, &masa_admin_routes, &adm, adm_auth,
-		    sizeof adm_auth, &diag);
+		rc = start_listener(&app, admin_listen, &tls, &masa_admin_routes,
+		    (size_t)st.cfg.admin_body_max_bytes, &adm, adm_auth, sizeof adm_auth, &diag);
 	if (rc != MASA_OK)
 		goto done;
 	/* Announced only once every listener is up. */
@@ -135,6 +140,7 @@ masa_cmd_serve(int argc, char **argv)
 done:
 	masa_server_stop(adm);
 	masa_server_stop(pub);
+	masa_auth_free(app.auth);
 	masa_startup_free(&st);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);

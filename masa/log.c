@@ -48,6 +48,8 @@ masa_log_request(const struct masa_log_request *r)
 	json_object_set_new(o, "peer", json_string(r->peer));
 	json_object_set_new(o, "status", json_integer(r->status));
 	json_object_set_new(o, "ms", json_real(r->ms));
+	if (r->argon2)
+		json_object_set_new(o, "argon2", json_true());
 	emit(o);
 }
 

@@ -15,6 +15,7 @@ struct masa_log_request {
 	const char *path;
 	const char *peer;
 	unsigned status;	/* 0 if no response was sent */
+	int argon2;		/* an API token hash was verified */
 	double ms;
 };
 

@@ -16,10 +16,11 @@ static const struct {
 	{ "serve", masa_cmd_serve, "run the HTTPS service in the foreground" },
 	{ "key", masa_cmd_key, "show the voucher-signing public key (masa key show)" },
 	{ "check", masa_cmd_check, "validate configuration, key files and database" },
-	{ "device", masa_cmd_device, "enroll devices and release their registrar pins" },
+	{ "device", masa_cmd_device, "enroll, import, show, list, release and retire devices" },
 	{ "owner", masa_cmd_owner, "sales-channel owners and their registrar keys" },
 	{ "registrar", masa_cmd_registrar, "block registrar keys" },
 	{ "audit", masa_cmd_audit, "verify or export the audit trail" },
+	{ "token", masa_cmd_token, "create, list and revoke API tokens" },
 };
 
 static void

@@ -7,6 +7,27 @@
 
 #include <string.h>
 
+/* The bucket's interval T = P/C in ms (at least 1). */
+static int64_t
+interval_ms(const struct masa_policy_config *cfg)
+{
+	int64_t t = (int64_t)(cfg->bucket_period_s * 1000 / cfg->bucket_capacity);
+
+	return t < 1 ? 1 : t;
+}
+
+int64_t
+masa_policy_tokens_left(const struct masa_policy_config *cfg, int has_bucket, int64_t tat_ms,
+    int64_t now_ms)
+{
+	int64_t t = interval_ms(cfg), cap = (int64_t)cfg->bucket_capacity, used;
+
+	if (!has_bucket || tat_ms <= now_ms)
+		return cap;
+	used = (tat_ms - now_ms + t - 1) / t;
+	return used >= cap ? 0 : cap - used;
+}
+
 /* The token bucket as GCRA: capacity C per period P, one token each
  * interval T = P/C, starting full. Refusal gives the seconds until the
  * next token. */
@@ -14,13 +35,9 @@ static enum masa_err
 bucket(const struct masa_policy_config *cfg, const struct masa_policy_state *st, int64_t now,
     struct masa_decision *out)
 {
-	int64_t t = (int64_t)(cfg->bucket_period_s * 1000 / cfg->bucket_capacity);
+	int64_t t = interval_ms(cfg);
 	int64_t tat = st->has_bucket && st->tat_ms > now ? st->tat_ms : now;
-	int64_t burst, wait_ms;
-
-	if (t < 1)
-		t = 1;
-	burst = t * (int64_t)(cfg->bucket_capacity - 1);
+	int64_t burst = t * (int64_t)(cfg->bucket_capacity - 1), wait_ms;
 	if (tat - now > burst) {
 		wait_ms = tat - now - burst;
 		out->retry_after_s = (uint64_t)((wait_ms + 999) / 1000);

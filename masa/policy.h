@@ -50,6 +50,10 @@ struct masa_decision {
 	int64_t expires_ms;		/* 0: the voucher has no expires-on */
 };
 
+/* Vouchers a device could get right now from its bucket state. */
+int64_t masa_policy_tokens_left(const struct masa_policy_config *cfg, int has_bucket,
+    int64_t tat_ms, int64_t now_ms);
+
 void masa_policy_decide(const struct masa_policy_config *cfg, const struct masa_policy_state *st,
     const struct masa_policy_request *req, struct masa_decision *out);
 

@@ -2,11 +2,14 @@
 #include "reply.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "errors.h"
 
-#define REPLY_BODY_MAX (1024 * 1024)
+#define REPLY_BODY_MAX (64 * 1024 * 1024)	/* an audit page or device list */
 
 void
 masa_reply_init(struct masa_reply *r)
@@ -39,9 +42,38 @@ masa_reply_text(struct masa_reply *r, unsigned status, const char *line)
 void
 masa_reply_error(struct masa_reply *r, enum masa_err rc)
 {
+	const char *msg = masa_err_message(rc);
+	char line[400];
+	size_t n = strlen(msg);
+
+	if (r->detail[0] != '\0') {
+		if (n > 0 && msg[n - 1] == '.')
+			n--;
+		snprintf(line, sizeof line, "%.*s: %s.", (int)n, msg, r->detail);
+		msg = line;
+	}
 	/* On allocation failure the status stands and the body stays empty. */
-	if (masa_reply_text(r, masa_err_status(rc), masa_err_message(rc)) != MASA_OK)
+	if (masa_reply_text(r, masa_err_status(rc), msg) != MASA_OK)
 		r->status = masa_err_status(rc);
+}
+
+enum masa_err
+masa_reply_json(struct masa_reply *r, unsigned status, const void *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	enum masa_err rc;
+
+	if (text == NULL)
+		return MASA_E_NOMEM;
+	masa_buf_free(&r->body);
+	masa_buf_init(&r->body, REPLY_BODY_MAX);
+	r->status = status;
+	r->content_type = "application/json";
+	rc = masa_buf_append(&r->body, text, strlen(text));
+	if (rc == MASA_OK)
+		rc = masa_buf_append(&r->body, "\n", 1);
+	free(text);
+	return rc;
 }
 
 void

@@ -22,15 +22,20 @@ struct masa_reply {
 	struct masa_buf body;
 	struct masa_reply_header headers[MASA_REPLY_HEADERS];
 	unsigned nheaders;
+	char detail[160];	/* optional: appended to an error's message */
 };
 
 void masa_reply_init(struct masa_reply *r);
 void masa_reply_free(struct masa_reply *r);
 /* Replaces the reply with status and a one-line text/plain body. */
 MASA_NODISCARD enum masa_err masa_reply_text(struct masa_reply *r, unsigned status, const char *line);
-/* Replaces the reply with the status and public message of rc. */
+/* Replaces the reply with the status and public message of rc; with a
+ * detail set, "<message without its period>: <detail>." */
 void masa_reply_error(struct masa_reply *r, enum masa_err rc);
 /* Adds a header (value truncated to fit); ignored when the table is full. */
 void masa_reply_header(struct masa_reply *r, const char *name, const char *value);
+
+/* Replaces the reply with status and the JSON text of j (not consumed). */
+MASA_NODISCARD enum masa_err masa_reply_json(struct masa_reply *r, unsigned status, const void *j);
 
 #endif

@@ -7,6 +7,7 @@
 #define MASA_ROUTES_H
 
 #include "app.h"
+#include "auth.h"
 #include "bytes.h"
 #include "err.h"
 #include "reply.h"
@@ -18,10 +19,14 @@ struct masa_req {
 	const char *path;
 	const char *peer;		/* client address, numeric */
 	struct masa_bytes tls_cert;	/* the TLS client certificate (DER), or empty */
-	struct masa_bytes body;		/* at most limits.body_max_bytes */
+	struct masa_bytes body;		/* at most the listener's body cap */
+	const char *param;		/* the path segment matched by '*', or "" */
+	struct masa_principal who;	/* the authenticated token, on routes with roles */
 	/* Header lookup (case-insensitive name); NULL if absent. */
 	const char *(*header)(const struct masa_req *req, const char *name);
-	void *conn;			/* for header(); opaque to handlers */
+	/* Query-string argument, URL-decoded; NULL if absent. */
+	const char *(*query)(const struct masa_req *req, const char *name);
+	void *conn;			/* for header() and query(); opaque to handlers */
 };
 
 /* A handler fills reply and returns MASA_OK, or returns an error code and
@@ -30,9 +35,12 @@ typedef enum masa_err (*masa_handler_fn)(const struct masa_req *req, struct masa
 
 struct masa_route {
 	const char *method;
-	const char *path;
+	const char *path;		/* a '*' segment matches one non-empty segment */
 	masa_handler_fn fn;
+	unsigned roles;			/* MASA_ROLE_* bits allowed; 0: no token needed */
 };
+
+#define MASA_ROUTE_PARAM_MAX 256
 
 struct masa_route_table {
 	const char *name;	/* "public" or "admin", for logs */
@@ -45,14 +53,29 @@ extern const struct masa_route_table masa_admin_routes;
 
 /* Finds the route for method and path. MASA_E_NO_ROUTE, or MASA_E_METHOD
  * with the allowed methods ("GET, HEAD") written to allow. HEAD matches
- * GET routes. */
+ * GET routes. The segment a '*' matched goes to param (cap bytes; a
+ * longer one does not match). */
 MASA_NODISCARD enum masa_err masa_route_find(const struct masa_route_table *t, const char *method,
-    const char *path, const struct masa_route **out, char *allow, size_t allow_cap);
+    const char *path, const struct masa_route **out, char *allow, size_t allow_cap,
+    char *param, size_t param_cap);
 
 /* Handlers (handle_*.c). */
 enum masa_err masa_handle_healthz(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_requestauditlog(const struct masa_req *req, struct masa_reply *reply);
+/* The admin API (handle_admin_*.c). */
+enum masa_err masa_handle_device_add(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_device_list(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_device_import(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_device_show(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_device_retire(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_device_release(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_device_owner(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_owner_add(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_block(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_unblock(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_audit(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_key(const struct masa_req *req, struct masa_reply *reply);
 
 #endif

@@ -35,6 +35,7 @@ struct masa_server {
 	struct MHD_Daemon *daemon;
 	struct masa_app *app;
 	const struct masa_route_table *routes;
+	size_t body_max;
 	unsigned port;
 	atomic_uint inflight;
 };
@@ -45,6 +46,7 @@ struct conn_req {
 	int64_t start_us;
 	size_t discarded;
 	int too_large;
+	int hashed;		/* an Argon2 verification ran for this request */
 	unsigned status;
 	char rid[17];
 	char peer[64];
@@ -68,6 +70,34 @@ static const char *
 req_header(const struct masa_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static const char *
+req_query(const struct masa_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Authenticates req for a route that needs a role. */
+static enum masa_err
+authorise(struct conn_req *r, const struct masa_route *route, struct masa_req *req,
+    struct masa_reply *reply)
+{
+	uint64_t retry = 0;
+	char secs[24];
+	enum masa_err rc;
+
+	rc = masa_auth_check(r->srv->app->auth, r->srv->app->db, req->header(req, "Authorization"),
+	    r->peer, masa_now_ms(), &req->who, &r->hashed, &retry);
+	if (rc == MASA_E_THROTTLED) {
+		snprintf(secs, sizeof secs, "%llu", (unsigned long long)retry);
+		masa_reply_header(reply, "Retry-After", secs);
+	} else if (rc == MASA_E_UNAUTHENTICATED) {
+		masa_reply_header(reply, "WWW-Authenticate", "Bearer");
+	} else if (rc == MASA_OK && (route->roles & req->who.role) == 0) {
+		rc = MASA_E_FORBIDDEN;
+	}
+	return rc;
 }
 
 /* Copies the TLS client certificate (the first of the peer's chain), if
@@ -137,10 +167,11 @@ dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 	struct masa_req req;
 	enum MHD_Result ret;
 	enum masa_err rc;
-	char allow[64];
+	char allow[64], param[MASA_ROUTE_PARAM_MAX];
 
 	masa_reply_init(&reply);
-	rc = masa_route_find(r->srv->routes, method, url, &route, allow, sizeof allow);
+	rc = masa_route_find(r->srv->routes, method, url, &route, allow, sizeof allow, param,
+	    sizeof param);
 	if (rc == MASA_OK) {
 		memset(&req, 0, sizeof req);
 		req.app = r->srv->app;
@@ -150,9 +181,14 @@ dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 		req.peer = r->peer;
 		req.body = masa_buf_view(&r->body);
 		req.tls_cert = masa_buf_view(&r->tls_cert);
+		req.param = param;
 		req.header = req_header;
+		req.query = req_query;
 		req.conn = c;
-		rc = route->fn(&req, &reply);
+		if (route->roles != 0)
+			rc = authorise(r, route, &req, &reply);
+		if (rc == MASA_OK)
+			rc = route->fn(&req, &reply);
 	}
 	if (rc != MASA_OK) {
 		masa_reply_error(&reply, rc);
@@ -181,7 +217,7 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 		return MHD_NO;
 	r->srv = srv;
 	r->start_us = masa_mono_us();
-	masa_buf_init(&r->body, srv->app->cfg->limits.body_max_bytes);
+	masa_buf_init(&r->body, srv->body_max);
 	masa_buf_init(&r->tls_cert, MASA_TLS_CERT_MAX);
 	capture_client_cert(c, r);
 	if (masa_rand_bytes(id, sizeof id) != MASA_OK) {
@@ -201,7 +237,7 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	if (cl != NULL) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || n > srv->app->cfg->limits.body_max_bytes) {
+		if (errno != 0 || *end != '\0' || n > srv->body_max) {
 			r->too_large = 1;
 			return send_error(c, r, MASA_E_TOO_LARGE);
 		}
@@ -259,6 +295,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	line.path = r->path;
 	line.peer = r->peer;
 	line.status = r->status;
+	line.argon2 = r->hashed;
 	line.ms = (double)(masa_mono_us() - r->start_us) / 1000.0;
 	masa_log_request(&line);
 	masa_buf_free(&r->body);
@@ -287,7 +324,7 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 enum masa_err
 masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
-    const struct masa_tls_pem *tls, const struct masa_route_table *routes,
+    const struct masa_tls_pem *tls, const struct masa_route_table *routes, size_t body_max,
     struct masa_server **out, struct masa_diag *diag)
 {
 	const struct masa_limits *lim = &app->cfg->limits;
@@ -303,6 +340,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 		return MASA_E_NOMEM;
 	s->app = app;
 	s->routes = routes;
+	s->body_max = body_max;
 	atomic_init(&s->inflight, 0);
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */

@@ -22,10 +22,11 @@ struct masa_tls_pem {
 	const char *key;
 };
 
-/* Starts a listener on addr. *out only on success; the bound port (which
- * differs from addr->port when that is 0) via masa_server_port. */
+/* Starts a listener on addr accepting bodies of at most body_max bytes.
+ * *out only on success; the bound port (which differs from addr->port when
+ * that is 0) via masa_server_port. */
 MASA_NODISCARD enum masa_err masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
-    const struct masa_tls_pem *tls, const struct masa_route_table *routes,
+    const struct masa_tls_pem *tls, const struct masa_route_table *routes, size_t body_max,
     struct masa_server **out, struct masa_diag *diag);
 unsigned masa_server_port(const struct masa_server *s);
 /* Stops accepting new connections; requests under way go on. */

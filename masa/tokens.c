@@ -10,70 +10,58 @@
 #include "crypto/rand.h"
 #include "encode.h"
 #include "store/audit.h"
+#include "store/tokens.h"
 
 enum masa_err
 masa_token_create(struct masa_db *db, const char *name, const char *role, int64_t now_ms,
     char out[MASA_TOKEN_MAX], struct masa_diag *diag)
 {
-	static const char ins_sql[] =
-	    "INSERT INTO api_tokens (id, name, role, secret_hash, created_ms) VALUES (?, ?, ?, ?, ?)";
 	uint8_t id[MASA_TOKEN_ID_BYTES], secret[MASA_TOKEN_SECRET_BYTES];
-	char id_hex[2 * MASA_TOKEN_ID_BYTES + 1], secret_txt[MASA_B64URL_LEN(MASA_TOKEN_SECRET_BYTES) + 1];
-	char hash[MASA_PASSWD_ENCODED_MAX], detail[160];
+	char secret_txt[MASA_B64URL_LEN(MASA_TOKEN_SECRET_BYTES) + 1], detail[160];
+	struct masa_token_row row;
 	struct masa_audit_entry ae;
 	struct masa_txn *txn = NULL;
-	sqlite3_stmt *st = NULL;
 	enum masa_err rc;
-	int src;
 
+	if (strlen(name) == 0 || strlen(name) > MASA_TOKEN_NAME_MAX) {
+		masa_diag_set(diag, "a token name is 1 to %d bytes", MASA_TOKEN_NAME_MAX);
+		return MASA_E_USAGE;
+	}
 	if (masa_rand_bytes(id, sizeof id) != MASA_OK ||
 	    masa_rand_bytes(secret, sizeof secret) != MASA_OK)
 		return MASA_E_CRYPTO;
-	masa_hex(id, sizeof id, id_hex);
+	memset(&row, 0, sizeof row);
+	masa_hex(id, sizeof id, row.id);
+	snprintf(row.name, sizeof row.name, "%s", name);
+	snprintf(row.role, sizeof row.role, "%s", role);
+	row.created_ms = now_ms;
 	masa_b64url(secret, sizeof secret, secret_txt);
-	rc = masa_passwd_hash(secret_txt, strlen(secret_txt), hash);
+	rc = masa_passwd_hash(secret_txt, strlen(secret_txt), row.hash);
+	if (rc == MASA_OK)
+		rc = masa_db_begin(db, 1, &txn);
 	if (rc != MASA_OK)
 		goto done;
-
-	rc = masa_db_begin(db, 1, &txn);
-	if (rc != MASA_OK)
-		goto done;
-	src = sqlite3_prepare_v2(masa_txn_sqlite(txn), ins_sql, -1, &st, NULL);
-	if (src == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, id_hex, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, now_ms);
-		src = sqlite3_step(st);
-	}
-	if (src == SQLITE_CONSTRAINT_UNIQUE || src == SQLITE_CONSTRAINT_PRIMARYKEY) {
+	rc = masa_store_token_add(txn, &row);
+	if (rc == MASA_E_EXISTS) {
 		masa_diag_set(diag, "a token named \"%s\" already exists", name);
-		rc = MASA_E_EXISTS;
 		goto done;
 	}
-	if (src != SQLITE_DONE) {
-		masa_diag_set(diag, "cannot store the token: %s", sqlite3_errmsg(masa_txn_sqlite(txn)));
-		rc = masa_db_err(src);
+	if (rc != MASA_OK)
 		goto done;
-	}
-	snprintf(detail, sizeof detail, "name=%s role=%s id=%s", name, role, id_hex);
+	snprintf(detail, sizeof detail, "name=%s role=%s id=%s", name, role, row.id);
 	memset(&ae, 0, sizeof ae);
 	ae.at_ms = now_ms;
 	ae.event = "token.created";
 	ae.assertion = -1;
 	ae.detail = detail;
 	rc = masa_audit_append(txn, &ae);
-	if (rc != MASA_OK)
-		goto done;
-	sqlite3_finalize(st);
-	st = NULL;
-	rc = masa_db_commit(txn);
-	txn = NULL;
+	if (rc == MASA_OK) {
+		rc = masa_db_commit(txn);
+		txn = NULL;
+	}
 	if (rc == MASA_OK)
-		snprintf(out, MASA_TOKEN_MAX, "%s.%s", id_hex, secret_txt);
+		snprintf(out, MASA_TOKEN_MAX, "%s.%s", row.id, secret_txt);
 done:
-	sqlite3_finalize(st);
 	masa_db_rollback(txn);
 	OPENSSL_cleanse(secret, sizeof secret);
 	OPENSSL_cleanse(secret_txt, sizeof secret_txt);

@@ -168,13 +168,13 @@ col_blob(sqlite3_stmt *st, int i)
 }
 
 enum masa_err
-masa_audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms,
+masa_audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms, int64_t after_seq,
     int (*fn)(void *arg, const struct masa_audit_row *r), void *arg)
 {
 	static const char sql[] =
 	    "SELECT seq, at_ms, event, serial, registrar_sha256, nonce, assertion, source, detail,"
 	    " prev_hash, hash FROM audit WHERE (?1 IS NULL OR serial = ?1) AND at_ms >= ?2"
-	    " ORDER BY seq";
+	    " AND seq > ?3 ORDER BY seq";
 	struct masa_audit_row r;
 	struct masa_bytes b;
 	sqlite3_stmt *st = NULL;
@@ -186,6 +186,7 @@ masa_audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms,
 	if (serial != NULL)
 		sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since_ms);
+	sqlite3_bind_int64(st, 3, after_seq);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof r);
 		r.seq = sqlite3_column_int64(st, 0);
@@ -256,7 +257,7 @@ masa_audit_verify(struct masa_txn *txn, int64_t *count, int64_t *bad_seq, char *
 	v.why = why;
 	v.why_cap = why_cap;
 	why[0] = '\0';
-	rc = masa_audit_each(txn, NULL, INT64_MIN, verify_one, &v);
+	rc = masa_audit_each(txn, NULL, INT64_MIN, 0, verify_one, &v);
 	if (rc != MASA_OK)
 		return rc;
 	*count = v.count;

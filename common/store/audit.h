@@ -51,10 +51,12 @@ struct masa_audit_row {
 	uint8_t hash[MASA_AUDIT_HASH_LEN];
 };
 
-/* Calls fn for each entry in seq order, optionally only for one serial
- * (NULL: all) and from since_ms on; fn returning non-zero stops early. */
+/* Calls fn for each entry with seq > after_seq in seq order, optionally
+ * only for one serial (NULL: all) and from since_ms on; fn returning
+ * non-zero stops early. */
 MASA_NODISCARD enum masa_err masa_audit_each(struct masa_txn *txn, const char *serial,
-    int64_t since_ms, int (*fn)(void *arg, const struct masa_audit_row *r), void *arg);
+    int64_t since_ms, int64_t after_seq, int (*fn)(void *arg, const struct masa_audit_row *r),
+    void *arg);
 
 /* Walks the whole chain: seq runs 1, 2, 3... without gaps, each prev_hash
  * is the previous entry's hash, each hash recomputes. On a break,

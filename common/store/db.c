@@ -201,6 +201,23 @@ masa_db_rollback(struct masa_txn *txn)
 	pthread_mutex_unlock(&txn->db->lock);
 }
 
+enum masa_err
+masa_db_write(struct masa_db *db, enum masa_err (*change)(struct masa_txn *txn, void *arg),
+    void *arg)
+{
+	struct masa_txn *t = NULL;
+	enum masa_err rc = masa_db_begin(db, 1, &t);
+
+	if (rc == MASA_OK)
+		rc = change(t, arg);
+	if (rc == MASA_OK) {
+		rc = masa_db_commit(t);
+		t = NULL;
+	}
+	masa_db_rollback(t);
+	return rc;
+}
+
 sqlite3 *
 masa_txn_sqlite(struct masa_txn *txn)
 {

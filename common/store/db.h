@@ -39,6 +39,10 @@ MASA_NODISCARD enum masa_err masa_db_begin(struct masa_db *db, int write, struct
 MASA_NODISCARD enum masa_err masa_db_commit(struct masa_txn *txn);
 /* Rolls back and ends txn; NULL is ignored. */
 void masa_db_rollback(struct masa_txn *txn);
+/* Runs change(txn, arg) in one write transaction, committed only when it
+ * returns MASA_OK. */
+MASA_NODISCARD enum masa_err masa_db_write(struct masa_db *db,
+    enum masa_err (*change)(struct masa_txn *txn, void *arg), void *arg);
 /* The connection for statements inside txn. */
 sqlite3 *masa_txn_sqlite(struct masa_txn *txn);
 /* Prepares sql (a constant) for txn; *out only on success. */

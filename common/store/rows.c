@@ -58,7 +58,7 @@ masa_store_device_get(struct masa_txn *t, const char *serial, struct masa_device
 {
 	static const char sql[] =
 	    "SELECT id, serial, pubkey, idevid IS NOT NULL, product, owner_id,"
-	    " pinned_registrar_id, retired FROM devices WHERE serial = ?";
+	    " pinned_registrar_id, retired, created_ms FROM devices WHERE serial = ?";
 	struct masa_device d;
 	sqlite3_stmt *st = NULL;
 	enum masa_err rc;
@@ -84,6 +84,7 @@ masa_store_device_get(struct masa_txn *t, const char *serial, struct masa_device
 			d.owner_id = sqlite3_column_int64(st, 5);
 			d.pinned_registrar_id = sqlite3_column_int64(st, 6);
 			d.retired = sqlite3_column_int(st, 7);
+			d.created_ms = sqlite3_column_int64(st, 8);
 			*out = d;
 		}
 	}
@@ -289,6 +290,22 @@ masa_store_block(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN], cons
 	sqlite3_bind_text(st, 2, reason ? reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now_ms);
 	return masa_db_run(st);
+}
+
+enum masa_err
+masa_store_unblock(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	enum masa_err rc = masa_db_prepare(t,
+	    "DELETE FROM blocked_registrars WHERE spki_sha256 = ?", &st);
+
+	if (rc != MASA_OK)
+		return rc;
+	sqlite3_bind_blob(st, 1, sha256, MASA_SHA256_LEN, SQLITE_STATIC);
+	rc = masa_db_run(st);
+	if (rc == MASA_OK && sqlite3_changes(masa_txn_sqlite(t)) == 0)
+		rc = MASA_E_NOT_FOUND;
+	return rc;
 }
 
 enum masa_err

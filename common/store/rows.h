@@ -28,6 +28,7 @@ struct masa_device {
 	int64_t owner_id;		/* 0: none */
 	int64_t pinned_registrar_id;	/* 0: none */
 	int retired;
+	int64_t created_ms;
 };
 
 struct masa_registrar_row {
@@ -80,6 +81,9 @@ MASA_NODISCARD enum masa_err masa_store_is_blocked(struct masa_txn *t,
     const uint8_t sha256[MASA_SHA256_LEN], int *blocked);
 MASA_NODISCARD enum masa_err masa_store_block(struct masa_txn *t,
     const uint8_t sha256[MASA_SHA256_LEN], const char *reason, int64_t now_ms);
+/* Removes a block; MASA_E_NOT_FOUND if the key was not blocked. */
+MASA_NODISCARD enum masa_err masa_store_unblock(struct masa_txn *t,
+    const uint8_t sha256[MASA_SHA256_LEN]);
 
 /* The GCRA value of a device's bucket; *has = 0 when there is none yet. */
 MASA_NODISCARD enum masa_err masa_store_bucket_get(struct masa_txn *t, int64_t device_id,

@@ -44,7 +44,7 @@ test_route_find(void **state)
 		{ "GET", "", MASA_E_NO_ROUTE, "", NULL },
 	};
 	const struct masa_route *r;
-	char allow[64];
+	char allow[64], param[MASA_ROUTE_PARAM_MAX];
 	size_t i;
 
 	(void)state;
@@ -54,7 +54,7 @@ test_route_find(void **state)
 		r = NULL;
 		memset(allow, 'x', sizeof allow);
 		rc = masa_route_find(&masa_public_routes, cases[i].method, cases[i].path, &r, allow,
-		    sizeof allow);
+		    sizeof allow, param, sizeof param);
 		if (rc != cases[i].want)
 			fail_msg("%s %s: got %s", cases[i].method, cases[i].path, masa_err_name(rc));
 		if (rc == MASA_OK) {
@@ -68,17 +68,51 @@ test_route_find(void **state)
 	}
 }
 
-/* Proves the admin listener serves the health routes too. */
+/* Proves the admin listener serves the health routes without a token,
+ * matches '*' segments (exact paths first), and never the public routes. */
 static void
 test_admin_routes(void **state)
 {
-	const struct masa_route *r = NULL;
-	char allow[64];
+	static const struct {
+		const char *method, *path;
+		enum masa_err want;
+		masa_handler_fn fn;
+		const char *param;
+		unsigned roles;
+	} cases[] = {
+		{ "GET", "/readyz", MASA_OK, masa_handle_readyz, "", 0 },
+		{ "POST", "/admin/v1/devices/import", MASA_OK, masa_handle_device_import, "",
+		  MASA_ROLE_ADMIN | MASA_ROLE_FACTORY },
+		{ "GET", "/admin/v1/devices/SN-1", MASA_OK, masa_handle_device_show, "SN-1",
+		  MASA_ROLE_ADMIN | MASA_ROLE_FACTORY | MASA_ROLE_AUDITOR },
+		{ "POST", "/admin/v1/devices/SN-1/release", MASA_OK, masa_handle_device_release, "SN-1",
+		  MASA_ROLE_ADMIN },
+		{ "DELETE", "/admin/v1/registrars/blocked/ab", MASA_OK, masa_handle_unblock, "ab",
+		  MASA_ROLE_ADMIN },
+		{ "GET", "/admin/v1/devices/a/b", MASA_E_NO_ROUTE, NULL, "", 0 },
+		{ "GET", "/admin/v1/devices//release", MASA_E_NO_ROUTE, NULL, "", 0 },
+		{ "PUT", "/admin/v1/devices/SN-1", MASA_E_METHOD, NULL, "", 0 },
+		{ "POST", "/.well-known/brski/requestvoucher", MASA_E_NO_ROUTE, NULL, "", 0 },
+	};
+	const struct masa_route *r;
+	char allow[64], param[MASA_ROUTE_PARAM_MAX];
+	size_t i;
 
 	(void)state;
-	assert_int_equal(masa_route_find(&masa_admin_routes, "GET", "/readyz", &r, allow,
-	    sizeof allow), MASA_OK);
-	assert_ptr_equal(r->fn, masa_handle_readyz);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r = NULL;
+		if (masa_route_find(&masa_admin_routes, cases[i].method, cases[i].path, &r, allow,
+		    sizeof allow, param, sizeof param) != cases[i].want)
+			fail_msg("%s %s", cases[i].method, cases[i].path);
+		if (cases[i].want != MASA_OK)
+			continue;
+		assert_ptr_equal(r->fn, cases[i].fn);
+		assert_string_equal(param, cases[i].param);
+		assert_int_equal(r->roles, cases[i].roles);
+	}
+	/* A '*' segment longer than the caller's buffer does not match. */
+	assert_int_equal(masa_route_find(&masa_admin_routes, "GET", "/admin/v1/devices/abcdefgh",
+	    &r, allow, sizeof allow, param, 4), MASA_E_NO_ROUTE);
 }
 
 /* Proves an error reply carries the table's status and message, replacing any body. */
