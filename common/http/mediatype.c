@@ -22,12 +22,15 @@ ows(struct cur *c)
 		c->p++;
 }
 
-/* Reads a token, lower-cased, appending to out at *o (cap bytes). */
+/* Reads a token, lower-cased, appending to out at *o (cap bytes, room
+ * for the terminating NUL always kept). */
 static int
 token(struct cur *c, char *out, size_t *o, size_t cap)
 {
 	const char *start = c->p;
 
+	if (*o >= cap)
+		return 0;
 	while (c->p < c->end && tchar(*c->p)) {
 		if (*o + 1 >= cap)
 			return 0;
@@ -44,7 +47,8 @@ media_name(struct cur *c, char out[MASA_MEDIA_NAME_MAX])
 {
 	size_t o = 0;
 
-	if (!token(c, out, &o, MASA_MEDIA_NAME_MAX) || c->p >= c->end || *c->p != '/')
+	if (!token(c, out, &o, MASA_MEDIA_NAME_MAX) || c->p >= c->end || *c->p != '/' ||
+	    o + 2 > MASA_MEDIA_NAME_MAX)
 		return 0;
 	c->p++;
 	out[o++] = '/';

@@ -61,6 +61,27 @@ test_negotiation_table(void **state)
 	}
 }
 
+/* Names at and past the buffer's size, in both headers, are refused or
+ * accepted without writing out of bounds (ASan watches). */
+static void
+test_name_lengths(void **state)
+{
+	char v[300];
+	struct masa_answer a;
+	size_t n;
+
+	(void)state;
+	for (n = 90; n < 100; n++) {
+		memset(v, 'a', n);
+		strcpy(v + n, "/");
+		assert_int_equal(masa_negotiate(v, NULL, &a), MASA_E_MEDIA_TYPE);
+		strcpy(v + n, "/b");
+		assert_int_equal(masa_negotiate(v, NULL, &a), MASA_E_MEDIA_TYPE);
+		assert_int_equal(masa_negotiate("application/voucher+cose", v, &a) != MASA_OK ||
+		    a.voucher_type != NULL, 1);
+	}
+}
+
 /* Too many ranges, or a header longer than the limit, are refused. */
 static void
 test_accept_limits(void **state)
@@ -118,6 +139,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_negotiation_table),
 		cmocka_unit_test(test_accept_limits),
+		cmocka_unit_test(test_name_lengths),
 		cmocka_unit_test(test_rfc3339),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
