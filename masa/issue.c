@@ -68,6 +68,11 @@ masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
 	struct masa_txn *t = NULL;
 	enum masa_err rc;
 
+	/* Only a request whose registrar signature verified is attributable;
+	 * auditing anonymous garbage would let anyone grow the append-only
+	 * trail without bound. Those refusals are in the request log. */
+	if (reg == NULL)
+		return;
 	if (v != NULL && v->r.serial.ptr != NULL)
 		serial_of(v, serial);
 	rc = masa_db_begin(app->db, 1, &t);
@@ -139,6 +144,8 @@ record(struct masa_txn *t, struct facts *f, const struct masa_decision *d,
 	if (!f->reg_known)
 		rc = masa_store_registrar_add(t, reg->sha256,
 		    (struct masa_bytes){ reg->spki, reg->spki_len }, 0, f->net, now, &f->reg.id);
+	else if (f->reg.first_seen_net[0] == '\0' && f->net[0] != '\0')
+		rc = masa_store_registrar_first_net(t, f->reg.id, f->net);	/* an owner's key */
 	if (rc == MASA_OK && d->pin_registrar)
 		rc = masa_store_device_set_pin(t, f->dev.id, f->reg.id);
 	if (rc == MASA_OK)
@@ -232,19 +239,30 @@ masa_issue(struct masa_app *app, const struct masa_vreq_raw *v, const struct mas
 		rc = gather(t, serial, reg, peer, &f);
 	if (rc != MASA_OK)
 		goto done;
-	if (f.st.device_found && !f.dev.retired && f.reg_known && !f.st.registrar_blocked) {
+	masa_policy_decide(cfg, &f.st, &req, &d);
+	/* A byte-identical retry gets its stored, unexpired voucher without a
+	 * token, if policy would still issue (an empty bucket aside). */
+	if (f.reg_known && (d.refusal == MASA_OK || d.refusal == MASA_E_RATE_LIMITED)) {
 		masa_sha256(v->body, req_hash);
 		rc = masa_store_voucher_find_retry(t, f.dev.id, f.reg.id, req_hash,
-		    req.now_ms - (int64_t)cfg->retry_window_s * 1000, &voucher, media, sizeof media);
+		    req.now_ms - (int64_t)cfg->retry_window_s * 1000, req.now_ms, &voucher, media,
+		    sizeof media);
 		if (rc == MASA_OK) {
-			out->replayed = 1;
 			rc = audit(t, req.now_ms, "voucher.replayed", serial, reg, v, -1, peer, media);
-			goto commit;
+			if (rc != MASA_OK)
+				goto done;
+			rc = masa_db_commit(t);
+			t = NULL;
+			if (rc == MASA_OK) {
+				out->replayed = 1;
+				out->voucher = voucher;
+				masa_buf_init(&voucher, 0);
+			}
+			goto done;
 		}
 		if (rc != MASA_E_NOT_FOUND)
 			goto done;
 	}
-	masa_policy_decide(cfg, &f.st, &req, &d);
 	if (d.refusal != MASA_OK) {
 		out->retry_after_s = d.retry_after_s;
 		rc = audit(t, req.now_ms, "voucher.refused", serial, reg, v, -1, peer,
@@ -271,7 +289,6 @@ masa_issue(struct masa_app *app, const struct masa_vreq_raw *v, const struct mas
 		    masa_buf_view(&voucher), req.now_ms, peer);
 	if (rc != MASA_OK)
 		goto done;
-commit:
 	rc = masa_db_commit(t);
 	t = NULL;
 	if (rc == MASA_OK) {

@@ -257,6 +257,20 @@ masa_store_registrar_set_owner(struct masa_txn *t, int64_t id, int64_t owner_id)
 }
 
 enum masa_err
+masa_store_registrar_first_net(struct masa_txn *t, int64_t id, const char *net)
+{
+	sqlite3_stmt *st = NULL;
+	enum masa_err rc = masa_db_prepare(t,
+	    "UPDATE registrar_keys SET first_seen_net = ? WHERE id = ? AND first_seen_net IS NULL", &st);
+
+	if (rc != MASA_OK)
+		return rc;
+	bind_opt_text(st, 1, net);
+	sqlite3_bind_int64(st, 2, id);
+	return masa_db_run(st);
+}
+
+enum masa_err
 masa_store_is_blocked(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN], int *blocked)
 {
 	sqlite3_stmt *st = NULL;
@@ -369,12 +383,13 @@ masa_store_voucher_add(struct masa_txn *t, const struct masa_voucher_row *v)
 
 enum masa_err
 masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t registrar_id,
-    const uint8_t request_sha256[MASA_SHA256_LEN], int64_t since_ms, struct masa_buf *out,
-    char *media, size_t media_cap)
+    const uint8_t request_sha256[MASA_SHA256_LEN], int64_t since_ms, int64_t now_ms,
+    struct masa_buf *out, char *media, size_t media_cap)
 {
 	static const char sql[] =
 	    "SELECT voucher, media_type FROM vouchers WHERE request_sha256 = ? AND device_id = ?"
-	    " AND registrar_id = ? AND created_ms >= ? ORDER BY id DESC LIMIT 1";
+	    " AND registrar_id = ? AND created_ms >= ? AND (expires_ms IS NULL OR expires_ms > ?)"
+	    " ORDER BY id DESC LIMIT 1";
 	sqlite3_stmt *st = NULL;
 	struct masa_buf b;
 	enum masa_err rc = masa_db_prepare(t, sql, &st);
@@ -385,6 +400,7 @@ masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t reg
 	sqlite3_bind_int64(st, 2, device_id);
 	sqlite3_bind_int64(st, 3, registrar_id);
 	sqlite3_bind_int64(st, 4, since_ms);
+	sqlite3_bind_int64(st, 5, now_ms);
 	rc = step_row(st);
 	if (rc == MASA_OK) {
 		masa_buf_init(&b, 1024 * 1024);

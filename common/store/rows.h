@@ -77,6 +77,9 @@ MASA_NODISCARD enum masa_err masa_store_registrar_add(struct masa_txn *t,
     const char *net, int64_t now_ms, int64_t *id);
 MASA_NODISCARD enum masa_err masa_store_registrar_set_owner(struct masa_txn *t, int64_t id,
     int64_t owner_id);
+/* Records the network a key was first seen from, if none is recorded. */
+MASA_NODISCARD enum masa_err masa_store_registrar_first_net(struct masa_txn *t, int64_t id,
+    const char *net);
 MASA_NODISCARD enum masa_err masa_store_is_blocked(struct masa_txn *t,
     const uint8_t sha256[MASA_SHA256_LEN], int *blocked);
 MASA_NODISCARD enum masa_err masa_store_block(struct masa_txn *t,
@@ -94,11 +97,12 @@ MASA_NODISCARD enum masa_err masa_store_bucket_set(struct masa_txn *t, int64_t d
 MASA_NODISCARD enum masa_err masa_store_voucher_add(struct masa_txn *t,
     const struct masa_voucher_row *v);
 /* The newest voucher issued for the same request bytes to the same
- * registrar and device at or after since_ms: voucher into out (initialised
- * here), its media type into media. MASA_E_NOT_FOUND if none. */
+ * registrar and device at or after since_ms and not expired at now_ms:
+ * voucher into out (initialised here), its media type into media.
+ * MASA_E_NOT_FOUND if none. */
 MASA_NODISCARD enum masa_err masa_store_voucher_find_retry(struct masa_txn *t,
     int64_t device_id, int64_t registrar_id, const uint8_t request_sha256[MASA_SHA256_LEN],
-    int64_t since_ms, struct masa_buf *out, char *media, size_t media_cap);
+    int64_t since_ms, int64_t now_ms, struct masa_buf *out, char *media, size_t media_cap);
 
 /* *held = 1 if registrar_id has ever been issued a voucher for device_id. */
 MASA_NODISCARD enum masa_err masa_store_voucher_held(struct masa_txn *t, int64_t device_id,

@@ -193,7 +193,7 @@ class AcceptNegotiation(vtest.VoucherCase):
         for accept in ("application/voucher-cms+json", "text/plain",
                        "application/voucher+cose;q=0"):
             with self.subTest(accept=accept):
-                self.assertRefused("MASA_E_NOT_ACCEPTABLE", lambda: self.ask(accept)[0])
+                self.assertRefused("MASA_E_NOT_ACCEPTABLE", lambda: self.ask(accept)[0], audited=False)
 
     def test_unparseable_accept_415(self):
         """An Accept header that does not parse is 415."""
@@ -289,7 +289,7 @@ def raw_registrar_sha256_only(t):
     return request(t, registrar=r, pvr_kw=dict(form="sha256"))
 
 
-Row = collections.namedtuple("Row", "id error build doc")
+Row = collections.namedtuple("Row", "id error build doc audited", defaults=(None,))
 
 MATRIX = [
     Row("bad_rvr_signature", "MASA_E_SIGNATURE", signed_as(vtest.flip_last),
@@ -405,7 +405,8 @@ MATRIX = [
         "RVR created-on 10 min ahead is 403."),
     Row("created_on_unparseable", "MASA_E_VREQ",
         lambda t: request(t, rvr_kw=dict(created_on="yesterday")),
-        "An RVR created-on that is not a date-and-time is 400."),
+        "An RVR created-on that is not a date-and-time is 400 (found after verification).",
+        audited=True),
     Row("nonce_7_bytes", "MASA_E_VREQ", lambda t: request(t, nonce=new_nonce(7)),
         "A 7-byte nonce is 400."),
     Row("nonce_33_bytes", "MASA_E_VREQ", lambda t: request(t, nonce=new_nonce(33)),
@@ -444,7 +445,7 @@ def _matrix_test(row):
     def test(self):
         req = row.build(self)
         req = req if isinstance(req, dict) else dict(body=req)
-        self.assertRefused(row.error, lambda: self.post(**req))
+        self.assertRefused(row.error, lambda: self.post(**req), audited=row.audited)
     test.__doc__ = row.doc
     return test
 
@@ -582,6 +583,32 @@ class TokenBucket(vtest.VoucherCase):
         _leaves, rvr, voucher = self.issue(p, r)
         self.assertReplay(rvr, voucher, p.serial)
         self.assertReplay(rvr, voucher, p.serial)
+
+    def test_no_replay_once_pinned_elsewhere(self):
+        """A retry is subject to policy: after a release and another registrar's
+        voucher, the first registrar's identical RVR is refused, not replayed."""
+        p, a, b = self.enroll(), self.registrar(cn="A"), self.registrar(cn="B")
+        self.start()
+        _leaves, rvr, _voucher = self.issue(p, a)
+        self.cli("device", "release", p.serial)
+        self.issue(p, b)
+        self.assertRefused("MASA_E_PINNED_ELSEWHERE", lambda: self.post(rvr))
+
+    def test_expired_voucher_is_not_replayed(self):
+        """An identical nonceless RVR after its voucher's expires-on gets a new
+        voucher (a token spent), not the expired one."""
+        p, r = self.enroll(), self.registrar()
+        self.cli("owner", "add", "acme", "--registrar-key", self.public_pem_file(r.key))
+        self.cli("owner", "assign", "acme", p.serial)
+        self.start(mode="owner", nonceless_lifetime_s=1)
+        rvr = r.rvr(p.serial, None, None)
+        st, _, first = self.post(rvr)
+        self.assertEqual(st, 200, first)
+        time.sleep(1.2)
+        st, _, second = self.post(rvr)
+        self.assertEqual(st, 200, second)
+        self.assertNotEqual(first, second)
+        self.assertEqual(len(self.voucher_rows(p.serial)), 2)
 
     def test_refill(self):
         """capacity 2 per 4 s: the 3rd voucher is 429, one more is issued ~2.1 s later."""
