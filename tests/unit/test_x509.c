@@ -1,0 +1,145 @@
+/*
+ * test_x509.c: common/crypto/x509.c's PEM public-key parsing: the fast
+ * path for canonical keys yields exactly OpenSSL's DER, refuses points not
+ * on the curve, and everything else still goes through OpenSSL.
+ */
+#include "testutil.h"
+
+#include <string.h>
+
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+
+#include "crypto/x509.h"
+
+/* A new key of the given kind as PEM SPKI text in buf; its DER in der. */
+static size_t
+make_pem(const char *type, const char *curve, char *buf, size_t cap, uint8_t *der,
+    size_t *der_len)
+{
+	EVP_PKEY *k = curve ? EVP_PKEY_Q_keygen(NULL, NULL, type, curve) :
+	    EVP_PKEY_Q_keygen(NULL, NULL, type);
+	BIO *b = BIO_new(BIO_s_mem());
+	unsigned char *d = NULL;
+	char *p;
+	long n;
+	int dl;
+
+	assert_non_null(k);
+	assert_int_equal(PEM_write_bio_PUBKEY(b, k), 1);
+	n = BIO_get_mem_data(b, &p);
+	assert_true(n > 0 && (size_t)n < cap);
+	memcpy(buf, p, (size_t)n);
+	buf[n] = '\0';
+	dl = i2d_PUBKEY(k, &d);
+	assert_true(dl > 0);
+	memcpy(der, d, (size_t)dl);
+	*der_len = (size_t)dl;
+	OPENSSL_free(d);
+	BIO_free(b);
+	EVP_PKEY_free(k);
+	return (size_t)n;
+}
+
+/* For each supported key type the parsed SPKI is OpenSSL's own DER. */
+static void
+test_same_der_as_openssl(void **state)
+{
+	static const char *kinds[][2] = { { "EC", "P-256" }, { "EC", "P-384" }, { "ED25519", NULL } };
+	char pem[1024], diag[160];
+	uint8_t der[MASA_SPKI_MAX], spki[MASA_SPKI_MAX];
+	size_t der_len, spki_len, n, i, k;
+	struct masa_buf cert;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		for (k = 0; k < 20; k++) {	/* different keys, different base64 */
+			n = make_pem(kinds[i][0], kinds[i][1], pem, sizeof pem, der, &der_len);
+			assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)pem, n }, "k", 0,
+			    spki, &spki_len, &cert, diag, sizeof diag), MASA_OK);
+			assert_int_equal(spki_len, der_len);
+			assert_memory_equal(spki, der, der_len);
+			assert_int_equal(cert.len, 0);
+			masa_buf_free(&cert);
+		}
+	}
+}
+
+/* Re-encodes der as PEM "PUBLIC KEY" text. */
+static size_t
+to_pem(const uint8_t *der, size_t len, char *out)
+{
+	size_t o = (size_t)sprintf(out, "-----BEGIN PUBLIC KEY-----\n");
+	o += (size_t)EVP_EncodeBlock((unsigned char *)out + o, der, (int)len);
+	o += (size_t)sprintf(out + o, "\n-----END PUBLIC KEY-----\n");
+	return o;
+}
+
+/* A P-256 point moved off the curve is refused (by either path), and so
+ * are an RSA key and a P-521 key. */
+static void
+test_refusals(void **state)
+{
+	char pem[2048], diag[160];
+	uint8_t der[MASA_SPKI_MAX], spki[MASA_SPKI_MAX];
+	size_t der_len, spki_len, n;
+	struct masa_buf cert;
+	EVP_PKEY *rsa;
+	BIO *b;
+	char *p;
+
+	(void)state;
+	make_pem("EC", "P-256", pem, sizeof pem, der, &der_len);
+	der[der_len - 1] ^= 1;	/* y no longer matches x */
+	n = to_pem(der, der_len, pem);
+	assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)pem, n }, "k", 0, spki,
+	    &spki_len, &cert, diag, sizeof diag), MASA_E_KEY);
+	n = make_pem("EC", "P-521", pem, sizeof pem, der, &der_len);
+	assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)pem, n }, "k", 0, spki,
+	    &spki_len, &cert, diag, sizeof diag), MASA_E_KEY);
+	assert_non_null(strstr(diag, "not P-256, P-384 or Ed25519"));
+	rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	b = BIO_new(BIO_s_mem());
+	PEM_write_bio_PUBKEY(b, rsa);
+	n = (size_t)BIO_get_mem_data(b, &p);
+	assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)p, n }, "k", 0, spki,
+	    &spki_len, &cert, diag, sizeof diag), MASA_E_KEY);
+	BIO_free(b);
+	EVP_PKEY_free(rsa);
+}
+
+/* A compressed P-256 point is not on the fast path but is still accepted. */
+static void
+test_compressed_point_uses_openssl(void **state)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	char pem[1024], diag[160];
+	uint8_t der[MASA_SPKI_MAX], spki[MASA_SPKI_MAX];
+	unsigned char *d = NULL;
+	size_t spki_len, n;
+	struct masa_buf cert;
+	int dl;
+
+	(void)state;
+	assert_int_equal(EVP_PKEY_set_utf8_string_param(k, "point-format", "compressed"), 1);
+	dl = i2d_PUBKEY(k, &d);
+	assert_true(dl > 0 && dl < 60);
+	memcpy(der, d, (size_t)dl);
+	n = to_pem(der, (size_t)dl, pem);
+	assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)pem, n }, "k", 0, spki,
+	    &spki_len, &cert, diag, sizeof diag), MASA_OK);
+	masa_buf_free(&cert);
+	OPENSSL_free(d);
+	EVP_PKEY_free(k);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_der_as_openssl),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_compressed_point_uses_openssl),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
