@@ -47,6 +47,15 @@ masa_buf_append(struct masa_buf *b, const void *p, size_t n)
 }
 
 void
+masa_buf_truncate(struct masa_buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->ptr[len] = '\0';
+}
+
+void
 masa_buf_free(struct masa_buf *b)
 {
 	if (b->ptr != NULL) {

@@ -49,6 +49,21 @@ masa_rfc3339_s(int64_t ms, char out[MASA_RFC3339_LEN])
 	strftime(out, MASA_RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (H. Hinnant's days_from_civil): exact, no libc, any year. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
 /* n decimal digits at s as an int, or -1. */
 static int
 digits(const char *s, int n)
@@ -67,20 +82,22 @@ int
 masa_rfc3339_parse(const char *s, size_t n, int64_t *out)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	struct tm tm = { 0 };
 	int y, mo, d, h, mi, sec, oh, om, ms = 0, scale = 100;
 	size_t i = 19;
 	int64_t t;
-	time_t base;
 
 	if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
 	    s[13] != ':' || s[16] != ':')
 		return -1;
 	y = digits(s, 4); mo = digits(s + 5, 2); d = digits(s + 8, 2);
 	h = digits(s + 11, 2); mi = digits(s + 14, 2); sec = digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
 	    mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
 		return -1;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;	/* no 29 February this year */
+	if (sec == 60 && (h != 23 || mi != 59))
+		return -1;	/* a leap second ends a (UTC) day */
 	if (s[i] == '.') {
 		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
 			ms += (s[i] - '0') * scale;
@@ -89,16 +106,10 @@ masa_rfc3339_parse(const char *s, size_t n, int64_t *out)
 		if (s[i - 1] == '.')
 			return -1;
 	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec == 60 ? 59 : sec;	/* a leap second counts as :59 */
-	base = timegm(&tm);
-	if (base == (time_t)-1)
-		return -1;
-	t = (int64_t)base * 1000 + ms;
+	if (sec == 60)
+		sec = 59;	/* a leap second counts as :59 */
+	t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+	t = t * 1000 + ms;
 	if (i + 1 == n && (s[i] == 'Z' || s[i] == 'z')) {
 		*out = t;
 		return 0;

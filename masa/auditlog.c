@@ -42,10 +42,12 @@ add_event(void *arg, const struct masa_voucher_group *g)
 	    json_object_set_new(e, "nonce", g->nonceless ? json_null() : json_string(nonce)) != 0 ||
 	    json_object_set_new(e, "assertion", json_string(assertion_names[g->assertion])) != 0 ||
 	    (g->count > 1 && json_object_set_new(e, "truncated", json_integer(saturate(g->count - 1))) != 0) ||
-	    json_array_append_new(b->events, e) != 0) {
+	    json_array_append(b->events, e) != 0) {
+		json_decref(e);
 		b->failed = 1;
 		return 1;
 	}
+	json_decref(e);	/* the array holds it now */
 	if (g->nonceless)
 		b->nonceless_dups += g->count - 1;
 	else
@@ -115,12 +117,9 @@ masa_auditlog(struct masa_app *app, const struct masa_vreq_raw *v, const struct 
 	if (rc != MASA_OK)
 		goto done;
 	rc = MASA_E_NOMEM;
-	trunc = json_object();
-	if (trunc == NULL ||
-	    json_object_set_new(trunc, "nonced duplicates", json_integer(saturate(b.nonced_dups))) != 0 ||
-	    json_object_set_new(trunc, "nonceless duplicates", json_integer(saturate(b.nonceless_dups))) != 0 ||
-	    json_object_set_new(trunc, "arbitrary", json_integer(0)) != 0 ||
-	    json_object_set_new(root, "version", json_integer(1)) != 0 ||
+	trunc = json_pack("{s:I, s:I, s:i}", "nonced duplicates", saturate(b.nonced_dups),
+	    "nonceless duplicates", saturate(b.nonceless_dups), "arbitrary", 0);
+	if (trunc == NULL || json_object_set_new(root, "version", json_integer(1)) != 0 ||
 	    json_object_set(root, "events", b.events) != 0 ||
 	    json_object_set_new(root, "truncation", trunc) != 0)
 		goto done;

@@ -32,29 +32,31 @@ known_request_type(const char *name, enum masa_format *format)
 	return NULL;
 }
 
-/* What one Accept range yields for this request: 1 and out, or 0. */
-static int
-answer_for(const char *range, const struct masa_answer *req, struct masa_answer *out)
+/* The q an Accept list gives the media type name: that of the most
+ * specific matching range (exact, then a type wildcard, then the full
+ * wildcard), or 0 when none matches (RFC 9110 §12.5.1). */
+static unsigned
+quality(const struct masa_media_range *r, size_t n, const char *name)
 {
-	enum masa_format f;
-	const char *name;
-	size_t i;
+	size_t i, tlen = (size_t)(strchr(name, '/') - name);
+	int best = -1, spec;
+	unsigned q = 0;
 
-	*out = *req;
-	if (strcmp(range, "*/*") == 0 || strcmp(range, "application/*") == 0)
-		return 1;
-	name = known_request_type(range, &f);
-	if (name != NULL && f == req->format) {
-		out->voucher_type = name;
-		return 1;
-	}
-	for (i = 0; i < sizeof multiparts / sizeof multiparts[0]; i++) {
-		if (strcmp(range, multiparts[i]) == 0) {
-			out->multipart = multiparts[i];
-			return 1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(r[i].name, name) == 0)
+			spec = 2;
+		else if (strncmp(r[i].name, name, tlen + 1) == 0 && strcmp(r[i].name + tlen + 1, "*") == 0)
+			spec = 1;
+		else if (strcmp(r[i].name, "*/*") == 0)
+			spec = 0;
+		else
+			continue;
+		if (spec > best) {
+			best = spec;
+			q = r[i].q;
 		}
 	}
-	return 0;
+	return q;
 }
 
 /* The request's Content-Type: one masa reads, else MASA_E_MEDIA_TYPE. */
@@ -111,9 +113,9 @@ enum masa_err
 masa_negotiate(const char *content_type, const char *accept, struct masa_answer *out)
 {
 	struct masa_media_range ranges[MASA_ACCEPT_MAX_RANGES];
-	struct masa_answer req, best, cand;
-	size_t n = 0, i;
-	unsigned best_q = 0;
+	struct masa_answer req, best, cand[4];
+	size_t n = 0, i, k = 0;
+	unsigned best_q = 0, q;
 	enum masa_err rc = request_type(content_type, &req);
 
 	if (rc == MASA_OK)
@@ -124,10 +126,24 @@ masa_negotiate(const char *content_type, const char *accept, struct masa_answer 
 		*out = req;	/* no Accept, or an empty one, says nothing */
 		return MASA_OK;
 	}
-	for (i = 0; i < n; i++) {
-		if (ranges[i].q > best_q && answer_for(ranges[i].name, &req, &cand)) {
-			best = cand;
-			best_q = ranges[i].q;
+	/* The answers masa can give, the request's own form first (it wins
+	 * ties): the same format under either name, or multipart. */
+	cand[k++] = req;
+	for (i = 0; i < sizeof request_types / sizeof request_types[0]; i++) {
+		if (request_types[i].format == req.format && request_types[i].name != req.voucher_type) {
+			cand[k] = req;
+			cand[k++].voucher_type = request_types[i].name;
+		}
+	}
+	for (i = 0; i < sizeof multiparts / sizeof multiparts[0]; i++) {
+		cand[k] = req;
+		cand[k++].multipart = multiparts[i];
+	}
+	for (i = 0; i < k; i++) {
+		q = quality(ranges, n, cand[i].multipart ? cand[i].multipart : cand[i].voucher_type);
+		if (q > best_q) {
+			best = cand[i];
+			best_q = q;
 		}
 	}
 	if (best_q == 0)

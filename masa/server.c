@@ -46,6 +46,7 @@ struct conn_req {
 	int64_t start_us;
 	size_t discarded;
 	int too_large;
+	int out_of_memory;
 	int hashed;		/* an Argon2 verification ran for this request */
 	unsigned status;
 	char rid[17];
@@ -251,6 +252,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 {
 	struct masa_server *srv = cls;
 	struct conn_req *r = *con_cls;
+	enum masa_err rc;
 
 	(void)version;
 	if (r == NULL)
@@ -258,9 +260,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (r->status != 0)
 		return MHD_YES;	/* answered early; let the library finish */
 	if (*upload_size != 0) {
-		if (!r->too_large &&
-		    masa_buf_append(&r->body, upload_data, *upload_size) != MASA_OK) {
-			r->too_large = 1;
+		if (!r->too_large && (rc = masa_buf_append(&r->body, upload_data, *upload_size)) != MASA_OK) {
+			r->too_large = 1;	/* drain the rest either way */
+			r->out_of_memory = rc == MASA_E_NOMEM;
 			masa_buf_free(&r->body);
 		}
 		if (r->too_large) {
@@ -272,7 +274,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return MHD_YES;
 	}
 	if (r->too_large)
-		return send_error(c, r, MASA_E_TOO_LARGE);
+		return send_error(c, r, r->out_of_memory ? MASA_E_NOMEM : MASA_E_TOO_LARGE);
 	return dispatch(c, r, url, method);
 }
 

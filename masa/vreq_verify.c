@@ -64,6 +64,7 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
     struct masa_registrar *out)
 {
 	struct candidate c[MAX_CANDIDATES];
+	struct masa_registrar r;
 	EVP_PKEY *tls_key = NULL, *found = NULL;
 	struct masa_bytes found_cert = { NULL, 0 };
 	enum masa_alg alg;
@@ -131,14 +132,15 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 		if (rc != MASA_OK)
 			goto done;
 	}
-	memset(out, 0, sizeof *out);
-	rc = masa_pubkey_spki(found, out->spki, sizeof out->spki, &out->spki_len);
+	memset(&r, 0, sizeof r);
+	rc = masa_pubkey_spki(found, r.spki, sizeof r.spki, &r.spki_len);
 	if (rc != MASA_OK)
 		goto done;
-	masa_sha256((struct masa_bytes){ out->spki, out->spki_len }, out->sha256);
-	out->cert = found_cert;
+	masa_sha256((struct masa_bytes){ r.spki, r.spki_len }, r.sha256);
+	r.cert = found_cert;
 	EVP_PKEY_up_ref(found);
-	out->key = found;
+	r.key = found;
+	*out = r;	/* only on success */
 done:
 	for (i = 0; i < n; i++)
 		EVP_PKEY_free(c[i].key);

@@ -240,7 +240,7 @@ masa_cose_sign1_sign(struct masa_signer *s, struct masa_bytes payload,
 	struct masa_cbor_writer w;
 	struct masa_bytes sv;
 	enum masa_err rc;
-	size_t i, siglen = 0;
+	size_t i, siglen = 0, start = out->len;
 
 	masa_buf_init(&prot, sizeof prot_bytes);
 	masa_buf_init(&msg, payload.len + 64);
@@ -273,6 +273,8 @@ masa_cose_sign1_sign(struct masa_signer *s, struct masa_bytes payload,
 	masa_cbor_put_bstr(&w, sv);
 	rc = masa_cbor_writer_done(&w);
 done:
+	if (rc != MASA_OK)
+		masa_buf_truncate(out, start);	/* nothing half-written stays behind */
 	masa_buf_free(&prot);
 	masa_buf_free(&msg);
 	return rc;

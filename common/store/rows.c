@@ -333,11 +333,14 @@ masa_store_bucket_get(struct masa_txn *t, int64_t device_id, int64_t *tat_ms, in
 		return rc;
 	sqlite3_bind_int64(st, 1, device_id);
 	rc = step_row(st);
-	*has = rc == MASA_OK;
-	if (rc == MASA_OK)
-		*tat_ms = sqlite3_column_int64(st, 0);
+	if (rc == MASA_OK || rc == MASA_E_NOT_FOUND) {
+		*has = rc == MASA_OK;
+		if (rc == MASA_OK)
+			*tat_ms = sqlite3_column_int64(st, 0);
+		rc = MASA_OK;
+	}
 	sqlite3_finalize(st);
-	return rc == MASA_E_NOT_FOUND ? MASA_OK : rc;
+	return rc;
 }
 
 enum masa_err
