@@ -14,6 +14,11 @@
 #define MASA_EXIT_FAIL 1
 #define MASA_EXIT_USAGE 2
 
+/* Parses the options of a command that takes only --config FILE and
+ * --help: returns -1 to go on (config set, optind at the first operand),
+ * else the exit status (help printed, or a usage error). */
+int masa_cli_config_only(int argc, char **argv, const char *cmd, const char *help,
+    const char **config);
 /* Prints "masa: <detail or table message>" to stderr; returns MASA_EXIT_FAIL. */
 int masa_cli_fail(enum masa_err rc, const struct masa_diag *diag);
 /* Prints "masa <cmd>: <msg>" and a pointer to --help; returns MASA_EXIT_USAGE. */

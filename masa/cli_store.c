@@ -1,9 +1,34 @@
-/* cli_store.c: what the store-changing commands share: opening the store
- * from a config and one write transaction per command. */
+/* cli_store.c: what the commands share: --config-only option parsing,
+ * opening the store from a config, one write transaction per command. */
+#include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "startup.h"
+
+int
+masa_cli_config_only(int argc, char **argv, const char *cmd, const char *help, const char **config)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*config = NULL;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': *config = optarg; break;
+		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
+		default: return masa_cli_usage_error(cmd, "unknown option");
+		}
+	}
+	if (*config == NULL)
+		return masa_cli_usage_error(cmd, "--config FILE is required");
+	return -1;
+}
 
 int
 masa_cli_open_store(const char *config, struct masa_startup *st, struct masa_diag *diag)

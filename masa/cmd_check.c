@@ -16,26 +16,17 @@ static const char help[] =
 int
 masa_cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct masa_diag diag = { { 0 } };
 	struct masa_startup st;
 	const char *config = NULL;
 	enum masa_err rc;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': config = optarg; break;
-		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("check", "unknown option");
-		}
-	}
-	if (config == NULL || optind != argc)
-		return masa_cli_usage_error("check", "--config FILE is required");
+	c = masa_cli_config_only(argc, argv, "check", help, &config);
+	if (c >= 0)
+		return c;
+	if (optind != argc)
+		return masa_cli_usage_error("check", "nothing may follow the options");
 	rc = masa_startup_load(config, MASA_NEED_SIGNER | MASA_NEED_TLS | MASA_NEED_DB, &st, &diag);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);

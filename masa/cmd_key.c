@@ -14,11 +14,6 @@ static const char help[] =
 int
 masa_cmd_key(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct masa_diag diag = { { 0 } };
 	struct masa_startup st;
 	struct masa_buf pem;
@@ -26,17 +21,11 @@ masa_cmd_key(int argc, char **argv)
 	enum masa_err rc;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': config = optarg; break;
-		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("key", "unknown option");
-		}
-	}
+	c = masa_cli_config_only(argc, argv, "key", help, &config);
+	if (c >= 0)
+		return c;
 	if (optind != argc - 1 || strcmp(argv[optind], "show") != 0)
 		return masa_cli_usage_error("key", "the only key command is: masa key show --config FILE");
-	if (config == NULL)
-		return masa_cli_usage_error("key", "--config FILE is required");
 	rc = masa_startup_load(config, MASA_NEED_SIGNER, &st, &diag);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
