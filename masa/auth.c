@@ -16,6 +16,7 @@
 #include <argon2.h>
 #include <openssl/crypto.h>
 
+#include "crypto/rand.h"
 #include "store/tokens.h"
 
 #define MASA_THROTTLE_SLOTS 4096
@@ -33,6 +34,7 @@ struct slot {
 struct masa_auth {
 	pthread_mutex_t lock;
 	sem_t hashing;
+	uint32_t seed;		/* random: collisions cannot be chosen from outside */
 	struct slot slots[MASA_THROTTLE_SLOTS];
 };
 
@@ -52,6 +54,10 @@ masa_auth_new(void)
 		free(a);
 		return NULL;
 	}
+	if (masa_rand_bytes((uint8_t *)&a->seed, sizeof a->seed) != MASA_OK) {
+		masa_auth_free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -66,9 +72,9 @@ masa_auth_free(struct masa_auth *a)
 }
 
 static unsigned
-fnv1a(const char *s)
+fnv1a(uint32_t seed, const char *s)
 {
-	unsigned h = 2166136261u;
+	unsigned h = 2166136261u ^ seed;
 
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
@@ -76,11 +82,13 @@ fnv1a(const char *s)
 }
 
 /* The slot for key (lock held): found, or a fresh one taking the place of
- * an empty or least recently seen slot in the probe run. */
+ * an empty or least recently seen unlocked slot in the probe run. A lock is
+ * never evicted: when every slot of the run is locked, NULL (the caller
+ * then treats key as locked: fail closed). */
 static struct slot *
 slot_for(struct masa_auth *a, const char *key, int64_t now)
 {
-	unsigned h = fnv1a(key), i;
+	unsigned h = fnv1a(a->seed, key), i;
 	struct slot *s, *empty = NULL, *oldest = NULL, *victim;
 
 	for (i = 0; i < MASA_THROTTLE_PROBE; i++) {
@@ -90,11 +98,13 @@ slot_for(struct masa_auth *a, const char *key, int64_t now)
 		if (s->key[0] == '\0') {
 			if (empty == NULL)
 				empty = s;
-		} else if (oldest == NULL || s->last_ms < oldest->last_ms) {
+		} else if (s->locked_until_ms <= now && (oldest == NULL || s->last_ms < oldest->last_ms)) {
 			oldest = s;
 		}
 	}
 	victim = empty != NULL ? empty : oldest;
+	if (victim == NULL)
+		return NULL;
 	memset(victim, 0, sizeof *victim);
 	snprintf(victim->key, sizeof victim->key, "%s", key);
 	victim->last_ms = now;
@@ -105,10 +115,12 @@ slot_for(struct masa_auth *a, const char *key, int64_t now)
 static int64_t
 locked_for(struct masa_auth *a, const char *key, int64_t now)
 {
+	struct slot *s;
 	int64_t left;
 
 	pthread_mutex_lock(&a->lock);
-	left = slot_for(a, key, now)->locked_until_ms - now;
+	s = slot_for(a, key, now);
+	left = s != NULL ? s->locked_until_ms - now : MASA_AUTH_LOCKOUT_MS;
 	pthread_mutex_unlock(&a->lock);
 	return left > 0 ? left : 0;
 }
@@ -121,11 +133,13 @@ fail(struct masa_auth *a, const char *key, int64_t now)
 
 	pthread_mutex_lock(&a->lock);
 	s = slot_for(a, key, now);
-	if (now - s->last_ms > MASA_AUTH_LOCKOUT_MS)
-		s->failures = 0;	/* old failures expire */
-	s->last_ms = now;
-	if (++s->failures >= MASA_AUTH_MAX_FAILURES)
-		s->locked_until_ms = now + MASA_AUTH_LOCKOUT_MS;
+	if (s != NULL) {
+		if (now - s->last_ms > MASA_AUTH_LOCKOUT_MS)
+			s->failures = 0;	/* old failures expire */
+		s->last_ms = now;
+		if (++s->failures >= MASA_AUTH_MAX_FAILURES)
+			s->locked_until_ms = now + MASA_AUTH_LOCKOUT_MS;
+	}
 	pthread_mutex_unlock(&a->lock);
 }
 

@@ -46,6 +46,27 @@ check_serial(struct masa_bytes cert, const char *serial, char *why)
 	return MASA_OK;
 }
 
+/* A record that repeats an enrolled serial and key is "unchanged" only if
+ * the product and owner it gives (if any) are the stored ones: changing
+ * them is not what enrollment does (PUT .../owner does the owner). */
+static enum masa_err
+same_details(struct masa_txn *t, const char *serial, const char *product, int64_t owner_id,
+    char *why)
+{
+	struct masa_device d;
+	enum masa_err rc = masa_store_device_get(t, serial, &d);
+
+	if (rc != MASA_OK)
+		return rc;
+	if ((product[0] != '\0' && strcmp(product, d.product) != 0) ||
+	    (owner_id != 0 && owner_id != d.owner_id)) {
+		snprintf(why, MASA_ENROLL_WHY_MAX, "serial %.64s is enrolled with another product or owner",
+		    serial);
+		return MASA_E_CONFLICT;
+	}
+	return MASA_OK;
+}
+
 enum masa_err
 masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *actor,
     int *created, char why[MASA_ENROLL_WHY_MAX])
@@ -66,6 +87,11 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 	    text(rec->serial, serial, sizeof serial) != 0) {
 		snprintf(why, MASA_ENROLL_WHY_MAX, "serial-number must be 1 to %d printable bytes",
 		    MASA_SERIAL_MAX);
+		return MASA_E_RECORD;
+	}
+	if (strchr(serial, '/') != NULL) {
+		/* The admin API names devices by serial in the URL path. */
+		snprintf(why, MASA_ENROLL_WHY_MAX, "serial-number must not contain '/'");
 		return MASA_E_RECORD;
 	}
 	if (is_cert == (rec->public_key.len > 0)) {
@@ -101,6 +127,8 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 		snprintf(why, MASA_ENROLL_WHY_MAX, "serial %.64s is already enrolled with another key", serial);
 		rc = MASA_E_CONFLICT;
 	}
+	if (rc == MASA_OK && !*created)
+		rc = same_details(t, serial, product, owner_id, why);
 	if (rc != MASA_OK || !*created)
 		goto done;
 	memset(&ae, 0, sizeof ae);

@@ -61,7 +61,7 @@ static const struct {
 	{ MASA_E_UNAUTHENTICATED, "MASA_E_UNAUTHENTICATED", 401, "A valid API token is required." },
 	{ MASA_E_FORBIDDEN, "MASA_E_FORBIDDEN", 403, "This API token's role does not allow this request." },
 	{ MASA_E_THROTTLED, "MASA_E_THROTTLED", 429, "Too many failed authentication attempts; retry later." },
-	{ MASA_E_CONFLICT, "MASA_E_CONFLICT", 409, "The serial-number is already enrolled with another key." },
+	{ MASA_E_CONFLICT, "MASA_E_CONFLICT", 409, "The serial-number is already enrolled with a different record." },
 
 	{ MASA_E_USAGE, "MASA_E_USAGE", 500, "Invalid command line." },
 	{ MASA_E_CONFIG, "MASA_E_CONFIG", 500, "Invalid configuration." },

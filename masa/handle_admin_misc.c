@@ -150,11 +150,12 @@ masa_handle_block(const struct masa_req *req, struct masa_reply *reply)
 	if (rc == MASA_OK && pem.len > 0) {
 		rc = masa_pem_key_mem(pem, "public-key", 0, spki, &spki_len, &cert, reply->detail,
 		    sizeof reply->detail);
-		if (rc != MASA_OK)
-			rc = MASA_E_RECORD;
-		else
+		if (rc == MASA_OK) {
 			masa_buf_free(&cert);
-		masa_sha256((struct masa_bytes){ spki, spki_len }, b.sha);
+			masa_sha256((struct masa_bytes){ spki, spki_len }, b.sha);
+		} else {
+			rc = MASA_E_RECORD;
+		}
 	}
 	if (rc == MASA_OK) {
 		snprintf(b.reason, sizeof b.reason, "%.*s", (int)reason.len,

@@ -53,6 +53,7 @@ masa_token_create(struct masa_db *db, const char *name, const char *role, int64_
 	ae.at_ms = now_ms;
 	ae.event = "token.created";
 	ae.assertion = -1;
+	ae.source = "cli";
 	ae.detail = detail;
 	rc = masa_audit_append(txn, &ae);
 	if (rc == MASA_OK) {
@@ -60,7 +61,7 @@ masa_token_create(struct masa_db *db, const char *name, const char *role, int64_
 		txn = NULL;
 	}
 	if (rc == MASA_OK)
-		snprintf(out, MASA_TOKEN_MAX, "%s.%s", row.id, secret_txt);
+		snprintf(out, MASA_TOKEN_MAX, "%.16s.%.43s", row.id, secret_txt);
 done:
 	masa_db_rollback(txn);
 	OPENSSL_cleanse(secret, sizeof secret);

@@ -1,7 +1,9 @@
 /*
- * db.c: see db.h. One connection guarded by a mutex for now; the
- * transaction handle is the seam where a per-thread connection pool or a
- * group-commit writer goes later without changing callers.
+ * db.c: see db.h. One connection, handed out in FIFO order (a ticket
+ * lock: a plain mutex lets a thread that commits and begins again, like a
+ * chunked import, take it back before anyone waiting gets a turn). The
+ * transaction handle is the seam where a connection pool or a group-commit
+ * writer goes later without changing callers.
  */
 #include "store/db.h"
 
@@ -23,9 +25,34 @@ struct masa_txn {
 
 struct masa_db {
 	sqlite3 *conn;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;	/* guards the tickets */
+	pthread_cond_t turn;
+	unsigned long next_ticket, serving;
 	struct masa_txn txn;	/* the one transaction slot */
 };
+
+/* Waits for this thread's turn at the connection. */
+static void
+acquire(struct masa_db *db)
+{
+	unsigned long ticket;
+
+	pthread_mutex_lock(&db->lock);
+	ticket = db->next_ticket++;
+	while (ticket != db->serving)
+		pthread_cond_wait(&db->turn, &db->lock);
+	pthread_mutex_unlock(&db->lock);
+}
+
+/* Hands the connection to the next in line. */
+static void
+release(struct masa_db *db)
+{
+	pthread_mutex_lock(&db->lock);
+	db->serving++;
+	pthread_cond_broadcast(&db->turn);
+	pthread_mutex_unlock(&db->lock);
+}
 
 enum masa_err
 masa_db_err(int sqlite_rc)
@@ -138,6 +165,11 @@ masa_db_open(const char *path, int busy_timeout_ms, int create, struct masa_db *
 		free(db);
 		return MASA_E_INTERNAL;
 	}
+	if (pthread_cond_init(&db->turn, NULL) != 0) {
+		pthread_mutex_destroy(&db->lock);
+		free(db);
+		return MASA_E_INTERNAL;
+	}
 	if (sqlite3_open_v2(path, &db->conn, flags, NULL) != SQLITE_OK) {
 		masa_diag_set(diag, "cannot open database %s: %s", path,
 		    db->conn ? sqlite3_errmsg(db->conn) : "out of memory");
@@ -161,6 +193,7 @@ masa_db_close(struct masa_db *db)
 	if (db == NULL)
 		return;
 	sqlite3_close_v2(db->conn);
+	pthread_cond_destroy(&db->turn);
 	pthread_mutex_destroy(&db->lock);
 	free(db);
 }
@@ -170,10 +203,10 @@ masa_db_begin(struct masa_db *db, int write, struct masa_txn **out)
 {
 	int rc;
 
-	pthread_mutex_lock(&db->lock);
+	acquire(db);
 	rc = sqlite3_exec(db->conn, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		pthread_mutex_unlock(&db->lock);
+		release(db);
 		return masa_db_err(rc);
 	}
 	*out = &db->txn;
@@ -188,7 +221,7 @@ masa_db_commit(struct masa_txn *txn)
 
 	if (rc != SQLITE_OK)
 		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
-	pthread_mutex_unlock(&db->lock);
+	release(db);
 	return masa_db_err(rc);
 }
 
@@ -198,7 +231,7 @@ masa_db_rollback(struct masa_txn *txn)
 	if (txn == NULL)
 		return;
 	sqlite3_exec(txn->db->conn, "ROLLBACK", NULL, NULL, NULL);
-	pthread_mutex_unlock(&txn->db->lock);
+	release(txn->db);
 }
 
 enum masa_err

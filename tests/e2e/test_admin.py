@@ -15,10 +15,14 @@ import hashlib
 import http.client
 import json
 import os
+import pty
 import re
 import secrets
+import subprocess
+import threading
 import time
 import unittest
+import urllib.parse
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -26,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 import brski
 import vtest
-from masatest import TOKEN_RE, Instance, run, tls_context
+from masatest import MASA_BIN, TOKEN_RE, Instance, run, tls_context
 from vtest import Pledge
 
 V1 = "/admin/v1"
@@ -43,7 +47,7 @@ MEDIA_TYPE = b"Unsupported request media type.\n"
 RECORD = "The enrollment record is invalid"
 BAD_JSON = "The request body is not the JSON this resource expects"
 MALFORMED = "The request body is malformed"
-CONFLICT = "The serial-number is already enrolled with another key"
+CONFLICT = "The serial-number is already enrolled with a different record"
 ROLES = ("admin", "factory", "auditor")
 ALL, ENROLL, AUDIT, ADMIN = set(ROLES), {"admin", "factory"}, {"admin", "auditor"}, {"admin"}
 ZERO_SHA = "00" * 32
@@ -66,9 +70,38 @@ def spki_sha256(key):
     return hashlib.sha256(brski.spki_der(key)).hexdigest()
 
 
+def off_curve_pem(kind):
+    """A canonical SPKI PEM of a P-256/P-384 key whose y coordinate is off by one, so
+    the point is not on the curve."""
+    der = bytearray(brski.spki_der(brski.new_key(kind)))
+    der[-1] ^= 0x01
+    b64 = base64.encodebytes(bytes(der)).decode().replace("\n", "")
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    return "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" % "\n".join(lines)
+
+
 def random_secret():
     """43 base64url characters: the shape of a token secret."""
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+def fnv1a(text):
+    """32-bit FNV-1a, as masa/auth.c hashes its throttle keys."""
+    h = 2166136261
+    for b in text.encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def colliding_token_ids(key, n, slots=4096):
+    """n random token ids whose throttle key "id:<id>" starts its probe run at the
+    same slot as `key` does."""
+    want, out = fnv1a(key) % slots, []
+    while len(out) < n:
+        tid = secrets.token_hex(8)
+        if fnv1a("id:" + tid) % slots == want:
+            out.append(tid)
+    return out
 
 
 def token_id(token):
@@ -82,8 +115,7 @@ def ndjson(records):
 
 
 def csv_field(v):
-    if v is None:
-        return ""
+    """One CSV field, quoted (RFC 4180) when it holds a comma, quote or line end."""
     if any(c in v for c in ',"\r\n'):
         return '"' + v.replace('"', '""') + '"'
     return v
@@ -109,6 +141,18 @@ class AdminCase(vtest.VoucherCase):
         for role in ("factory", "auditor"):
             self.tokens[role] = self.new_token(role)
         self.server = self.serve()
+
+    def tearDown(self):
+        """Every test also proves that `masa serve` survived it."""
+        try:
+            server = getattr(self, "server", None)
+            if server is not None and server.proc.poll() is not None:
+                time.sleep(0.2)     # let the stderr reader catch up
+                report = "".join(l for l in server.stderr_lines if not l.startswith('{"rid"'))
+                self.fail("masa serve died (exit %s) during the test:\n%s"
+                          % (server.proc.returncode, report[-3000:]))
+        finally:
+            super().tearDown()
 
     # ---- tokens and requests -----------------------------------------------------------
 
@@ -138,7 +182,7 @@ class AdminCase(vtest.VoucherCase):
             conn.close()
 
     def api(self, method, path, body=None, role="admin", token=None, ctype=None,
-            authorization=None, source=None, port=None):
+            authorization=None, source=None):
         """A request to the admin listener with role's token (or `token`, or a literal
         Authorization header; role=None sends none). A dict or list body is sent as
         JSON."""
@@ -154,8 +198,7 @@ class AdminCase(vtest.VoucherCase):
             body = body.encode()
         if ctype:
             headers["Content-Type"] = ctype
-        return self.http(port or self.server.admin_port, method, V1 + path, body, headers,
-                         source)
+        return self.http(self.server.admin_port, method, V1 + path, body, headers, source)
 
     def api_json(self, status, method, path, body=None, **kw):
         """api() expecting `status` with a JSON answer; returns the parsed document."""
@@ -166,23 +209,24 @@ class AdminCase(vtest.VoucherCase):
         return json.loads(data)
 
     def device(self, serial, role="auditor"):
+        """GET /devices/<serial> (an auditor may read devices): the device document."""
         return self.api_json(200, "GET", "/devices/" + serial, role=role)
 
-    def add(self, key=None, serial=None, status=201, role="factory", **extra):
-        """POSTs a public-key record (a new P-256 key unless given); returns (pledge,
-        device document)."""
+    def add(self, key=None, serial=None, role="factory", **extra):
+        """Enrolls a public-key record (a new P-256 key unless given) with a factory
+        token, expecting 201; returns (pledge, device document)."""
         key = key or brski.new_key("es256")
         serial = serial or new_serial()
-        doc = self.api_json(status, "POST", "/devices",
+        doc = self.api_json(201, "POST", "/devices",
                             {"serial-number": serial, "public-key": pem_public(key), **extra},
                             role=role)
         return Pledge(serial, key), doc
 
-    def log_record(self, rid, server=None):
+    def log_record(self, rid):
         """The request log line with this request id (waits for it briefly)."""
         deadline = time.time() + 5
         while time.time() < deadline:
-            for rec in (server or self.server).log_records():
+            for rec in self.server.log_records():
                 if rec.get("rid") == rid:
                     return rec
             time.sleep(0.02)
@@ -221,9 +265,7 @@ class Authentication(AdminCase):
     """Who gets in: the Authorization header, API tokens, the brute-force throttle."""
 
     def test_bad_credentials_get_401(self):
-        """Missing, malformed, non-Bearer, unknown, wrong-secret, truncated and revoked
-        tokens all get 401 + WWW-Authenticate: Bearer + the exact body; only a known id
-        costs an Argon2 run."""
+        """Every kind of bad credential: 401 + Bearer challenge; Argon2 only for a known id."""
         admin = self.tokens["admin"]
         revoked = self.new_token("admin", name="soon-revoked")
         self.assertEqual(self.api("GET", "/key", token=revoked)[0], 200)
@@ -257,9 +299,7 @@ class Authentication(AdminCase):
         self.assertEqual(self.api("GET", "/key")[0], 200, "the real token still works")
 
     def test_token_commands(self):
-        """`masa token create` prints one token per role that works at once; only an
-        Argon2id hash (m >= 19 MiB, t >= 2, p = 1, 16-byte salt) is stored; `list`
-        names them; `revoke` ends them; both are audited with source "cli"."""
+        """token create/list/revoke work; only an Argon2id hash (19 MiB, t>=2, p=1) is kept."""
         seq = self.audit_seq()
         made = {role: self.new_token(role, name="t-" + role) for role in ROLES}
         for role, tok in made.items():
@@ -287,8 +327,21 @@ class Authentication(AdminCase):
                                      ok=False).returncode, 0, "a duplicate name")
         self.assertNotEqual(self.cli("token", "create", "--role", "root", "--name", "x",
                                      ok=False).returncode, 0, "an unknown role")
-        events = [(e, src) for _s, e, _ser, src, _d in self.audit_rows(seq)]
-        self.assertEqual(events, [("token.created", "cli")] * 3 + [("token.revoked", "cli")])
+        self.assertEqual([(e, d) for _s, e, _ser, _src, d in self.audit_rows(seq)],
+                         [("token.created", "name=t-%s role=%s id=%s" % (r, r, token_id(t)))
+                          for r, t in made.items()] +
+                         [("token.revoked", "name=t-factory id=%s" % token_id(made["factory"]))])
+
+    def test_token_changes_are_audited_as_cli(self):
+        """token create and revoke are audited with source "cli" like other CLI changes."""
+        seq = self.audit_seq()
+        self.new_token("auditor", name="t-audit")
+        self.cli("token", "revoke", "t-audit")
+        self.cli("device", "add", "--serial", new_serial(), "--pubkey",
+                 self.public_pem_file(brski.new_key("es256")))
+        self.assertEqual([(e, src) for _s, e, _ser, src, _d in self.audit_rows(seq)],
+                         [("token.created", "cli"), ("token.revoked", "cli"),
+                          ("device.enrolled", "cli")])
 
     # (what, Authorization for attempt i given the attacked token id, Argon2 per attempt)
     THROTTLE = [
@@ -300,9 +353,7 @@ class Authentication(AdminCase):
     ]
 
     def test_throttle_per_source(self):
-        """5 failures from 127.0.0.1 get 401 (Argon2 only for a known id); the 6th gets
-        429 with Retry-After near 900 s and no Argon2 run, and so does the right token
-        from that source; the public listener and other sources are unaffected."""
+        """5 failures from one source: 401s; the 6th is 429 (Retry-After ~900, no Argon2)."""
         admin = self.tokens["admin"]
         for what, header, hashed in self.THROTTLE:
             with self.subTest(what):
@@ -335,9 +386,7 @@ class Authentication(AdminCase):
                 self.assertEqual(st, 429 if hashed else 200)
 
     def test_throttle_per_token_id(self):
-        """5 wrong secrets for one token id from 5 different sources lock that id: the
-        right secret from a 6th source gets 429 without an Argon2 run, while another
-        token from that source still gets in."""
+        """5 wrong secrets for one token id from 5 sources lock that id everywhere."""
         admin = self.tokens["admin"]
         for i in range(5):
             resp = self.api("GET", "/key", authorization="Bearer %s.%s" % (
@@ -349,6 +398,64 @@ class Authentication(AdminCase):
         self.assertNotIn("argon2", self.log_record(resp[1]["x-request-id"]))
         self.assertEqual(self.api("GET", "/key", role="auditor", source="127.0.0.30")[0], 200)
         self.assertEqual(self.http(self.server.port, "GET", "/healthz")[0], 200)
+
+    def test_lockout_survives_throttle_table_pressure(self):
+        """A lockout survives other sources filling its slots in the throttle table."""
+        admin = self.tokens["admin"]
+        targets = [("source 127.0.0.1", "ip:127.0.0.1", None),
+                   ("token id", "id:" + token_id(admin), "127.0.0.60")]
+        for n, (what, key, probe_source) in enumerate(targets):
+            with self.subTest(what):
+                self.restart()
+                for i in range(5):      # lock the target
+                    if probe_source is None:
+                        resp = self.api("GET", "/key", authorization="Bearer guess-%d" % i)
+                    else:
+                        resp = self.api("GET", "/key", source="127.0.0.%d" % (50 + i),
+                                        authorization="Bearer %s.%s" % (token_id(admin),
+                                                                        random_secret()))
+                    self.assertEqual(resp[0], 401)
+                self.assertApiError(self.api("GET", "/key", source=probe_source), 429,
+                                    THROTTLED)
+                # 8 unknown ids hashing to the target's slot, from two other sources
+                ids = colliding_token_ids(key, 8)
+                for i, tid in enumerate(ids):
+                    resp = self.api("GET", "/key", source="127.0.%d.%d" % (70 + n, 1 + i // 5),
+                                    authorization="Bearer %s.%s" % (tid, random_secret()))
+                    self.assertEqual(resp[0], 401)
+                resp = self.api("GET", "/key", source=probe_source)
+                self.assertApiError(resp, 429, THROTTLED)
+                self.assertNotIn("argon2", self.log_record(resp[1]["x-request-id"]))
+
+    def test_argon2_flood_does_not_starve_vouchers(self):
+        """A flood of Argon2-costing admin requests does not hold up vouchers."""
+        pledge, _doc = self.add()
+        registrar = self.registrar()
+        stop, answered, errors = threading.Event(), [], []
+
+        def flood(i):
+            try:
+                while not stop.is_set():
+                    answered.append(self.api("GET", "/key", role=ROLES[i % 3],
+                                             source="127.0.0.%d" % (40 + i))[0])
+            except Exception as e:     # reported below
+                errors.append(e)
+        threads = [threading.Thread(target=flood, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(0.5)
+            t0 = time.monotonic()
+            self.issue(pledge, registrar)
+            self.assertEqual(self.http(self.server.port, "GET", "/healthz")[0], 200)
+            elapsed = time.monotonic() - t0
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(60)
+        self.assertEqual(errors, [])
+        self.assertTrue(answered and set(answered) == {200}, set(answered))
+        self.assertLess(elapsed, 5.0, "voucher traffic waited on the admin flood")
 
 
 # ---------------------------------------------------------------------------------------
@@ -376,8 +483,7 @@ class Roles(AdminCase):
     ]
 
     def test_roles_matrix(self):
-        """Every route with every role: the route's own answer when the role is allowed,
-        403 with the exact body when not; nothing is written either way."""
+        """Every route x role: its status when allowed, else 403 (never 429); no writes."""
         before = (self.devices_table(), self.audit_seq())
         for method, path, body, ctype, allowed, status in self.ROUTES:
             for role in ROLES:
@@ -390,8 +496,7 @@ class Roles(AdminCase):
         self.assertEqual((self.devices_table(), self.audit_seq()), before)
 
     def test_unknown_paths_and_methods(self):
-        """Paths outside the table are 404 and known paths with another method 405 with
-        Allow, before any token is asked for; health checks need no token."""
+        """Unknown admin paths 404, wrong methods 405 + Allow; health needs no token."""
         for method, path, status in [("GET", "/admin/v1/nothing", 404), ("GET", "/admin/", 404),
                                      ("PATCH", "/admin/v1/devices", 405),
                                      ("PUT", "/admin/v1/key", 405)]:
@@ -412,17 +517,18 @@ class Enroll(AdminCase):
     """Enrolling one device: created, unchanged, conflicting, refused."""
 
     def pki(self):
+        """A development PKI (keys/gen-dev-pki.sh) for this test, made on first use."""
         if not hasattr(self, "_pki"):
             self._pki = vtest.gen_dev_pki(os.path.join(self.inst.tmp, "pki"))
         return self._pki
 
     def pki_text(self, name):
+        """The text of one file of the development PKI."""
         with open(os.path.join(self.pki(), name)) as f:
             return f.read()
 
     def test_created_then_unchanged(self):
-        """201 with the device's view, then 200 with an identical body for the same
-        record; the fingerprint is the SHA-256 of the enrolled SPKI; one audit row."""
+        """201, then 200 with an identical body for the same record; right fingerprint."""
         key, serial = brski.new_key("es256"), new_serial()
         rec = {"serial-number": serial, "public-key": pem_public(key), "product": "widget"}
         seq = self.audit_seq()
@@ -447,7 +553,7 @@ class Enroll(AdminCase):
                                                  "public-key")])
 
     def test_conflict(self):
-        """The same serial with another key: 409, and the enrolled key stays."""
+        """The same serial with another key: 409, and the enrolled record is unchanged."""
         pledge, doc = self.add()
         before = (self.devices_table(), self.audit_seq())
         for other in (brski.new_key("es256"), brski.new_key("eddsa")):
@@ -459,8 +565,7 @@ class Enroll(AdminCase):
         self.assertEqual(self.device(pledge.serial), doc)
 
     def test_supported_keys(self):
-        """P-256, P-384 and Ed25519 public keys and P-256 and Ed25519 IDevIDs are
-        enrolled (201) with the right fingerprint and idevid flag."""
+        """P-256, P-384, Ed25519 keys and IDevIDs enroll with the right fingerprint."""
         cases = [(kind, brski.new_key(kind), new_serial(), "public-key")
                  for kind in ("es256", "es384", "eddsa")]
         for name, serial in (("pledge-es256-SN0001.crt", "SN0001"),
@@ -487,14 +592,38 @@ class Enroll(AdminCase):
         _p, doc = self.add(owner="acme", product="gateway")
         self.assertEqual((doc["owner"], doc["product"]), ("acme", "gateway"))
 
+    def test_serials_are_addressable(self):
+        """Any serial the API accepts can be managed at its percent-encoded path."""
+        self.api_json(201, "POST", "/owners", {"name": "acme"})
+        for serial, may_refuse in [("SN 0001", False), ("SN-\u00fc-1", False),
+                                   ("SN?x=1", False), ("SN%41", False), ("SN#1", False),
+                                   ("SN/0001", True)]:
+            with self.subTest(serial=serial):
+                resp = self.api("POST", "/devices", {"serial-number": serial, "public-key":
+                                                     pem_public(brski.new_key("es256"))},
+                                role="factory")
+                if may_refuse and resp[0] == 400:
+                    self.assertFalse(self.query("SELECT 1 FROM devices WHERE serial = ?",
+                                                (serial,)))
+                    continue
+                self.assertEqual(resp[0], 201, resp[2])
+                self.assertEqual(json.loads(resp[2])["serial-number"], serial)
+                path = "/devices/" + urllib.parse.quote(serial, safe="")
+                self.assertEqual(self.device(path[len("/devices/"):])["serial-number"], serial)
+                for method, sub, body in [("PUT", "/owner", {"owner": "acme"}),
+                                          ("POST", "/release", None), ("DELETE", "", None)]:
+                    doc = self.api_json(200, method, path + sub, body)
+                    self.assertEqual(doc["serial-number"], serial)
+                self.assertEqual((doc["owner"], doc["retired"]), ("acme", True))
+
     def test_refusals(self):
-        """400 for malformed or invalid records (each named), and none of them changes
-        the devices table or the audit trail."""
+        """Every malformed or invalid record is 400 and changes neither devices nor audit."""
         p256 = pem_public(brski.new_key("es256"))
         rsa_pem = pem_public(rsa.generate_private_key(public_exponent=65537, key_size=2048))
         p521 = pem_public(ec.generate_private_key(ec.SECP521R1()))
         sn1 = self.pki_text("pledge-es256-SN0001.crt")
         s = new_serial()
+        off256, off384 = (off_curve_pem(kind) for kind in ("es256", "es384"))
         cases = [
             ("malformed JSON", '{"serial-number": "X", ', BAD_JSON),
             ("not an object", '["serial-number"]', BAD_JSON),
@@ -514,6 +643,10 @@ class Enroll(AdminCase):
             ("neither public-key nor idevid", {"serial-number": s, "product": "p"}, RECORD),
             ("RSA key", {"serial-number": s, "public-key": rsa_pem}, RECORD),
             ("P-521 key", {"serial-number": s, "public-key": p521}, RECORD),
+            ("P-256 point off the curve", {"serial-number": s, "public-key": off256}, RECORD),
+            ("P-384 point off the curve", {"serial-number": s, "public-key": off384}, RECORD),
+            ("truncated key", {"serial-number": s, "public-key": p256[:60] + p256[-26:]},
+             RECORD),
             ("garbage key", {"serial-number": s, "public-key": "-----BEGIN PUBLIC KEY-----\n"
                              "AAAA\n-----END PUBLIC KEY-----\n"}, RECORD),
             ("certificate as public-key", {"serial-number": "SN0001", "public-key": sn1},
@@ -530,8 +663,8 @@ class Enroll(AdminCase):
                                 ctype="application/json")
                 self.assertApiError(resp, 400, message)
                 self.assertEqual((self.devices_table(), self.audit_seq()), before)
-        st, _h, body = self.api("POST", "/devices", {"serial-number": "SN0002", "idevid": sn1},
-                                role="factory")
+        _st, _h, body = self.api("POST", "/devices",
+                                 {"serial-number": "SN0002", "idevid": sn1}, role="factory")
         self.assertIn(b"SN0001", body, "the mismatch refusal names the certificate's serial")
 
 
@@ -552,8 +685,8 @@ class Import(AdminCase):
                  "product": "p%d" % i} for i, k in enumerate(keys)], keys
 
     def mixed_ndjson(self):
-        """An NDJSON body with bad lines in the middle: (body, good records, {bad line
-        number: what})."""
+        """An NDJSON body with bad lines in the middle: (body, good records, bad line
+        numbers)."""
         good, _keys = self.records(5)
         rsa_pem = pem_public(rsa.generate_private_key(public_exponent=65537, key_size=2048))
         lines = [
@@ -597,9 +730,7 @@ class Import(AdminCase):
         return p.returncode, json.loads(p.stdout)
 
     def test_ndjson_bad_lines_in_the_middle(self):
-        """The report names exactly the bad lines (numbered from 1, blank lines counted)
-        with an error each; the good lines are enrolled with the token as source; the
-        same import again changes nothing and reports them unchanged."""
+        """NDJSON: the report names exactly the bad lines; a re-run changes nothing."""
         body, good, bad = self.mixed_ndjson()
         seq = self.audit_seq()
         rep = self.import_(body)
@@ -607,9 +738,8 @@ class Import(AdminCase):
         self.assertEqual(self.enrolled(), {g["serial-number"] for g in good})
         for g in good:
             doc = self.device(g["serial-number"])
-            self.assertEqual(doc["public-key-sha256"], hashlib.sha256(
-                brski.spki_der(serialization.load_pem_public_key(
-                    g["public-key"].encode()))).hexdigest())
+            self.assertEqual(doc["public-key-sha256"], spki_sha256(
+                serialization.load_pem_public_key(g["public-key"].encode())))
             self.assertEqual(doc["product"], g["product"])
         source = "token:" + token_id(self.tokens["factory"])
         self.assertEqual([(e, s, src) for _q, e, s, src, _d in self.audit_rows(seq)],
@@ -621,24 +751,51 @@ class Import(AdminCase):
         self.assertEqual((self.devices_table(), self.audit_seq()), before)
 
     def test_crlf_and_no_final_newline(self):
-        """CRLF line ends and a last line without a newline are one record a line."""
+        """NDJSON with CRLF line ends and no final newline: one record a line."""
         good, _keys = self.records(3)
         body = b"\r\n".join(json.dumps(g).encode() for g in good[:2]) + b"\r\nnot json\r\n" + \
             json.dumps(good[2]).encode()
         self.assertReport(self.import_(body), 3, 0, [3])
 
+    def test_vouchers_flow_during_a_large_import(self):
+        """Vouchers take < 0.5 s while a non-atomic 40,000-record import runs."""
+        pledges = [self.add()[0] for _ in range(3)]
+        registrar = self.registrar()
+        pems = [pem_public(ec.derive_private_key(secrets.randbelow(1 << 250) + 1,
+                                                 ec.SECP256R1())) for _ in range(1000)]
+        body = ndjson({"serial-number": new_serial("BULK"), "public-key": pems[i % 1000]}
+                      for i in range(40000))
+        reports = []
+        importer = threading.Thread(target=lambda: reports.append(self.import_(body)))
+        importer.start()
+        try:
+            time.sleep(0.3)
+            waits = []      # of the vouchers asked for while the import was running
+            while importer.is_alive() and len(waits) < 12:
+                t0 = time.monotonic()
+                self.issue(pledges[len(waits) % 3], registrar)
+                waits.append(time.monotonic() - t0)
+                time.sleep(0.05)
+        finally:
+            importer.join(120)
+        self.assertEqual(reports[0]["accepted"], 40000)
+        self.assertTrue(waits, "the import ended before a voucher was asked for")
+        self.assertLess(max(waits), 0.5, "voucher waits (s): %s" %
+                        ", ".join("%.2f" % w for w in waits))
+
     def test_atomic(self):
-        """?atomic=true with one bad line writes nothing (committed false, accepted 0,
-        devices table and audit trail unchanged); without bad lines it commits all."""
-        good, _keys = self.records(4)
-        body = ndjson(good[:2] + ["{broken"] + good[2:])
-        before = (self.devices_table(), self.audit_seq())
-        rep = self.import_(body, query="?atomic=true")
-        self.assertReport(rep, 0, 0, [3], committed=False)
-        self.assertEqual((self.devices_table(), self.audit_seq()), before)
-        self.assertReport(self.import_(ndjson(good), query="?atomic=true"), 4, 0, [])
-        self.assertEqual(self.enrolled(), {g["serial-number"] for g in good})
-        self.assertReport(self.import_(ndjson(good), query="?atomic=false"), 0, 4, [])
+        """?atomic=true with a bad line (even past a 1000-record chunk) writes nothing."""
+        for n, bad_at in [(4, 2), (2500, 2500)]:
+            with self.subTest(records=n):
+                good, _keys = self.records(n)
+                body = ndjson(good[:bad_at] + ["{broken"] + good[bad_at:])
+                before = (self.devices_table(), self.audit_seq())
+                rep = self.import_(body, query="?atomic=true")
+                self.assertReport(rep, 0, 0, [bad_at + 1], committed=False)
+                self.assertEqual((self.devices_table(), self.audit_seq()), before)
+                self.assertReport(self.import_(ndjson(good), query="?atomic=true"), n, 0, [])
+                self.assertTrue({g["serial-number"] for g in good} <= self.enrolled())
+                self.assertReport(self.import_(body, query="?atomic=false"), 0, n, [bad_at + 1])
         self.assertApiError(self.api("POST", "/devices/import?atomic=yes", ndjson(good),
                                      role="factory", ctype=NDJSON), 400, MALFORMED)
 
@@ -663,8 +820,7 @@ class Import(AdminCase):
         return body, good, [starts[i] for i in (1, 3, 5, 6)]
 
     def test_csv(self):
-        """CSV (LF and CRLF) with quoted multi-line PEM fields: the bad records are named
-        by the line they start on; the good ones are enrolled; again: all unchanged."""
+        """CSV with quoted multi-line PEM (LF, CRLF): bad records named by their start line."""
         for nl in ("\n", "\r\n"):
             with self.subTest(newline=repr(nl)):
                 body, good, bad = self.csv_case(nl)
@@ -675,8 +831,7 @@ class Import(AdminCase):
                     self.assertEqual(self.device(g["serial-number"])["product"], g["product"])
 
     def test_csv_header_and_media_types(self):
-        """A CSV header with an unknown or repeated column, or no header, is 400 and
-        writes nothing; a JSON or missing Content-Type is 415."""
+        """A bad CSV header is 400, another Content-Type 415; nothing written."""
         good, _keys = self.records(1)
         row = '%s,"%s"\n' % (good[0]["serial-number"], good[0]["public-key"])
         before = (self.devices_table(), self.audit_seq())
@@ -696,10 +851,41 @@ class Import(AdminCase):
                 self.assertApiError(resp, 415, MEDIA_TYPE)
         self.assertEqual((self.devices_table(), self.audit_seq()), before)
 
+    def test_cli_progress_on_a_terminal(self):
+        """masa device import shows progress on a terminal stderr only."""
+        for tty in (True, False):
+            with self.subTest(tty=tty):
+                keys = [ec.derive_private_key(secrets.randbelow(1 << 250) + 1, ec.SECP256R1())
+                        for _ in range(2500)]
+                path = self.write(ndjson({"serial-number": new_serial("TTY"),
+                                          "public-key": pem_public(k)} for k in keys),
+                                  suffix=".jsonl")
+                err_r, err_w = pty.openpty() if tty else os.pipe()
+                p = subprocess.Popen([MASA_BIN, "device", "import", "--config",
+                                      self.inst.config, path], stdout=subprocess.PIPE,
+                                     stderr=err_w)
+                os.close(err_w)
+                out, _ = p.communicate(timeout=120)
+                err = b""
+                while True:
+                    try:
+                        chunk = os.read(err_r, 4096)
+                    except OSError:     # EIO: the pty's other end is closed
+                        break
+                    if not chunk:
+                        break
+                    err += chunk
+                os.close(err_r)
+                self.assertEqual(p.returncode, 0, err)
+                self.assertEqual(json.loads(out)["accepted"], 2500)
+                if tty:
+                    self.assertIn(b"1000", err)
+                    self.assertIn(b"2000", err)
+                else:
+                    self.assertEqual(err, b"")
+
     def test_cli_gives_the_same_report(self):
-        """`masa device import` on a fresh instance gives the API's report for the same
-        NDJSON and CSV files (exit 1 with rejections, 0 without), and the same
-        re-run report; --atomic writes nothing."""
+        """masa device import gives the API's report; exit 1 iff a line was rejected."""
         other = Instance()
         try:
             body, _good, _bad = self.mixed_ndjson()
@@ -734,9 +920,7 @@ class Lifecycle(AdminCase):
     """Owner, voucher, release, retirement and listing of API-enrolled devices."""
 
     def test_enrolled_over_the_api_then_gets_a_voucher(self):
-        """Devices enrolled over the API (P-256, P-384, Ed25519 keys and an IDevID) get a
-        verified voucher on the public listener; then tokens-left is one less,
-        vouchers-issued 1 and pinned-registrar the registrar's fingerprint."""
+        """API-enrolled devices get a voucher on the public listener; counters follow."""
         pki = vtest.gen_dev_pki(os.path.join(self.inst.tmp, "pki"))
         with open(os.path.join(pki, "pledge-es256-SN0001.crt")) as f:
             idevid = f.read()
@@ -757,9 +941,7 @@ class Lifecycle(AdminCase):
                 self.assertEqual(after["pinned-registrar"], spki_sha256(registrar.key))
 
     def test_owner_release_retire(self):
-        """PUT /owner binds an existing owner (400 for an unknown one, 404 for an unknown
-        device); POST /release clears the pin so another registrar can get a voucher;
-        DELETE retires (voucher requests then get 404); each is audited with the token."""
+        """PUT /owner, POST /release and DELETE do what they say, and are audited."""
         pledge, _doc = self.add()
         reg_a, reg_b = self.registrar(), self.registrar()
         admin_src = "token:" + token_id(self.tokens["admin"])
@@ -806,8 +988,7 @@ class Lifecycle(AdminCase):
                                   ("device.retired", pledge.serial, admin_src)])
 
     def test_list_paging(self):
-        """GET /devices?limit=2 walks every device exactly once, in serial order, by
-        following "next" until it is null (for 4 and 5 devices); bad limits are 400."""
+        """GET /devices?limit=2 following "next" walks every device exactly once."""
         serials = []
         for n in (4, 5):
             with self.subTest(devices=n):
@@ -836,7 +1017,7 @@ class Lifecycle(AdminCase):
                 self.assertApiError(self.api("GET", "/devices?limit=" + bad), 400, MALFORMED)
 
     def test_cli_shows_what_the_api_shows(self):
-        """`masa device show` and `list` print the same device JSON as the API."""
+        """masa device show and list print the same device JSON as the API."""
         pledge, _doc = self.add(product="x")
         self.add()
         shown = json.loads(self.cli("device", "show", pledge.serial).stdout)
@@ -853,8 +1034,7 @@ class BlockList(AdminCase):
     """POST /admin/v1/registrars/blocked and DELETE .../{sha256}."""
 
     def test_block_and_unblock(self):
-        """Blocking by PEM key or by SHA-256: 201, again 200; the registrar then gets
-        403 on the voucher route; DELETE 200, again 404; then it gets a voucher."""
+        """Block by PEM or SHA-256: 201/200, voucher 403; unblock 200/404, voucher 200."""
         forms = [("public-key", lambda r: {"public-key": pem_public(r.key), "reason": "abuse"}),
                  ("sha256", lambda r: {"sha256": spki_sha256(r.key)}),
                  ("SHA256 upper case", lambda r: {"sha256": spki_sha256(r.key).upper()})]
@@ -886,8 +1066,7 @@ class BlockList(AdminCase):
                      ("registrar.unblocked", sha, admin_src)])
 
     def test_refusals(self):
-        """Factory and auditor tokens get 403; malformed bodies and paths are refused
-        and block nothing."""
+        """Block-list: factory/auditor 403, bad bodies 400; nothing blocked, no crash."""
         reg = self.registrar()
         body = {"sha256": spki_sha256(reg.key)}
         for role in ("factory", "auditor"):
@@ -927,9 +1106,7 @@ class AuditAndKey(AdminCase):
         return [json.loads(l) for l in body.decode().splitlines()]
 
     def test_audit_trail(self):
-        """JSON lines equal to the audit table; ?serial= filters, ?after= and ?limit=
-        page through every row exactly once; admin actions carry "token:<id>" of the
-        token used; the body equals `masa audit export --format jsonl`."""
+        """GET /audit: JSON lines = the table; serial/after/limit/since; token:<id> sources."""
         factory, admin = (token_id(self.tokens[r]) for r in ("factory", "admin"))
         p1, _ = self.add(role="factory")
         p2, _ = self.add(role="admin")
@@ -979,7 +1156,7 @@ class AuditAndKey(AdminCase):
         self.assertEqual([json.loads(l) for l in export.splitlines()], self.audit())
 
     def test_key(self):
-        """GET /admin/v1/key (any role) is byte for byte `masa key show`."""
+        """GET /admin/v1/key is byte for byte `masa key show`, for every role."""
         shown = self.cli("key", "show").stdout.encode()
         for role in ROLES:
             with self.subTest(role=role):
@@ -1006,8 +1183,7 @@ class PublicListener(AdminCase):
              ("GET", "/admin"), ("GET", "/admin/v1/")]
 
     def test_admin_paths_are_404(self):
-        """Every /admin/ path and method on the public listener is 404 "No such
-        resource." even with a valid admin token, runs no Argon2 and changes nothing."""
+        """The public listener answers 404 to every /admin/ path, even with a token."""
         pledge, _d = self.add()
         body = json.dumps({"serial-number": pledge.serial,
                            "public-key": pem_public(brski.new_key("es256"))}).encode()

@@ -223,6 +223,22 @@ class TestEnrollmentCommands(InstanceTest):
         self.assertEqual(self.rows("SELECT event, serial FROM audit WHERE event LIKE 'device.%'"),
                          [("device.enrolled", "SN1")])
 
+    def test_readding_with_other_product_is_a_conflict(self):
+        """Same serial and key but another product: refused (not silently kept);
+        without a product it is unchanged; a serial with '/' is refused."""
+        self.assertEqual(self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"],
+                                   "--product", "A").returncode, 0)
+        r = self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"],
+                      "--product", "B")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("another product or owner", r.stderr)
+        r = self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"])
+        self.assertEqual((r.returncode, r.stdout), (0, "unchanged SN1\n"))
+        self.assertEqual(self.rows("SELECT product FROM devices"), [("A",)])
+        r = self.masa("device", "add", "--serial", "SN/2", "--pubkey", self.keys["k2"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("must not contain '/'", r.stderr)
+
     def test_device_add_refusals(self):
         cases = [
             (["--serial", "SN1"], 2),                                   # no key
