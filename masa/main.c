@@ -21,6 +21,8 @@ static const struct {
 	{ "registrar", masa_cmd_registrar, "block registrar keys" },
 	{ "audit", masa_cmd_audit, "verify or export the audit trail" },
 	{ "token", masa_cmd_token, "create, list and revoke API tokens" },
+	{ "client", masa_cmd_client, "act as pledge and registrar against any MASA" },
+	{ "demo", masa_cmd_demo, "a guided tour against a running local masa serve" },
 };
 
 static void

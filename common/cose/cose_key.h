@@ -9,9 +9,14 @@
 
 #include "attr.h"
 #include "bytes.h"
+#include "cbor/cbor_read.h"
 #include "err.h"
 
 MASA_NODISCARD enum masa_err masa_cose_key_encode(const EVP_PKEY *pub, struct masa_bytes kid,
     struct masa_buf *out);
+
+/* A COSE_Key (EC2 P-256/P-384 or OKP Ed25519) to a public key (caller
+ * frees). MASA_E_COSE if it is not one of those, well formed. */
+MASA_NODISCARD enum masa_err masa_cose_key_decode(struct masa_bytes in, EVP_PKEY **out);
 
 #endif

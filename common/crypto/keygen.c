@@ -93,6 +93,9 @@ make_cert(EVP_PKEY *key, enum masa_alg alg, enum masa_cert_kind kind, const char
 	    !add_ext(cert, NID_key_usage, "critical,digitalSignature") ||
 	    !add_ext(cert, NID_subject_key_identifier, "hash"))
 		goto done;
+	if (kind == MASA_CERT_REGISTRAR &&
+	    !add_ext(cert, NID_ext_key_usage, "cmcRA,clientAuth,serverAuth"))
+		goto done;
 	if (kind == MASA_CERT_TLS_SERVER) {
 		if (!san_for(host, san, sizeof san) ||
 		    !add_ext(cert, NID_ext_key_usage, "serverAuth") ||

@@ -14,6 +14,7 @@
 enum masa_cert_kind {
 	MASA_CERT_VOUCHER_SIGNING,	/* keyUsage digitalSignature */
 	MASA_CERT_TLS_SERVER,		/* plus serverAuth and a subjectAltName */
+	MASA_CERT_REGISTRAR,		/* plus id-kp-cmcRA, clientAuth, serverAuth (demo, tests) */
 };
 
 /* Generates a key for alg, writes it to key_path (0600) and a self-signed

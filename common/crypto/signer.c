@@ -85,6 +85,27 @@ done:
 	return rc;
 }
 
+enum masa_err
+masa_signer_load_any(const char *key_path, struct masa_signer **out, struct masa_diag *diag)
+{
+	static const enum masa_alg algs[] = { MASA_ALG_ES256, MASA_ALG_ES384, MASA_ALG_EDDSA };
+	struct masa_diag quiet = { { 0 } };
+	enum masa_err rc = MASA_E_KEY;
+	size_t i;
+
+	/* Try each algorithm; only the matching one loads (a wrong one is
+	 * MASA_E_KEY). Other failures (permissions, missing file) stop. */
+	for (i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+		quiet.msg[0] = '\0';
+		rc = masa_signer_load(key_path, algs[i], out, &quiet);
+		if (rc != MASA_E_KEY)
+			break;
+	}
+	if (rc != MASA_OK)
+		masa_diag_set(diag, "%s", quiet.msg[0] ? quiet.msg : "not a P-256, P-384 or Ed25519 key");
+	return rc;
+}
+
 void
 masa_signer_free(struct masa_signer *s)
 {

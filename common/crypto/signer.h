@@ -23,6 +23,11 @@ struct masa_signer;
  * masa_signer_free. */
 MASA_NODISCARD enum masa_err masa_signer_load(const char *key_path, enum masa_alg alg,
     struct masa_signer **out, struct masa_diag *diag);
+/* The same for a key whose algorithm follows from its type (P-256: es256,
+ * P-384: es384, Ed25519: eddsa), e.g. a pledge's or registrar's key in the
+ * client. */
+MASA_NODISCARD enum masa_err masa_signer_load_any(const char *key_path, struct masa_signer **out,
+    struct masa_diag *diag);
 void masa_signer_free(struct masa_signer *s);
 
 enum masa_alg masa_signer_alg(const struct masa_signer *s);

@@ -1,0 +1,162 @@
+"""`masa client` against the real server (voucher with --masa-key and with
+a multipart answer, refusals, a wrong MASA key, auditlog) and `masa demo`
+running to completion."""
+import os
+import re
+import socket
+import subprocess
+import unittest
+
+from masatest import MASA_BIN, InstanceTest, run
+
+
+def keygen(path, algorithm="EC", curve="P-256"):
+    """A PEM private key file (0600) made with the openssl CLI."""
+    args = ["openssl", "genpkey", "-algorithm", algorithm]
+    if curve:
+        args += ["-pkeyopt", "ec_paramgen_curve:" + curve]
+    pem = subprocess.run(args, capture_output=True, check=True).stdout
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    return path
+
+
+def pubkey(key_path, out_path):
+    with open(out_path, "wb") as f:
+        f.write(subprocess.run(["openssl", "pkey", "-in", key_path, "-pubout"],
+                               capture_output=True, check=True).stdout)
+    return out_path
+
+
+def selfsigned(key_path, out_path, cmc_ra=True):
+    ext = "extendedKeyUsage=1.3.6.1.5.5.7.3.28,clientAuth" if cmc_ra else "extendedKeyUsage=clientAuth"
+    subprocess.run(["openssl", "req", "-new", "-x509", "-key", key_path, "-subj", "/CN=registrar",
+                    "-days", "2", "-addext", ext, "-out", out_path], capture_output=True, check=True)
+    return out_path
+
+
+class ClientCase(InstanceTest):
+    def setUp(self):
+        super().setUp()
+        p = self.inst.path
+        self.pledge = keygen(p("pledge.key"))
+        self.reg = keygen(p("reg.key"))
+        self.reg_crt = selfsigned(self.reg, p("reg.crt"))
+        self.masa_pub = p("masa.pub")
+        with open(self.masa_pub, "w") as f:
+            f.write(run("key", "show", "--config", self.inst.config).stdout)
+        r = run("device", "add", "--config", self.inst.config, "--serial", "SN1", "--pubkey",
+                pubkey(self.pledge, p("pledge.pub")))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def client(self, sub="voucher", serial="SN1", pledge=None, reg=None, reg_crt="default",
+               masa_key="default", extra=()):
+        args = ["client", sub, "--url", "https://127.0.0.1:%d" % self.server.port,
+                "--ca", self.inst.path("tls.crt"), "--serial", serial,
+                "--pledge-key", pledge or self.pledge, "--registrar-key", reg or self.reg]
+        if reg_crt:
+            args += ["--registrar-cert", self.reg_crt if reg_crt == "default" else reg_crt]
+        if masa_key:
+            args += ["--masa-key", self.masa_pub if masa_key == "default" else masa_key]
+        return run(*args, *extra)
+
+
+class TestClient(ClientCase):
+    def setUp(self):
+        super().setUp()
+        self.server = self.serve(admin=False)
+
+    def test_voucher_verified_with_masa_key(self):
+        """A voucher: status, its payload in diagnostic notation, verified; exit 0."""
+        r = self.client()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("status: 200 application/voucher+cose", r.stdout)
+        self.assertRegex(r.stdout, r'voucher: \{2451: \{1: 2, 2: "\d{4}-[^"]+Z", 3: false, '
+                                   r"7: h'[0-9a-f]{16}', 9: h'[0-9a-f]+', 11: \"SN1\"\}\}")
+        self.assertIn("signature: verified with " + self.masa_pub, r.stdout)
+
+    def test_multipart_answer_carries_the_key(self):
+        """With Accept multipart/related and no --masa-key, the COSE_Key part verifies it."""
+        r = self.client(masa_key=None, extra=("--accept", "multipart/related"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("status: 200 multipart/related", r.stdout)
+        self.assertIn("signature: verified with the COSE_Key in the answer", r.stdout)
+
+    def test_no_key_is_not_verified(self):
+        """Without any MASA key the voucher is shown but the exit status is 1."""
+        r = self.client(masa_key=None)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("signature: not checked", r.stdout)
+
+    def test_wrong_masa_key(self):
+        """Another key does not verify the voucher: exit 1."""
+        other = pubkey(keygen(self.inst.path("other.key")), self.inst.path("other.pub"))
+        r = self.client(masa_key=other)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("signature: DOES NOT VERIFY", r.stdout)
+
+    def test_refusal_is_reported(self):
+        """An unknown serial: the status and the MASA's sentence, exit 1."""
+        r = self.client(serial="NOPE")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("status: 404", r.stdout)
+        self.assertIn("message: The serial-number is not a device this MASA can vouch for.", r.stdout)
+
+    def test_raw_key_registrar_and_ed25519_pledge(self):
+        """An Ed25519 pledge and a registrar without a certificate (PVR names it)."""
+        pledge = keygen(self.inst.path("ed.key"), "ED25519", None)
+        r = run("device", "add", "--config", self.inst.config, "--serial", "ED1", "--pubkey",
+                pubkey(pledge, self.inst.path("ed.pub")))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.client(serial="ED1", pledge=pledge, reg_crt=None)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_auditlog(self):
+        """After a voucher, the audit log lists the registrar's event."""
+        self.assertEqual(self.client().returncode, 0)
+        r = self.client("auditlog")
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertRegex(r.stdout, r'log: \{"version":1,"events":\[\{"date":')
+
+    def test_server_not_trusted_without_ca(self):
+        """The server certificate is checked: without --ca the self-signed one fails."""
+        r = run("client", "voucher", "--url", "https://127.0.0.1:%d" % self.server.port,
+                "--serial", "SN1", "--pledge-key", self.pledge, "--registrar-key", self.reg)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("error: cannot POST", r.stdout)
+
+    def test_usage(self):
+        """Missing options are a usage error (exit 2)."""
+        self.assertEqual(run("client", "voucher", "--url", "https://x").returncode, 2)
+        self.assertEqual(run("client", "--help").returncode, 0)
+
+
+class TestDemo(InstanceTest):
+    def test_demo_runs_to_completion(self):
+        """masa demo against a running server walks all its steps and exits 0."""
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.inst.edit_config(listen="127.0.0.1:%d" % port, admin={"listen": None})
+        server = subprocess.Popen([MASA_BIN, "serve", "--config", self.inst.config],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            self.assertEqual(server.stdout.readline().strip(), "listening on https://127.0.0.1:%d" % port)
+            r = run("demo", "--config", self.inst.config, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            for step in ("1. Demo keys", "2. Enrolled the pledge as DEMO-", "3. The registrar asks",
+                         "4. It asks again", "5. Another registrar", "6. The first registrar",
+                         "What next"):
+                self.assertIn(step, r.stdout)
+            self.assertEqual(len(re.findall(r"signature: verified", r.stdout)), 2)
+            self.assertIn("status: 403", r.stdout)
+            self.assertIn("tokens left: 22 of 24", r.stdout)
+        finally:
+            server.terminate()
+            server.wait(10)
+            server.stdout.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
