@@ -126,6 +126,15 @@ class TestClient(ClientCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("error: cannot POST", r.stdout)
 
+    def test_insecure_only_when_asked(self):
+        """--insecure, and only that, skips verifying the server: the voucher still
+        has to verify with the MASA key."""
+        r = run("client", "voucher", "--url", "https://127.0.0.1:%d" % self.server.port,
+                "--serial", "SN1", "--pledge-key", self.pledge, "--registrar-key", self.reg,
+                "--masa-key", self.masa_pub, "--insecure")
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("signature: verified", r.stdout)
+
     def test_usage(self):
         """Missing options are a usage error (exit 2)."""
         self.assertEqual(run("client", "voucher", "--url", "https://x").returncode, 2)
