@@ -28,7 +28,7 @@ csv_record(struct cursor *c, struct masa_bytes *f, size_t *n, char *scratch, siz
     size_t *start_line, char *why)
 {
 	size_t o = 0, k = 0;
-	int quoted;
+	int quoted, too_long = 0;
 
 	while (c->p < c->end && (*c->p == '\n' || *c->p == '\r')) {	/* blank lines */
 		if (*c->p == '\n')
@@ -67,8 +67,11 @@ csv_record(struct cursor *c, struct masa_bytes *f, size_t *n, char *scratch, siz
 			if (*c->p == '\n')
 				c->line++;
 			if (o + 1 >= cap) {
-				snprintf(why, 160, "record is longer than %d bytes", RECORD_MAX);
-				goto skip;
+				/* Too long: read on (quotes and all) to the record's end,
+				 * keeping nothing, so the next record starts right. */
+				too_long = 1;
+				c->p++;
+				continue;
 			}
 			scratch[o++] = *c->p++;
 		}
@@ -85,6 +88,10 @@ csv_record(struct cursor *c, struct masa_bytes *f, size_t *n, char *scratch, siz
 	if (c->p < c->end && *c->p == '\n') {
 		c->p++;
 		c->line++;
+	}
+	if (too_long) {
+		snprintf(why, 160, "record is longer than %d bytes", RECORD_MAX);
+		return -1;
 	}
 	*n = k;
 	return 1;
@@ -209,6 +216,8 @@ run_csv(struct run *r, struct masa_bytes body, char detail[160])
 	slot[3] = &rec.product;
 	slot[4] = &rec.owner;
 	got = csv_record(&c, f, &n, scratch, RECORD_MAX, &line, why);
+	if (n > CSV_MAX_COLUMNS)
+		got = -1;	/* more columns than there are names */
 	for (i = 0; got == 1 && i < n; i++) {
 		for (j = 0; j < CSV_MAX_COLUMNS && (f[i].len != strlen(columns[j]) ||
 		    memcmp(f[i].ptr, columns[j], f[i].len) != 0); j++)

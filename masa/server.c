@@ -54,6 +54,9 @@ struct conn_req {
 	char method[16];
 	char path[MASA_LOG_PATH_MAX];
 	struct masa_buf tls_cert;	/* the client's TLS certificate (DER), if it sent one */
+	const struct masa_route *route;	/* found on the first call */
+	char param[MASA_ROUTE_PARAM_MAX];
+	struct masa_principal who;	/* authenticated on the first call */
 };
 
 /* Copies s for logging: printable ASCII only, truncated. */
@@ -159,43 +162,63 @@ send_error(struct MHD_Connection *c, struct conn_req *r, enum masa_err rc)
 	return ret;
 }
 
-/* Routes the complete request and answers it. */
+/* A request's view for handlers (and for header lookups on the first call). */
+static void
+make_req(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method,
+    struct masa_req *req)
+{
+	memset(req, 0, sizeof *req);
+	req->app = r->srv->app;
+	req->rid = r->rid;
+	req->method = method;
+	req->path = url;
+	req->peer = r->peer;
+	req->body = masa_buf_view(&r->body);
+	req->tls_cert = masa_buf_view(&r->tls_cert);
+	req->param = r->param;
+	req->who = r->who;
+	req->header = req_header;
+	req->query = req_query;
+	req->conn = c;
+}
+
+/* First call, headers only: route, and authenticate a route that needs a
+ * role, before any body is read. MASA_OK, or the error to answer with now
+ * (reply may carry headers for it). */
+static enum masa_err
+admit(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method,
+    struct masa_reply *reply)
+{
+	struct masa_req req;
+	char allow[64];
+	enum masa_err rc;
+
+	rc = masa_route_find(r->srv->routes, method, url, &r->route, allow, sizeof allow, r->param,
+	    sizeof r->param);
+	if (rc == MASA_E_METHOD)
+		masa_reply_header(reply, MHD_HTTP_HEADER_ALLOW, allow);
+	if (rc != MASA_OK || r->route->roles == 0)
+		return rc;
+	make_req(c, r, url, method, &req);
+	rc = authorise(r, r->route, &req, reply);
+	r->who = req.who;
+	return rc;
+}
+
+/* Answers the complete request with its route's handler. */
 static enum MHD_Result
 dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method)
 {
-	const struct masa_route *route = NULL;
 	struct masa_reply reply;
 	struct masa_req req;
 	enum MHD_Result ret;
 	enum masa_err rc;
-	char allow[64], param[MASA_ROUTE_PARAM_MAX];
 
 	masa_reply_init(&reply);
-	rc = masa_route_find(r->srv->routes, method, url, &route, allow, sizeof allow, param,
-	    sizeof param);
-	if (rc == MASA_OK) {
-		memset(&req, 0, sizeof req);
-		req.app = r->srv->app;
-		req.rid = r->rid;
-		req.method = method;
-		req.path = url;
-		req.peer = r->peer;
-		req.body = masa_buf_view(&r->body);
-		req.tls_cert = masa_buf_view(&r->tls_cert);
-		req.param = param;
-		req.header = req_header;
-		req.query = req_query;
-		req.conn = c;
-		if (route->roles != 0)
-			rc = authorise(r, route, &req, &reply);
-		if (rc == MASA_OK)
-			rc = route->fn(&req, &reply);
-	}
-	if (rc != MASA_OK) {
+	make_req(c, r, url, method, &req);
+	rc = r->route->fn(&req, &reply);
+	if (rc != MASA_OK)
 		masa_reply_error(&reply, rc);
-		if (rc == MASA_E_METHOD)
-			masa_reply_header(&reply, MHD_HTTP_HEADER_ALLOW, allow);
-	}
 	ret = send_reply(c, r, &reply);
 	masa_reply_free(&reply);
 	return ret;
@@ -207,7 +230,10 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
     const char *method, void **con_cls)
 {
 	const union MHD_ConnectionInfo *ci;
+	struct masa_reply reply;
 	struct conn_req *r;
+	enum MHD_Result ret = MHD_NO;
+	enum masa_err rc;
 	const char *cl;
 	uint8_t id[8];
 	char *end;
@@ -243,7 +269,14 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 			return send_error(c, r, MASA_E_TOO_LARGE);
 		}
 	}
-	return MHD_YES;
+	masa_reply_init(&reply);
+	rc = admit(c, r, url, method, &reply);
+	if (rc != MASA_OK) {
+		masa_reply_error(&reply, rc);
+		ret = send_reply(c, r, &reply);	/* before any body: none is read */
+	}
+	masa_reply_free(&reply);
+	return rc != MASA_OK ? ret : MHD_YES;
 }
 
 static enum MHD_Result

@@ -285,6 +285,7 @@ masa_pem_key_mem(struct masa_bytes pem, const char *what, int want_cert, uint8_t
 	int n;
 
 	masa_buf_init(&der, 64 * 1024);
+	snprintf(diag, diag_cap, "%s is not a usable key", what);	/* until a better reason */
 	if (!want_cert && pem.len > 0 && pem_pubkey_fast(pem, spki, spki_len)) {
 		*cert = der;	/* empty: a public key has no certificate */
 		return MASA_OK;

@@ -53,9 +53,14 @@ class TestServe(InstanceTest):
         st, hdr, body = request(self.inst, s.port, "POST", "/healthz", b"a" * 4097)
         self.assertEqual(st, 413)
         self.assertEqual(body, b"Request body is larger than the server accepts.\n")
+        st, _, _ = request(self.inst, s.port, "POST", "/.well-known/brski/requestvoucher",
+                           (b"a" * 1000 for _ in range(5)),
+                           {"Content-Type": "application/voucher+cose"}, chunked=True)
+        self.assertEqual(st, 413)
+        # A route or method that takes no body is refused before any is read.
         st, _, _ = request(self.inst, s.port, "POST", "/healthz",
                            (b"a" * 1000 for _ in range(5)), chunked=True)
-        self.assertEqual(st, 413)
+        self.assertEqual(st, 405)
         # The server is still healthy afterwards.
         self.assertEqual(request(self.inst, s.port, "GET", "/healthz")[0], 200)
 
@@ -77,7 +82,8 @@ class TestServe(InstanceTest):
     def test_sigterm_finishes_request_under_way(self):
         s = self.serve(admin=False)
         conn = tls_socket(self.inst, s.port)
-        conn.sendall(b"POST /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nab")
+        conn.sendall(b"POST /.well-known/brski/requestvoucher HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/voucher+cose\r\nContent-Length: 5\r\n\r\nab")
         time.sleep(0.5)
         s.proc.send_signal(15)
         time.sleep(0.5)
@@ -87,9 +93,21 @@ class TestServe(InstanceTest):
             socket.create_connection(("127.0.0.1", s.port), timeout=2).close()
         conn.sendall(b"cde")
         reply = conn.recv(4096)
-        self.assertTrue(reply.startswith(b"HTTP/1.1 405"), reply)
+        self.assertTrue(reply.startswith(b"HTTP/1.1 400"), reply)   # "abcde" is not CBOR
         conn.close()
         self.assertEqual(s.proc.wait(10), 0)
+
+    def test_admin_refuses_before_reading_a_body(self):
+        """An unauthenticated admin request announcing a 50 MB body is answered 401
+        from its headers alone: the body is never sent, never buffered."""
+        s = self.serve()
+        conn = tls_socket(self.inst, s.admin_port)
+        conn.sendall(b"POST /admin/v1/devices/import HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/x-ndjson\r\nContent-Length: 50000000\r\n\r\n")
+        reply = conn.recv(4096)
+        conn.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 401"), reply)
+        self.assertIn(b"WWW-Authenticate: Bearer", reply)
 
     def test_sigint_exits_zero(self):
         s = self.serve()
