@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -16,6 +17,26 @@
 #include "crypto/ossl.h"
 #include "encode.h"
 #include "fsutil.h"
+
+/*
+ * A fast path for PEM public keys. OpenSSL 3.0's PEM/DER decoders take
+ * ~300/~100 us a key (provider lookups under locks), which caps bulk
+ * enrollment near 3,000 records a second. The canonical SPKI encodings of
+ * the supported keys are fixed prefixes plus the key: those are checked
+ * here directly (EC points on their curve), at ~1 us. Anything else goes
+ * through OpenSSL's decoders as before.
+ */
+static const uint8_t p256_prefix[] = {
+	0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+	0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+};
+static const uint8_t p384_prefix[] = {
+	0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05,
+	0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00,
+};
+static const uint8_t ed25519_prefix[] = {
+	0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+};
 
 enum masa_err
 masa_x509_parse(struct masa_bytes der, X509 **out)
@@ -74,20 +95,46 @@ masa_pubkey_parse(struct masa_bytes spki, EVP_PKEY **out)
 enum masa_err
 masa_pubkey_spki(const EVP_PKEY *key, uint8_t *out, size_t cap, size_t *len)
 {
-	unsigned char *der = NULL;
-	int n;
+	/* Built from the key's parts, so one key has one encoding: EC points
+	 * always uncompressed, whatever form the key arrived in. */
+	static const struct {
+		enum masa_alg alg;
+		const uint8_t *prefix;
+		size_t plen, coord;
+	} forms[] = {
+		{ MASA_ALG_ES256, p256_prefix, sizeof p256_prefix, 32 },
+		{ MASA_ALG_ES384, p384_prefix, sizeof p384_prefix, 48 },
+		{ MASA_ALG_EDDSA, ed25519_prefix, sizeof ed25519_prefix, 32 },
+	};
+	BIGNUM *x = NULL, *y = NULL;
+	size_t i, n, raw = 32;
+	enum masa_err rc = MASA_E_CRYPTO;
 
-	masa_ossl_clear();
-	n = i2d_PUBKEY(key, &der);
-	masa_ossl_clear();
-	if (n <= 0 || (size_t)n > cap) {
-		OPENSSL_free(der);
+	for (i = 0; i < sizeof forms / sizeof forms[0]; i++)
+		if (masa_alg_key_matches(forms[i].alg, key))
+			break;
+	if (i == sizeof forms / sizeof forms[0])
+		return MASA_E_KEY;
+	n = forms[i].plen + (forms[i].alg == MASA_ALG_EDDSA ? 32 : 1 + 2 * forms[i].coord);
+	if (n > cap)
 		return MASA_E_CRYPTO;
+	memcpy(out, forms[i].prefix, forms[i].plen);
+	if (forms[i].alg == MASA_ALG_EDDSA) {
+		if (EVP_PKEY_get_raw_public_key(key, out + forms[i].plen, &raw) == 1 && raw == 32)
+			rc = MASA_OK;
+	} else if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1) {
+		out[forms[i].plen] = 0x04;
+		if (BN_bn2binpad(x, out + forms[i].plen + 1, (int)forms[i].coord) > 0 &&
+		    BN_bn2binpad(y, out + forms[i].plen + 1 + forms[i].coord, (int)forms[i].coord) > 0)
+			rc = MASA_OK;
 	}
-	memcpy(out, der, (size_t)n);
-	*len = (size_t)n;
-	OPENSSL_free(der);
-	return MASA_OK;
+	BN_free(x);
+	BN_free(y);
+	masa_ossl_clear();
+	if (rc == MASA_OK)
+		*len = n;
+	return rc;
 }
 
 void
@@ -150,26 +197,6 @@ masa_x509_ski_base64(struct masa_bytes der, char *out, size_t cap)
 	masa_ossl_clear();
 	return rc;
 }
-
-/*
- * A fast path for PEM public keys. OpenSSL 3.0's PEM/DER decoders take
- * ~300/~100 us a key (provider lookups under locks), which caps bulk
- * enrollment near 3,000 records a second. The canonical SPKI encodings of
- * the supported keys are fixed prefixes plus the key: those are checked
- * here directly (EC points on their curve), at ~1 us. Anything else goes
- * through OpenSSL's decoders as before.
- */
-static const uint8_t p256_prefix[] = {
-	0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
-	0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-};
-static const uint8_t p384_prefix[] = {
-	0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05,
-	0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00,
-};
-static const uint8_t ed25519_prefix[] = {
-	0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
-};
 
 static EC_GROUP *groups[2];	/* P-256, P-384: made once, read-only after */
 static pthread_once_t groups_once = PTHREAD_ONCE_INIT;

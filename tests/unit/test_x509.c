@@ -108,19 +108,26 @@ test_refusals(void **state)
 	EVP_PKEY_free(rsa);
 }
 
-/* A compressed P-256 point is not on the fast path but is still accepted. */
+/* A compressed P-256 point is not on the fast path but is still accepted,
+ * and yields the same SPKI as the uncompressed form (one key, one identity). */
 static void
 test_compressed_point_uses_openssl(void **state)
 {
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	char pem[1024], diag[160];
-	uint8_t der[MASA_SPKI_MAX], spki[MASA_SPKI_MAX];
+	uint8_t der[MASA_SPKI_MAX], spki[MASA_SPKI_MAX], plain[MASA_SPKI_MAX];
 	unsigned char *d = NULL;
-	size_t spki_len, n;
+	size_t spki_len, plain_len, n;
 	struct masa_buf cert;
 	int dl;
 
 	(void)state;
+	dl = i2d_PUBKEY(k, &d);
+	assert_int_equal(dl, 91);
+	memcpy(plain, d, (size_t)dl);
+	plain_len = (size_t)dl;
+	OPENSSL_free(d);
+	d = NULL;
 	assert_int_equal(EVP_PKEY_set_utf8_string_param(k, "point-format", "compressed"), 1);
 	dl = i2d_PUBKEY(k, &d);
 	assert_true(dl > 0 && dl < 60);
@@ -128,6 +135,8 @@ test_compressed_point_uses_openssl(void **state)
 	n = to_pem(der, (size_t)dl, pem);
 	assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)pem, n }, "k", 0, spki,
 	    &spki_len, &cert, diag, sizeof diag), MASA_OK);
+	assert_int_equal(spki_len, plain_len);
+	assert_memory_equal(spki, plain, plain_len);
 	masa_buf_free(&cert);
 	OPENSSL_free(d);
 	EVP_PKEY_free(k);
