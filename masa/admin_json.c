@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 enum masa_err
 masa_admin_body(const struct masa_req *req, const char *const *allowed, struct masa_reply *reply,
     json_t **out)
@@ -37,7 +39,8 @@ masa_admin_keys(json_t *obj, const char *const *allowed, char detail[MASA_DETAIL
 		for (i = 0; allowed[i] != NULL && strcmp(allowed[i], k) != 0; i++)
 			;
 		if (allowed[i] == NULL) {
-			snprintf(detail, MASA_DETAIL_MAX, "unknown member \"%.64s\"", k);
+			snprintf(detail, MASA_DETAIL_MAX, "unknown member \"%.*s\"",
+			    masa_utf8_cut(k, 64), k);
 			return MASA_E_JSON;
 		}
 	}

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "fsutil.h"
+#include "utf8.h"
 
 enum ftype {
 	F_PATH,		/* string; relative to the config file's directory */
@@ -197,7 +198,8 @@ walk(struct ctx *c, json_t *obj, const char *prefix)
 	json_object_foreach(obj, k, v) {
 		if (snprintf(name, sizeof name, "%s%s%s", prefix, prefix[0] ? "." : "", k)
 		    >= (int)sizeof name) {
-			masa_diag_set(c->diag, "unknown configuration key \"%.60s...\"", name);
+			masa_diag_set(c->diag, "unknown configuration key \"%.*s...\"",
+			    masa_utf8_cut(name, 60), name);
 			return MASA_E_CONFIG;
 		}
 		/* A key is one name: "tls.cert" at the top is not tls -> cert. */

@@ -9,13 +9,16 @@
 #include "store/audit.h"
 #include "store/rows.h"
 #include "timeutil.h"
+#include "utf8.h"
 #include "vreq.h"
 
-/* Copies text of at most cap-1 bytes without NULs into out; -1 if not. */
+/* Copies UTF-8 text of at most cap-1 bytes without NULs into out; -1 if
+ * it is not that. */
 static int
 text(struct masa_bytes b, char *out, size_t cap)
 {
-	if (b.len >= cap || (b.len > 0 && memchr(b.ptr, 0, b.len) != NULL))
+	if (b.len >= cap || (b.len > 0 && (memchr(b.ptr, 0, b.len) != NULL ||
+	    !masa_utf8_ok(b.ptr, b.len))))
 		return -1;
 	if (b.len > 0)
 		memcpy(out, b.ptr, b.len);
@@ -39,8 +42,8 @@ check_serial(struct masa_bytes cert, const char *serial, char *why)
 		return MASA_E_RECORD;
 	}
 	if (strcmp(cs, serial) != 0) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "the certificate's serialNumber is \"%.48s\", not \"%.48s\"",
-		    cs, serial);
+		snprintf(why, MASA_ENROLL_WHY_MAX, "the certificate's serialNumber is \"%.*s\", not \"%.*s\"",
+		    masa_utf8_cut(cs, 48), cs, masa_utf8_cut(serial, 48), serial);
 		return MASA_E_RECORD;
 	}
 	return MASA_OK;
@@ -60,8 +63,8 @@ same_details(struct masa_txn *t, const char *serial, const char *product, int64_
 		return rc;
 	if ((product[0] != '\0' && strcmp(product, d.product) != 0) ||
 	    (owner_id != 0 && owner_id != d.owner_id)) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "serial %.64s is enrolled with another product or owner",
-		    serial);
+		snprintf(why, MASA_ENROLL_WHY_MAX, "serial %.*s is enrolled with another product or owner",
+		    masa_utf8_cut(serial, 64), serial);
 		return MASA_E_CONFLICT;
 	}
 	return MASA_OK;
@@ -85,7 +88,7 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 	masa_buf_init(&cert, 0);
 	if (!masa_serial_ok(rec->serial.ptr, rec->serial.len) ||
 	    text(rec->serial, serial, sizeof serial) != 0) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "serial-number must be 1 to %d printable bytes",
+		snprintf(why, MASA_ENROLL_WHY_MAX, "serial-number must be 1 to %d bytes of printable UTF-8",
 		    MASA_SERIAL_MAX);
 		return MASA_E_RECORD;
 	}
@@ -100,7 +103,7 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 	}
 	if (text(rec->product, product, sizeof product) != 0 ||
 	    text(rec->owner, owner, sizeof owner) != 0) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "product and owner are at most %d bytes of text",
+		snprintf(why, MASA_ENROLL_WHY_MAX, "product and owner are at most %d bytes of UTF-8 text",
 		    MASA_STORE_TEXT_MAX);
 		return MASA_E_RECORD;
 	}
@@ -115,7 +118,8 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 	if (owner[0] != '\0') {
 		rc = masa_store_owner_get(t, owner, &owner_id);
 		if (rc == MASA_E_NOT_FOUND) {
-			snprintf(why, MASA_ENROLL_WHY_MAX, "there is no owner named \"%.64s\"", owner);
+			snprintf(why, MASA_ENROLL_WHY_MAX, "there is no owner named \"%.*s\"",
+			    masa_utf8_cut(owner, 64), owner);
 			rc = MASA_E_RECORD;
 		}
 		if (rc != MASA_OK)
@@ -124,7 +128,8 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 	rc = masa_store_device_add(t, serial, (struct masa_bytes){ spki, spki_len },
 	    masa_buf_view(&cert), product, owner_id, masa_now_ms(), created);
 	if (rc == MASA_E_EXISTS) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "serial %.64s is already enrolled with another key", serial);
+		snprintf(why, MASA_ENROLL_WHY_MAX, "serial %.*s is already enrolled with another key",
+		    masa_utf8_cut(serial, 64), serial);
 		rc = MASA_E_CONFLICT;
 	}
 	if (rc == MASA_OK && !*created)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "limits.h"
+#include "utf8.h"
 
 #define SID_VOUCHER 2501
 #define NAME_VOUCHER "ietf-voucher-request:voucher"
@@ -103,7 +104,7 @@ masa_serial_ok(const uint8_t *s, size_t n)
 	for (i = 0; i < n; i++)
 		if (s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
-	return 1;
+	return masa_utf8_ok(s, n);
 }
 
 /* Stores the value of one known leaf after checking its type. */

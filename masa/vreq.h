@@ -38,8 +38,8 @@ struct masa_vreq_raw {
 };
 
 /* 1 if s (n bytes) is an acceptable serial-number: 1..MASA_SERIAL_MAX
- * bytes without control characters (it becomes a database key and a log
- * field). */
+ * bytes of UTF-8 without control characters (it becomes a database key,
+ * a JSON string and a log field). */
 int masa_serial_ok(const uint8_t *s, size_t n);
 
 /* Decodes the payload of a voucher-request: the top map {2501: {...}} with

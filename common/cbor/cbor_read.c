@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "utf8.h"
+
 struct state {
 	const struct masa_cbor_limits *lim;
 	size_t items;
@@ -43,41 +45,6 @@ head(const uint8_t **p, const uint8_t *end, uint8_t *type, uint8_t *ai, uint64_t
 	return MASA_OK;
 }
 
-/* Strict UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
-static int
-utf8_ok(const uint8_t *s, size_t n)
-{
-	size_t i = 0, k, len;
-	uint32_t cp, min;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			len = 2; cp = s[i] & 0x1f; min = 0x80;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			len = 3; cp = s[i] & 0x0f; min = 0x800;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			len = 4; cp = s[i] & 0x07; min = 0x10000;
-		} else {
-			return 0;
-		}
-		if (n - i < len)
-			return 0;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
-
 /* Validates the item at *p (and everything inside it) and describes it in
  * out; advances *p past it. */
 static enum masa_err
@@ -110,7 +77,7 @@ parse(const uint8_t **p, const uint8_t *end, unsigned depth, struct state *st,
 			return MASA_E_CBOR;
 		out->str.ptr = q;
 		out->str.len = (size_t)out->arg;
-		if (type == MASA_CBOR_TSTR && !utf8_ok(q, out->str.len))
+		if (type == MASA_CBOR_TSTR && !masa_utf8_ok(q, out->str.len))
 			return MASA_E_CBOR;
 		q += out->str.len;
 		break;

@@ -17,6 +17,7 @@
 #include "crypto/ossl.h"
 #include "encode.h"
 #include "fsutil.h"
+#include "utf8.h"
 
 /*
  * A fast path for PEM public keys. OpenSSL 3.0's PEM/DER decoders take
@@ -170,7 +171,8 @@ masa_x509_subject_serial(X509 *cert, char *out, size_t cap)
 	v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
 	len = ASN1_STRING_length(v);
 	if (len <= 0 || (size_t)len >= cap ||
-	    memchr(ASN1_STRING_get0_data(v), 0, (size_t)len) != NULL)
+	    memchr(ASN1_STRING_get0_data(v), 0, (size_t)len) != NULL ||
+	    !masa_utf8_ok(ASN1_STRING_get0_data(v), (size_t)len))
 		return MASA_E_MALFORMED;
 	memcpy(out, ASN1_STRING_get0_data(v), (size_t)len);
 	out[len] = '\0';

@@ -34,7 +34,8 @@ void masa_sha256(struct masa_bytes in, uint8_t out[MASA_SHA256_LEN]);
 /* 1 if cert has extendedKeyUsage id-kp-cmcRA (1.3.6.1.5.5.7.3.28). */
 int masa_x509_has_cmc_ra(X509 *cert);
 /* The subject serialNumber (2.5.4.5) into out as text; MASA_E_NOT_FOUND
- * if absent or not exactly one, MASA_E_MALFORMED if it does not fit. */
+ * if absent or not exactly one, MASA_E_MALFORMED if it does not fit or
+ * is not UTF-8 text without NULs. */
 MASA_NODISCARD enum masa_err masa_x509_subject_serial(X509 *cert, char *out, size_t cap);
 
 /* A PEM public key (SubjectPublicKeyInfo) or certificate file: the DER

@@ -830,6 +830,27 @@ class Import(AdminCase):
                 for g in good:
                     self.assertEqual(self.device(g["serial-number"])["product"], g["product"])
 
+    def test_text_must_be_utf8(self):
+        """Serial and product must be UTF-8; a message quoting a long serial cuts it
+        between characters, so the report stays valid JSON."""
+        good, _keys = self.records(3, prefix="U8")
+        wide = "x" + "\u00e9" * 40 + new_serial("-")     # the 64-byte cut falls inside an é
+        rows = [[good[0]["serial-number"] + "@FF@", good[0]["public-key"], "p"],
+                [good[1]["serial-number"], good[1]["public-key"], "p@C3@"],
+                [wide, good[2]["public-key"], "p"]]
+        body, starts = csv_body(["serial-number", "public-key", "product"], rows)
+        body = body.replace(b"@FF@", b"\xff").replace(b"@C3@", b"\xc3")
+        rep = self.import_(body, ctype=CSV)
+        self.assertReport(rep, 1, 0, starts[:2])
+        self.assertIn("UTF-8", rep["rejected"][0]["error"])
+        self.assertIn("UTF-8", rep["rejected"][1]["error"])
+        self.assertEqual(self.enrolled() & {good[0]["serial-number"], good[1]["serial-number"]},
+                         set())
+        again = ndjson([{"serial-number": wide, "public-key": pem_public(brski.new_key("es256"))}])
+        rep = self.import_(again)
+        self.assertReport(rep, 0, 0, [1])
+        self.assertIn("serial x" + "\u00e9" * 31 + " is already enrolled", rep["rejected"][0]["error"])
+
     def test_csv_header_and_media_types(self):
         """A bad CSV header is 400, another Content-Type 415; nothing written."""
         good, _keys = self.records(1)

@@ -17,6 +17,7 @@
 #include "netaddr.h"
 #include "timeutil.h"
 #include "tokens.h"
+#include "utf8.h"
 
 /* Asserts that b holds exactly text, followed by a NUL. */
 static void
@@ -366,6 +367,35 @@ test_token_duplicate_name(void **state)
 	masa_db_close(db);
 }
 
+/* Strict UTF-8, and cuts that never split a character. */
+static void
+test_utf8(void **state)
+{
+	static const struct { const char *s; int ok; } v[] = {
+		{ "", 1 }, { "plain", 1 }, { "caf\xc3\xa9", 1 }, { "\xe2\x82\xac", 1 },
+		{ "\xf0\x9f\x98\x80", 1 }, { "\xf4\x8f\xbf\xbf", 1 },
+		{ "\xc3", 0 },			/* truncated */
+		{ "\xc3\x28", 0 },		/* bad continuation */
+		{ "\xc0\x80", 0 },		/* overlong NUL */
+		{ "\xe0\x80\xaf", 0 },	/* overlong '/' */
+		{ "\xed\xa0\x80", 0 },	/* surrogate */
+		{ "\xf4\x90\x80\x80", 0 },	/* above U+10FFFF */
+		{ "\xff", 0 }, { "\x80", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof v / sizeof v[0]; i++)
+		assert_int_equal(masa_utf8_ok((const uint8_t *)v[i].s, strlen(v[i].s)), v[i].ok);
+	assert_int_equal(masa_utf8_cut("abc", 5), 3);
+	assert_int_equal(masa_utf8_cut("abc", 3), 3);
+	assert_int_equal(masa_utf8_cut("abc", 2), 2);
+	assert_int_equal(masa_utf8_cut("a\xc3\xa9", 2), 1);	/* would split é */
+	assert_int_equal(masa_utf8_cut("a\xc3\xa9" "b", 3), 3);
+	assert_int_equal(masa_utf8_cut("\xf0\x9f\x98\x80x", 3), 0);
+	assert_int_equal(masa_utf8_cut("\xf0\x9f\x98\x80x", 4), 4);
+}
+
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
 
 int
@@ -375,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_buf_max),
 		cmocka_unit_test(test_buf_nul_terminated),
 		cmocka_unit_test(test_encodings),
+		cmocka_unit_test(test_utf8),
 		DIR_TEST(test_write_new_modes),
 		DIR_TEST(test_write_new_refuses_existing),
 		DIR_TEST(test_file_read_max),
