@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "crypto/rand.h"
+#include "netaddr.h"
 #include "store/tokens.h"
 
 #define MASA_THROTTLE_SLOTS 4096
@@ -179,6 +180,19 @@ role_bit(const char *role)
 	return 0;
 }
 
+/* The throttle key of a peer: the IPv4 address, or the IPv6 /64 (one
+ * host is routinely given a whole /64, so single addresses are free). */
+static void
+source_key(const char *peer, char *out, size_t cap)
+{
+	char net[64];
+
+	if (strchr(peer, ':') != NULL && masa_netaddr_net(peer, net, sizeof net) == 0)
+		snprintf(out, cap, "ip:%s", net);
+	else
+		snprintf(out, cap, "ip:%s", peer);
+}
+
 enum masa_err
 masa_auth_check(struct masa_auth *a, struct masa_db *db, const char *authorization,
     const char *peer, int64_t now_ms, struct masa_principal *out, int *hashed,
@@ -193,7 +207,7 @@ masa_auth_check(struct masa_auth *a, struct masa_db *db, const char *authorizati
 	int ok;
 
 	*hashed = 0;
-	snprintf(src_key, sizeof src_key, "ip:%s", peer);
+	source_key(peer, src_key, sizeof src_key);
 	wait = locked_for(a, src_key, now_ms);
 	if (wait == 0 && parse(authorization, id, &secret) == 0) {
 		snprintf(id_key, sizeof id_key, "id:%s", id);

@@ -4,9 +4,9 @@
  * A token is "<16 hex id>.<43 base64url secret>": one indexed lookup by
  * id, then one Argon2id verification of the secret. At most two
  * verifications run at once (a flood cannot starve voucher traffic of
- * CPU). After 5 failures from one source address, or for one token id,
- * further attempts from it (or for it) get 429 for 15 minutes without any
- * hashing. Roles: admin, factory, auditor.
+ * CPU). After 5 failures from one source (an IPv4 address or an IPv6
+ * /64), or for one token id, further attempts from it (or for it) get 429
+ * for 15 minutes without any hashing. Roles: admin, factory, auditor.
  */
 #ifndef MASA_AUTH_H
 #define MASA_AUTH_H

@@ -11,7 +11,7 @@
 #include "timeutil.h"
 
 #define OWNER_KEYS_MAX 64
-#define AUDIT_PAGE_MAX 100000
+#define AUDIT_PAGE_MAX 10000	/* rows per page: a page is read under the store lock */
 
 struct owner {
 	char name[MASA_ROUTE_PARAM_MAX];

@@ -1169,7 +1169,7 @@ class AuditAndKey(AdminCase):
         self.assertEqual(walked, rows)
         self.assertEqual(self.audit("?since=2999-01-01T00:00:00Z"), [])
         self.assertEqual(self.audit("?since=2000-01-01T00:00:00Z", role="admin"), rows)
-        for bad in ("?limit=0", "?limit=x", "?after=-1", "?after=x", "?since=yesterday"):
+        for bad in ("?limit=0", "?limit=10001", "?limit=x", "?after=-1", "?after=x", "?since=yesterday"):
             with self.subTest(query=bad):
                 self.assertApiError(self.api("GET", "/audit" + bad, role="auditor"), 400,
                                     MALFORMED)
