@@ -126,6 +126,22 @@ locked_for(struct masa_auth *a, const char *key, int64_t now)
 	return left > 0 ? left : 0;
 }
 
+/* 1 if the source key or the token id key (when not empty) is locked,
+ * with *retry_after_s set to the longer wait in whole seconds. */
+static int
+throttled(struct masa_auth *a, const char *src_key, const char *id_key, int64_t now,
+    uint64_t *retry_after_s)
+{
+	int64_t wait = locked_for(a, src_key, now), w;
+
+	if (id_key[0] != '\0' && (w = locked_for(a, id_key, now)) > wait)
+		wait = w;
+	if (wait == 0)
+		return 0;
+	*retry_after_s = (uint64_t)((wait + 999) / 1000);
+	return 1;
+}
+
 /* Counts a failure against key; the fifth within the window locks it. */
 static void
 fail(struct masa_auth *a, const char *key, int64_t now)
@@ -202,21 +218,16 @@ masa_auth_check(struct masa_auth *a, struct masa_db *db, const char *authorizati
 	struct masa_token_row row;
 	struct masa_txn *t = NULL;
 	const char *secret = NULL;
-	int64_t wait;
 	enum masa_err rc;
 	int ok;
 
 	*hashed = 0;
 	source_key(peer, src_key, sizeof src_key);
-	wait = locked_for(a, src_key, now_ms);
-	if (wait == 0 && parse(authorization, id, &secret) == 0) {
+	id_key[0] = '\0';
+	if (parse(authorization, id, &secret) == 0)
 		snprintf(id_key, sizeof id_key, "id:%s", id);
-		wait = locked_for(a, id_key, now_ms);
-	}
-	if (wait > 0) {
-		*retry_after_s = (uint64_t)((wait + 999) / 1000);
+	if (throttled(a, src_key, id_key, now_ms, retry_after_s))
 		return MASA_E_THROTTLED;
-	}
 	if (secret == NULL) {
 		fail(a, src_key, now_ms);
 		return MASA_E_UNAUTHENTICATED;
@@ -234,15 +245,26 @@ masa_auth_check(struct masa_auth *a, struct masa_db *db, const char *authorizati
 	if (rc != MASA_OK)
 		return rc;
 	sem_wait(&a->hashing);
-	ok = argon2id_verify(row.hash, secret, SECRET_LEN) == ARGON2_OK;
-	sem_post(&a->hashing);
-	*hashed = 1;
-	OPENSSL_cleanse(row.hash, sizeof row.hash);
-	if (!ok || role_bit(row.role) == 0) {
-		fail(a, src_key, now_ms);
-		fail(a, id_key, now_ms);
-		return MASA_E_UNAUTHENTICATED;
+	/* Failures recorded while this request queued count, and a failure is
+	 * recorded before the next hash may start: a burst of concurrent
+	 * guesses gets at most MASA_AUTH_CONCURRENT_HASHES - 1 hashes past
+	 * the limit, not one per request in the burst. */
+	if (throttled(a, src_key, id_key, now_ms, retry_after_s)) {
+		rc = MASA_E_THROTTLED;
+	} else {
+		ok = argon2id_verify(row.hash, secret, SECRET_LEN) == ARGON2_OK &&
+		    role_bit(row.role) != 0;
+		*hashed = 1;
+		if (!ok) {
+			fail(a, src_key, now_ms);
+			fail(a, id_key, now_ms);
+		}
+		rc = ok ? MASA_OK : MASA_E_UNAUTHENTICATED;
 	}
+	sem_post(&a->hashing);
+	OPENSSL_cleanse(row.hash, sizeof row.hash);
+	if (rc != MASA_OK)
+		return rc;
 	snprintf(out->token_id, sizeof out->token_id, "%s", id);
 	out->role = role_bit(row.role);
 	return MASA_OK;

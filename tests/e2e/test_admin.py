@@ -399,6 +399,30 @@ class Authentication(AdminCase):
         self.assertEqual(self.api("GET", "/key", role="auditor", source="127.0.0.30")[0], 200)
         self.assertEqual(self.http(self.server.port, "GET", "/healthz")[0], 200)
 
+    def test_concurrent_guesses_are_bounded(self):
+        """A burst of concurrent wrong secrets for one token id: at most one hash per
+        concurrent slot runs past the 5th failure; the rest are 429 without Argon2."""
+        admin, n = self.tokens["admin"], 16
+        self.inst.edit_config(limits={"threads": n})    # every guess reaches auth at once
+        self.restart()
+        start, results = threading.Barrier(n), [None] * n
+
+        def guess(i):
+            start.wait()
+            results[i] = self.api("GET", "/key", source="127.0.1.%d" % (1 + i),
+                                  authorization="Bearer %s.%s" % (token_id(admin),
+                                                                  random_secret()))
+        threads = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        statuses = sorted(r[0] for r in results)
+        hashed = [self.log_record(r[1]["x-request-id"]).get("argon2", False) for r in results]
+        self.assertEqual(set(statuses), {401, 429}, statuses)
+        self.assertEqual(sum(hashed), statuses.count(401))
+        self.assertTrue(5 <= statuses.count(401) <= 5 + 2 - 1, statuses)
+
     def test_lockout_survives_throttle_table_pressure(self):
         """A lockout survives other sources filling its slots in the throttle table."""
         admin = self.tokens["admin"]
