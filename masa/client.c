@@ -17,18 +17,23 @@
 #include "vreq_build.h"
 
 #define VOUCHER_TYPE "application/voucher+cose"
+#define SID_VOUCHER 2451	/* ietf-voucher:voucher */
+#define SID_NONCE 2458
+#define SID_SERIAL 2462
 
 static const struct masa_cbor_limits limits = { 16, 4096, 256 };
 
-/* Builds the RVR (with its PVR unless nonceless) into out. */
+/* Builds the RVR (with its PVR unless nonceless) into out; the nonce it
+ * carries (MASA_NONCE_MIN bytes, none if nonceless) into nonce. */
 static enum masa_err
-build_request(const struct masa_client_opts *o, struct masa_buf *out, FILE *f)
+build_request(const struct masa_client_opts *o, struct masa_buf *out,
+    uint8_t nonce[MASA_NONCE_MIN], FILE *f)
 {
 	struct masa_signer *pledge = NULL, *reg = NULL;
 	struct masa_diag diag = { { 0 } };
 	struct masa_buf pvr, cert;
 	struct masa_bytes serial = { (const uint8_t *)o->serial, strlen(o->serial) };
-	uint8_t nonce[16], spki[MASA_SPKI_MAX];
+	uint8_t spki[MASA_SPKI_MAX];
 	size_t spki_len = 0;
 	char msg[160];
 	enum masa_err rc;
@@ -46,13 +51,13 @@ build_request(const struct masa_client_opts *o, struct masa_buf *out, FILE *f)
 	if (rc == MASA_OK)
 		rc = masa_signer_public_der(reg, spki, sizeof spki, &spki_len);
 	if (rc == MASA_OK && !o->nonceless) {
-		rc = masa_rand_bytes(nonce, 8);
+		rc = masa_rand_bytes(nonce, MASA_NONCE_MIN);
 		if (rc == MASA_OK)
-			rc = masa_vreq_build_pvr(pledge, serial, (struct masa_bytes){ nonce, 8 },
+			rc = masa_vreq_build_pvr(pledge, serial, (struct masa_bytes){ nonce, MASA_NONCE_MIN },
 			    (struct masa_bytes){ spki, spki_len }, &pvr);
 	}
 	if (rc == MASA_OK)
-		rc = masa_vreq_build_rvr(reg, serial, (struct masa_bytes){ nonce, o->nonceless ? 0 : 8 },
+		rc = masa_vreq_build_rvr(reg, serial, (struct masa_bytes){ nonce, o->nonceless ? 0 : MASA_NONCE_MIN },
 		    masa_buf_view(&pvr), masa_now_ms(), masa_buf_view(&cert), out);
 	if (rc != MASA_OK)
 		fprintf(f, "error: %s\n", diag.msg[0] ? diag.msg : "cannot build the voucher-request");
@@ -103,7 +108,14 @@ multipart_part(const char *ctype, struct masa_bytes body, const char *type, stru
 	if (b == NULL)
 		return 0;
 	b += 9;
-	n = strcspn(b, "; \t\"");
+	if (*b == '"') {	/* boundary="..." (RFC 2046 §5.1.1 allows quoting) */
+		b++;
+		n = strcspn(b, "\"");
+		if (b[n] != '"')
+			return 0;
+	} else {
+		n = strcspn(b, "; \t");
+	}
 	if (n == 0 || n > 100)
 		return 0;
 	blen = (size_t)snprintf(delim, sizeof delim, "--%.*s", (int)n, b);
@@ -129,10 +141,64 @@ multipart_part(const char *ctype, struct masa_bytes body, const char *type, stru
 	return 0;
 }
 
-/* Checks the voucher's signature; prints its payload and the verdict. */
+/* The nonce and serial-number leaves of a voucher payload (empty views
+ * when absent), keyed by SID deltas under 2451 or by YANG names. */
+static void
+voucher_leaves(const struct masa_cbor *payload, struct masa_bytes *nonce, struct masa_bytes *serial)
+{
+	struct masa_cbor_iter it;
+	struct masa_cbor k, v, inner;
+	int by_sid;
+
+	*nonce = *serial = (struct masa_bytes){ NULL, 0 };
+	if (payload->type != MASA_CBOR_MAP || payload->arg != 1)
+		return;
+	masa_cbor_iter_init(payload, &it);
+	if (!masa_cbor_iter_next(&it, &k) || !masa_cbor_iter_next(&it, &inner) ||
+	    inner.type != MASA_CBOR_MAP)
+		return;
+	by_sid = k.type == MASA_CBOR_UINT && k.arg == SID_VOUCHER;
+	if (!by_sid && !masa_cbor_is_text(&k, "ietf-voucher:voucher"))
+		return;
+	masa_cbor_iter_init(&inner, &it);
+	while (masa_cbor_iter_next(&it, &k) && masa_cbor_iter_next(&it, &v)) {
+		if (v.type == MASA_CBOR_BSTR && (by_sid ? k.type == MASA_CBOR_UINT &&
+		    k.arg == SID_NONCE - SID_VOUCHER : masa_cbor_is_text(&k, "nonce")))
+			*nonce = v.str;
+		if (v.type == MASA_CBOR_TSTR && (by_sid ? k.type == MASA_CBOR_UINT &&
+		    k.arg == SID_SERIAL - SID_VOUCHER : masa_cbor_is_text(&k, "serial-number")))
+			*serial = v.str;
+	}
+}
+
+/* Compares the voucher's serial-number and nonce with the request's and
+ * prints the verdicts; 1 if they match. */
+static int
+report_binding(const struct masa_client_opts *o, const struct masa_cbor *payload,
+    const uint8_t nonce[MASA_NONCE_MIN], FILE *f)
+{
+	struct masa_bytes vn, vs;
+	int serial_ok, nonce_ok;
+
+	voucher_leaves(payload, &vn, &vs);
+	serial_ok = vs.len == strlen(o->serial) && memcmp(vs.ptr, o->serial, vs.len) == 0;
+	fprintf(f, "serial-number: %s\n", serial_ok ? "matches the request" : "DOES NOT MATCH the request");
+	if (o->nonceless) {
+		fprintf(f, "nonce: %s\n", vn.len == 0 ? "none (nonceless request)" :
+		    "present, though the request had none");
+		return serial_ok;
+	}
+	nonce_ok = vn.len == MASA_NONCE_MIN && memcmp(vn.ptr, nonce, MASA_NONCE_MIN) == 0;
+	fprintf(f, "nonce: %s\n", nonce_ok ? "matches the request" :
+	    vn.len == 0 ? "MISSING from the voucher" : "DOES NOT MATCH the request");
+	return serial_ok && nonce_ok;
+}
+
+/* Prints the voucher's payload, checks its signature and that it names
+ * the request's serial-number and nonce; 0 only if all of that holds. */
 static int
 report_voucher(const struct masa_client_opts *o, struct masa_bytes voucher, EVP_PKEY *from_answer,
-    FILE *f)
+    const uint8_t nonce[MASA_NONCE_MIN], FILE *f)
 {
 	uint8_t spki[MASA_SPKI_MAX];
 	size_t spki_len;
@@ -140,9 +206,10 @@ report_voucher(const struct masa_client_opts *o, struct masa_bytes voucher, EVP_
 	struct masa_cbor payload;
 	struct masa_buf cert, diag_text;
 	EVP_PKEY *key = NULL;
-	const char *source = "the COSE_Key in the answer";
+	const char *source = "the COSE_Key in the answer (self-asserted: it shows the voucher is "
+	    "intact, not who signed it)";
 	char msg[160];
-	int verified = 0;
+	int verified = 0, bound;
 
 	masa_buf_init(&diag_text, 1024 * 1024);
 	if (masa_cose_sign1_decode(voucher, &limits, &m) != MASA_OK ||
@@ -153,6 +220,7 @@ report_voucher(const struct masa_client_opts *o, struct masa_bytes voucher, EVP_
 	if (masa_cbor_diag(&payload, &limits, 0, &diag_text) == MASA_OK)
 		fprintf(f, "voucher: %s\n", (const char *)diag_text.ptr);
 	masa_buf_free(&diag_text);
+	bound = report_binding(o, &payload, nonce, f);
 	if (o->masa_key != NULL) {
 		source = o->masa_key;
 		if (masa_pem_key_file(o->masa_key, 0, spki, &spki_len, &cert, msg, sizeof msg) != MASA_OK &&
@@ -174,7 +242,7 @@ report_voucher(const struct masa_client_opts *o, struct masa_bytes voucher, EVP_
 	verified = masa_cose_sign1_verify(&m, key) == MASA_OK;
 	EVP_PKEY_free(key);
 	fprintf(f, "signature: %s with %s\n", verified ? "verified" : "DOES NOT VERIFY", source);
-	return verified ? 0 : 1;
+	return verified && bound ? 0 : 1;
 }
 
 int
@@ -184,12 +252,13 @@ masa_client_voucher(const struct masa_client_opts *o, FILE *f)
 	struct masa_buf rvr;
 	struct masa_bytes voucher, key_part;
 	EVP_PKEY *answer_key = NULL;
+	uint8_t nonce[MASA_NONCE_MIN];
 	int code = 1;
 
 	masa_buf_init(&rvr, 128 * 1024);
 	memset(&a, 0, sizeof a);
 	masa_buf_init(&a.body, 0);
-	if (build_request(o, &rvr, f) != MASA_OK ||
+	if (build_request(o, &rvr, nonce, f) != MASA_OK ||
 	    post(o, "/.well-known/brski/requestvoucher", o->accept, masa_buf_view(&rvr), &a, f) != MASA_OK)
 		goto done;
 	voucher = masa_buf_view(&a.body);
@@ -206,7 +275,7 @@ masa_client_voucher(const struct masa_client_opts *o, FILE *f)
 		    masa_cose_key_decode(key_part, &answer_key) != MASA_OK)
 			fprintf(f, "error: the answer's COSE_Key does not decode\n");
 	}
-	code = report_voucher(o, voucher, answer_key, f);
+	code = report_voucher(o, voucher, answer_key, nonce, f);
 done:
 	EVP_PKEY_free(answer_key);
 	masa_buf_free(&a.body);
@@ -219,12 +288,13 @@ masa_client_auditlog(const struct masa_client_opts *o, FILE *f)
 {
 	struct masa_http_answer a;
 	struct masa_buf rvr;
+	uint8_t nonce[MASA_NONCE_MIN];
 	int code = 1;
 
 	masa_buf_init(&rvr, 128 * 1024);
 	memset(&a, 0, sizeof a);
 	masa_buf_init(&a.body, 0);
-	if (build_request(o, &rvr, f) == MASA_OK &&
+	if (build_request(o, &rvr, nonce, f) == MASA_OK &&
 	    post(o, "/.well-known/brski/requestauditlog", "application/json", masa_buf_view(&rvr), &a,
 	    f) == MASA_OK) {
 		fprintf(f, "%s%.*s", a.status == 200 ? "log: " : "message: ", (int)a.body.len,

@@ -2,9 +2,10 @@
  * client.h: a registrar (and pledge) for testing any MASA: builds a PVR
  * signed by the pledge key and an RVR signed by the registrar key
  * (COSE, SID-keyed), posts it, and reports the answer: the status, and
- * for a voucher its payload in CBOR diagnostic notation and whether its
- * signature verifies with the MASA key given, or with the COSE_Key of a
- * multipart answer.
+ * for a voucher its payload in CBOR diagnostic notation, whether it names
+ * the request's serial-number and nonce, and whether its signature
+ * verifies with the MASA key given, or with the COSE_Key of a multipart
+ * answer (which the answer asserts itself: integrity, not origin).
  */
 #ifndef MASA_CLIENT_H
 #define MASA_CLIENT_H
@@ -25,7 +26,8 @@ struct masa_client_opts {
 };
 
 /* POST requestvoucher; prints the outcome to f. Returns 0 only for a
- * voucher whose signature verified, else 1 (2 for a usage problem). */
+ * voucher whose signature verified and that names the request's serial
+ * and nonce, else 1 (2 for a usage problem). */
 int masa_client_voucher(const struct masa_client_opts *o, FILE *f);
 /* POST requestauditlog with the same kind of request; prints the log.
  * Returns 0 for a 200 with a JSON log, else 1. */

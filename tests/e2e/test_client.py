@@ -1,12 +1,16 @@
 """`masa client` against the real server (voucher with --masa-key and with
 a multipart answer, refusals, a wrong MASA key, auditlog) and `masa demo`
 running to completion."""
+import http.server
 import os
 import re
 import socket
+import ssl
 import subprocess
+import threading
 import unittest
 
+import brski
 from masatest import MASA_BIN, InstanceTest, run
 
 
@@ -139,6 +143,95 @@ class TestClient(ClientCase):
         """Missing options are a usage error (exit 2)."""
         self.assertEqual(run("client", "voucher", "--url", "https://x").returncode, 2)
         self.assertEqual(run("client", "--help").returncode, 0)
+
+
+class FakeMasa:
+    """An HTTPS server (the instance's TLS key) that answers every voucher-request
+    with a voucher signed by `key` (Python cryptography, not masa) whose leaves come
+    from answer(request leaves), as application/voucher+cose or, with `cose_key`, as
+    multipart/related with a quoted boundary and the key's COSE_Key."""
+
+    def __init__(self, inst, key, answer, cose_key=False):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                req = brski.decode_voucher_request(brski.cose_decode(body)[2])
+                voucher = brski.make_voucher(key, answer(req))
+                ctype, out = "application/voucher+cose", voucher
+                if cose_key:
+                    ctype, out = brski.make_multipart(
+                        [("application/voucher+cose", voucher),
+                         ("application/cose-key", brski.public_to_cose_key(key))],
+                        subtype="related", boundary="b=1; x")
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(inst.path("tls.crt"), inst.path("tls.key"))
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class TestClientChecksTheVoucher(ClientCase):
+    """Against a MASA that answers with the wrong voucher, the client says so."""
+
+    def fake(self, answer, cose_key=False):
+        key = brski.new_key("es256")
+        brski.write_pem_public(key, self.masa_pub + ".fake")
+        self.server = FakeMasa(self.inst, key, answer, cose_key)
+        self.addCleanup(self.server.stop)
+        return self.masa_pub + ".fake"
+
+    @staticmethod
+    def leaves(req, **over):
+        v = {"assertion": 0, "created-on": brski.now_rfc3339(),
+             "domain-cert-revocation-checks": False, "pinned-domain-pubk": b"\x01" * 8,
+             "serial-number": req["serial-number"], "nonce": req.get("nonce")}
+        v.update(over)
+        return {k: x for k, x in v.items() if x is not None}
+
+    def test_matching_voucher_from_another_signer(self):
+        """A faithful answer signed by another implementation verifies: exit 0."""
+        r = self.client(masa_key=self.fake(self.leaves))
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("serial-number: matches the request", r.stdout)
+        self.assertIn("nonce: matches the request", r.stdout)
+
+    def test_wrong_serial_or_nonce(self):
+        """A voucher for another serial, with another nonce or none: exit 1."""
+        for what, answer, line in [
+                ("serial", lambda q: self.leaves(q, **{"serial-number": "OTHER"}),
+                 "serial-number: DOES NOT MATCH the request"),
+                ("nonce", lambda q: self.leaves(q, nonce=b"\x00" * 8),
+                 "nonce: DOES NOT MATCH the request"),
+                ("no nonce", lambda q: self.leaves(q, nonce=None),
+                 "nonce: MISSING from the voucher")]:
+            with self.subTest(what):
+                r = self.client(masa_key=self.fake(answer))
+                self.assertEqual(r.returncode, 1, r.stdout)
+                self.assertIn(line, r.stdout)
+                self.assertIn("signature: verified", r.stdout)
+
+    def test_multipart_key_is_self_asserted(self):
+        """A multipart answer with a quoted boundary: its COSE_Key verifies the voucher,
+        and the output says that proves integrity only."""
+        self.fake(self.leaves, cose_key=True)
+        r = self.client(masa_key=None, extra=("--accept", "multipart/related"))
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("signature: verified with the COSE_Key in the answer (self-asserted", r.stdout)
 
 
 class TestDemo(InstanceTest):
