@@ -1,7 +1,8 @@
 /*
- * db.c: see db.h. One connection, handed out in FIFO order (a ticket
- * lock: a plain mutex lets a thread that commits and begins again, like a
- * chunked import, take it back before anyone waiting gets a turn). The
+ * db.c: see db.h. One connection, handed out in FIFO order (a queue of
+ * waiters: a plain mutex lets a thread that commits and begins again, like
+ * a chunked import, take it back before anyone waiting gets a turn). A
+ * waiter gives up after the busy timeout, as SQLite itself would. The
  * transaction handle is the seam where a connection pool or a group-commit
  * writer goes later without changing callers.
  */
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -23,34 +25,76 @@ struct masa_txn {
 	struct masa_db *db;
 };
 
+/* A thread waiting for the connection, on its own stack. */
+struct waiter {
+	struct waiter *next;
+	int granted;
+};
+
 struct masa_db {
 	sqlite3 *conn;
-	pthread_mutex_t lock;	/* guards the tickets */
-	pthread_cond_t turn;
-	unsigned long next_ticket, serving;
+	pthread_mutex_t lock;	/* guards busy and the queue */
+	pthread_cond_t turn;	/* CLOCK_MONOTONIC */
+	int busy;		/* the connection is handed out */
+	struct waiter *head, **tail;
+	int timeout_ms;		/* how long a waiter waits */
 	struct masa_txn txn;	/* the one transaction slot */
 };
 
-/* Waits for this thread's turn at the connection. */
-static void
+/* Waits for this thread's turn at the connection; MASA_E_STORE_BUSY after
+ * db->timeout_ms in the queue. */
+static enum masa_err
 acquire(struct masa_db *db)
 {
-	unsigned long ticket;
+	struct waiter me = { NULL, 0 }, **pp;
+	struct timespec until;
+	int rc = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += db->timeout_ms / 1000;
+	until.tv_nsec += (long)(db->timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&db->lock);
-	ticket = db->next_ticket++;
-	while (ticket != db->serving)
-		pthread_cond_wait(&db->turn, &db->lock);
+	if (!db->busy && db->head == NULL) {
+		db->busy = 1;
+		pthread_mutex_unlock(&db->lock);
+		return MASA_OK;
+	}
+	*db->tail = &me;
+	db->tail = &me.next;
+	while (!me.granted && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&db->turn, &db->lock, &until);
+	if (!me.granted) {	/* leave the queue */
+		for (pp = &db->head; *pp != &me; pp = &(*pp)->next)
+			;
+		*pp = me.next;
+		if (db->tail == &me.next)
+			db->tail = pp;
+	}
 	pthread_mutex_unlock(&db->lock);
+	return me.granted ? MASA_OK : MASA_E_STORE_BUSY;
 }
 
-/* Hands the connection to the next in line. */
+/* Hands the connection to the first in line, if any. */
 static void
 release(struct masa_db *db)
 {
+	struct waiter *w;
+
 	pthread_mutex_lock(&db->lock);
-	db->serving++;
-	pthread_cond_broadcast(&db->turn);
+	w = db->head;
+	if (w != NULL) {
+		db->head = w->next;
+		if (db->head == NULL)
+			db->tail = &db->head;
+		w->granted = 1;	/* busy stays set: it passes to w */
+		pthread_cond_broadcast(&db->turn);
+	} else {
+		db->busy = 0;
+	}
 	pthread_mutex_unlock(&db->lock);
 }
 
@@ -136,6 +180,7 @@ masa_db_open(const char *path, int busy_timeout_ms, int create, struct masa_db *
 	enum masa_err rc;
 	struct masa_db *db = NULL;
 	struct stat st;
+	pthread_condattr_t ca;
 	int fd, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 
 	if (lstat(path, &st) == 0) {
@@ -165,11 +210,16 @@ masa_db_open(const char *path, int busy_timeout_ms, int create, struct masa_db *
 		free(db);
 		return MASA_E_INTERNAL;
 	}
-	if (pthread_cond_init(&db->turn, NULL) != 0) {
+	db->tail = &db->head;
+	db->timeout_ms = busy_timeout_ms;
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&db->turn, &ca) != 0) {
 		pthread_mutex_destroy(&db->lock);
 		free(db);
 		return MASA_E_INTERNAL;
 	}
+	pthread_condattr_destroy(&ca);
 	if (sqlite3_open_v2(path, &db->conn, flags, NULL) != SQLITE_OK) {
 		masa_diag_set(diag, "cannot open database %s: %s", path,
 		    db->conn ? sqlite3_errmsg(db->conn) : "out of memory");
@@ -203,7 +253,8 @@ masa_db_begin(struct masa_db *db, int write, struct masa_txn **out)
 {
 	int rc;
 
-	acquire(db);
+	if (acquire(db) != MASA_OK)
+		return MASA_E_STORE_BUSY;
 	rc = sqlite3_exec(db->conn, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		release(db);

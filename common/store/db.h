@@ -33,7 +33,9 @@ MASA_NODISCARD enum masa_err masa_db_migrate(struct masa_db *db, struct masa_dia
 /* Takes the write lock and releases it: MASA_OK if the store can write now. */
 MASA_NODISCARD enum masa_err masa_db_ping_write(struct masa_db *db);
 
-/* Starts a transaction (BEGIN IMMEDIATE when write). *out only on success. */
+/* Starts a transaction (BEGIN IMMEDIATE when write). *out only on success.
+ * MASA_E_STORE_BUSY after the busy timeout waiting for the connection
+ * (another thread of this process) or the file (another process). */
 MASA_NODISCARD enum masa_err masa_db_begin(struct masa_db *db, int write, struct masa_txn **out);
 /* Commits and ends txn, whatever the outcome. */
 MASA_NODISCARD enum masa_err masa_db_commit(struct masa_txn *txn);

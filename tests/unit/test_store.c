@@ -2,8 +2,10 @@
  * and common/store/audit.c (the hash-chained, append-only audit trail). */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -236,6 +238,64 @@ test_ping_write(void **state)
 	assert_int_equal(masa_db_ping_write(db), MASA_E_STORE_BUSY);
 	tu_unlock(c);
 	assert_int_equal(masa_db_ping_write(db), MASA_OK);
+	masa_db_close(db);
+}
+
+/* A thread that tries to begin a transaction; its result, the time it
+ * waited, and (on success) the transaction it then rolls back. */
+struct begin_try {
+	struct masa_db *db;
+	enum masa_err rc;
+	struct timespec t0, t1;
+};
+
+static void *
+try_begin(void *arg)
+{
+	struct begin_try *b = arg;
+	struct masa_txn *txn = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &b->t0);
+	b->rc = masa_db_begin(b->db, 0, &txn);
+	clock_gettime(CLOCK_MONOTONIC, &b->t1);
+	if (b->rc == MASA_OK)
+		masa_db_rollback(txn);
+	return NULL;
+}
+
+static long
+waited_ms(const struct begin_try *b)
+{
+	return (b->t1.tv_sec - b->t0.tv_sec) * 1000 + (b->t1.tv_nsec - b->t0.tv_nsec) / 1000000;
+}
+
+/* Another thread of this process waits for the connection at most the
+ * busy timeout (then MASA_E_STORE_BUSY), gets it when it is handed over
+ * in time, and one that gave up leaves nothing behind in the queue. */
+static void
+test_connection_wait_times_out(void **state)
+{
+	char path[TU_PATH_MAX];
+	struct masa_db *db = open_migrated(*state, path);
+	struct masa_txn *txn = NULL;
+	struct begin_try b = { db, MASA_E_INTERNAL, { 0, 0 }, { 0, 0 } };
+	pthread_t th;
+
+	assert_int_equal(masa_db_begin(db, 1, &txn), MASA_OK);
+	assert_int_equal(pthread_create(&th, NULL, try_begin, &b), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(b.rc, MASA_E_STORE_BUSY);
+	assert_true(waited_ms(&b) >= BUSY_MS - 5);
+
+	b.rc = MASA_E_INTERNAL;
+	assert_int_equal(pthread_create(&th, NULL, try_begin, &b), 0);
+	usleep(20 * 1000);
+	assert_int_equal(masa_db_commit(txn), MASA_OK);	/* handed over in time */
+	pthread_join(th, NULL);
+	assert_int_equal(b.rc, MASA_OK);
+
+	assert_int_equal(masa_db_begin(db, 1, &txn), MASA_OK);	/* free again */
+	masa_db_rollback(txn);
 	masa_db_close(db);
 }
 
@@ -581,6 +641,7 @@ main(void)
 		DIR_TEST(test_migrate_newer_schema),
 		DIR_TEST(test_open_locked_rollback_journal),
 		DIR_TEST(test_ping_write),
+		DIR_TEST(test_connection_wait_times_out),
 		DIR_TEST(test_audit_chain),
 		DIR_TEST(test_audit_nulls),
 		DIR_TEST(test_audit_append_only),
