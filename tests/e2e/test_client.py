@@ -10,8 +10,12 @@ import subprocess
 import threading
 import unittest
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
 import brski
 from masatest import MASA_BIN, InstanceTest, run
+from test_vectors import VEC, vector_private_key
 
 
 def keygen(path, algorithm="EC", curve="P-256"):
@@ -24,6 +28,14 @@ def keygen(path, algorithm="EC", curve="P-256"):
     with os.fdopen(fd, "wb") as f:
         f.write(pem)
     return path
+
+
+def write_private(key, path):
+    """A private key (Python cryptography) as a PEM PKCS#8 file (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
 
 
 def pubkey(key_path, out_path):
@@ -143,6 +155,34 @@ class TestClient(ClientCase):
         """Missing options are a usage error (exit 2)."""
         self.assertEqual(run("client", "voucher", "--url", "https://x").returncode, 2)
         self.assertEqual(run("client", "--help").returncode, 0)
+
+
+class TestClientWithVectorKeys(ClientCase):
+    """The client signs with the published cBRSKI vectors' keys (the pledge's IDevID
+    key, the registrar's key and certificate) and the server accepts what it sends."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.serve(admin=False)
+
+    def test_vector_pledge_and_registrar(self):
+        """Enrolled by the vector IDevID (serial JADA123456789), the vector pledge and
+        registrar keys get a verified voucher pinning the vector registrar's key."""
+        pledge, reg = self.inst.path("vec-pledge.key"), self.inst.path("vec-registrar.key")
+        write_private(vector_private_key("privkey_pledge.txt"), pledge)
+        write_private(vector_private_key("privkey_registrar.txt"), reg)
+        r = run("device", "add", "--config", self.inst.config, "--serial", "JADA123456789",
+                "--idevid", os.path.join(VEC, "pledge.pem"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.client(serial="JADA123456789", pledge=pledge, reg=reg,
+                        reg_crt=os.path.join(VEC, "registrar.pem"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("serial-number: matches the request", r.stdout)
+        self.assertIn("nonce: matches the request", r.stdout)
+        self.assertIn("signature: verified with " + self.masa_pub, r.stdout)
+        with open(os.path.join(VEC, "registrar.der"), "rb") as f:
+            spki = brski.spki_der(x509.load_der_x509_certificate(f.read()).public_key())
+        self.assertIn("9: h'%s'" % spki.hex(), r.stdout, "the pinned-domain-pubk")
 
 
 class FakeMasa:
