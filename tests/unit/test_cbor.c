@@ -12,32 +12,12 @@
 
 static const struct masa_cbor_limits lim = { 8, 512, 64 };
 
-/* Hex text to bytes; returns the length. Spaces are ignored. */
-static size_t
-unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (*hex != '\0') {
-		if (*hex == ' ') {
-			hex++;
-			continue;
-		}
-		assert_true(n < cap);
-		assert_int_equal(sscanf(hex, "%2x", &v), 1);
-		out[n++] = (uint8_t)v;
-		hex += 2;
-	}
-	return n;
-}
-
 /* Decodes hex with the test limits. */
 static enum masa_err
 decode_hex(const char *hex, struct masa_cbor *out)
 {
 	static uint8_t buf[4096];
-	struct masa_bytes b = { buf, unhex(hex, buf, sizeof buf) };
+	struct masa_bytes b = { buf, tu_unhex(hex, buf, sizeof buf) };
 
 	return masa_cbor_decode(b, &lim, out);
 }
@@ -187,7 +167,7 @@ test_writer_known_answers(void **state)
 		masa_cbor_writer_init(&w, &b);
 		masa_cbor_put_int(&w, ints[i].v);
 		assert_int_equal(masa_cbor_writer_done(&w), MASA_OK);
-		n = unhex(ints[i].hex, want, sizeof want);
+		n = tu_unhex(ints[i].hex, want, sizeof want);
 		assert_int_equal(b.len, n);
 		assert_memory_equal(b.ptr, want, n);
 		assert_int_equal(masa_cbor_decode(masa_buf_view(&b), &lim, &c), MASA_OK);
@@ -208,7 +188,7 @@ test_writer_known_answers(void **state)
 	masa_cbor_put_bool(&w, 1);
 	masa_cbor_put_bool(&w, 0);
 	assert_int_equal(masa_cbor_writer_done(&w), MASA_OK);
-	n = unhex("d2 a2 01 44 01 02 03 04 02 83 64 49 45 54 46 f5 f4", want, sizeof want);
+	n = tu_unhex("d2 a2 01 44 01 02 03 04 02 83 64 49 45 54 46 f5 f4", want, sizeof want);
 	assert_int_equal(b.len, n);
 	assert_memory_equal(b.ptr, want, n);
 	masa_buf_free(&b);

@@ -18,26 +18,6 @@ struct diag_case {
 	const char *want;
 };
 
-/* Hex text to bytes; returns the length. Spaces are ignored. */
-static size_t
-unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (*hex != '\0') {
-		if (*hex == ' ') {
-			hex++;
-			continue;
-		}
-		assert_true(n < cap);
-		assert_int_equal(sscanf(hex, "%2x", &v), 1);
-		out[n++] = (uint8_t)v;
-		hex += 2;
-	}
-	return n;
-}
-
 /* Decodes hex under l, renders it into a buffer of at most max bytes and
  * fails the test unless the result is want_rc and (on success) want. */
 static void
@@ -45,7 +25,7 @@ check(const char *hex, const struct masa_cbor_limits *l, int embed, size_t max,
     enum masa_err want_rc, const char *want)
 {
 	uint8_t bin[256];
-	struct masa_bytes b = { bin, unhex(hex, bin, sizeof bin) };
+	struct masa_bytes b = { bin, tu_unhex(hex, bin, sizeof bin) };
 	struct masa_cbor c;
 	struct masa_buf out;
 	enum masa_err rc;

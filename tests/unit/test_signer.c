@@ -276,20 +276,6 @@ test_sign_verify_each_alg(void **state)
 	}
 }
 
-/* Decodes hex (2n digits) into out (n bytes). */
-static void
-unhex(const char *hex, uint8_t *out, size_t n)
-{
-	size_t i;
-	unsigned v;
-
-	assert_int_equal(strlen(hex), 2 * n);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-}
-
 /* Proves ES256 verification refuses wrong lengths and r or s of 0 or n. */
 static void
 test_es256_malformed_signatures(void **state)
@@ -303,7 +289,7 @@ test_es256_malformed_signatures(void **state)
 	EVP_PKEY *pk;
 	size_t i;
 
-	unhex(order_hex, order, sizeof order);
+	assert_int_equal(tu_unhex(order_hex, order, sizeof order), sizeof order);
 	gen_key(*state, MASA_ALG_ES256, "k", key);
 	expect_load(key, MASA_ALG_ES256, MASA_OK, &s);
 	pk = public_key(s);

@@ -197,3 +197,22 @@ tu_signer(const struct tu_dir *d, enum masa_alg alg)
 	assert_int_equal(masa_signer_load(key, alg, &s, &diag), MASA_OK);
 	return s;
 }
+
+size_t
+tu_unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	unsigned v;
+
+	while (*hex != '\0') {
+		if (*hex == ' ') {
+			hex++;
+			continue;
+		}
+		assert_true(n < cap);
+		assert_int_equal(sscanf(hex, "%2x", &v), 1);
+		out[n++] = (uint8_t)v;
+		hex += 2;
+	}
+	return n;
+}

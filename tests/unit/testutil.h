@@ -64,4 +64,7 @@ void tu_keygen(const struct tu_dir *d, enum masa_alg alg, enum masa_cert_kind ki
 /* Generates a key pair in d and loads it as a signer. */
 struct masa_signer *tu_signer(const struct tu_dir *d, enum masa_alg alg);
 
+/* Hex text (spaces ignored) to at most cap bytes; returns the length. */
+size_t tu_unhex(const char *hex, uint8_t *out, size_t cap);
+
 #endif
