@@ -14,12 +14,10 @@
 #include "http_client.h"
 #include "limits.h"
 #include "timeutil.h"
+#include "voucher.h"
 #include "vreq_build.h"
 
 #define VOUCHER_TYPE "application/voucher+cose"
-#define SID_VOUCHER 2451	/* ietf-voucher:voucher */
-#define SID_NONCE 2458
-#define SID_SERIAL 2462
 
 static const struct masa_cbor_limits limits = { 16, 4096, 256 };
 
@@ -141,6 +139,13 @@ multipart_part(const char *ctype, struct masa_bytes body, const char *type, stru
 	return 0;
 }
 
+/* 1 if key k names a voucher leaf: its SID delta, or its YANG name. */
+static int
+leaf_is(const struct masa_cbor *k, int by_sid, uint64_t delta, const char *name)
+{
+	return by_sid ? k->type == MASA_CBOR_UINT && k->arg == delta : masa_cbor_is_text(k, name);
+}
+
 /* The nonce and serial-number leaves of a voucher payload (empty views
  * when absent), keyed by SID deltas under 2451 or by YANG names. */
 static void
@@ -157,16 +162,14 @@ voucher_leaves(const struct masa_cbor *payload, struct masa_bytes *nonce, struct
 	if (!masa_cbor_iter_next(&it, &k) || !masa_cbor_iter_next(&it, &inner) ||
 	    inner.type != MASA_CBOR_MAP)
 		return;
-	by_sid = k.type == MASA_CBOR_UINT && k.arg == SID_VOUCHER;
+	by_sid = k.type == MASA_CBOR_UINT && k.arg == MASA_SID_VOUCHER;
 	if (!by_sid && !masa_cbor_is_text(&k, "ietf-voucher:voucher"))
 		return;
 	masa_cbor_iter_init(&inner, &it);
 	while (masa_cbor_iter_next(&it, &k) && masa_cbor_iter_next(&it, &v)) {
-		if (v.type == MASA_CBOR_BSTR && (by_sid ? k.type == MASA_CBOR_UINT &&
-		    k.arg == SID_NONCE - SID_VOUCHER : masa_cbor_is_text(&k, "nonce")))
+		if (v.type == MASA_CBOR_BSTR && leaf_is(&k, by_sid, MASA_V_NONCE, "nonce"))
 			*nonce = v.str;
-		if (v.type == MASA_CBOR_TSTR && (by_sid ? k.type == MASA_CBOR_UINT &&
-		    k.arg == SID_SERIAL - SID_VOUCHER : masa_cbor_is_text(&k, "serial-number")))
+		if (v.type == MASA_CBOR_TSTR && leaf_is(&k, by_sid, MASA_V_SERIAL, "serial-number"))
 			*serial = v.str;
 	}
 }

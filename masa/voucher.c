@@ -7,18 +7,6 @@
 #include "cose/cose_sign1.h"
 #include "timeutil.h"
 
-#define SID_VOUCHER 2451
-enum {	/* delta keys under 2451 */
-	K_ASSERTION = 1,
-	K_CREATED_ON = 2,
-	K_DCRC = 3,		/* domain-cert-revocation-checks */
-	K_EXPIRES_ON = 4,
-	K_NONCE = 7,
-	K_PINNED_CERT = 8,
-	K_PINNED_PUBK = 9,
-	K_SERIAL = 11,
-};
-
 enum masa_err
 masa_voucher_payload(const struct masa_voucher_in *in, struct masa_buf *out)
 {
@@ -31,26 +19,26 @@ masa_voucher_payload(const struct masa_voucher_in *in, struct masa_buf *out)
 	masa_rfc3339_s(in->created_ms, created);
 	masa_cbor_writer_init(&w, out);
 	masa_cbor_put_map(&w, 1);
-	masa_cbor_put_uint(&w, SID_VOUCHER);
+	masa_cbor_put_uint(&w, MASA_SID_VOUCHER);
 	masa_cbor_put_map(&w, n);
-	masa_cbor_put_uint(&w, K_ASSERTION);
+	masa_cbor_put_uint(&w, MASA_V_ASSERTION);
 	masa_cbor_put_uint(&w, (uint64_t)in->assertion);
-	masa_cbor_put_uint(&w, K_CREATED_ON);
+	masa_cbor_put_uint(&w, MASA_V_CREATED_ON);
 	masa_cbor_put_tstr(&w, created, strlen(created));
-	masa_cbor_put_uint(&w, K_DCRC);
+	masa_cbor_put_uint(&w, MASA_V_DCRC);
 	masa_cbor_put_bool(&w, 0);
 	if (in->expires_ms != 0) {
 		masa_rfc3339_s(in->expires_ms, expires);
-		masa_cbor_put_uint(&w, K_EXPIRES_ON);
+		masa_cbor_put_uint(&w, MASA_V_EXPIRES_ON);
 		masa_cbor_put_tstr(&w, expires, strlen(expires));
 	}
 	if (in->nonce.len > 0) {
-		masa_cbor_put_uint(&w, K_NONCE);
+		masa_cbor_put_uint(&w, MASA_V_NONCE);
 		masa_cbor_put_bstr(&w, in->nonce);
 	}
-	masa_cbor_put_uint(&w, in->pin_cert ? K_PINNED_CERT : K_PINNED_PUBK);
+	masa_cbor_put_uint(&w, in->pin_cert ? MASA_V_PINNED_CERT : MASA_V_PINNED_PUBK);
 	masa_cbor_put_bstr(&w, in->pin);
-	masa_cbor_put_uint(&w, K_SERIAL);
+	masa_cbor_put_uint(&w, MASA_V_SERIAL);
 	masa_cbor_put_tstr(&w, (const char *)in->serial.ptr, in->serial.len);
 	return masa_cbor_writer_done(&w);
 }

@@ -14,6 +14,18 @@
 #include "crypto/signer.h"
 #include "err.h"
 
+#define MASA_SID_VOUCHER 2451	/* ietf-voucher:voucher */
+enum {	/* its leaves, as SID delta keys under MASA_SID_VOUCHER */
+	MASA_V_ASSERTION = 1,
+	MASA_V_CREATED_ON = 2,
+	MASA_V_DCRC = 3,	/* domain-cert-revocation-checks */
+	MASA_V_EXPIRES_ON = 4,
+	MASA_V_NONCE = 7,
+	MASA_V_PINNED_CERT = 8,
+	MASA_V_PINNED_PUBK = 9,
+	MASA_V_SERIAL = 11,
+};
+
 struct masa_voucher_in {
 	int assertion;			/* MASA_ASSERT_* */
 	int64_t created_ms;

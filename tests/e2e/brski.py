@@ -17,6 +17,7 @@ Conventions
 """
 import datetime
 import hashlib
+import os
 import re
 
 import cbor2
@@ -287,8 +288,11 @@ def write_pem_public(key, path):
 
 
 def write_pem_private(key, path):
-    """Writes a private key as unencrypted PEM PKCS#8."""
-    with open(path, "wb") as f:
+    """Writes a private key as unencrypted PEM PKCS#8, owner-only (0600) as masa requires
+    of key files."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as f:
         f.write(key.private_bytes(serialization.Encoding.PEM,
                                   serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption()))

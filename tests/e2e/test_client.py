@@ -11,7 +11,6 @@ import threading
 import unittest
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 import brski
 from masatest import MASA_BIN, InstanceTest, run
@@ -28,14 +27,6 @@ def keygen(path, algorithm="EC", curve="P-256"):
     with os.fdopen(fd, "wb") as f:
         f.write(pem)
     return path
-
-
-def write_private(key, path):
-    """A private key (Python cryptography) as a PEM PKCS#8 file (0600)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
 
 
 def pubkey(key_path, out_path):
@@ -169,8 +160,8 @@ class TestClientWithVectorKeys(ClientCase):
         """Enrolled by the vector IDevID (serial JADA123456789), the vector pledge and
         registrar keys get a verified voucher pinning the vector registrar's key."""
         pledge, reg = self.inst.path("vec-pledge.key"), self.inst.path("vec-registrar.key")
-        write_private(vector_private_key("privkey_pledge.txt"), pledge)
-        write_private(vector_private_key("privkey_registrar.txt"), reg)
+        brski.write_pem_private(vector_private_key("privkey_pledge.txt"), pledge)
+        brski.write_pem_private(vector_private_key("privkey_registrar.txt"), reg)
         r = run("device", "add", "--config", self.inst.config, "--serial", "JADA123456789",
                 "--idevid", os.path.join(VEC, "pledge.pem"))
         self.assertEqual(r.returncode, 0, r.stderr)
