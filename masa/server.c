@@ -2,11 +2,14 @@
  * server.c: see server.h.
  *
  * libmicrohttpd calls the access handler several times per request: first
- * with headers only (we set up the per-request context and refuse a
- * declared Content-Length over the cap at once with 413), then once per
- * body chunk (accumulated up to the cap; past it the rest is drained and
- * dropped, and the connection cut after MASA_DISCARD_MAX), and finally with
- * no data, when we route and answer. The context is freed in the
+ * with headers only (we set up the per-request context, route and
+ * authenticate), then once per body chunk (accumulated up to the cap; past
+ * it the rest is drained and dropped, and the connection cut after
+ * MASA_DISCARD_MAX), and finally with no data, when we route and answer.
+ * A declared Content-Length over the cap is drained the same way and
+ * answered 413 at the end, so a client still sending reads the answer
+ * instead of a reset; one over MASA_DISCARD_MAX as well is answered at
+ * once (and the connection closed). The context is freed in the
  * completion callback, which also writes the request's log line.
  */
 #include "server.h"
@@ -264,9 +267,11 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	if (cl != NULL) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || n > srv->body_max) {
-			r->too_large = 1;
+		if (errno != 0 || *end != '\0' || (n > srv->body_max && n > MASA_DISCARD_MAX))
 			return send_error(c, r, MASA_E_TOO_LARGE);
+		if (n > srv->body_max) {
+			r->too_large = 1;	/* drained, then 413 */
+			return MHD_YES;
 		}
 	}
 	masa_reply_init(&reply);

@@ -109,6 +109,17 @@ class TestServe(InstanceTest):
         self.assertTrue(reply.startswith(b"HTTP/1.1 401"), reply)
         self.assertIn(b"WWW-Authenticate: Bearer", reply)
 
+    def test_huge_declared_body_is_refused_from_headers(self):
+        """A Content-Length far over the cap (more than is ever drained) is 413 from the
+        headers alone, with no body sent."""
+        s = self.serve(admin=False)
+        conn = tls_socket(self.inst, s.port)
+        conn.sendall(b"POST /.well-known/brski/requestvoucher HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/voucher+cose\r\nContent-Length: 50000000\r\n\r\n")
+        reply = conn.recv(4096)
+        conn.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply)
+
     def test_sigint_exits_zero(self):
         s = self.serve()
         s.proc.send_signal(2)
