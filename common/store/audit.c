@@ -96,7 +96,6 @@ masa_audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 	    "INSERT INTO audit (seq, at_ms, event, serial, registrar_sha256, nonce,"
 	    " assertion, source, detail, prev_hash, hash)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3 *conn = masa_txn_sqlite(txn);
 	sqlite3_stmt *st = NULL;
 	uint8_t prev[MASA_AUDIT_HASH_LEN] = { 0 }, hash[MASA_AUDIT_HASH_LEN];
 	int64_t seq = 1;
@@ -105,9 +104,10 @@ masa_audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 
 	if (e->event == NULL || e->detail == NULL)
 		return MASA_E_INTERNAL;
-	src = sqlite3_prepare_v2(conn, last_sql, -1, &st, NULL);
-	if (src == SQLITE_OK)
-		src = sqlite3_step(st);
+	rc = masa_db_prepare(txn, last_sql, &st);
+	if (rc != MASA_OK)
+		return rc;
+	src = sqlite3_step(st);
 	if (src == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 1) != MASA_AUDIT_HASH_LEN) {
 			rc = MASA_E_STORE;	/* the chain is damaged: never extend it */
@@ -119,17 +119,14 @@ masa_audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 		rc = masa_db_err(src);
 		goto done;
 	}
-	sqlite3_finalize(st);
+	masa_db_finish(txn, st);
 	st = NULL;
 
 	rc = masa_audit_hash(seq, e, prev, hash);
+	if (rc == MASA_OK)
+		rc = masa_db_prepare(txn, ins_sql, &st);
 	if (rc != MASA_OK)
 		goto done;
-	src = sqlite3_prepare_v2(conn, ins_sql, -1, &st, NULL);
-	if (src != SQLITE_OK) {
-		rc = masa_db_err(src);
-		goto done;
-	}
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, e->at_ms);
 	bind_text(st, 3, e->event);
@@ -147,7 +144,7 @@ masa_audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 	src = sqlite3_step(st);
 	rc = src == SQLITE_DONE ? MASA_OK : masa_db_err(src);
 done:
-	sqlite3_finalize(st);
+	masa_db_finish(txn, st);
 	return rc;
 }
 
@@ -178,11 +175,11 @@ masa_audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms, int6
 	struct masa_audit_row r;
 	struct masa_bytes b;
 	sqlite3_stmt *st = NULL;
-	int src = sqlite3_prepare_v2(masa_txn_sqlite(txn), sql, -1, &st, NULL);
-	enum masa_err rc = MASA_OK;
+	enum masa_err rc = masa_db_prepare(txn, sql, &st);
+	int src;
 
-	if (src != SQLITE_OK)
-		return masa_db_err(src);
+	if (rc != MASA_OK)
+		return rc;
 	if (serial != NULL)
 		sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since_ms);
@@ -210,7 +207,7 @@ masa_audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms, int6
 	}
 	if (src != SQLITE_ROW && src != SQLITE_DONE)
 		rc = masa_db_err(src);
-	sqlite3_finalize(st);
+	masa_db_finish(txn, st);
 	return rc;
 }
 

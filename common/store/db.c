@@ -1,16 +1,16 @@
 /*
- * db.c: see db.h. One connection, handed out in FIFO order (a queue of
- * waiters: a plain mutex lets a thread that commits and begins again, like
- * a chunked import, take it back before anyone waiting gets a turn). A
- * waiter gives up after the busy timeout, as SQLite itself would. The
- * transaction handle is the seam where a connection pool or a group-commit
- * writer goes later without changing callers.
+ * db.c: see db.h. One writer connection, handed out in FIFO order (a
+ * queue of waiters: a plain mutex lets a thread that commits and begins
+ * again, like a chunked import, take it back before anyone waiting gets a
+ * turn); a waiter gives up after the busy timeout, as SQLite itself would.
+ * Read transactions use a small pool of read-only connections instead, so
+ * that with WAL they never wait for a write or its fsync. Writes made with
+ * masa_db_write are batched into group commits (db_group.c).
  */
 #include "store/db.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,44 +19,31 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "store/db_int.h"
 #include "store/migrations.h"
 
-struct masa_txn {
-	struct masa_db *db;
-};
+void
+masa_db_deadline(const struct masa_db *db, struct timespec *until)
+{
+	clock_gettime(CLOCK_MONOTONIC, until);
+	until->tv_sec += db->timeout_ms / 1000;
+	until->tv_nsec += (long)(db->timeout_ms % 1000) * 1000000L;
+	if (until->tv_nsec >= 1000000000L) {
+		until->tv_sec++;
+		until->tv_nsec -= 1000000000L;
+	}
+}
 
-/* A thread waiting for the connection, on its own stack. */
-struct waiter {
-	struct waiter *next;
-	int granted;
-};
-
-struct masa_db {
-	sqlite3 *conn;
-	pthread_mutex_t lock;	/* guards busy and the queue */
-	pthread_cond_t turn;	/* CLOCK_MONOTONIC */
-	int busy;		/* the connection is handed out */
-	struct waiter *head, **tail;
-	int timeout_ms;		/* how long a waiter waits */
-	struct masa_txn txn;	/* the one transaction slot */
-};
-
-/* Waits for this thread's turn at the connection; MASA_E_STORE_BUSY after
+/* Waits for this thread's turn at the writer; MASA_E_STORE_BUSY after
  * db->timeout_ms in the queue. */
 static enum masa_err
 acquire(struct masa_db *db)
 {
-	struct waiter me = { NULL, 0 }, **pp;
+	struct masa_db_waiter me = { NULL, 0 }, **pp;
 	struct timespec until;
 	int rc = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += db->timeout_ms / 1000;
-	until.tv_nsec += (long)(db->timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	masa_db_deadline(db, &until);
 	pthread_mutex_lock(&db->lock);
 	if (!db->busy && db->head == NULL) {
 		db->busy = 1;
@@ -78,11 +65,11 @@ acquire(struct masa_db *db)
 	return me.granted ? MASA_OK : MASA_E_STORE_BUSY;
 }
 
-/* Hands the connection to the first in line, if any. */
+/* Hands the writer to the first in line, if any. */
 static void
 release(struct masa_db *db)
 {
-	struct waiter *w;
+	struct masa_db_waiter *w;
 
 	pthread_mutex_lock(&db->lock);
 	w = db->head;
@@ -173,6 +160,36 @@ apply_settings(sqlite3 *conn, int busy_timeout_ms, const char *path, struct masa
 	return MASA_OK;
 }
 
+/* Initialises db's locks; 0 on success. */
+static int
+init_locks(struct masa_db *db)
+{
+	pthread_condattr_t ca;
+	int n = 0;
+
+	if (pthread_condattr_init(&ca) != 0)
+		return -1;
+	if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_mutex_init(&db->lock, NULL) != 0)
+		goto done;
+	n = 1;
+	if (pthread_cond_init(&db->turn, &ca) != 0)
+		goto done;
+	n = 2;
+	if (pthread_cond_init(&db->reader_free, &ca) != 0)
+		goto done;
+	n = 3;
+done:
+	pthread_condattr_destroy(&ca);
+	if (n == 3)
+		return 0;
+	if (n >= 2)
+		pthread_cond_destroy(&db->turn);
+	if (n >= 1)
+		pthread_mutex_destroy(&db->lock);
+	return -1;
+}
+
 enum masa_err
 masa_db_open(const char *path, int busy_timeout_ms, int create, struct masa_db **out,
     struct masa_diag *diag)
@@ -180,9 +197,12 @@ masa_db_open(const char *path, int busy_timeout_ms, int create, struct masa_db *
 	enum masa_err rc;
 	struct masa_db *db = NULL;
 	struct stat st;
-	pthread_condattr_t ca;
-	int fd, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+	int fd, i, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 
+	if (strlen(path) >= sizeof db->path) {
+		masa_diag_set(diag, "database path is too long");
+		return MASA_E_CONFIG;
+	}
 	if (lstat(path, &st) == 0) {
 		rc = masa_file_check_private(path, diag);
 		if (rc != MASA_OK)
@@ -205,27 +225,27 @@ masa_db_open(const char *path, int busy_timeout_ms, int create, struct masa_db *
 	db = calloc(1, sizeof *db);
 	if (db == NULL)
 		return MASA_E_NOMEM;
-	db->txn.db = db;
-	if (pthread_mutex_init(&db->lock, NULL) != 0) {
+	if (init_locks(db) != 0) {
 		free(db);
 		return MASA_E_INTERNAL;
+	}
+	snprintf(db->path, sizeof db->path, "%s", path);
+	db->txn.db = db;
+	db->txn.reader = -1;
+	for (i = 0; i < MASA_DB_READERS; i++) {
+		db->reader_txn[i].db = db;
+		db->reader_txn[i].reader = i;
 	}
 	db->tail = &db->head;
+	db->jobs_tail = &db->jobs;
 	db->timeout_ms = busy_timeout_ms;
-	if (pthread_condattr_init(&ca) != 0 ||
-	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
-	    pthread_cond_init(&db->turn, &ca) != 0) {
-		pthread_mutex_destroy(&db->lock);
-		free(db);
-		return MASA_E_INTERNAL;
-	}
-	pthread_condattr_destroy(&ca);
 	if (sqlite3_open_v2(path, &db->conn, flags, NULL) != SQLITE_OK) {
 		masa_diag_set(diag, "cannot open database %s: %s", path,
 		    db->conn ? sqlite3_errmsg(db->conn) : "out of memory");
 		rc = MASA_E_STORE;
 		goto done;
 	}
+	db->txn.conn = db->conn;
 	sqlite3_extended_result_codes(db->conn, 1);
 	rc = apply_settings(db->conn, busy_timeout_ms, path, diag);
 	if (rc != MASA_OK)
@@ -240,40 +260,135 @@ done:
 void
 masa_db_close(struct masa_db *db)
 {
+	int i;
+
 	if (db == NULL)
 		return;
+	for (i = 0; i < MASA_DB_READERS; i++) {
+		masa_db_cache_reset(&db->reader_txn[i].cache, 1);
+		sqlite3_close_v2(db->readers[i]);
+	}
+	masa_db_cache_reset(&db->txn.cache, 1);
 	sqlite3_close_v2(db->conn);
+	pthread_cond_destroy(&db->reader_free);
 	pthread_cond_destroy(&db->turn);
 	pthread_mutex_destroy(&db->lock);
 	free(db);
 }
 
+/* Opens read connection i: the same file, refusing writes (query_only). */
+static enum masa_err
+open_reader(struct masa_db *db, int i)
+{
+	sqlite3 *c = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+
+	if (sqlite3_open_v2(db->path, &c, flags, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(c, db->timeout_ms) != SQLITE_OK ||
+	    sqlite3_exec(c, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c, "PRAGMA query_only=ON", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_close_v2(c);
+		return MASA_E_STORE;
+	}
+	sqlite3_extended_result_codes(c, 1);
+	db->readers[i] = c;
+	db->reader_txn[i].conn = c;
+	return MASA_OK;
+}
+
+/* Takes a free read connection (opening it if need be); MASA_E_STORE_BUSY
+ * after the busy timeout. */
+static enum masa_err
+acquire_reader(struct masa_db *db, int *out)
+{
+	struct timespec until;
+	enum masa_err rc = MASA_OK;
+	int i = 0, wrc = 0;
+
+	masa_db_deadline(db, &until);
+	pthread_mutex_lock(&db->lock);
+	for (;;) {
+		for (i = 0; i < MASA_DB_READERS && db->reader_busy[i]; i++)
+			;
+		if (i < MASA_DB_READERS || wrc == ETIMEDOUT)
+			break;
+		wrc = pthread_cond_timedwait(&db->reader_free, &db->lock, &until);
+	}
+	if (i < MASA_DB_READERS)
+		db->reader_busy[i] = 1;
+	pthread_mutex_unlock(&db->lock);
+	if (i == MASA_DB_READERS)
+		return MASA_E_STORE_BUSY;
+	if (db->readers[i] == NULL)
+		rc = open_reader(db, i);
+	if (rc != MASA_OK) {
+		pthread_mutex_lock(&db->lock);
+		db->reader_busy[i] = 0;
+		pthread_cond_signal(&db->reader_free);
+		pthread_mutex_unlock(&db->lock);
+		return rc;
+	}
+	*out = i;
+	return MASA_OK;
+}
+
+/* Ends the use of txn's connection. */
+static void
+end_txn(struct masa_txn *txn)
+{
+	struct masa_db *db = txn->db;
+
+	if (txn->reader < 0) {
+		release(db);
+		return;
+	}
+	pthread_mutex_lock(&db->lock);
+	db->reader_busy[txn->reader] = 0;
+	pthread_cond_signal(&db->reader_free);
+	pthread_mutex_unlock(&db->lock);
+}
+
+/* Transaction control, run as cached statements (masa_db_exec). */
+static const char begin_write[] = "BEGIN IMMEDIATE", begin_read[] = "BEGIN",
+    commit_sql[] = "COMMIT", rollback_sql[] = "ROLLBACK";
+
 enum masa_err
 masa_db_begin(struct masa_db *db, int write, struct masa_txn **out)
 {
-	int rc;
+	struct masa_txn *t;
+	enum masa_err e;
+	int i;
 
-	if (acquire(db) != MASA_OK)
-		return MASA_E_STORE_BUSY;
-	rc = sqlite3_exec(db->conn, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		release(db);
-		return masa_db_err(rc);
+	if (write) {
+		if (acquire(db) != MASA_OK)
+			return MASA_E_STORE_BUSY;
+		t = &db->txn;
+	} else {
+		e = acquire_reader(db, &i);
+		if (e != MASA_OK)
+			return e;
+		t = &db->reader_txn[i];
 	}
-	*out = &db->txn;
+	e = masa_db_exec(t, write ? begin_write : begin_read);
+	if (e != MASA_OK) {
+		end_txn(t);
+		return e;
+	}
+	*out = t;
 	return MASA_OK;
 }
 
 enum masa_err
 masa_db_commit(struct masa_txn *txn)
 {
-	struct masa_db *db = txn->db;
-	int rc = sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL);
+	enum masa_err rc;
 
-	if (rc != SQLITE_OK)
-		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
-	release(db);
-	return masa_db_err(rc);
+	masa_db_cache_reset(&txn->cache, 0);
+	rc = masa_db_exec(txn, commit_sql);
+	if (rc != MASA_OK)
+		(void)masa_db_exec(txn, rollback_sql);
+	end_txn(txn);
+	return rc;
 }
 
 void
@@ -281,52 +396,15 @@ masa_db_rollback(struct masa_txn *txn)
 {
 	if (txn == NULL)
 		return;
-	sqlite3_exec(txn->db->conn, "ROLLBACK", NULL, NULL, NULL);
-	release(txn->db);
-}
-
-enum masa_err
-masa_db_write(struct masa_db *db, enum masa_err (*change)(struct masa_txn *txn, void *arg),
-    void *arg)
-{
-	struct masa_txn *t = NULL;
-	enum masa_err rc = masa_db_begin(db, 1, &t);
-
-	if (rc == MASA_OK)
-		rc = change(t, arg);
-	if (rc == MASA_OK) {
-		rc = masa_db_commit(t);
-		t = NULL;
-	}
-	masa_db_rollback(t);
-	return rc;
+	masa_db_cache_reset(&txn->cache, 0);
+	(void)masa_db_exec(txn, rollback_sql);
+	end_txn(txn);
 }
 
 sqlite3 *
 masa_txn_sqlite(struct masa_txn *txn)
 {
-	return txn->db->conn;
-}
-
-enum masa_err
-masa_db_prepare(struct masa_txn *txn, const char *sql, sqlite3_stmt **out)
-{
-	int rc = sqlite3_prepare_v2(txn->db->conn, sql, -1, out, NULL);
-
-	return rc == SQLITE_OK ? MASA_OK : masa_db_err(rc);
-}
-
-enum masa_err
-masa_db_run(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return MASA_OK;
-	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-		return MASA_E_EXISTS;
-	return masa_db_err(rc);
+	return txn->conn;
 }
 
 enum masa_err

@@ -8,6 +8,8 @@
 #ifndef MASA_DB_H
 #define MASA_DB_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 #include "attr.h"
@@ -34,25 +36,43 @@ MASA_NODISCARD enum masa_err masa_db_migrate(struct masa_db *db, struct masa_dia
 MASA_NODISCARD enum masa_err masa_db_ping_write(struct masa_db *db);
 
 /* Starts a transaction (BEGIN IMMEDIATE when write). *out only on success.
- * MASA_E_STORE_BUSY after the busy timeout waiting for the connection
- * (another thread of this process) or the file (another process). */
+ * A write transaction holds the one writer connection (FIFO among this
+ * process's threads); a read transaction takes one of a few read-only
+ * connections and, with WAL, waits for no writer. MASA_E_STORE_BUSY after
+ * the busy timeout waiting for a connection or for the file (another
+ * process). */
 MASA_NODISCARD enum masa_err masa_db_begin(struct masa_db *db, int write, struct masa_txn **out);
 /* Commits and ends txn, whatever the outcome. */
 MASA_NODISCARD enum masa_err masa_db_commit(struct masa_txn *txn);
 /* Rolls back and ends txn; NULL is ignored. */
 void masa_db_rollback(struct masa_txn *txn);
-/* Runs change(txn, arg) in one write transaction, committed only when it
- * returns MASA_OK. */
+/* Runs change(txn, arg) in a write transaction, committed only when it
+ * returns MASA_OK, and returns its result once it is durable. Concurrent
+ * calls are group-committed: their changes run one after another in one
+ * transaction, each in its own savepoint (a change that fails is undone
+ * alone), with one COMMIT. So change must not begin or end transactions,
+ * and its effects outside the store must wait for this to return. */
 MASA_NODISCARD enum masa_err masa_db_write(struct masa_db *db,
     enum masa_err (*change)(struct masa_txn *txn, void *arg), void *arg);
+/* Counts since open, for metrics and tests. */
+struct masa_db_stats {
+	uint64_t batches;	/* group commits attempted */
+	uint64_t changes;	/* masa_db_write changes run in them */
+};
+void masa_db_stats(struct masa_db *db, struct masa_db_stats *out);
 /* The connection for statements inside txn. */
 sqlite3 *masa_txn_sqlite(struct masa_txn *txn);
-/* Prepares sql (a constant) for txn; *out only on success. */
+/* A prepared statement for sql (a constant: statements are cached per
+ * connection by its address) in txn; *out only on success. Give it back
+ * with masa_db_finish (never sqlite3_finalize) before the transaction ends. */
 MASA_NODISCARD enum masa_err masa_db_prepare(struct masa_txn *txn, const char *sql,
     sqlite3_stmt **out);
-/* Steps a statement that returns no row and finalizes it: MASA_OK,
+/* Ends the use of st (from masa_db_prepare): reset with its bindings
+ * cleared. NULL is ignored. */
+void masa_db_finish(struct masa_txn *txn, sqlite3_stmt *st);
+/* Steps a statement that returns no row and finishes it: MASA_OK,
  * MASA_E_EXISTS for a UNIQUE or PRIMARY KEY conflict, else a store error. */
-MASA_NODISCARD enum masa_err masa_db_run(sqlite3_stmt *st);
+MASA_NODISCARD enum masa_err masa_db_run(struct masa_txn *txn, sqlite3_stmt *st);
 /* Maps an SQLite result code to MASA_E_STORE_BUSY or MASA_E_STORE. */
 enum masa_err masa_db_err(int sqlite_rc);
 

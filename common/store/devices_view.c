@@ -33,7 +33,7 @@ masa_store_device_view(struct masa_txn *t, const struct masa_device *d, struct m
 		}
 		v.vouchers = sqlite3_column_int64(st, 2);
 	}
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	if (src != SQLITE_ROW)
 		return masa_db_err(src);
 	rc = masa_store_bucket_get(t, d->id, &v.tat_ms, &v.has_bucket);
@@ -58,6 +58,6 @@ masa_store_device_page(struct masa_txn *t, const char *after, unsigned limit,
 	while ((src = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn(arg, (const char *)sqlite3_column_text(st, 0)) != 0)
 			break;
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	return src == SQLITE_ROW || src == SQLITE_DONE ? MASA_OK : masa_db_err(src);
 }

@@ -88,7 +88,7 @@ masa_store_device_get(struct masa_txn *t, const char *serial, struct masa_device
 			*out = d;
 		}
 	}
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	return rc;
 }
 
@@ -122,7 +122,7 @@ masa_store_device_add(struct masa_txn *t, const char *serial, struct masa_bytes 
 	bind_opt_text(st, 4, product);
 	bind_opt_id(st, 5, owner_id);
 	sqlite3_bind_int64(st, 6, now_ms);
-	rc = masa_db_run(st);
+	rc = masa_db_run(t, st);
 	if (rc == MASA_OK)
 		*created = 1;
 	return rc;
@@ -139,7 +139,7 @@ device_set(struct masa_txn *t, const char *sql, int64_t device_id, int64_t value
 		return rc;
 	bind_opt_id(st, 1, value);
 	sqlite3_bind_int64(st, 2, device_id);
-	rc = masa_db_run(st);	/* finalizes st */
+	rc = masa_db_run(t, st);	/* finishes st */
 	if (rc == MASA_OK && sqlite3_changes(masa_txn_sqlite(t)) == 0)
 		rc = MASA_E_NOT_FOUND;
 	return rc;
@@ -175,7 +175,7 @@ masa_store_owner_add(struct masa_txn *t, const char *name, int64_t now_ms, int64
 		return rc;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms);
-	rc = masa_db_run(st);
+	rc = masa_db_run(t, st);
 	if (rc == MASA_OK)
 		*id = sqlite3_last_insert_rowid(masa_txn_sqlite(t));
 	return rc;
@@ -193,7 +193,7 @@ masa_store_owner_get(struct masa_txn *t, const char *name, int64_t *id)
 	rc = step_row(st);
 	if (rc == MASA_OK)
 		*id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	return rc;
 }
 
@@ -215,7 +215,7 @@ masa_store_registrar_get(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LE
 		out->owner_id = sqlite3_column_int64(st, 1);
 		col_text(st, 2, out->first_seen_net, sizeof out->first_seen_net);
 	}
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	return rc;
 }
 
@@ -236,7 +236,7 @@ masa_store_registrar_add(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LE
 	bind_opt_id(st, 3, owner_id);
 	sqlite3_bind_int64(st, 4, now_ms);
 	bind_opt_text(st, 5, net);
-	rc = masa_db_run(st);
+	rc = masa_db_run(t, st);
 	if (rc == MASA_OK)
 		*id = sqlite3_last_insert_rowid(masa_txn_sqlite(t));
 	return rc;
@@ -253,7 +253,7 @@ masa_store_registrar_set_owner(struct masa_txn *t, int64_t id, int64_t owner_id)
 		return rc;
 	bind_opt_id(st, 1, owner_id);
 	sqlite3_bind_int64(st, 2, id);
-	return masa_db_run(st);
+	return masa_db_run(t, st);
 }
 
 enum masa_err
@@ -267,7 +267,7 @@ masa_store_registrar_first_net(struct masa_txn *t, int64_t id, const char *net)
 		return rc;
 	bind_opt_text(st, 1, net);
 	sqlite3_bind_int64(st, 2, id);
-	return masa_db_run(st);
+	return masa_db_run(t, st);
 }
 
 enum masa_err
@@ -281,7 +281,7 @@ masa_store_is_blocked(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN],
 		return rc;
 	sqlite3_bind_blob(st, 1, sha256, MASA_SHA256_LEN, SQLITE_STATIC);
 	rc = step_row(st);
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	if (rc == MASA_OK || rc == MASA_E_NOT_FOUND) {
 		*blocked = rc == MASA_OK;
 		rc = MASA_OK;
@@ -303,7 +303,7 @@ masa_store_block(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN], cons
 	sqlite3_bind_blob(st, 1, sha256, MASA_SHA256_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, reason ? reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now_ms);
-	return masa_db_run(st);
+	return masa_db_run(t, st);
 }
 
 enum masa_err
@@ -316,7 +316,7 @@ masa_store_unblock(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN])
 	if (rc != MASA_OK)
 		return rc;
 	sqlite3_bind_blob(st, 1, sha256, MASA_SHA256_LEN, SQLITE_STATIC);
-	rc = masa_db_run(st);
+	rc = masa_db_run(t, st);
 	if (rc == MASA_OK && sqlite3_changes(masa_txn_sqlite(t)) == 0)
 		rc = MASA_E_NOT_FOUND;
 	return rc;
@@ -339,7 +339,7 @@ masa_store_bucket_get(struct masa_txn *t, int64_t device_id, int64_t *tat_ms, in
 			*tat_ms = sqlite3_column_int64(st, 0);
 		rc = MASA_OK;
 	}
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	return rc;
 }
 
@@ -356,7 +356,7 @@ masa_store_bucket_set(struct masa_txn *t, int64_t device_id, int64_t tat_ms)
 		return rc;
 	sqlite3_bind_int64(st, 1, device_id);
 	sqlite3_bind_int64(st, 2, tat_ms);
-	return masa_db_run(st);
+	return masa_db_run(t, st);
 }
 
 enum masa_err
@@ -381,7 +381,7 @@ masa_store_voucher_add(struct masa_txn *t, const struct masa_voucher_row *v)
 	bind_bytes(st, 8, v->voucher);
 	sqlite3_bind_int64(st, 9, v->created_ms);
 	bind_opt_id(st, 10, v->expires_ms);
-	return masa_db_run(st);
+	return masa_db_run(t, st);
 }
 
 enum masa_err
@@ -416,7 +416,7 @@ masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t reg
 			masa_buf_free(&b);
 		}
 	}
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	return rc;
 }
 
@@ -432,7 +432,7 @@ masa_store_voucher_held(struct masa_txn *t, int64_t device_id, int64_t registrar
 	sqlite3_bind_int64(st, 1, device_id);
 	sqlite3_bind_int64(st, 2, registrar_id);
 	rc = step_row(st);
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	if (rc == MASA_OK || rc == MASA_E_NOT_FOUND) {
 		*held = rc == MASA_OK;
 		rc = MASA_OK;
@@ -477,6 +477,6 @@ masa_store_voucher_groups(struct masa_txn *t, int64_t device_id,
 	}
 	if (rc == MASA_OK && src != SQLITE_ROW && src != SQLITE_DONE)
 		rc = masa_db_err(src);
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	return rc;
 }

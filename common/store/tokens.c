@@ -37,7 +37,7 @@ masa_store_token_add(struct masa_txn *t, const struct masa_token_row *r)
 	sqlite3_bind_text(st, 3, r->role, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, r->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, r->created_ms);
-	return masa_db_run(st);
+	return masa_db_run(t, st);
 }
 
 enum masa_err
@@ -56,7 +56,7 @@ masa_store_token_get(struct masa_txn *t, const char *id, struct masa_token_row *
 	if (src == SQLITE_ROW)
 		row_of(st, out);
 	rc = src == SQLITE_ROW ? MASA_OK : src == SQLITE_DONE ? MASA_E_NOT_FOUND : masa_db_err(src);
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	return rc;
 }
 
@@ -77,7 +77,7 @@ masa_store_token_each(struct masa_txn *t, void (*fn)(void *arg, const struct mas
 		row_of(st, &r);
 		fn(arg, &r);
 	}
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	return src == SQLITE_DONE ? MASA_OK : masa_db_err(src);
 }
 
@@ -97,6 +97,6 @@ masa_store_token_delete(struct masa_txn *t, const char *name, char id_out[24])
 	rc = src == SQLITE_ROW ? MASA_OK : src == SQLITE_DONE ? MASA_E_NOT_FOUND : masa_db_err(src);
 	if (src == SQLITE_ROW && sqlite3_step(st) != SQLITE_DONE)
 		rc = MASA_E_STORE;
-	sqlite3_finalize(st);
+	masa_db_finish(t, st);
 	return rc;
 }

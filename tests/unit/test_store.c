@@ -256,7 +256,7 @@ try_begin(void *arg)
 	struct masa_txn *txn = NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &b->t0);
-	b->rc = masa_db_begin(b->db, 0, &txn);
+	b->rc = masa_db_begin(b->db, 1, &txn);
 	clock_gettime(CLOCK_MONOTONIC, &b->t1);
 	if (b->rc == MASA_OK)
 		masa_db_rollback(txn);
@@ -269,7 +269,7 @@ waited_ms(const struct begin_try *b)
 	return (b->t1.tv_sec - b->t0.tv_sec) * 1000 + (b->t1.tv_nsec - b->t0.tv_nsec) / 1000000;
 }
 
-/* Another thread of this process waits for the connection at most the
+/* Another thread of this process waits for the writer at most the
  * busy timeout (then MASA_E_STORE_BUSY), gets it when it is handed over
  * in time, and one that gave up leaves nothing behind in the queue. */
 static void

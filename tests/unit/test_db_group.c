@@ -1,0 +1,240 @@
+/* test_db_group.c: common/store/db_group.c (group commit) and the
+ * read-connection pool of common/store/db.c, with real threads on a real
+ * SQLite file. */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUSY_MS 2000
+#define THREADS 16
+#define PER_THREAD 40
+#define FAIL_EVERY 7	/* every 7th change fails after writing its row */
+
+struct writer {
+	struct masa_db *db;
+	int id;
+	int ok, failed, wrong;	/* results seen, and results that were not the change's own */
+};
+
+struct row {
+	int thread, n;
+};
+
+/* Inserts (thread, n); a change numbered FAIL_EVERY fails after its write. */
+static enum masa_err
+insert_change(struct masa_txn *t, void *arg)
+{
+	const struct row *r = arg;
+	sqlite3_stmt *st = NULL;
+	enum masa_err rc = masa_db_prepare(t, "INSERT INTO scratch (thread, n) VALUES (?, ?)", &st);
+
+	if (rc != MASA_OK)
+		return rc;
+	sqlite3_bind_int(st, 1, r->thread);
+	sqlite3_bind_int(st, 2, r->n);
+	rc = masa_db_run(t, st);
+	if (rc == MASA_OK && r->n % FAIL_EVERY == 0)
+		rc = MASA_E_CONFLICT;
+	return rc;
+}
+
+static void *
+write_many(void *arg)
+{
+	struct writer *w = arg;
+	struct row r;
+	enum masa_err rc;
+	int i;
+
+	for (i = 1; i <= PER_THREAD; i++) {
+		r.thread = w->id;
+		r.n = i;
+		rc = masa_db_write(w->db, insert_change, &r);
+		if (rc == MASA_OK && i % FAIL_EVERY != 0)
+			w->ok++;
+		else if (rc == MASA_E_CONFLICT && i % FAIL_EVERY == 0)
+			w->failed++;
+		else
+			w->wrong++;
+	}
+	return NULL;
+}
+
+static enum masa_err
+create_scratch(struct masa_txn *t, void *arg)
+{
+	(void)arg;
+	return sqlite3_exec(masa_txn_sqlite(t), "CREATE TABLE scratch (thread INTEGER, n INTEGER,"
+	    " PRIMARY KEY (thread, n))", NULL, NULL, NULL) == SQLITE_OK ? MASA_OK : MASA_E_STORE;
+}
+
+/* THREADS threads each write PER_THREAD changes at once: every call gets
+ * its own change's result, exactly the changes that succeeded are in the
+ * file (a failed change is undone without taking its batch-mates along),
+ * and the writes were grouped: fewer commits than changes. */
+static void
+test_concurrent_changes_grouped(void **state)
+{
+	char path[TU_PATH_MAX];
+	struct writer w[THREADS];
+	pthread_t th[THREADS];
+	struct masa_db_stats before, after;
+	struct masa_db *db;
+	sqlite3 *c;
+	int i, ok = 0, failed = 0;
+
+	tu_path(path, *state, "masa.db");
+	db = tu_db_migrated(path, BUSY_MS);
+	assert_int_equal(masa_db_write(db, create_scratch, NULL), MASA_OK);
+	masa_db_stats(db, &before);
+	for (i = 0; i < THREADS; i++) {
+		memset(&w[i], 0, sizeof w[i]);
+		w[i].db = db;
+		w[i].id = i;
+		assert_int_equal(pthread_create(&th[i], NULL, write_many, &w[i]), 0);
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].wrong, 0);
+		ok += w[i].ok;
+		failed += w[i].failed;
+	}
+	masa_db_stats(db, &after);
+	masa_db_close(db);
+
+	assert_int_equal(ok + failed, THREADS * PER_THREAD);
+	assert_int_equal(failed, THREADS * (PER_THREAD / FAIL_EVERY));
+	c = tu_sqlite_open(path);	/* what is durable in the file */
+	assert_int_equal(tu_query_int(c, "SELECT COUNT(*) FROM scratch"), ok);
+	assert_int_equal(tu_query_int(c, "SELECT COUNT(*) FROM scratch WHERE n % 7 = 0"), 0);
+	sqlite3_close(c);
+	assert_int_equal(after.changes - before.changes, THREADS * PER_THREAD);
+	assert_true(after.batches - before.batches < after.changes - before.changes);
+}
+
+/* A lone change is committed and returned on its own, with its result. */
+static void
+test_single_change(void **state)
+{
+	char path[TU_PATH_MAX];
+	struct masa_db *db;
+	struct row good = { 1, 1 }, bad = { 1, FAIL_EVERY };
+	sqlite3 *c;
+
+	tu_path(path, *state, "masa.db");
+	db = tu_db_migrated(path, BUSY_MS);
+	assert_int_equal(masa_db_write(db, create_scratch, NULL), MASA_OK);
+	assert_int_equal(masa_db_write(db, insert_change, &good), MASA_OK);
+	assert_int_equal(masa_db_write(db, insert_change, &bad), MASA_E_CONFLICT);
+	assert_int_equal(masa_db_write(db, insert_change, &good), MASA_E_EXISTS);
+	masa_db_close(db);
+	c = tu_sqlite_open(path);
+	assert_int_equal(tu_query_int(c, "SELECT COUNT(*) FROM scratch"), 1);
+	sqlite3_close(c);
+}
+
+struct reader {
+	struct masa_db *db;
+	enum masa_err rc;
+	long waited_ms;
+};
+
+static void *
+read_once(void *arg)
+{
+	struct reader *r = arg;
+	struct masa_txn *t = NULL;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r->rc = masa_db_begin(r->db, 0, &t);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (r->rc == MASA_OK)
+		masa_db_rollback(t);
+	r->waited_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	return NULL;
+}
+
+/* While a write transaction is open, a read transaction starts at once
+ * (on a read connection) and sees only what is committed; and a read
+ * connection refuses to write. */
+static void
+test_reads_do_not_wait_for_writer(void **state)
+{
+	char path[TU_PATH_MAX];
+	struct masa_db *db;
+	struct masa_txn *w = NULL, *r = NULL;
+	struct reader rd;
+	pthread_t th;
+	sqlite3_stmt *st = NULL;
+
+	tu_path(path, *state, "masa.db");
+	db = tu_db_migrated(path, BUSY_MS);
+	assert_int_equal(masa_db_write(db, create_scratch, NULL), MASA_OK);
+	assert_int_equal(masa_db_begin(db, 1, &w), MASA_OK);
+	tu_exec(masa_txn_sqlite(w), "INSERT INTO scratch VALUES (9, 9)");
+
+	rd.db = db;
+	assert_int_equal(pthread_create(&th, NULL, read_once, &rd), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(rd.rc, MASA_OK);
+	assert_true(rd.waited_ms < BUSY_MS / 2);
+
+	assert_int_equal(masa_db_begin(db, 0, &r), MASA_OK);
+	assert_int_equal(tu_query_int(masa_txn_sqlite(r), "SELECT COUNT(*) FROM scratch"), 0);
+	assert_int_equal(masa_db_prepare(r, "INSERT INTO scratch VALUES (1, 1)", &st), MASA_OK);
+	assert_int_not_equal(masa_db_run(r, st), MASA_OK);	/* query_only */
+	masa_db_rollback(r);
+	assert_int_equal(masa_db_commit(w), MASA_OK);
+	masa_db_close(db);
+}
+
+/* A cached statement comes back reset, with no binding left over. */
+static void
+test_statement_cache_reset(void **state)
+{
+	static const char sql[] = "SELECT ?1 IS NULL";
+	char path[TU_PATH_MAX];
+	struct masa_db *db;
+	struct masa_txn *t = NULL;
+	sqlite3_stmt *a = NULL, *b = NULL, *nested = NULL;
+
+	tu_path(path, *state, "masa.db");
+	db = tu_db_migrated(path, BUSY_MS);
+	assert_int_equal(masa_db_begin(db, 0, &t), MASA_OK);
+	assert_int_equal(masa_db_prepare(t, sql, &a), MASA_OK);
+	sqlite3_bind_int(a, 1, 5);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(a, 0), 0);
+	/* the same SQL while a is in use: a separate statement */
+	assert_int_equal(masa_db_prepare(t, sql, &nested), MASA_OK);
+	assert_ptr_not_equal(nested, a);
+	masa_db_finish(t, nested);
+	masa_db_finish(t, a);
+	assert_int_equal(masa_db_prepare(t, sql, &b), MASA_OK);
+	assert_ptr_equal(b, a);	/* reused */
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(b, 0), 1);	/* binding cleared */
+	masa_db_finish(t, b);
+	masa_db_rollback(t);
+	masa_db_close(db);
+}
+
+#define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		DIR_TEST(test_concurrent_changes_grouped),
+		DIR_TEST(test_single_change),
+		DIR_TEST(test_reads_do_not_wait_for_writer),
+		DIR_TEST(test_statement_cache_reset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
