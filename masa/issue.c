@@ -60,12 +60,29 @@ audit(struct masa_txn *t, int64_t now, const char *event, const char *serial,
 	return masa_audit_append(t, &e);
 }
 
+/* A refusal's audit entry, as a change for masa_db_write. */
+struct refusal {
+	const struct masa_vreq_raw *v;
+	const struct masa_registrar *reg;
+	const char *peer, *event, *serial;
+	enum masa_err why;
+};
+
+static enum masa_err
+refusal_change(struct masa_txn *t, void *arg)
+{
+	const struct refusal *r = arg;
+
+	return audit(t, masa_now_ms(), r->event, r->serial, r->reg, r->v, -1, r->peer,
+	    masa_err_name(r->why));
+}
+
 void
 masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
     const struct masa_registrar *reg, const char *peer, const char *event, enum masa_err why)
 {
 	char serial[MASA_SERIAL_MAX + 1] = "";
-	struct masa_txn *t = NULL;
+	struct refusal r = { v, reg, peer, event, serial, why };
 	enum masa_err rc;
 
 	/* Only a request whose registrar signature verified is attributable;
@@ -75,14 +92,7 @@ masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
 		return;
 	if (v != NULL && v->r.serial.ptr != NULL)
 		serial_of(v, serial);
-	rc = masa_db_begin(app->db, 1, &t);
-	if (rc == MASA_OK)
-		rc = audit(t, masa_now_ms(), event, serial, reg, v, -1, peer, masa_err_name(why));
-	if (rc == MASA_OK) {
-		rc = masa_db_commit(t);
-		t = NULL;
-	}
-	masa_db_rollback(t);
+	rc = masa_db_write(app->db, refusal_change, &r);
 	if (rc != MASA_OK)
 		masa_log_event("error", "cannot audit a refusal (%s): %s", masa_err_name(why),
 		    masa_err_name(rc));
@@ -196,24 +206,106 @@ check_pvr(struct masa_app *app, const struct masa_vreq_raw *v, const struct masa
 	return rc;
 }
 
+/* One issuance inside the group-committed write transaction. */
+struct issue_job {
+	struct masa_app *app;
+	const struct masa_vreq_raw *v;
+	const struct masa_registrar *reg;
+	const struct masa_answer *answer;
+	const char *peer;
+	const char *serial;
+	const struct masa_policy_request *req;
+	int pin_cert;
+	/* out */
+	enum masa_err refusal;	/* the policy's answer, audited */
+	struct masa_buf voucher;
+	int replayed;
+	uint64_t retry_after_s;
+};
+
+/* A byte-identical retry gets its stored, unexpired voucher without a
+ * token, if policy would still issue (an empty bucket aside): MASA_OK with
+ * j->replayed set, MASA_E_NOT_FOUND when there is none. */
+static enum masa_err
+replay(struct masa_txn *t, struct issue_job *j, const struct facts *f)
+{
+	const struct masa_policy_config *cfg = &j->app->cfg->policy;
+	uint8_t req_hash[MASA_SHA256_LEN];
+	char media[64];
+	enum masa_err rc;
+
+	masa_sha256(j->v->body, req_hash);
+	rc = masa_store_voucher_find_retry(t, f->dev.id, f->reg.id, req_hash,
+	    j->req->now_ms - (int64_t)cfg->retry_window_s * 1000, j->req->now_ms, &j->voucher,
+	    media, sizeof media);
+	if (rc == MASA_OK)
+		rc = audit(t, j->req->now_ms, "voucher.replayed", j->serial, j->reg, j->v, -1,
+		    j->peer, media);
+	if (rc == MASA_OK)
+		j->replayed = 1;
+	return rc;
+}
+
+/* gather -> decide -> replay, refuse or sign and record; runs in the
+ * batch's transaction, so everything it writes commits together or not at
+ * all. */
+static enum masa_err
+issue_change(struct masa_txn *t, void *arg)
+{
+	struct issue_job *j = arg;
+	const struct masa_policy_config *cfg = &j->app->cfg->policy;
+	struct masa_voucher_in vin;
+	struct masa_decision d;
+	struct facts f;
+	enum masa_err rc;
+
+	masa_buf_truncate(&j->voucher, 0);
+	j->replayed = 0;
+	j->refusal = MASA_OK;
+	rc = gather(t, j->serial, j->reg, j->peer, &f);
+	if (rc != MASA_OK)
+		return rc;
+	masa_policy_decide(cfg, &f.st, j->req, &d);
+	if (f.reg_known && (d.refusal == MASA_OK || d.refusal == MASA_E_RATE_LIMITED)) {
+		rc = replay(t, j, &f);
+		if (rc != MASA_E_NOT_FOUND)
+			return rc;
+	}
+	if (d.refusal != MASA_OK) {
+		j->refusal = d.refusal;
+		j->retry_after_s = d.retry_after_s;
+		return audit(t, j->req->now_ms, "voucher.refused", j->serial, j->reg, j->v, -1,
+		    j->peer, masa_err_name(d.refusal));
+	}
+	memset(&vin, 0, sizeof vin);
+	vin.assertion = d.assertion;
+	vin.created_ms = j->req->now_ms;
+	vin.expires_ms = d.expires_ms;
+	vin.nonce = j->v->r.nonce;
+	vin.serial = j->v->r.serial;
+	vin.pin = j->pin_cert ? j->reg->cert :
+	    (struct masa_bytes){ j->reg->spki, j->reg->spki_len };
+	vin.pin_cert = j->pin_cert;
+	rc = masa_voucher_sign(&vin, j->app->signer, j->app->masa_cert, &j->voucher);
+	if (rc == MASA_OK)
+		rc = record(t, &f, &d, j->reg, j->v, j->serial, j->answer->voucher_type,
+		    j->pin_cert, masa_buf_view(&j->voucher), j->req->now_ms, j->peer);
+	return rc;
+}
+
 enum masa_err
 masa_issue(struct masa_app *app, const struct masa_vreq_raw *v, const struct masa_registrar *reg,
     const struct masa_answer *answer, const char *peer, struct masa_issued *out)
 {
 	const struct masa_policy_config *cfg = &app->cfg->policy;
-	char serial[MASA_SERIAL_MAX + 1], media[64];
+	char serial[MASA_SERIAL_MAX + 1];
 	struct masa_policy_request req;
-	struct masa_voucher_in vin;
-	struct masa_decision d;
-	struct masa_txn *t = NULL;
-	struct masa_buf voucher;
-	struct facts f;
+	struct issue_job j;
 	enum masa_err rc;
-	uint8_t req_hash[MASA_SHA256_LEN];
-	int pin_cert = cfg->pinned_domain == MASA_PIN_CERT;
 
 	memset(out, 0, sizeof *out);
-	masa_buf_init(&voucher, 64 * 1024);
+	memset(&j, 0, sizeof j);
+	masa_buf_init(&j.voucher, 64 * 1024);
 	serial_of(v, serial);
 	memset(&req, 0, sizeof req);
 	req.now_ms = masa_now_ms();
@@ -229,78 +321,32 @@ masa_issue(struct masa_app *app, const struct masa_vreq_raw *v, const struct mas
 	rc = check_pvr(app, v, reg, serial, &req.pvr_verified);
 	if (rc != MASA_OK)
 		goto refused;
-	if (pin_cert && reg->cert.ptr == NULL) {
+	j.pin_cert = cfg->pinned_domain == MASA_PIN_CERT;
+	if (j.pin_cert && reg->cert.ptr == NULL) {
 		rc = MASA_E_NOT_ACCEPTABLE;	/* this pledge needs a certificate pin */
 		goto refused;
 	}
 
-	rc = masa_db_begin(app->db, 1, &t);
+	j.app = app;
+	j.v = v;
+	j.reg = reg;
+	j.answer = answer;
+	j.peer = peer;
+	j.serial = serial;
+	j.req = &req;
+	rc = masa_db_write(app->db, issue_change, &j);
 	if (rc == MASA_OK)
-		rc = gather(t, serial, reg, peer, &f);
-	if (rc != MASA_OK)
-		goto done;
-	masa_policy_decide(cfg, &f.st, &req, &d);
-	/* A byte-identical retry gets its stored, unexpired voucher without a
-	 * token, if policy would still issue (an empty bucket aside). */
-	if (f.reg_known && (d.refusal == MASA_OK || d.refusal == MASA_E_RATE_LIMITED)) {
-		masa_sha256(v->body, req_hash);
-		rc = masa_store_voucher_find_retry(t, f.dev.id, f.reg.id, req_hash,
-		    req.now_ms - (int64_t)cfg->retry_window_s * 1000, req.now_ms, &voucher, media,
-		    sizeof media);
-		if (rc == MASA_OK) {
-			rc = audit(t, req.now_ms, "voucher.replayed", serial, reg, v, -1, peer, media);
-			if (rc != MASA_OK)
-				goto done;
-			rc = masa_db_commit(t);
-			t = NULL;
-			if (rc == MASA_OK) {
-				out->replayed = 1;
-				out->voucher = voucher;
-				masa_buf_init(&voucher, 0);
-			}
-			goto done;
-		}
-		if (rc != MASA_E_NOT_FOUND)
-			goto done;
-	}
-	if (d.refusal != MASA_OK) {
-		out->retry_after_s = d.retry_after_s;
-		rc = audit(t, req.now_ms, "voucher.refused", serial, reg, v, -1, peer,
-		    masa_err_name(d.refusal));
-		if (rc == MASA_OK) {
-			rc = masa_db_commit(t);
-			t = NULL;
-		}
-		if (rc == MASA_OK)
-			rc = d.refusal;
-		goto done;
-	}
-	memset(&vin, 0, sizeof vin);
-	vin.assertion = d.assertion;
-	vin.created_ms = req.now_ms;
-	vin.expires_ms = d.expires_ms;
-	vin.nonce = v->r.nonce;
-	vin.serial = v->r.serial;
-	vin.pin = pin_cert ? reg->cert : (struct masa_bytes){ reg->spki, reg->spki_len };
-	vin.pin_cert = pin_cert;
-	rc = masa_voucher_sign(&vin, app->signer, app->masa_cert, &voucher);
-	if (rc == MASA_OK)
-		rc = record(t, &f, &d, reg, v, serial, answer->voucher_type, pin_cert,
-		    masa_buf_view(&voucher), req.now_ms, peer);
-	if (rc != MASA_OK)
-		goto done;
-	rc = masa_db_commit(t);
-	t = NULL;
+		rc = j.refusal;
 	if (rc == MASA_OK) {
-		out->voucher = voucher;
-		masa_buf_init(&voucher, 0);
+		out->replayed = j.replayed;
+		out->voucher = j.voucher;
+		masa_buf_init(&j.voucher, 0);
 	}
-done:
-	masa_db_rollback(t);
-	masa_buf_free(&voucher);
+	out->retry_after_s = j.retry_after_s;
+	masa_buf_free(&j.voucher);
 	return rc;
 refused:
 	masa_issue_refused(app, v, reg, peer, "voucher.refused", rc);
-	masa_buf_free(&voucher);
+	masa_buf_free(&j.voucher);
 	return rc;
 }
