@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/alg.h"
+#include "crypto/certcache.h"
 #include "limits.h"
 
 #define MAX_CANDIDATES (MASA_COSE_MAX_CERTS + 3)
@@ -12,6 +13,8 @@
 struct candidate {
 	EVP_PKEY *key;
 	struct masa_bytes cert;	/* set when it came from the RVR certificate set */
+	uint8_t spki[MASA_SPKI_MAX];	/* its canonical SPKI, when spki_len > 0 */
+	size_t spki_len;
 };
 
 static int
@@ -24,18 +27,31 @@ bytes_eq(struct masa_bytes a, const uint8_t *b, size_t blen)
 static enum masa_err
 add_cert(struct candidate *c, size_t *n, struct masa_bytes der, int in_bag)
 {
-	X509 *x = NULL;
-	enum masa_err rc = masa_x509_parse(der, &x);
+	struct masa_cert_facts f;
+	enum masa_err rc = masa_cert_facts_get(der, &f);
 
 	if (rc != MASA_OK)
 		return rc;
-	c[*n].key = X509_get_pubkey(x);
+	c[*n].key = f.key;
 	c[*n].cert = in_bag ? der : (struct masa_bytes){ NULL, 0 };
-	X509_free(x);
-	if (c[*n].key == NULL)
-		return MASA_E_MALFORMED;
+	memcpy(c[*n].spki, f.spki, f.spki_len);
+	c[*n].spki_len = f.spki_len;
 	(*n)++;
 	return MASA_OK;
+}
+
+/* 1 if spki is, byte for byte, the canonical SPKI of a candidate already
+ * there (a PVR's proximity key is usually the registrar's certificate key:
+ * no need to decode it again). */
+static int
+known_spki(const struct candidate *c, size_t n, struct masa_bytes spki)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].spki_len > 0 && bytes_eq(spki, c[i].spki, c[i].spki_len))
+			return 1;
+	return 0;
 }
 
 /* 1 if a and b are the same public key. */
@@ -49,14 +65,12 @@ same_key(EVP_PKEY *a, EVP_PKEY *b)
 static enum masa_err
 check_ra(struct masa_bytes der)
 {
-	X509 *x = NULL;
-	int ok;
+	struct masa_cert_facts f;
 
-	if (masa_x509_parse(der, &x) != MASA_OK)
+	if (masa_cert_facts_get(der, &f) != MASA_OK)
 		return MASA_E_MALFORMED;
-	ok = masa_x509_has_cmc_ra(x);
-	X509_free(x);
-	return ok ? MASA_OK : MASA_E_NOT_RA;
+	EVP_PKEY_free(f.key);
+	return f.cmc_ra ? MASA_OK : MASA_E_NOT_RA;
 }
 
 enum masa_err
@@ -69,7 +83,7 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 	struct masa_bytes found_cert = { NULL, 0 };
 	enum masa_alg alg;
 	enum masa_err rc = MASA_OK;
-	size_t n = 0, i, typed = 0, tls_index = MAX_CANDIDATES;
+	size_t n = 0, i, fi = 0, typed = 0, tls_index = MAX_CANDIDATES;
 	int in_bag = 0;
 
 	memset(c, 0, sizeof c);
@@ -82,7 +96,8 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 		tls_index = n;
 		rc = add_cert(c, &n, tls_cert, 0);
 	}
-	if (rc == MASA_OK && v->has_pvr && v->p.prox_pubk.ptr != NULL) {
+	if (rc == MASA_OK && v->has_pvr && v->p.prox_pubk.ptr != NULL &&
+	    !known_spki(c, n, v->p.prox_pubk)) {
 		rc = masa_pubkey_parse(v->p.prox_pubk, &c[n].key);
 		if (rc == MASA_OK)
 			n++;
@@ -101,8 +116,10 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 		if (!masa_alg_key_matches(alg, c[i].key))
 			continue;
 		typed++;
-		if (masa_cose_sign1_verify(&v->rvr, c[i].key) == MASA_OK)
+		if (masa_cose_sign1_verify(&v->rvr, c[i].key) == MASA_OK) {
 			found = c[i].key;
+			fi = i;
+		}
 	}
 	if (found == NULL) {
 		/* No key at all; keys, but none of the message's algorithm; or
@@ -133,9 +150,14 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 			goto done;
 	}
 	memset(&r, 0, sizeof r);
-	rc = masa_pubkey_spki(found, r.spki, sizeof r.spki, &r.spki_len);
-	if (rc != MASA_OK)
-		goto done;
+	if (c[fi].spki_len > 0) {
+		memcpy(r.spki, c[fi].spki, c[fi].spki_len);
+		r.spki_len = c[fi].spki_len;
+	} else {
+		rc = masa_pubkey_spki(found, r.spki, sizeof r.spki, &r.spki_len);
+		if (rc != MASA_OK)
+			goto done;
+	}
 	masa_sha256((struct masa_bytes){ r.spki, r.spki_len }, r.sha256);
 	r.cert = found_cert;
 	EVP_PKEY_up_ref(found);

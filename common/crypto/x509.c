@@ -5,8 +5,6 @@
 
 #include <stdio.h>
 
-#include <pthread.h>
-
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
@@ -15,29 +13,10 @@
 
 #include "crypto/alg.h"
 #include "crypto/ossl.h"
+#include "crypto/spki.h"
 #include "encode.h"
 #include "fsutil.h"
 #include "utf8.h"
-
-/*
- * A fast path for PEM public keys. OpenSSL 3.0's PEM/DER decoders take
- * ~300/~100 us a key (provider lookups under locks), which caps bulk
- * enrollment near 3,000 records a second. The canonical SPKI encodings of
- * the supported keys are fixed prefixes plus the key: those are checked
- * here directly (EC points on their curve), at ~1 us. Anything else goes
- * through OpenSSL's decoders as before.
- */
-static const uint8_t p256_prefix[] = {
-	0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
-	0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-};
-static const uint8_t p384_prefix[] = {
-	0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05,
-	0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00,
-};
-static const uint8_t ed25519_prefix[] = {
-	0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
-};
 
 enum masa_err
 masa_x509_parse(struct masa_bytes der, X509 **out)
@@ -77,7 +56,11 @@ masa_pubkey_parse(struct masa_bytes spki, EVP_PKEY **out)
 	if (spki.ptr == NULL || spki.len == 0 || spki.len > MASA_SPKI_MAX)
 		return MASA_E_MALFORMED;
 	masa_ossl_clear();
-	k = d2i_PUBKEY(NULL, &p, (long)spki.len);
+	k = masa_spki_key(spki.ptr, spki.len);
+	if (k == NULL)
+		k = d2i_PUBKEY(NULL, &p, (long)spki.len);
+	else
+		p = spki.ptr + spki.len;
 	masa_ossl_clear();
 	if (k == NULL)
 		return MASA_E_MALFORMED;
@@ -98,43 +81,36 @@ masa_pubkey_spki(const EVP_PKEY *key, uint8_t *out, size_t cap, size_t *len)
 {
 	/* Built from the key's parts, so one key has one encoding: EC points
 	 * always uncompressed, whatever form the key arrived in. */
-	static const struct {
-		enum masa_alg alg;
-		const uint8_t *prefix;
-		size_t plen, coord;
-	} forms[] = {
-		{ MASA_ALG_ES256, p256_prefix, sizeof p256_prefix, 32 },
-		{ MASA_ALG_ES384, p384_prefix, sizeof p384_prefix, 48 },
-		{ MASA_ALG_EDDSA, ed25519_prefix, sizeof ed25519_prefix, 32 },
-	};
+	static const enum masa_alg algs[] = { MASA_ALG_ES256, MASA_ALG_ES384, MASA_ALG_EDDSA };
+	const struct masa_spki_form *f = NULL;
 	BIGNUM *x = NULL, *y = NULL;
-	size_t i, n, raw = 32;
+	size_t i, coord, raw = 32;
 	enum masa_err rc = MASA_E_CRYPTO;
 
-	for (i = 0; i < sizeof forms / sizeof forms[0]; i++)
-		if (masa_alg_key_matches(forms[i].alg, key))
-			break;
-	if (i == sizeof forms / sizeof forms[0])
+	for (i = 0; i < sizeof algs / sizeof algs[0] && f == NULL; i++)
+		if (masa_alg_key_matches(algs[i], key))
+			f = masa_spki_form(algs[i]);
+	if (f == NULL)
 		return MASA_E_KEY;
-	n = forms[i].plen + (forms[i].alg == MASA_ALG_EDDSA ? 32 : 1 + 2 * forms[i].coord);
-	if (n > cap)
+	if (f->plen + f->klen > cap)
 		return MASA_E_CRYPTO;
-	memcpy(out, forms[i].prefix, forms[i].plen);
-	if (forms[i].alg == MASA_ALG_EDDSA) {
-		if (EVP_PKEY_get_raw_public_key(key, out + forms[i].plen, &raw) == 1 && raw == 32)
+	memcpy(out, f->prefix, f->plen);
+	coord = (f->klen - 1) / 2;
+	if (f->alg == MASA_ALG_EDDSA) {
+		if (EVP_PKEY_get_raw_public_key(key, out + f->plen, &raw) == 1 && raw == f->klen)
 			rc = MASA_OK;
 	} else if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
 	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1) {
-		out[forms[i].plen] = 0x04;
-		if (BN_bn2binpad(x, out + forms[i].plen + 1, (int)forms[i].coord) > 0 &&
-		    BN_bn2binpad(y, out + forms[i].plen + 1 + forms[i].coord, (int)forms[i].coord) > 0)
+		out[f->plen] = 0x04;
+		if (BN_bn2binpad(x, out + f->plen + 1, (int)coord) > 0 &&
+		    BN_bn2binpad(y, out + f->plen + 1 + coord, (int)coord) > 0)
 			rc = MASA_OK;
 	}
 	BN_free(x);
 	BN_free(y);
 	masa_ossl_clear();
 	if (rc == MASA_OK)
-		*len = n;
+		*len = f->plen + f->klen;
 	return rc;
 }
 
@@ -200,44 +176,14 @@ masa_x509_ski_base64(struct masa_bytes der, char *out, size_t cap)
 	return rc;
 }
 
-static EC_GROUP *groups[2];	/* P-256, P-384: made once, read-only after */
-static pthread_once_t groups_once = PTHREAD_ONCE_INIT;
-
-static void
-make_groups(void)
-{
-	groups[0] = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-	groups[1] = EC_GROUP_new_by_curve_name(NID_secp384r1);
-}
-
 /* 1 if der is the canonical SPKI of a supported key with a valid point. */
 static int
 spki_fast(const uint8_t *der, size_t len)
 {
-	EC_POINT *pt;
-	size_t plen;
-	int g, ok;
+	EVP_PKEY *k = masa_spki_key(der, len);
 
-	if (len == sizeof ed25519_prefix + 32 && memcmp(der, ed25519_prefix, sizeof ed25519_prefix) == 0)
-		return 1;
-	if (len == sizeof p256_prefix + 65 && memcmp(der, p256_prefix, sizeof p256_prefix) == 0) {
-		g = 0;
-		plen = sizeof p256_prefix;
-	} else if (len == sizeof p384_prefix + 97 && memcmp(der, p384_prefix, sizeof p384_prefix) == 0) {
-		g = 1;
-		plen = sizeof p384_prefix;
-	} else {
-		return 0;
-	}
-	if (der[plen] != 0x04)	/* uncompressed points only on this path */
-		return 0;
-	pthread_once(&groups_once, make_groups);
-	if (groups[g] == NULL || (pt = EC_POINT_new(groups[g])) == NULL)
-		return 0;
-	ok = EC_POINT_oct2point(groups[g], pt, der + plen, len - plen, NULL) == 1;
-	EC_POINT_free(pt);
-	masa_ossl_clear();
-	return ok;
+	EVP_PKEY_free(k);
+	return k != NULL;
 }
 
 /* Decodes base64 text (whitespace ignored) into out; -1 if malformed. */
