@@ -9,7 +9,9 @@
  * A declared Content-Length over the cap is drained the same way and
  * answered 413 at the end, so a client still sending reads the answer
  * instead of a reset; one over MASA_DISCARD_MAX as well is answered at
- * once (and the connection closed). The context is freed in the
+ * once (and the connection closed). A request refused on its headers
+ * (route, method, authentication) is answered the same way: its body is
+ * never kept, only drained up to MASA_DISCARD_MAX. The context is freed in the
  * completion callback, which also writes the request's log line.
  */
 #include "server.h"
@@ -50,6 +52,8 @@ struct conn_req {
 	size_t discarded;
 	int too_large;
 	int out_of_memory;
+	int refused;		/* refused on the headers: drain any body, then send early */
+	struct masa_reply early;
 	int hashed;		/* an Argon2 verification ran for this request */
 	unsigned status;
 	char rid[17];
@@ -233,14 +237,12 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
     const char *method, void **con_cls)
 {
 	const union MHD_ConnectionInfo *ci;
-	struct masa_reply reply;
 	struct conn_req *r;
-	enum MHD_Result ret = MHD_NO;
 	enum masa_err rc;
 	const char *cl;
 	uint8_t id[8];
 	char *end;
-	unsigned long long n;
+	unsigned long long n = 0;
 
 	r = calloc(1, sizeof *r);
 	if (r == NULL)
@@ -249,6 +251,7 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	r->start_us = masa_mono_us();
 	masa_buf_init(&r->body, srv->body_max);
 	masa_buf_init(&r->tls_cert, MASA_TLS_CERT_MAX);
+	masa_reply_init(&r->early);
 	capture_client_cert(c, r);
 	if (masa_rand_bytes(id, sizeof id) != MASA_OK) {
 		masa_buf_free(&r->tls_cert);
@@ -274,14 +277,18 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 			return MHD_YES;
 		}
 	}
-	masa_reply_init(&reply);
-	rc = admit(c, r, url, method, &reply);
-	if (rc != MASA_OK) {
-		masa_reply_error(&reply, rc);
-		ret = send_reply(c, r, &reply);	/* before any body: none is read */
-	}
-	masa_reply_free(&reply);
-	return rc != MASA_OK ? ret : MHD_YES;
+	rc = admit(c, r, url, method, &r->early);
+	if (rc == MASA_OK)
+		return MHD_YES;
+	/* Refused on the headers: no body is kept. A body of at most
+	 * MASA_DISCARD_MAX is read and dropped before the answer, so that a
+	 * client still sending it reads the answer instead of a reset;
+	 * anything larger is answered at once. */
+	masa_reply_error(&r->early, rc);
+	r->refused = 1;
+	if (cl != NULL && n > MASA_DISCARD_MAX)
+		return send_reply(c, r, &r->early);
+	return MHD_YES;
 }
 
 static enum MHD_Result
@@ -298,12 +305,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (r->status != 0)
 		return MHD_YES;	/* answered early; let the library finish */
 	if (*upload_size != 0) {
-		if (!r->too_large && (rc = masa_buf_append(&r->body, upload_data, *upload_size)) != MASA_OK) {
+		if (!r->too_large && !r->refused && (rc = masa_buf_append(&r->body, upload_data, *upload_size)) != MASA_OK) {
 			r->too_large = 1;	/* drain the rest either way */
 			r->out_of_memory = rc == MASA_E_NOMEM;
 			masa_buf_free(&r->body);
 		}
-		if (r->too_large) {
+		if (r->too_large || r->refused) {
 			r->discarded += *upload_size;
 			if (r->discarded > MASA_DISCARD_MAX)
 				return MHD_NO;	/* drop the connection */
@@ -311,6 +318,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->refused)
+		return send_reply(c, r, &r->early);
 	if (r->too_large)
 		return send_error(c, r, r->out_of_memory ? MASA_E_NOMEM : MASA_E_TOO_LARGE);
 	return dispatch(c, r, url, method);
@@ -338,6 +347,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	line.argon2 = r->hashed;
 	line.ms = (double)(masa_mono_us() - r->start_us) / 1000.0;
 	masa_log_request(&line);
+	masa_reply_free(&r->early);
 	masa_buf_free(&r->body);
 	masa_buf_free(&r->tls_cert);
 	free(r);
@@ -370,8 +380,12 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	const struct masa_limits *lim = &app->cfg->limits;
 	const union MHD_DaemonInfo *info;
 	struct masa_server *s;
-	unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	/* A thread per connection: a handler may block (a voucher waits for
+	 * its group commit; crypto takes a core) without stalling any other
+	 * connection, and the kernel spreads the crypto over every core. The
+	 * number of threads is bounded by limits.connection_limit. */
+	unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 
 	if (addr->ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -392,7 +406,6 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	     * judge them: a registrar is identified by its key. */
 	    MHD_OPTION_HTTPS_MEM_TRUST, tls->cert,
 	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)lim->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->connection_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)lim->per_ip_connection_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->connection_timeout_s,
