@@ -1,0 +1,222 @@
+"""Benchmark: voucher issuance over HTTPS against the crypto ceiling (issue 6).
+
+A real instance (`masa init`, release build), PLEDGES pledges enrolled by one NDJSON import
+over the admin API, REQUESTS distinct valid RVRs built beforehand (each with a fresh nonce
+and its own PVR signed by the pledge; at most `policy.bucket_capacity` = 24 per pledge; one
+registrar with a self-signed cmcRA certificate in x5bag), then `masa serve` driven by
+masa-loadgen (C, OpenSSL, one keep-alive connection per thread, CONCURRENCY threads).
+Every answer must be 200 and every voucher must verify (Python `cryptography`, with the key
+from `masa key show`) and name its request's serial and nonce; the store must then hold
+exactly REQUESTS issued vouchers and as many `voucher.issued` audit entries.
+The crypto ceiling is masa-crypto-ceiling: 2 ES256 verifications + 1 signature per
+voucher with masa's own calls, on every core.
+
+Prints figures; the last line is
+    vouchers_per_s=N p50_ms=N p99_ms=N crypto_ceiling_per_s=N ratio=N.NN rss_mb=N
+Run: tests/bench/run.sh (builds and runs everything), or
+     MASA_BIN=... MASA_BENCH_BIN=build/tests/bench /usr/bin/python3 tests/bench/bench_voucher.py
+Environment: BENCH_REQUESTS (default 30000), BENCH_CONCURRENCY (default 64);
+BENCH_PERF=FILE records a `perf` profile of the server during the load (BENCH_PERF_CG:
+perf's --call-graph mode, default fp; dwarf,16384 for a release build).
+"""
+import json
+import multiprocessing
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+
+from cryptography.hazmat.primitives import serialization
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+import brski  # noqa: E402
+from masatest import MASA_BIN, Instance, run  # noqa: E402
+
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "64"))
+BENCH_BIN = os.environ.get("MASA_BENCH_BIN", os.path.join(os.path.dirname(MASA_BIN), "..",
+                                                          "tests", "bench"))
+PER_PLEDGE = 24
+VOUCHER_PATH = "/.well-known/brski/requestvoucher"
+
+
+def log(msg):
+    print("bench_voucher: " + msg, file=sys.stderr, flush=True)
+
+
+def make_pledge(args):
+    """One pledge: (serial, public PEM, [(rvr, nonce)...]) with n requests."""
+    index, n, reg_pem, cert = args
+    reg = serialization.load_pem_private_key(reg_pem, None)
+    key = brski.new_key("es256")
+    serial = "BV-%06d" % index
+    spki = brski.spki_der(reg)
+    reqs = []
+    for _ in range(n):
+        nonce = os.urandom(16)
+        pvr = brski.make_pvr(key, serial, nonce, ("pubk", spki), created_on="now")
+        reqs.append((brski.make_rvr(reg, serial, nonce, pvr, x5bag=[cert]), nonce))
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    return serial, pem.decode(), reqs
+
+
+def curl_import(inst, port, token, body):
+    path = inst.path("devices.jsonl")
+    with open(path, "wb") as f:
+        f.write(body)
+    hdr = inst.path("import.hdr")
+    fd = os.open(hdr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("Authorization: Bearer %s\nContent-Type: application/x-ndjson\n" % token)
+    p = subprocess.run(["curl", "--silent", "--show-error", "--fail", "--cacert",
+                        inst.path("tls.crt"), "--header", "@" + hdr, "--data-binary",
+                        "@" + path, "https://127.0.0.1:%d/admin/v1/devices/import" % port],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(p.stdout)
+    assert rep["rejected"] == [] and rep["committed"], rep
+    return rep
+
+
+class Serve:
+    """`masa serve` with its request log in a file (not a pipe a reader must keep up with)."""
+
+    def __init__(self, inst):
+        self.log_path = inst.path("serve.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [MASA_BIN, "serve", "--config", inst.config, "--listen", "127.0.0.1:0",
+             "--admin-listen", "127.0.0.1:0"],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.port = int(self.proc.stdout.readline().strip().rsplit(":", 1)[1])
+        self.admin_port = int(self.proc.stdout.readline().strip().rsplit(":", 1)[1])
+
+    def cpu_seconds(self):
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        raise AssertionError("no VmHWM")
+
+    def stop(self):
+        self.proc.terminate()
+        rc = self.proc.wait(60)
+        self.log.close()
+        return rc
+
+
+def read_answers(path, n):
+    out = []
+    with open(path, "rb") as f:
+        for _ in range(n):
+            h = f.read(10)
+            status = int.from_bytes(h[0:2], "big")
+            us = int.from_bytes(h[2:6], "big")
+            body = f.read(int.from_bytes(h[6:10], "big"))
+            out.append((status, us, body))
+        assert f.read(1) == b"", "trailing answers"
+    return out
+
+
+def main():
+    inst = Instance()
+    server = None
+    try:
+        inst.edit_config(limits={"per_ip_connection_limit": max(32, CONCURRENCY * 2),
+                                 "connection_limit": max(256, CONCURRENCY * 4)})
+        reg = brski.new_key("es256")
+        cert = brski.self_signed_cert(reg, "bench registrar")
+        reg_pem = reg.private_bytes(serialization.Encoding.PEM,
+                                    serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+        pledges = (REQUESTS + PER_PLEDGE - 1) // PER_PLEDGE
+        work = [(i, min(PER_PLEDGE, REQUESTS - i * PER_PLEDGE), reg_pem, cert)
+                for i in range(pledges)]
+        t0 = time.monotonic()
+        with multiprocessing.Pool(os.cpu_count()) as pool:
+            made = pool.map(make_pledge, work, chunksize=16)
+        log("%d requests for %d pledges built in %.1f s"
+            % (REQUESTS, pledges, time.monotonic() - t0))
+
+        server = Serve(inst)
+        body = "".join(json.dumps({"serial-number": s, "public-key": p, "product": "bench"})
+                       + "\n" for s, p, _ in made).encode()
+        rep = curl_import(inst, server.admin_port, inst.token, body)
+        assert rep["accepted"] == pledges, rep
+
+        # Interleave pledges so concurrent requests mostly name different devices.
+        order = []
+        for k in range(PER_PLEDGE):
+            order += [(s, r[k]) for s, _, r in made if k < len(r)]
+        req_file, ans_file = inst.path("requests.bin"), inst.path("answers.bin")
+        with open(req_file, "wb") as f:
+            for _, (rvr, _) in order:
+                f.write(len(rvr).to_bytes(4, "big") + rvr)
+        perf = None
+        if os.environ.get("BENCH_PERF"):    # profile the server while the load runs
+            perf = subprocess.Popen(["perf", "record", "-F", "499", "--call-graph",
+                                     os.environ.get("BENCH_PERF_CG", "fp"), "-o",
+                                     os.environ["BENCH_PERF"], "-p", str(server.proc.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
+        ru0, srv0 = resource.getrusage(resource.RUSAGE_CHILDREN), server.cpu_seconds()
+        p = subprocess.run([os.path.join(BENCH_BIN, "masa-loadgen"),
+                            str(server.port), VOUCHER_PATH,
+                            inst.path("tls.crt"), req_file, ans_file, str(CONCURRENCY)],
+                           capture_output=True, text=True, timeout=600)
+        if perf is not None:
+            perf.send_signal(2)
+            perf.wait(60)
+        ru1, srv1 = resource.getrusage(resource.RUSAGE_CHILDREN), server.cpu_seconds()
+        log("loadgen: " + p.stdout.strip() + p.stderr.strip())
+        log("cpu seconds during the load: server %.2f, load generator %.2f"
+            % (srv1 - srv0, ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime))
+        assert p.returncode == 0, p.stderr
+        figures = dict(kv.split("=") for kv in p.stdout.split())
+        rss = server.peak_rss_mb()
+        assert server.stop() == 0
+        server = None
+
+        masa_key = serialization.load_pem_public_key(
+            run("key", "show", "--config", inst.config).stdout.encode())
+        answers = read_answers(ans_file, len(order))
+        bad = [(i, st, b[:120]) for i, (st, _, b) in enumerate(answers) if st != 200]
+        assert not bad, "%d answers were not 200, first: %r" % (len(bad), bad[:3])
+        t0 = time.monotonic()
+        for (serial, (_, nonce)), (_, _, body) in zip(order, answers):
+            leaves = brski.parse_voucher(body, masa_key)
+            assert (leaves["serial-number"], leaves["nonce"]) == (serial, nonce), leaves
+        log("%d vouchers verified in %.1f s" % (len(answers), time.monotonic() - t0))
+        db = sqlite3.connect("file:%s?mode=ro" % inst.path("masa.db"), uri=True)
+        n_v = db.execute("SELECT COUNT(*) FROM vouchers").fetchone()[0]
+        n_a = db.execute("SELECT COUNT(*) FROM audit WHERE event = 'voucher.issued'").fetchone()[0]
+        db.close()
+        assert (n_v, n_a) == (REQUESTS, REQUESTS), (n_v, n_a)
+
+        p = subprocess.run([os.path.join(BENCH_BIN, "masa-crypto-ceiling"),
+                            inst.path("signing.key"), "5"], capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode == 0, p.stderr
+        ceiling = float(p.stdout.split("crypto_ceiling_per_s=")[1])
+        rate = float(figures["per_s"])
+        print("vouchers_per_s=%.0f p50_ms=%s p99_ms=%s crypto_ceiling_per_s=%.0f ratio=%.2f "
+              "rss_mb=%.0f" % (rate, figures["p50_ms"], figures["p99_ms"], ceiling,
+                               rate / ceiling, rss))
+    finally:
+        if server is not None and server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait()
+        inst.cleanup()
+
+
+if __name__ == "__main__":
+    main()
