@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "limits.h"
 #include "log.h"
+#include "metrics.h"
 #include "netaddr.h"
 #include "policy.h"
 #include "store/audit.h"
@@ -83,6 +84,7 @@ masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
 		t = NULL;
 	}
 	masa_db_rollback(t);
+	masa_metrics_error(rc);
 	if (rc != MASA_OK)
 		masa_log_event("error", "cannot audit a refusal (%s): %s", masa_err_name(why),
 		    masa_err_name(rc));
@@ -293,6 +295,7 @@ masa_issue(struct masa_app *app, const struct masa_vreq_raw *v, const struct mas
 	t = NULL;
 	if (rc == MASA_OK) {
 		out->voucher = voucher;
+		out->assertion = d.assertion;
 		masa_buf_init(&voucher, 0);
 	}
 done:

@@ -29,6 +29,7 @@
 #include "encode.h"
 #include "errors.h"
 #include "log.h"
+#include "metrics.h"
 #include "timeutil.h"
 
 /* TLS 1.2 and 1.3 only (RFC 8995 §5.4 requires at least 1.2). */
@@ -324,6 +325,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct masa_server *srv = cls;
 	struct conn_req *r = *con_cls;
 	struct masa_log_request line;
+	int64_t elapsed_us;
 
 	(void)c;
 	(void)toe;
@@ -336,8 +338,10 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	line.peer = r->peer;
 	line.status = r->status;
 	line.argon2 = r->hashed;
-	line.ms = (double)(masa_mono_us() - r->start_us) / 1000.0;
+	elapsed_us = masa_mono_us() - r->start_us;
+	line.ms = (double)elapsed_us / 1000.0;
 	masa_log_request(&line);
+	masa_metrics_request(srv->routes, r->route, r->status, elapsed_us);
 	masa_buf_free(&r->body);
 	masa_buf_free(&r->tls_cert);
 	free(r);
