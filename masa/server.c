@@ -31,6 +31,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "timeutil.h"
+#include "tlscreds.h"
 
 /* TLS 1.2 and 1.3 only (RFC 8995 §5.4 requires at least 1.2). */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -389,8 +390,8 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */
 	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr->ss,
-	    MHD_OPTION_HTTPS_MEM_CERT, tls->cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, tls->key,
+	    /* The certificate and key of each handshake: SIGHUP replaces them. */
+	    MHD_OPTION_HTTPS_CERT_CALLBACK, masa_tlscreds_retrieve,
 	    /* Setting a trust list makes libmicrohttpd ask clients for a
 	     * certificate (GNUTLS_CERT_REQUEST: optional). It is not used to
 	     * judge them: a registrar is identified by its key. */
