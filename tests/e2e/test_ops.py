@@ -14,9 +14,11 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 
 from cryptography import x509
@@ -329,3 +331,101 @@ class Notify(OpsCase):
         self.server.proc.send_signal(signal.SIGHUP)
         self.wait_log(lambda r: "reload: TLS" in r.get("msg", ""), "reload")
         self.assertEqual(self.server.stop(), 0)
+
+
+class Backup(OpsCase):
+    def prepare(self):
+        self.server = self.serve(admin=False)
+
+    def backup(self, out, *extra):
+        return run("db", "backup", "--config", self.inst.config, *extra, out)
+
+    def test_backup_while_issuing_then_restore(self):
+        pledges = [self.enroll() for _ in range(4)]
+        reg = self.registrar()
+        issued, stop, errors = [0], threading.Event(), []
+
+        def issue_forever():
+            i = 0
+            while not stop.is_set():
+                rvr, _ = self.make_request(pledges[i % len(pledges)], reg)
+                st = self.post(rvr)[0]
+                if st == 200:
+                    issued[0] += 1
+                else:
+                    errors.append(st)
+                i += 1
+
+        t = threading.Thread(target=issue_forever)
+        t.start()
+        try:
+            while issued[0] < 3 and t.is_alive():
+                time.sleep(0.02)
+            at_start = issued[0]
+            out = os.path.join(self.inst.tmp, "backup.db")
+            p = self.backup(out)
+            during = issued[0] - at_start
+        finally:
+            stop.set()
+            t.join(30)
+        self.assertEqual(errors, [])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "backup written to %s (schema version 1, integrity ok)\n" % out)
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
+        self.assertEqual([f for f in os.listdir(self.inst.tmp) if "backup" in f], ["backup.db"])
+
+        db = sqlite3.connect("file:%s?mode=ro" % out, uri=True)
+        try:
+            self.assertEqual(db.execute("PRAGMA journal_mode").fetchone()[0], "delete")
+            self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+            self.assertEqual(db.execute("SELECT COUNT(*) FROM devices").fetchone()[0], 4)
+            vouchers = db.execute("SELECT COUNT(*) FROM vouchers").fetchone()[0]
+            audit = db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+        finally:
+            db.close()
+        # A snapshot: at least what was issued before, at most what was issued by the end.
+        self.assertGreaterEqual(vouchers, at_start)
+        self.assertLessEqual(vouchers, at_start + during)
+        self.assertGreater(during + at_start, 0)
+
+        # Restore drill: a copy of the instance with the backup as its database.
+        restored = os.path.join(self.inst.tmp, "restored")
+        shutil.copytree(self.inst.dir, restored,
+                        ignore=shutil.ignore_patterns("masa.db", "masa.db-*"))
+        shutil.copy2(out, os.path.join(restored, "masa.db"))
+        cfg = os.path.join(restored, "masa.json")
+        p = run("check", "--config", cfg)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = run("audit", "verify", "--config", cfg)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith("ok: %d entries, head " % audit), p.stdout)
+        p = run("device", "show", "--config", cfg, pledges[0].serial)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(pledges[0].serial, p.stdout)
+
+    def test_existing_file_is_kept_unless_forced(self):
+        out = os.path.join(self.inst.tmp, "backup.db")
+        with open(out, "wb") as f:
+            f.write(b"precious")
+        p = self.backup(out)
+        self.assertEqual(p.returncode, 1)
+        self.assertOneSentence(p.stderr)
+        self.assertIn("already exists", p.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), b"precious")
+        p = self.backup(out, "--force")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(16), b"SQLite format 3\0")
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
+
+    def test_failures_are_one_sentence_and_leave_nothing(self):
+        missing_dir = os.path.join(self.inst.tmp, "no-such-dir", "backup.db")
+        p = self.backup(missing_dir)
+        self.assertEqual(p.returncode, 1)
+        self.assertOneSentence(p.stderr)
+        self.assertFalse(os.path.exists(os.path.dirname(missing_dir)))
+        p = run("db", "backup", "--config", self.inst.config)
+        self.assertEqual(p.returncode, 2)
+        p = run("db", "restore", "--config", self.inst.config, "x.db")
+        self.assertEqual(p.returncode, 2)
