@@ -81,13 +81,14 @@ masa_metrics_request(const struct masa_route_table *t, const struct masa_route *
     unsigned status, int64_t elapsed_us)
 {
 	int ti = table_index(t);
-	size_t ri = ROUTES_MAX, b;
+	size_t ri, b;
 
 	if (ti < 0)
 		return;
-	if (route != NULL && route >= t->routes && route < t->routes + t->n &&
-	    (size_t)(route - t->routes) < ROUTES_MAX)
-		ri = (size_t)(route - t->routes);
+	for (ri = 0; ri < t->n && ri < ROUTES_MAX && &t->routes[ri] != route; ri++)
+		;
+	if (ri == t->n)
+		ri = ROUTES_MAX;	/* none matched */
 	ADD(m.requests[ti][ri][code_slot(status)]);
 	if (elapsed_us < 0)
 		elapsed_us = 0;
@@ -240,9 +241,24 @@ render_vouchers(struct masa_buf *out)
 	return rc;
 }
 
+/* A counter family with one label taking the two values names[0..1]. */
+static enum masa_err
+render_pair(struct masa_buf *out, const char *name, const char *help, const char *label,
+    const char *const names[2], atomic_ullong values[2])
+{
+	enum masa_err rc = header(out, name, "counter", help);
+	size_t i;
+
+	for (i = 0; rc == MASA_OK && i < 2; i++)
+		rc = appendf(out, "%s{%s=\"%s\"} %llu\n", name, label, names[i], GET(values[i]));
+	return rc;
+}
+
 enum masa_err
 masa_metrics_render(struct masa_buf *out)
 {
+	static const char *const reasons[2] = { "voucher_bucket", "auth_throttle" };
+	static const char *const kinds[2] = { "unavailable", "busy" };
 	enum masa_err rc;
 
 	rc = render_requests(out);
@@ -251,19 +267,13 @@ masa_metrics_render(struct masa_buf *out)
 	if (rc == MASA_OK)
 		rc = render_vouchers(out);
 	if (rc == MASA_OK)
-		rc = header(out, "masa_rate_limited_total", "counter",
-		    "Requests answered 429: a device's voucher bucket was empty, or an address or token is throttled after failed logins.");
+		rc = render_pair(out, "masa_rate_limited_total", "Requests answered 429: a device's "
+		    "voucher bucket was empty, or an address or token is throttled after failed logins.",
+		    "reason", reasons, m.rate_limited);
 	if (rc == MASA_OK)
-		rc = appendf(out, "masa_rate_limited_total{reason=\"voucher_bucket\"} %llu\n"
-		    "masa_rate_limited_total{reason=\"auth_throttle\"} %llu\n",
-		    GET(m.rate_limited[0]), GET(m.rate_limited[1]));
-	if (rc == MASA_OK)
-		rc = header(out, "masa_store_errors_total", "counter",
-		    "Store failures met while serving: unavailable (an SQLite error) or busy (the wait for the store timed out).");
-	if (rc == MASA_OK)
-		rc = appendf(out, "masa_store_errors_total{kind=\"unavailable\"} %llu\n"
-		    "masa_store_errors_total{kind=\"busy\"} %llu\n",
-		    GET(m.store_errors[0]), GET(m.store_errors[1]));
+		rc = render_pair(out, "masa_store_errors_total", "Store failures met while serving: "
+		    "unavailable (an SQLite error) or busy (the wait for the store timed out).",
+		    "kind", kinds, m.store_errors);
 	if (rc == MASA_OK)
 		rc = header(out, "masa_build_info", "gauge", "The running masa's version; always 1.");
 	if (rc == MASA_OK)

@@ -13,27 +13,6 @@
 #define PATH_CAP 4096
 #define STEP_RETRIES 100	/* x 50 ms: how long a busy source is waited for */
 
-/* The single text result of sql on c, into out ("" if none). */
-static int
-query_text(sqlite3 *c, const char *sql, char *out, size_t cap)
-{
-	sqlite3_stmt *st = NULL;
-	const unsigned char *t;
-	int rc;
-
-	out[0] = '\0';
-	rc = sqlite3_prepare_v2(c, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t = sqlite3_column_text(st, 0);
-		snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
-		rc = SQLITE_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* Copies every page of the source inside txn into out. */
 static enum masa_err
 copy_pages(struct masa_txn *txn, sqlite3 *out, struct masa_diag *diag)
@@ -66,17 +45,17 @@ check_copy(sqlite3 *out, int want_version, int *version, struct masa_diag *diag)
 {
 	char v[256];
 
-	if (query_text(out, "PRAGMA journal_mode=DELETE", v, sizeof v) != SQLITE_OK ||
+	if (masa_db_pragma_text(out, "PRAGMA journal_mode=DELETE", v, sizeof v) != SQLITE_OK ||
 	    strcmp(v, "delete") != 0) {
 		masa_diag_set(diag, "cannot take the copy out of WAL mode (%s)", v);
 		return MASA_E_STORE;
 	}
-	if (query_text(out, "PRAGMA integrity_check", v, sizeof v) != SQLITE_OK ||
+	if (masa_db_pragma_text(out, "PRAGMA integrity_check", v, sizeof v) != SQLITE_OK ||
 	    strcmp(v, "ok") != 0) {
 		masa_diag_set(diag, "the copy fails its integrity check: %s", v);
 		return MASA_E_STORE;
 	}
-	if (query_text(out, "PRAGMA user_version", v, sizeof v) != SQLITE_OK ||
+	if (masa_db_pragma_text(out, "PRAGMA user_version", v, sizeof v) != SQLITE_OK ||
 	    atoi(v) != want_version) {
 		masa_diag_set(diag, "the copy's schema version (%s) is not the database's (%d)", v,
 		    want_version);
