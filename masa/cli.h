@@ -36,6 +36,7 @@ enum masa_err masa_cli_write(struct masa_startup *st,
 
 int masa_cmd_audit(int argc, char **argv);
 int masa_cmd_client(int argc, char **argv);
+int masa_cmd_db(int argc, char **argv);
 int masa_cmd_demo(int argc, char **argv);
 /* device import / show / list (cmd_device_bulk.c). */
 int masa_cli_device_import(const char *config, const char *path, int atomic);

@@ -3,7 +3,10 @@
  * problem: one sentence, exit 1, no socket bound), then starts the public
  * listener and, when configured, the admin listener, and prints their
  * addresses. SIGTERM/SIGINT: stop accepting, let requests under way finish
- * (up to limits.shutdown_grace_s), close the store, exit 0. */
+ * (up to limits.shutdown_grace_s), close the store, exit 0. SIGHUP: reload
+ * the TLS files and log level (reload.c). Under systemd (NOTIFY_SOCKET
+ * set) it reports READY=1 once listening, RELOADING=1 around a reload and
+ * STOPPING=1 on the way out; without it sd_notify does nothing. */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11,12 +14,16 @@
 #include <string.h>
 #include <time.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "app.h"
 #include "cli.h"
 #include "log.h"
+#include "reload.h"
 #include "server.h"
 #include "startup.h"
 #include "timeutil.h"
+#include "tlscreds.h"
 
 static const char help[] =
     "usage: masa serve --config FILE [--listen HOST:PORT] [--admin-listen HOST:PORT]\n\n"
@@ -24,7 +31,7 @@ static const char help[] =
     "override the configured addresses; port 0 picks a free port. The first line\n"
     "on stdout is \"listening on https://HOST:PORT\", followed by \"admin listening\n"
     "on https://HOST:PORT\" when the admin listener is on. Stops cleanly on\n"
-    "SIGTERM or SIGINT.\n";
+    "SIGTERM or SIGINT; SIGHUP reloads the TLS certificate and key and log.level.\n";
 
 /* Starts one listener; its URL authority goes to auth. */
 static enum masa_err
@@ -93,6 +100,7 @@ masa_cmd_serve(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	rc = masa_startup_load(config, MASA_NEED_SIGNER | MASA_NEED_TLS | MASA_NEED_MIGRATE,
@@ -116,6 +124,10 @@ masa_cmd_serve(int argc, char **argv)
 		rc = MASA_E_NOMEM;
 		goto done;
 	}
+	rc = masa_reload_apply_initial(&st.cfg, tls.cert, st.tls_cert.len, tls.key, st.tls_key.len,
+	    &diag);
+	if (rc != MASA_OK)
+		goto done;
 	rc = start_listener(&app, listen, &tls, &masa_public_routes,
 	    (size_t)st.cfg.limits.body_max_bytes, &pub, pub_auth, sizeof pub_auth, &diag);
 	if (rc == MASA_OK && admin_listen[0] != '\0')
@@ -131,8 +143,17 @@ masa_cmd_serve(int argc, char **argv)
 	masa_log_event("info", "masa serving (schema version %d, signing %s)", st.schema_have,
 	    masa_alg_name(st.cfg.alg));
 
-	while (sigwait(&sigs, &sig) != 0)
-		;
+	sd_notifyf(0, "READY=1\nSTATUS=listening on https://%s", pub_auth);
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		sd_notify(0, "RELOADING=1");
+		(void)masa_reload(config, &st.cfg);	/* logs its outcome */
+		sd_notify(0, "READY=1");
+	}
+	sd_notify(0, "STOPPING=1");
 	masa_log_event("info", "signal %d: stopping; finishing requests under way", sig);
 	masa_server_quiesce(pub);
 	masa_server_quiesce(adm);
@@ -141,6 +162,7 @@ done:
 	masa_server_stop(adm);
 	masa_server_stop(pub);
 	masa_auth_free(app.auth);
+	masa_tlscreds_free_all();
 	masa_startup_free(&st);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);

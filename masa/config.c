@@ -60,6 +60,7 @@ static const struct field fields[] = {
 	{ "policy.require_pvr", F_BOOL, OFF(policy.require_pvr), NULL, 1, 0, 1, NULL },
 	{ "policy.pin_network", F_BOOL, OFF(policy.pin_network), NULL, 0, 0, 1, NULL },
 	{ "policy.pinned_domain", F_ENUM, OFF(policy.pinned_domain), "pubk", 0, 0, 0, "pubk|cert" },
+	{ "log.level", F_ENUM, OFF(log_level), "info", 0, 0, 0, "info|warn|error" },
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -290,6 +291,38 @@ done:
 	json_decref(root);
 	masa_buf_free(&text);
 	return rc;
+}
+
+const char *
+masa_config_changed_key(const struct masa_config *a, const struct masa_config *b,
+    const char *const *skip)
+{
+	const char *pa, *pb;
+	size_t i, k;
+
+	for (i = 0; i < NFIELDS; i++) {
+		for (k = 0; skip != NULL && skip[k] != NULL && strcmp(skip[k], fields[i].key) != 0; k++)
+			;
+		if (skip != NULL && skip[k] != NULL)
+			continue;
+		pa = (const char *)a + fields[i].off;
+		pb = (const char *)b + fields[i].off;
+		switch (fields[i].type) {
+		case F_UINT: case F_BOOL: case F_ENUM:
+			if (*(const uint64_t *)(const void *)pa != *(const uint64_t *)(const void *)pb)
+				return fields[i].key;
+			break;
+		case F_ALG:
+			if (*(const enum masa_alg *)(const void *)pa != *(const enum masa_alg *)(const void *)pb)
+				return fields[i].key;
+			break;
+		case F_PATH: case F_ADDR: case F_ADDR_OPT:
+			if (strcmp(pa, pb) != 0)
+				return fields[i].key;
+			break;
+		}
+	}
+	return NULL;
 }
 
 enum masa_err

@@ -63,11 +63,16 @@ struct masa_config {
 	char signing_cert[MASA_PATH_MAX];
 	struct masa_limits limits;
 	struct masa_policy_config policy;
+	uint64_t log_level;			/* enum masa_log_level; reloaded on SIGHUP */
 };
 
 /* Loads and validates path into *out (written only on success). */
 MASA_NODISCARD enum masa_err masa_config_load(const char *path, struct masa_config *out,
     struct masa_diag *diag);
+/* The first key whose value differs between a and b, leaving out the keys
+ * listed in skip (NULL-terminated, may be NULL); NULL when none differs. */
+const char *masa_config_changed_key(const struct masa_config *a, const struct masa_config *b,
+    const char *const *skip);
 /* Writes a new config file holding every default, with signing.alg = alg. */
 MASA_NODISCARD enum masa_err masa_config_write_default(const char *path, enum masa_alg alg,
     struct masa_diag *diag);

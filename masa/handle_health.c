@@ -1,5 +1,7 @@
-/* handle_health.c: GET /healthz (the process answers) and GET /readyz (the
- * store can take a write lock now and the signing key is loaded). */
+/* handle_health.c: GET /healthz (the process answers), GET /readyz (the
+ * store can take a write lock now and the signing key is loaded) and
+ * GET /metrics (Prometheus text format). */
+#include "metrics.h"
 #include "routes.h"
 
 enum masa_err
@@ -20,4 +22,19 @@ masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply)
 	if (rc != MASA_OK)
 		return rc;
 	return masa_reply_text(reply, 200, "ready");
+}
+
+/* GET /metrics (admin listener): the counters of metrics.c. */
+enum masa_err
+masa_handle_metrics(const struct masa_req *req, struct masa_reply *reply)
+{
+	enum masa_err rc;
+
+	(void)req;
+	rc = masa_metrics_render(&reply->body);
+	if (rc != MASA_OK)
+		return rc;
+	reply->status = 200;
+	reply->content_type = MASA_METRICS_CONTENT_TYPE;
+	return MASA_OK;
 }

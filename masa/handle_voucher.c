@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "issue.h"
+#include "metrics.h"
 #include "routes.h"
 #include "voucher_reply.h"
 
@@ -36,6 +37,9 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	}
 	if (rc == MASA_OK)
 		rc = masa_voucher_reply(req->app, &answer, masa_buf_view(&issued.voucher), reply);
+	if (rc == MASA_OK)
+		masa_metrics_voucher(answer.format, answer.multipart != NULL, issued.assertion,
+		    issued.replayed);
 done:
 	masa_buf_free(&issued.voucher);
 	masa_registrar_free(&reg);

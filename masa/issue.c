@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "limits.h"
 #include "log.h"
+#include "metrics.h"
 #include "netaddr.h"
 #include "policy.h"
 #include "store/audit.h"
@@ -93,6 +94,7 @@ masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
 	if (v != NULL && v->r.serial.ptr != NULL)
 		serial_of(v, serial);
 	rc = masa_db_write(app->db, refusal_change, &r);
+	masa_metrics_error(rc);
 	if (rc != MASA_OK)
 		masa_log_event("error", "cannot audit a refusal (%s): %s", masa_err_name(why),
 		    masa_err_name(rc));
@@ -220,6 +222,7 @@ struct issue_job {
 	enum masa_err refusal;	/* the policy's answer, audited */
 	struct masa_buf voucher;
 	int replayed;
+	int assertion;		/* of a new voucher */
 	uint64_t retry_after_s;
 };
 
@@ -279,6 +282,7 @@ issue_change(struct masa_txn *t, void *arg)
 	}
 	memset(&vin, 0, sizeof vin);
 	vin.assertion = d.assertion;
+	j->assertion = d.assertion;
 	vin.created_ms = j->req->now_ms;
 	vin.expires_ms = d.expires_ms;
 	vin.nonce = j->v->r.nonce;
@@ -340,6 +344,7 @@ masa_issue(struct masa_app *app, const struct masa_vreq_raw *v, const struct mas
 	if (rc == MASA_OK) {
 		out->replayed = j.replayed;
 		out->voucher = j.voucher;
+		out->assertion = j.assertion;
 		masa_buf_init(&j.voucher, 0);
 	}
 	out->retry_after_s = j.retry_after_s;

@@ -24,6 +24,7 @@
 struct masa_issued {
 	struct masa_buf voucher;	/* the signed voucher; caller frees */
 	int replayed;			/* the stored voucher of an identical request */
+	int assertion;			/* MASA_ASSERT_* of a new voucher */
 	uint64_t retry_after_s;		/* with MASA_E_RATE_LIMITED */
 };
 

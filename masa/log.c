@@ -3,12 +3,33 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "timeutil.h"
+
+static atomic_int min_level = MASA_LOG_INFO;
+
+void
+masa_log_set_level(enum masa_log_level level)
+{
+	atomic_store(&min_level, (int)level);
+}
+
+/* The rank of an event level name; an unknown name counts as an error. */
+static int
+rank(const char *level)
+{
+	if (strcmp(level, "info") == 0)
+		return MASA_LOG_INFO;
+	if (strcmp(level, "warn") == 0)
+		return MASA_LOG_WARN;
+	return MASA_LOG_ERROR;
+}
 
 /* Adds "time", writes obj as one line, and frees it. */
 static void
@@ -58,8 +79,11 @@ masa_log_event(const char *level, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
-	json_t *o = json_object();
+	json_t *o;
 
+	if (rank(level) < atomic_load(&min_level))
+		return;
+	o = json_object();
 	if (o == NULL)
 		return;
 	va_start(ap, fmt);

@@ -20,6 +20,7 @@ static const struct {
 	{ "owner", masa_cmd_owner, "sales-channel owners and their registrar keys" },
 	{ "registrar", masa_cmd_registrar, "block registrar keys" },
 	{ "audit", masa_cmd_audit, "verify or export the audit trail" },
+	{ "db", masa_cmd_db, "online backup of the database (masa db backup)" },
 	{ "token", masa_cmd_token, "create, list and revoke API tokens" },
 	{ "client", masa_cmd_client, "act as pledge and registrar against any MASA" },
 	{ "demo", masa_cmd_demo, "a guided tour against a running local masa serve" },

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "errors.h"
+#include "metrics.h"
 
 #define REPLY_BODY_MAX (64 * 1024 * 1024)	/* an audit page or device list */
 
@@ -46,6 +47,7 @@ masa_reply_error(struct masa_reply *r, enum masa_err rc)
 	char line[400];
 	size_t n = strlen(msg);
 
+	masa_metrics_error(rc);
 	if (r->detail[0] != '\0') {
 		if (n > 0 && msg[n - 1] == '.')
 			n--;

@@ -20,6 +20,9 @@ static const struct masa_route public_routes[] = {
 static const struct masa_route admin_routes[] = {
 	{ "GET", "/healthz", masa_handle_healthz, 0 },
 	{ "GET", "/readyz", masa_handle_readyz, 0 },
+	/* Operational counters: for a Prometheus scraper holding an auditor
+	 * token (read-only), or an admin. */
+	{ "GET", "/metrics", masa_handle_metrics, AUDIT },
 	{ "POST", "/admin/v1/devices", masa_handle_device_add, ENROLL },
 	{ "GET", "/admin/v1/devices", masa_handle_device_list, ALL },
 	{ "POST", "/admin/v1/devices/import", masa_handle_device_import, ENROLL },

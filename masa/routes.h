@@ -62,6 +62,7 @@ MASA_NODISCARD enum masa_err masa_route_find(const struct masa_route_table *t, c
 /* Handlers (handle_*.c). */
 enum masa_err masa_handle_healthz(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_metrics(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_requestauditlog(const struct masa_req *req, struct masa_reply *reply);
 /* The admin API (handle_admin_*.c). */

@@ -31,7 +31,9 @@
 #include "encode.h"
 #include "errors.h"
 #include "log.h"
+#include "metrics.h"
 #include "timeutil.h"
+#include "tlscreds.h"
 
 /* TLS 1.2 and 1.3 only (RFC 8995 §5.4 requires at least 1.2). */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -333,6 +335,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct masa_server *srv = cls;
 	struct conn_req *r = *con_cls;
 	struct masa_log_request line;
+	int64_t elapsed_us;
 
 	(void)c;
 	(void)toe;
@@ -345,8 +348,10 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	line.peer = r->peer;
 	line.status = r->status;
 	line.argon2 = r->hashed;
-	line.ms = (double)(masa_mono_us() - r->start_us) / 1000.0;
+	elapsed_us = masa_mono_us() - r->start_us;
+	line.ms = (double)elapsed_us / 1000.0;
 	masa_log_request(&line);
+	masa_metrics_request(srv->routes, r->route, r->status, elapsed_us);
 	masa_reply_free(&r->early);
 	masa_buf_free(&r->body);
 	masa_buf_free(&r->tls_cert);
@@ -399,8 +404,8 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */
 	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr->ss,
-	    MHD_OPTION_HTTPS_MEM_CERT, tls->cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, tls->key,
+	    /* The certificate and key of each handshake: SIGHUP replaces them. */
+	    MHD_OPTION_HTTPS_CERT_CALLBACK, masa_tlscreds_retrieve,
 	    /* Setting a trust list makes libmicrohttpd ask clients for a
 	     * certificate (GNUTLS_CERT_REQUEST: optional). It is not used to
 	     * judge them: a registrar is identified by its key. */

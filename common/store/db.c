@@ -127,6 +127,12 @@ pragma_text(sqlite3 *conn, const char *sql, char *out, size_t cap)
 	return rc;
 }
 
+int
+masa_db_pragma_text(sqlite3 *conn, const char *sql, char *out, size_t cap)
+{
+	return pragma_text(conn, sql, out, cap);
+}
+
 /* Sets WAL, FULL and the busy timeout, then reads each one back. */
 static enum masa_err
 apply_settings(sqlite3 *conn, int busy_timeout_ms, const char *path, struct masa_diag *diag)

@@ -8,6 +8,7 @@
 #ifndef MASA_DB_H
 #define MASA_DB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -73,6 +74,9 @@ void masa_db_finish(struct masa_txn *txn, sqlite3_stmt *st);
 /* Steps a statement that returns no row and finishes it: MASA_OK,
  * MASA_E_EXISTS for a UNIQUE or PRIMARY KEY conflict, else a store error. */
 MASA_NODISCARD enum masa_err masa_db_run(struct masa_txn *txn, sqlite3_stmt *st);
+/* Runs sql (a constant, e.g. a PRAGMA) on conn and copies the first column
+ * of its first row, if any, to out ("" if none). An SQLite result code. */
+int masa_db_pragma_text(sqlite3 *conn, const char *sql, char *out, size_t cap);
 /* Maps an SQLite result code to MASA_E_STORE_BUSY or MASA_E_STORE. */
 enum masa_err masa_db_err(int sqlite_rc);
 

@@ -59,6 +59,7 @@ assert_defaults(const struct masa_config *c, const struct tu_dir *d, enum masa_a
 	assert_int_equal(c->limits.connection_memory_bytes, 32768);
 	assert_int_equal(c->limits.threads, 2);
 	assert_int_equal(c->limits.shutdown_grace_s, 10);
+	assert_int_equal(c->log_level, 0);	/* info */
 }
 
 /*
@@ -358,6 +359,69 @@ test_not_an_object_or_missing(void **state)
 	refused_path(path, NULL, &diag);
 }
 
+/* Proves log.level takes info, warn and error (in that order) and nothing else. */
+static void
+test_log_level(void **state)
+{
+	static const char *const names[] = { "info", "warn", "error" };
+	const struct tu_dir *d = *state;
+	struct masa_config c;
+	struct masa_diag diag = { "" };
+	char json[128];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(json, sizeof json, "{\"log\": {\"level\": \"%s\"}}", names[i]);
+		assert_int_equal(load_json(d, json, &c, &diag), MASA_OK);
+		assert_int_equal(c.log_level, i);
+	}
+	expect_refused(d, "{\"log\": {\"level\": \"debug\"}}", "log.level");
+	expect_refused(d, "{\"log\": {\"level\": 1}}", "log.level");
+	expect_refused(d, "{\"log\": {\"verbose\": true}}", "log.verbose");
+}
+
+/* Proves masa_config_changed_key names the first differing key of any
+ * type, skips the listed keys, and finds nothing in equal configs. */
+static void
+test_changed_key(void **state)
+{
+	static const char *const skip[] = { "log.level", "tls.cert", NULL };
+	static const struct {
+		const char *json, *want, *want_skipping;
+	} cases[] = {
+		{ "{}", NULL, NULL },
+		{ "{\"log\": {\"level\": \"warn\"}}", "log.level", NULL },
+		{ "{\"tls\": {\"cert\": \"x.crt\"}}", "tls.cert", NULL },
+		{ "{\"tls\": {\"key\": \"x.key\"}}", "tls.key", "tls.key" },
+		{ "{\"listen\": \"127.0.0.1:1\"}", "listen", "listen" },
+		{ "{\"admin\": {\"listen\": null}}", "admin.listen", "admin.listen" },
+		{ "{\"limits\": {\"threads\": 3}}", "limits.threads", "limits.threads" },
+		{ "{\"signing\": {\"alg\": \"es384\"}}", "signing.alg", "signing.alg" },
+		{ "{\"policy\": {\"mode\": \"open\", \"pin_network\": true}}", "policy.mode", "policy.mode" },
+		{ "{\"log\": {\"level\": \"error\"}, \"tls\": {\"cert\": \"y\"}, \"database\": {\"path\": \"z\"}}",
+		  "tls.cert", "database.path" },
+	};
+	const struct tu_dir *d = *state;
+	struct masa_config base, c;
+	struct masa_diag diag = { "" };
+	const char *got;
+	size_t i;
+
+	assert_int_equal(load_json(d, "{}", &base, &diag), MASA_OK);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(load_json(d, cases[i].json, &c, &diag), MASA_OK);
+		got = masa_config_changed_key(&base, &c, NULL);
+		if ((got == NULL) != (cases[i].want == NULL) ||
+		    (got != NULL && strcmp(got, cases[i].want) != 0))
+			fail_msg("%s: got %s, want %s", cases[i].json, got ? got : "none",
+			    cases[i].want ? cases[i].want : "none");
+		got = masa_config_changed_key(&base, &c, skip);
+		if ((got == NULL) != (cases[i].want_skipping == NULL) ||
+		    (got != NULL && strcmp(got, cases[i].want_skipping) != 0))
+			fail_msg("%s skipping: got %s", cases[i].json, got ? got : "none");
+	}
+}
+
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
 
 int
@@ -379,6 +443,8 @@ main(void)
 		DIR_TEST(test_bad_listen_names_key),
 		DIR_TEST(test_duplicate_key_refused),
 		DIR_TEST(test_not_an_object_or_missing),
+		DIR_TEST(test_log_level),
+		DIR_TEST(test_changed_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,431 @@
+"""Operations (issue 7): GET /metrics checked with promtool and by exact counter
+deltas, SIGHUP reloading the TLS files and log level without dropping
+connections, sd_notify to a NOTIFY_SOCKET, and `masa db backup` while the
+service issues vouchers. The real binary over verified HTTPS.
+
+Only Debian's /usr/bin/python3 (cryptography, cbor2) and promtool from Debian's
+prometheus package (deploy/install-deps.sh --test).
+"""
+import datetime
+import http.client
+import ipaddress
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from masatest import request, run
+from vtest import VoucherCase
+
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
+                       r'(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*)?\})? '
+                       r'(-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$')
+
+
+def parse_metrics(text):
+    """{series: value} from exposition text; raises on any line that is not a
+    HELP, a TYPE or a well-formed sample of the family last typed."""
+    out, family = {}, None
+    for line in text.split("\n")[:-1]:
+        if line.startswith("# HELP "):
+            family = line.split(" ")[2]
+            continue
+        if line.startswith("# TYPE "):
+            assert line.split(" ")[2] == family, line
+            continue
+        m = SAMPLE_RE.match(line)
+        assert m and family and m.group(1).startswith(family), "bad line %r" % line
+        key = m.group(1) + (m.group(2) or "")
+        assert key not in out, "duplicate series %r" % key
+        out[key] = float(m.group(3))
+    assert text.endswith("\n")
+    return out
+
+
+def new_tls_files(cn="localhost"):
+    """A new P-256 key and self-signed server certificate for localhost and
+    127.0.0.1 as (cert PEM, key PEM, cert DER)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return (cert.public_bytes(serialization.Encoding.PEM), key_pem,
+            cert.public_bytes(serialization.Encoding.DER))
+
+
+def replace_file(path, data, mode):
+    """Writes path through a temporary file and rename, with mode."""
+    tmp = path + ".new"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def pem_file_der(path):
+    with open(path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def peer_der(conn):
+    return conn.sock.getpeercert(binary_form=True)
+
+
+class OpsCase(VoucherCase):
+    """Helpers: tokens, scraping, waiting for log lines."""
+
+    def token(self, role):
+        p = self.cli("token", "create", "--role", role, "--name", "t-%s-%d" % (role, time.time_ns()))
+        return p.stdout.strip()
+
+    def scrape(self, token=None, port=None):
+        """GET /metrics on the admin listener: (status, headers, text)."""
+        st, hdr, body = request(self.inst, port or self.server.admin_port, "GET", "/metrics",
+                                headers={"Authorization": "Bearer " + (token or self.inst.token)})
+        return st, hdr, body.decode()
+
+    def metrics(self):
+        st, hdr, text = self.scrape()
+        self.assertEqual(st, 200, text)
+        return parse_metrics(text)
+
+    def wait_log(self, pred, what, timeout=10):
+        """The first JSON log record satisfying pred, waiting up to timeout."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for r in self.server.log_records():
+                if pred(r):
+                    return r
+            time.sleep(0.05)
+        self.fail("no log line %s; stderr: %s" % (what, "".join(self.server.stderr_lines)))
+
+    def events(self, needle):
+        return [r for r in self.server.log_records() if needle in r.get("msg", "")]
+
+
+class Metrics(OpsCase):
+    def prepare(self):
+        self.inst.edit_config(policy={"bucket_capacity": 1})
+        self.server = self.serve()
+
+    def test_counters_move_by_the_right_amounts_and_promtool_accepts(self):
+        pub = 'listener="public"'
+        voucher_200 = ('masa_requests_total{%s,method="POST",route="/.well-known/brski/'
+                       'requestvoucher",code="200"}' % pub)
+        voucher_429 = voucher_200.replace('code="200"', 'code="429"')
+        unmatched = 'masa_requests_total{%s,method="",route="none",code="404"}' % pub
+        issued = 'masa_vouchers_issued_total{format="cose",answer="plain",assertion="proximity"}'
+        mp = 'masa_vouchers_issued_total{format="cose",answer="multipart",assertion="proximity"}'
+        limited = 'masa_rate_limited_total{reason="voucher_bucket"}'
+        count = 'masa_request_duration_seconds_count{%s}' % pub
+        inf = 'masa_request_duration_seconds_bucket{%s,le="+Inf"}' % pub
+        want = {voucher_200: 1, voucher_429: 1, unmatched: 1, issued: 1, mp: 0, limited: 1,
+                count: 3, inf: 3}
+
+        before = self.metrics()
+        pledge, reg = self.enroll(), self.registrar()
+        self.issue(pledge, reg)                                   # 200, proximity
+        rvr, _ = self.make_request(pledge, reg)
+        self.assertEqual(self.post(rvr)[0], 429)                  # the bucket held one
+        self.assertEqual(request(self.inst, self.server.port, "GET", "/nope")[0], 404)
+        # A request's completion is counted just after its answer is sent: allow
+        # a moment, then the deltas must be exact.
+        deadline = time.time() + 5
+        while True:
+            after = self.metrics()
+            got = {k: after.get(k, 0) - before.get(k, 0) for k in want}
+            if got == want or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(got, want)
+
+        st, hdr, text = self.scrape(self.token("auditor"))
+        self.assertEqual(st, 200)
+        self.assertEqual(hdr["content-type"], METRICS_TYPE)
+        version = run("--version").stdout.split()[1]
+        self.assertEqual(parse_metrics(text)['masa_build_info{version="%s"}' % version], 1)
+        promtool = shutil.which("promtool")
+        self.assertIsNotNone(promtool, "promtool missing: deploy/install-deps.sh --test "
+                                       "installs Debian's prometheus package")
+        p = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # promtool does reject flawed text (so the check above means something):
+        # a counter without the _total suffix, an unquoted label value.
+        for bad in (text.replace("masa_rate_limited_total", "masa_rate_limited"),
+                    text + "masa_x{a=b} 1\n"):
+            p = subprocess.run([promtool, "check", "metrics"], input=bad, capture_output=True,
+                               text=True, timeout=30)
+            self.assertNotEqual(p.returncode, 0)
+
+    def test_who_may_read_metrics(self):
+        """admin and auditor tokens read it; factory 403; none 401; public 404."""
+        self.assertEqual(self.scrape(self.token("factory"))[0], 403)
+        st, hdr, _ = request(self.inst, self.server.admin_port, "GET", "/metrics")
+        self.assertEqual((st, hdr.get("www-authenticate")), (401, "Bearer"))
+        self.assertEqual(self.scrape(self.inst.token, port=self.server.port)[0], 404)
+        self.assertEqual(self.scrape(self.inst.token)[0], 200)
+
+
+class Reload(OpsCase):
+    def prepare(self):
+        self.server = self.serve(admin=False)
+
+    def hup_and_wait(self, needle):
+        n = len(self.events(needle))
+        self.server.proc.send_signal(signal.SIGHUP)
+        self.wait_log(lambda r: needle in r.get("msg", "") and len(self.events(needle)) > n,
+                      repr(needle))
+
+    def connect(self, cafile):
+        ctx = ssl.create_default_context(cafile=cafile)
+        c = http.client.HTTPSConnection("127.0.0.1", self.server.port, context=ctx, timeout=10)
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        self.assertEqual((r.status, r.read()), (200, b"ok\n"))
+        return c
+
+    def test_new_certificate_for_new_connections_old_connection_goes_on(self):
+        old_der = pem_file_der(self.inst.path("tls.crt"))
+        keep = self.connect(self.inst.path("tls.crt"))
+        sock = keep.sock
+        self.assertEqual(peer_der(keep), old_der)
+
+        cert_pem, key_pem, new_der = new_tls_files()
+        new_ca = os.path.join(self.inst.tmp, "new-ca.pem")
+        with open(new_ca, "wb") as f:
+            f.write(cert_pem)
+        replace_file(self.inst.path("tls.key"), key_pem, 0o600)
+        replace_file(self.inst.path("tls.crt"), cert_pem, 0o644)
+        self.hup_and_wait("reload: TLS certificate")
+
+        # The connection opened before the reload is the same one, still working.
+        keep.request("GET", "/readyz")
+        r = keep.getresponse()
+        self.assertEqual((r.status, r.read()), (200, b"ready\n"))
+        self.assertIs(keep.sock, sock)
+        self.assertEqual(peer_der(keep), old_der)
+        keep.close()
+        # New connections get the new certificate, and the old one no longer.
+        fresh = self.connect(new_ca)
+        self.assertEqual(peer_der(fresh), new_der)
+        fresh.close()
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            self.connect(old_ca_file(self, old_der))
+
+    def test_broken_files_keep_the_current_certificate(self):
+        old_der = pem_file_der(self.inst.path("tls.crt"))
+        cert_pem, key_pem, _ = new_tls_files()
+        cases = [
+            ("garbage certificate", "tls.crt", b"-----BEGIN CERTIFICATE-----\nnope\n", 0o644),
+            ("key readable by others", "tls.key", key_pem, 0o644),
+            ("key of another certificate", "tls.key", key_pem, 0o600),
+        ]
+        original = {}
+        for n in ("tls.crt", "tls.key"):
+            with open(self.inst.path(n), "rb") as f:
+                original[n] = f.read()
+        for what, name, data, mode in cases:
+            with self.subTest(what):
+                replace_file(self.inst.path(name), data, mode)
+                self.hup_and_wait("reload failed")
+                c = self.connect(old_ca_file(self, old_der))
+                self.assertEqual(peer_der(c), old_der)
+                c.close()
+                replace_file(self.inst.path(name), original[name], 0o600 if name == "tls.key"
+                             else 0o644)
+        self.assertEqual(self.server.proc.poll(), None)
+
+    def test_log_level_and_keys_that_need_a_restart(self):
+        self.inst.edit_config(limits={"threads": 3}, log={"level": "warn"})
+        self.hup_and_wait("reload: TLS certificate")
+        warn = self.wait_log(lambda r: "limits.threads" in r.get("msg", ""), "naming the key")
+        self.assertEqual(warn["level"], "warn")
+        self.inst.edit_config(log={"level": "error"})
+        self.hup_and_wait("limits.threads")     # at level warn, before the level changes
+        # Info and warn events are gone; request lines and errors stay.
+        self.assertEqual(request(self.inst, self.server.port, "GET", "/healthz")[0], 200)
+        with open(self.inst.config) as f:
+            good = f.read()
+        with open(self.inst.config, "w") as f:
+            f.write("{not json")
+        self.hup_and_wait("reload failed")
+        with open(self.inst.config, "w") as f:
+            f.write(good)
+        seen = len(self.server.stderr_lines)
+        self.assertEqual(self.server.stop(), 0)
+        tail = self.server.log_records()[seen:]
+        self.assertEqual([r for r in tail if r.get("level") in ("info", "warn")], [])
+        recs = self.server.log_records()
+        self.assertTrue(any(r.get("path") == "/healthz" and r.get("status") == 200 for r in recs))
+        self.assertEqual(self.events("stopping"), [])
+
+
+def old_ca_file(case, der):
+    """A CA file holding the certificate der (PEM), in the test's temp dir."""
+    path = os.path.join(case.inst.tmp, "old-ca-%d.pem" % time.time_ns())
+    with open(path, "w") as f:
+        f.write(ssl.DER_cert_to_PEM_cert(der))
+    return path
+
+
+class Notify(OpsCase):
+    def prepare(self):
+        pass
+
+    def test_ready_reloading_stopping(self):
+        sock_dir = tempfile.mkdtemp(prefix="masa-notify-")
+        path = os.path.join(sock_dir, "notify")
+        rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        rx.bind(path)
+        rx.settimeout(10)
+        os.environ["NOTIFY_SOCKET"] = path
+        try:
+            self.server = self.serve(admin=False)
+        finally:
+            del os.environ["NOTIFY_SOCKET"]
+        try:
+            msg = rx.recv(4096).decode()
+            self.assertIn("READY=1", msg.split("\n"))
+            self.assertIn("STATUS=listening on https://127.0.0.1:%d" % self.server.port, msg)
+            # Ready means the listener answers.
+            self.assertEqual(request(self.inst, self.server.port, "GET", "/healthz")[0], 200)
+            self.server.proc.send_signal(signal.SIGHUP)
+            self.assertEqual(rx.recv(4096).decode(), "RELOADING=1")
+            self.assertEqual(rx.recv(4096).decode(), "READY=1")
+            self.server.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(rx.recv(4096).decode(), "STOPPING=1")
+            self.assertEqual(self.server.proc.wait(15), 0)
+        finally:
+            rx.close()
+            shutil.rmtree(sock_dir, ignore_errors=True)
+
+    def test_no_notify_socket_is_fine(self):
+        os.environ.pop("NOTIFY_SOCKET", None)
+        self.server = self.serve(admin=False)
+        self.server.proc.send_signal(signal.SIGHUP)
+        self.wait_log(lambda r: "reload: TLS" in r.get("msg", ""), "reload")
+        self.assertEqual(self.server.stop(), 0)
+
+
+class Backup(OpsCase):
+    def prepare(self):
+        self.server = self.serve(admin=False)
+
+    def backup(self, out, *extra):
+        return run("db", "backup", "--config", self.inst.config, *extra, out)
+
+    def test_backup_while_issuing_then_restore(self):
+        pledges = [self.enroll() for _ in range(4)]
+        reg = self.registrar()
+        issued, stop, errors = [0], threading.Event(), []
+
+        def issue_forever():
+            i = 0
+            while not stop.is_set():
+                rvr, _ = self.make_request(pledges[i % len(pledges)], reg)
+                st = self.post(rvr)[0]
+                if st == 200:
+                    issued[0] += 1
+                else:
+                    errors.append(st)
+                i += 1
+
+        t = threading.Thread(target=issue_forever)
+        t.start()
+        try:
+            while issued[0] < 3 and t.is_alive():
+                time.sleep(0.02)
+            at_start = issued[0]
+            out = os.path.join(self.inst.tmp, "backup.db")
+            p = self.backup(out)
+            during = issued[0] - at_start
+        finally:
+            stop.set()
+            t.join(30)
+        self.assertEqual(errors, [])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "backup written to %s (schema version 1, integrity ok)\n" % out)
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
+        self.assertEqual([f for f in os.listdir(self.inst.tmp) if "backup" in f], ["backup.db"])
+
+        db = sqlite3.connect("file:%s?mode=ro" % out, uri=True)
+        try:
+            self.assertEqual(db.execute("PRAGMA journal_mode").fetchone()[0], "delete")
+            self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+            self.assertEqual(db.execute("SELECT COUNT(*) FROM devices").fetchone()[0], 4)
+            vouchers = db.execute("SELECT COUNT(*) FROM vouchers").fetchone()[0]
+            audit = db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+        finally:
+            db.close()
+        # A snapshot: at least what was issued before, at most what was issued by the end.
+        self.assertGreaterEqual(vouchers, at_start)
+        self.assertLessEqual(vouchers, at_start + during)
+        self.assertGreater(during + at_start, 0)
+
+        # Restore drill: a copy of the instance with the backup as its database.
+        restored = os.path.join(self.inst.tmp, "restored")
+        shutil.copytree(self.inst.dir, restored,
+                        ignore=shutil.ignore_patterns("masa.db", "masa.db-*"))
+        shutil.copy2(out, os.path.join(restored, "masa.db"))
+        cfg = os.path.join(restored, "masa.json")
+        p = run("check", "--config", cfg)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = run("audit", "verify", "--config", cfg)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith("ok: %d entries, head " % audit), p.stdout)
+        p = run("device", "show", "--config", cfg, pledges[0].serial)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(pledges[0].serial, p.stdout)
+
+    def test_existing_file_is_kept_unless_forced(self):
+        out = os.path.join(self.inst.tmp, "backup.db")
+        with open(out, "wb") as f:
+            f.write(b"precious")
+        p = self.backup(out)
+        self.assertEqual(p.returncode, 1)
+        self.assertOneSentence(p.stderr)
+        self.assertIn("already exists", p.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), b"precious")
+        p = self.backup(out, "--force")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(16), b"SQLite format 3\0")
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
+
+    def test_failures_are_one_sentence_and_leave_nothing(self):
+        missing_dir = os.path.join(self.inst.tmp, "no-such-dir", "backup.db")
+        p = self.backup(missing_dir)
+        self.assertEqual(p.returncode, 1)
+        self.assertOneSentence(p.stderr)
+        self.assertFalse(os.path.exists(os.path.dirname(missing_dir)))
+        p = run("db", "backup", "--config", self.inst.config)
+        self.assertEqual(p.returncode, 2)
+        p = run("db", "restore", "--config", self.inst.config, "x.db")
+        self.assertEqual(p.returncode, 2)
