@@ -128,6 +128,37 @@ test_encodings(void **state)
 	assert_string_equal(out, "fbffbf");
 }
 
+/* Proves strict standard base64 decoding: RFC 4648 vectors round-trip
+ * through masa_b64; whitespace only where asked; bad padding, stray
+ * letters, non-zero unused bits and overflow are refused. */
+static void
+test_unb64(void **state)
+{
+	static const char *const bad[] = {
+		"Zg", "Zg=", "Zg===", "Z===", "====", "Zm9v=", "Zm=v", "Zh==", "Zm9=", "Zm9v!A==",
+		"Zm9vYmFy-_==", "Zm9v\n",
+	};
+	uint8_t out[16];
+	char enc[32];
+	size_t i, n, len;
+
+	(void)state;
+	for (i = 0; i < sizeof rfc4648 / sizeof rfc4648[0]; i++) {
+		n = strlen(rfc4648[i].in);
+		masa_b64((const uint8_t *)rfc4648[i].in, n, enc);
+		assert_int_equal(masa_unb64(enc, strlen(enc), 0, out, sizeof out, &len), 0);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, rfc4648[i].in, n);
+	}
+	assert_int_equal(masa_unb64(" Zm9v\r\nYmFy\n", 12, 1, out, sizeof out, &len), 0);
+	assert_int_equal(len, 6);
+	assert_memory_equal(out, "foobar", 6);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (masa_unb64(bad[i], strlen(bad[i]), 0, out, sizeof out, &len) == 0)
+			fail_msg("\"%s\" was accepted", bad[i]);
+	assert_int_equal(masa_unb64("Zm9vYmFy", 8, 0, out, 5, &len), -1);	/* no room */
+}
+
 /* Proves write_new creates with exactly the mode asked, whatever the umask. */
 static void
 test_write_new_modes(void **state)
@@ -405,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_buf_max),
 		cmocka_unit_test(test_buf_nul_terminated),
 		cmocka_unit_test(test_encodings),
+		cmocka_unit_test(test_unb64),
 		cmocka_unit_test(test_utf8),
 		DIR_TEST(test_write_new_modes),
 		DIR_TEST(test_write_new_refuses_existing),
