@@ -51,8 +51,8 @@ struct masa_policy_config {
 };
 
 struct masa_config {
-	char listen[MASA_HOST_MAX + 8];
-	char admin_listen[MASA_HOST_MAX + 8];	/* "" when the admin listener is off */
+	char listen[MASA_HOST_MAX + 16];	/* see netaddr.h for the forms */
+	char admin_listen[MASA_HOST_MAX + 16];	/* "" when the admin listener is off */
 	uint64_t admin_body_max_bytes;		/* bulk imports are large */
 	char tls_cert[MASA_PATH_MAX];
 	char tls_key[MASA_PATH_MAX];

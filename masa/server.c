@@ -30,6 +30,7 @@
 #include "errors.h"
 #include "log.h"
 #include "timeutil.h"
+#include "unixsock.h"
 
 /* TLS 1.2 and 1.3 only (RFC 8995 §5.4 requires at least 1.2). */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -41,6 +42,7 @@ struct masa_server {
 	size_t body_max;
 	unsigned port;
 	atomic_uint inflight;
+	struct masa_unix_sock unix_sock;	/* a unix: listener's socket file */
 };
 
 struct conn_req {
@@ -362,6 +364,38 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	masa_log_event("warn", "libmicrohttpd: %s", msg);
 }
 
+/* Where and how the listener speaks: options for o (ending with
+ * MHD_OPTION_END; room for 6), and MHD_USE_TLS in *flags for HTTPS. A
+ * unix: listener's socket is created here. */
+static enum masa_err
+transport(struct masa_server *s, const struct masa_netaddr *addr, const struct masa_tls_pem *tls,
+    struct MHD_OptionItem *o, unsigned *flags, struct masa_diag *diag)
+{
+	enum masa_err rc;
+	size_t n = 0;
+
+	if (addr->kind == MASA_LISTEN_UNIX) {
+		rc = masa_unix_listen(addr, &s->unix_sock, diag);
+		if (rc != MASA_OK)
+			return rc;
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, s->unix_sock.fd, NULL };
+	} else {
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)&addr->ss };
+	}
+	if (addr->kind == MASA_LISTEN_HTTPS) {
+		*flags |= MHD_USE_TLS;
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)tls->cert };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)tls->key };
+		/* Setting a trust list makes libmicrohttpd ask clients for a
+		 * certificate (GNUTLS_CERT_REQUEST: optional). It is not used to
+		 * judge them: a registrar is identified by its key. */
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)(uintptr_t)tls->cert };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES };
+	}
+	o[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return MASA_OK;
+}
+
 enum masa_err
 masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
     const struct masa_tls_pem *tls, const struct masa_route_table *routes, size_t body_max,
@@ -369,8 +403,11 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 {
 	const struct masa_limits *lim = &app->cfg->limits;
 	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem where[6];
 	struct masa_server *s;
-	unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	char url[MASA_HOST_MAX + 16];
+	enum masa_err rc;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ITC | MHD_USE_ERROR_LOG;
 
 	if (addr->ss.ss_family == AF_INET6)
@@ -381,17 +418,16 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->app = app;
 	s->routes = routes;
 	s->body_max = body_max;
+	s->unix_sock.fd = -1;
 	atomic_init(&s->inflight, 0);
+	rc = transport(s, addr, tls, where, &flags, diag);
+	if (rc != MASA_OK) {
+		free(s);
+		return rc;
+	}
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */
-	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr->ss,
-	    MHD_OPTION_HTTPS_MEM_CERT, tls->cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, tls->key,
-	    /* Setting a trust list makes libmicrohttpd ask clients for a
-	     * certificate (GNUTLS_CERT_REQUEST: optional). It is not used to
-	     * judge them: a registrar is identified by its key. */
-	    MHD_OPTION_HTTPS_MEM_TRUST, tls->cert,
-	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)lim->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->connection_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)lim->per_ip_connection_limit,
@@ -401,8 +437,13 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {
-		masa_diag_set(diag, "cannot listen on %s:%u (address in use, not local, or TLS files rejected)",
-		    addr->host, addr->port);
+		masa_netaddr_url(addr, addr->port, url, sizeof url);
+		masa_diag_set(diag, "cannot listen on %s (address in use, not local, or TLS files rejected)",
+		    url);
+		if (s->unix_sock.fd >= 0) {
+			close(s->unix_sock.fd);
+			masa_unix_unlink(&s->unix_sock);
+		}
 		free(s);
 		return MASA_E_IO;
 	}
@@ -442,5 +483,6 @@ masa_server_stop(struct masa_server *s)
 	if (s == NULL)
 		return;
 	MHD_stop_daemon(s->daemon);
+	masa_unix_unlink(&s->unix_sock);
 	free(s);
 }

@@ -288,6 +288,51 @@ test_netaddr_bad(void **state)
 	}
 }
 
+/* Proves the plain-HTTP and Unix-socket listen forms: loopback or a
+ * socket path only, each with its URL; the explicit https:// form. */
+static void
+test_netaddr_plain(void **state)
+{
+	static const struct {
+		const char *text, *url;
+		enum masa_listen_kind kind;
+	} good[] = {
+		{ "http://127.0.0.1:8080", "http://127.0.0.1:8080", MASA_LISTEN_HTTP },
+		{ "http://127.1.2.3:1", "http://127.1.2.3:1", MASA_LISTEN_HTTP },
+		{ "http://[::1]:8080", "http://[::1]:8080", MASA_LISTEN_HTTP },
+		{ "http://localhost:8080", "http://localhost:8080", MASA_LISTEN_HTTP },
+		{ "https://127.0.0.1:8443", "https://127.0.0.1:8443", MASA_LISTEN_HTTPS },
+		{ "0.0.0.0:8443", "https://0.0.0.0:8443", MASA_LISTEN_HTTPS },
+		{ "unix:/run/masa/http.sock", "unix:/run/masa/http.sock", MASA_LISTEN_UNIX },
+	};
+	static const char *const bad[] = {
+		"http://0.0.0.0:8080", "http://[::]:8080", "http://192.0.2.1:80", "http://[::ffff:10.0.0.1]:80",
+		"unix:relative.sock", "unix:", "http://127.0.0.1", "https://", "unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock",
+	};
+	struct masa_netaddr a;
+	char url[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct masa_diag diag = { "" };
+
+		if (masa_netaddr_parse(good[i].text, &a, &diag) != MASA_OK)
+			fail_msg("%s refused: %s", good[i].text, diag.msg);
+		assert_int_equal(a.kind, good[i].kind);
+		masa_netaddr_url(&a, a.port, url, sizeof url);
+		assert_string_equal(url, good[i].url);
+	}
+	assert_int_equal(a.ss.ss_family, AF_UNIX);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct masa_diag diag = { "" };
+
+		if (masa_netaddr_parse(bad[i], &a, &diag) != MASA_E_CONFIG)
+			fail_msg("\"%s\" was not refused", bad[i]);
+		assert_non_null(strstr(diag.msg, bad[i]));
+	}
+}
+
 /* Proves RFC 3339 rendering with milliseconds, in UTC, before and after the epoch. */
 static void
 test_rfc3339(void **state)
@@ -443,6 +488,7 @@ main(void)
 		DIR_TEST(test_file_read_max),
 		cmocka_unit_test(test_netaddr_good),
 		cmocka_unit_test(test_netaddr_bad),
+		cmocka_unit_test(test_netaddr_plain),
 		cmocka_unit_test(test_rfc3339),
 		DIR_TEST(test_token_create),
 		DIR_TEST(test_token_duplicate_name),
