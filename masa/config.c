@@ -20,6 +20,7 @@ enum ftype {
 	F_ALG,		/* "es256" | "es384" | "eddsa" */
 	F_BOOL,		/* true/false, stored as 0/1 */
 	F_ENUM,		/* one of the '|'-separated words in def's field "choices" */
+	F_NETS,		/* array of addresses, CIDR networks or "unix"; default empty */
 };
 
 struct field {
@@ -60,6 +61,7 @@ static const struct field fields[] = {
 	{ "policy.require_pvr", F_BOOL, OFF(policy.require_pvr), NULL, 1, 0, 1, NULL },
 	{ "policy.pin_network", F_BOOL, OFF(policy.pin_network), NULL, 0, 0, 1, NULL },
 	{ "policy.pinned_domain", F_ENUM, OFF(policy.pinned_domain), "pubk", 0, 0, 0, "pubk|cert" },
+	{ "proxy.trusted", F_NETS, OFF(proxy_trusted), NULL, 0, 0, 0, NULL },
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -132,9 +134,36 @@ set_string(struct ctx *c, const struct field *f, const char *s)
 		return MASA_OK;
 	case F_UINT:
 	case F_BOOL:
+	case F_NETS:
 		break;
 	}
 	return MASA_E_INTERNAL;
+}
+
+/* Stores a JSON array of proxy.trusted entries (see proxy.h). */
+static enum masa_err
+set_nets(struct ctx *c, const struct field *f, json_t *v)
+{
+	struct masa_proxy_trust *t = (struct masa_proxy_trust *)(void *)((char *)c->cfg + f->off);
+	const char *s;
+	size_t i;
+
+	if (!json_is_array(v) || json_array_size(v) > MASA_PROXY_TRUSTED_MAX) {
+		masa_diag_set(c->diag, "configuration key \"%s\" must be an array of at most %d addresses",
+		    f->key, MASA_PROXY_TRUSTED_MAX);
+		return MASA_E_CONFIG;
+	}
+	for (i = 0; i < json_array_size(v); i++) {
+		s = json_string_value(json_array_get(v, i));
+		if (s == NULL || strlen(s) != json_string_length(json_array_get(v, i)) ||
+		    masa_cidr_parse(s, &t->nets[i]) != 0) {
+			masa_diag_set(c->diag, "configuration key \"%s\": entry %zu is not an IP address, a network such as \"10.0.0.0/8\" (no host bits set), or \"unix\"",
+			    f->key, i + 1);
+			return MASA_E_CONFIG;
+		}
+	}
+	t->n = i;
+	return MASA_OK;
 }
 
 /* Checks and stores the JSON value v for field f. */
@@ -161,6 +190,8 @@ set_field(struct ctx *c, const struct field *f, json_t *v)
 		*(uint64_t *)(void *)((char *)c->cfg + f->off) = json_is_true(v) ? 1 : 0;
 		return MASA_OK;
 	}
+	if (f->type == F_NETS)
+		return set_nets(c, f, v);
 	if (f->type == F_ADDR_OPT && json_is_null(v)) {
 		((char *)c->cfg + f->off)[0] = '\0';
 		return MASA_OK;
@@ -236,6 +267,8 @@ defaults(struct ctx *c)
 	for (i = 0; i < NFIELDS; i++) {
 		if (fields[i].type == F_UINT || fields[i].type == F_BOOL)
 			*(uint64_t *)(void *)((char *)c->cfg + fields[i].off) = fields[i].num;
+		else if (fields[i].type == F_NETS)
+			continue;	/* zeroed: none */
 		else if ((rc = set_string(c, &fields[i], fields[i].def)) != MASA_OK)
 			return rc;
 	}
@@ -313,6 +346,8 @@ masa_config_write_default(const char *path, enum masa_alg alg, struct masa_diag 
 			v = json_boolean(f->num);
 		else if (f->type == F_ALG)
 			v = json_string(masa_alg_name(alg));
+		else if (f->type == F_NETS)
+			v = json_array();
 		else
 			v = json_string(f->def);
 		dot = strchr(f->key, '.');

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "limits.h"
 #include "netaddr.h"
+#include "proxy.h"
 
 struct masa_limits {
 	uint64_t body_max_bytes;
@@ -63,6 +64,7 @@ struct masa_config {
 	char signing_cert[MASA_PATH_MAX];
 	struct masa_limits limits;
 	struct masa_policy_config policy;
+	struct masa_proxy_trust proxy_trusted;	/* peers whose forwarded headers are honoured */
 };
 
 /* Loads and validates path into *out (written only on success). */

@@ -29,6 +29,7 @@
 #include "encode.h"
 #include "errors.h"
 #include "log.h"
+#include "proxy.h"
 #include "timeutil.h"
 #include "unixsock.h"
 
@@ -127,6 +128,32 @@ capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
 	if (peers == NULL || n == 0 ||
 	    masa_buf_append(&r->tls_cert, peers[0].data, peers[0].size) != MASA_OK)
 		masa_buf_free(&r->tls_cert);
+}
+
+static enum MHD_Result
+note_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	masa_proxy_header_seen(cls, key, value);
+	return MHD_YES;
+}
+
+/* Forwarded client address and certificate (proxy.h): from a trusted
+ * proxy they replace r->peer and r->tls_cert; from anyone else the
+ * request is refused, and audited. */
+static enum masa_err
+apply_proxy(struct MHD_Connection *c, struct conn_req *r)
+{
+	struct masa_proxy_headers h;
+	enum masa_err rc;
+
+	memset(&h, 0, sizeof h);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, note_header, &h);
+	rc = masa_proxy_resolve(&r->srv->app->cfg->proxy_trusted, &h, r->tls_cert.len > 0,
+	    r->peer, sizeof r->peer, &r->tls_cert);
+	if (rc == MASA_E_PROXY_HEADER)
+		masa_proxy_audit_refusal(r->srv->app->db, r->peer, &h);
+	return rc;
 }
 
 /* Turns reply into a libmicrohttpd response and queues it. */
@@ -264,6 +291,8 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	copy_printable(r->path, sizeof r->path, url);
 	atomic_fetch_add(&srv->inflight, 1);
 	*con_cls = r;
+	if ((rc = apply_proxy(c, r)) != MASA_OK)
+		return send_error(c, r, rc);
 
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL) {

@@ -59,6 +59,7 @@ assert_defaults(const struct masa_config *c, const struct tu_dir *d, enum masa_a
 	assert_int_equal(c->limits.connection_memory_bytes, 32768);
 	assert_int_equal(c->limits.threads, 2);
 	assert_int_equal(c->limits.shutdown_grace_s, 10);
+	assert_int_equal(c->proxy_trusted.n, 0);
 }
 
 /*
@@ -294,7 +295,8 @@ test_bad_alg_refused(void **state)
 	expect_refused(d, "{\"signing\": {\"alg\": \"ES256\"}}", "signing.alg");
 }
 
-static const char *const bad_listen[] = { "nocolon", "1.2.3.4:99999", "[::1]8443" };
+static const char *const bad_listen[] = { "nocolon", "1.2.3.4:99999", "[::1]8443",
+    "http://0.0.0.0:8080", "http://192.0.2.1:80", "unix:relative.sock" };
 #define NBAD_LISTEN (sizeof bad_listen / sizeof bad_listen[0])
 
 /* Checks bad_listen[i] as listen and as admin.listen; key NULL: any message. */
@@ -328,6 +330,54 @@ test_bad_listen_names_key(void **state)
 
 	for (i = 0; i < NBAD_LISTEN; i++)
 		refuse_listen(*state, i, "listen", "admin.listen");
+}
+
+/* Proves the plain-HTTP listen forms load (loopback, Unix socket). */
+static void
+test_plain_listen_forms(void **state)
+{
+	const struct tu_dir *d = *state;
+	struct masa_config cfg;
+	struct masa_diag diag = { "" };
+
+	assert_int_equal(load_json(d, "{\"listen\": \"unix:/run/masa/http.sock\","
+	    " \"admin\": {\"listen\": \"http://[::1]:8444\"}}", &cfg, &diag), MASA_OK);
+	assert_string_equal(cfg.listen, "unix:/run/masa/http.sock");
+	assert_string_equal(cfg.admin_listen, "http://[::1]:8444");
+}
+
+/* Proves proxy.trusted: entries are parsed once at load, and anything but
+ * an array of addresses, networks or "unix" is refused by name. */
+static void
+test_proxy_trusted(void **state)
+{
+	static const char *const bad[] = {
+		"\"127.0.0.1\"", "[1]", "[\"127.0.0.1\", \"nope\"]", "[\"10.0.0.1/8\"]",
+		"[\"127.0.0.1:80\"]", "[null]", "{}",
+	};
+	const struct tu_dir *d = *state;
+	struct masa_config cfg;
+	struct masa_diag diag = { "" };
+	char json[2048];
+	size_t i;
+
+	assert_int_equal(load_json(d, "{\"proxy\": {\"trusted\": [\"127.0.0.1\", \"fd00::/8\", \"unix\"]}}",
+	    &cfg, &diag), MASA_OK);
+	assert_int_equal(cfg.proxy_trusted.n, 3);
+	assert_true(masa_proxy_is_trusted(&cfg.proxy_trusted, "127.0.0.1"));
+	assert_true(masa_proxy_is_trusted(&cfg.proxy_trusted, "fd12::1"));
+	assert_true(masa_proxy_is_trusted(&cfg.proxy_trusted, "unix"));
+	assert_false(masa_proxy_is_trusted(&cfg.proxy_trusted, "127.0.0.2"));
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(json, sizeof json, "{\"proxy\": {\"trusted\": %s}}", bad[i]);
+		expect_refused(d, json, "proxy.trusted");
+	}
+	/* At most MASA_PROXY_TRUSTED_MAX entries. */
+	snprintf(json, sizeof json, "{\"proxy\": {\"trusted\": [\"::1\"");
+	for (i = 1; i <= MASA_PROXY_TRUSTED_MAX; i++)
+		strcat(json, ", \"::1\"");
+	strcat(json, "]}}");
+	expect_refused(d, json, "proxy.trusted");
 }
 
 /* Proves a key given twice is refused rather than silently last-wins. */
@@ -377,6 +427,8 @@ main(void)
 		DIR_TEST(test_bad_alg_refused),
 		DIR_TEST(test_bad_listen_refused),
 		DIR_TEST(test_bad_listen_names_key),
+		DIR_TEST(test_plain_listen_forms),
+		DIR_TEST(test_proxy_trusted),
 		DIR_TEST(test_duplicate_key_refused),
 		DIR_TEST(test_not_an_object_or_missing),
 	};
