@@ -1,6 +1,8 @@
 /* encode.c: see encode.h. */
 #include "encode.h"
 
+#include <string.h>
+
 void
 masa_hex(const uint8_t *in, size_t n, char *out)
 {
@@ -93,15 +95,10 @@ masa_unhex(const char *s, uint8_t *out, size_t n)
 static int
 b64_value(char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	return c == '/' ? 63 : -1;
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c != '\0' ? strchr(alpha, c) : NULL;
+
+	return p != NULL ? (int)(p - alpha) : -1;
 }
 
 int

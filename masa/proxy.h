@@ -74,7 +74,10 @@ MASA_NODISCARD enum masa_err masa_proxy_resolve(const struct masa_proxy_trust *t
     struct masa_buf *cert);
 
 /* Appends the audit entry of a request refused with MASA_E_PROXY_HEADER
- * (event proxy.header_refused, source peer, detail: the header names). */
+ * (event proxy.header_refused, source peer, detail: the header names).
+ * Unlike other unauthenticated refusals (issue.c), this one is audited: a
+ * forged identity must be visible. Each costs one trail entry; behind a
+ * proxy only local processes reach masa's plain listener. */
 void masa_proxy_audit_refusal(struct masa_db *db, const char *peer,
     const struct masa_proxy_headers *h);
 

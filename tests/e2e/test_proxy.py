@@ -368,6 +368,35 @@ class ProxyUnixSocketTest(NginxCases, InstanceTest):
         self.assertFalse(os.path.exists(path))
 
 
+class PlainHttpRefusedTest(InstanceTest):
+    """Plain HTTP is for a proxy on the same host: masa check and masa serve
+    refuse it on any address that is not loopback, naming the key."""
+
+    def test_check_refuses_non_loopback_http(self):
+        for key, value in (("listen", "http://0.0.0.0:8080"),
+                           ("admin", {"listen": "http://192.0.2.1:8444"})):
+            self.inst.edit_config(**{key: value})
+            r = run("check", "--config", self.inst.config)
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertOneSentence(r.stderr)
+            self.assertIn('"%s"' % ("listen" if key == "listen" else "admin.listen"), r.stderr)
+            self.assertIn("loopback", r.stderr)
+            self.inst.edit_config(listen="127.0.0.1:8443", admin={"listen": "127.0.0.1:8444"})
+
+    def test_serve_refuses_non_loopback_http(self):
+        p = subprocess.run([MASA_BIN, "serve", "--config", self.inst.config, "--listen",
+                            "http://192.0.2.1:8080"], capture_output=True, text=True, timeout=30)
+        self.assertEqual((p.returncode, p.stdout), (1, ""))
+        self.assertOneSentence(p.stderr)
+        self.assertIn("loopback", p.stderr)
+
+    def test_bad_proxy_trusted_refused(self):
+        self.inst.edit_config(proxy={"trusted": ["127.0.0.1", "10.0.0.1/8"]})
+        r = run("check", "--config", self.inst.config)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('"proxy.trusted": entry 2', r.stderr)
+
+
 def _b64(der):
     import base64
     return base64.b64encode(der).decode()
