@@ -125,6 +125,13 @@ class NginxCases:
 
     def setUp(self):
         super().setUp()
+        try:
+            self.start()
+        except BaseException:
+            self.tearDown()   # unittest skips it when setUp fails: stop what started
+            raise
+
+    def start(self):
         self.assertTrue(os.access(NGINX, os.X_OK),
                         "%s is missing: deploy/install-deps.sh --test installs nginx" % NGINX)
         self.pledge = brski.new_key("es256")
