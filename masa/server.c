@@ -469,10 +469,10 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 		masa_netaddr_url(addr, addr->port, url, sizeof url);
 		masa_diag_set(diag, "cannot listen on %s (address in use, not local, or TLS files rejected)",
 		    url);
-		if (s->unix_sock.fd >= 0) {
-			close(s->unix_sock.fd);
-			masa_unix_unlink(&s->unix_sock);
-		}
+		/* libmicrohttpd closes a listen socket it was given on most of
+		 * its failure paths: closing it again could hit a reused
+		 * descriptor, so at worst it stays open until serve exits. */
+		masa_unix_unlink(&s->unix_sock);
 		free(s);
 		return MASA_E_IO;
 	}
