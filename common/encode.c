@@ -1,6 +1,8 @@
 /* encode.c: see encode.h. */
 #include "encode.h"
 
+#include <string.h>
+
 void
 masa_hex(const uint8_t *in, size_t n, char *out)
 {
@@ -87,4 +89,48 @@ masa_unhex(const char *s, uint8_t *out, size_t n)
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return s[2 * n] == '\0' ? 0 : -1;
+}
+
+/* The value of a standard base64 letter, or -1. */
+static int
+b64_value(char c)
+{
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c != '\0' ? strchr(alpha, c) : NULL;
+
+	return p != NULL ? (int)(p - alpha) : -1;
+}
+
+int
+masa_unb64(const char *s, size_t n, int skip_ws, uint8_t *out, size_t cap, size_t *len)
+{
+	uint32_t acc = 0;
+	size_t o = 0, i, letters = 0;
+	int bits = 0, pad = 0, v;
+
+	for (i = 0; i < n; i++) {
+		if (skip_ws && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+			continue;
+		letters++;
+		if (s[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (v = b64_value(s[i])) < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= cap)
+				return -1;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	/* Padding completes the last group; the bits it stands for are zero. */
+	if (letters % 4 != 0 || pad > 2 || (pad > 0 && bits != 2 * pad) ||
+	    (acc & ((1u << bits) - 1)) != 0)
+		return -1;
+	*len = o;
+	return 0;
 }

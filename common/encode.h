@@ -17,6 +17,12 @@ size_t masa_b64url(const uint8_t *in, size_t n, char *out);
 #define MASA_B64_LEN(n) ((((n) + 2) / 3) * 4)
 size_t masa_b64(const uint8_t *in, size_t n, char *out);
 
+/* Strict standard base64 (RFC 4648 §4): padded to a multiple of four,
+ * '=' only at the end, unused bits zero; with skip_ws, spaces, tabs, CR
+ * and LF anywhere are ignored (PEM). At most cap bytes to out; 0 with the
+ * length in *len, or -1 if s is not such text or does not fit. */
+int masa_unb64(const char *s, size_t n, int skip_ws, uint8_t *out, size_t cap, size_t *len);
+
 /* Exactly 2n hex digits (either case) to n bytes; 0, or -1 if s is not. */
 int masa_unhex(const char *s, uint8_t *out, size_t n);
 

@@ -41,6 +41,8 @@ enum masa_err {
 	MASA_E_PVR_MALFORMED = 208,
 	MASA_E_RECORD = 209,
 	MASA_E_JSON = 210,
+	MASA_E_PROXY_HEADER = 211,	/* forwarded identity headers from an untrusted peer */
+	MASA_E_FORWARDED = 212,		/* from a trusted proxy, but malformed or ambiguous */
 
 	/* 300..399: verification failures (403) */
 	MASA_E_SIGNATURE = 300,

@@ -26,14 +26,16 @@
 #include "tlscreds.h"
 
 static const char help[] =
-    "usage: masa serve --config FILE [--listen HOST:PORT] [--admin-listen HOST:PORT]\n\n"
+    "usage: masa serve --config FILE [--listen ADDRESS] [--admin-listen ADDRESS]\n\n"
     "Runs the service in the foreground over HTTPS. --listen and --admin-listen\n"
     "override the configured addresses; port 0 picks a free port. The first line\n"
     "on stdout is \"listening on https://HOST:PORT\", followed by \"admin listening\n"
     "on https://HOST:PORT\" when the admin listener is on. Stops cleanly on\n"
-    "SIGTERM or SIGINT; SIGHUP reloads the TLS certificate and key and log.level.\n";
+    "SIGTERM or SIGINT; SIGHUP reloads the TLS certificate and key and log.level.\n\n"
+    "ADDRESS is HOST:PORT (HTTPS), or, behind a reverse proxy on this host only,\n"
+    "http://HOST:PORT on a loopback address or unix:/PATH (plain HTTP).\n";
 
-/* Starts one listener; its URL authority goes to auth. */
+/* Starts one listener; its URL goes to auth. */
 static enum masa_err
 start_listener(struct masa_app *app, const char *text, const struct masa_tls_pem *tls,
     const struct masa_route_table *routes, size_t body_max, struct masa_server **out,
@@ -46,7 +48,7 @@ start_listener(struct masa_app *app, const char *text, const struct masa_tls_pem
 	if (rc == MASA_OK)
 		rc = masa_server_start(app, &addr, tls, routes, body_max, out, diag);
 	if (rc == MASA_OK)
-		masa_netaddr_authority(addr.host, masa_server_port(*out), auth, auth_cap);
+		masa_netaddr_url(&addr, masa_server_port(*out), auth, auth_cap);
 	return rc;
 }
 
@@ -78,7 +80,7 @@ masa_cmd_serve(int argc, char **argv)
 	struct masa_tls_pem tls;
 	struct masa_app app = { 0 };
 	const char *config = NULL, *listen = NULL, *admin_listen = NULL;
-	char pub_auth[MASA_HOST_MAX + 16], adm_auth[MASA_HOST_MAX + 16];
+	char pub_auth[MASA_HOST_MAX + 24], adm_auth[MASA_HOST_MAX + 24];
 	sigset_t sigs;
 	enum masa_err rc;
 	int c, sig = 0;
@@ -136,14 +138,14 @@ masa_cmd_serve(int argc, char **argv)
 	if (rc != MASA_OK)
 		goto done;
 	/* Announced only once every listener is up. */
-	printf("listening on https://%s\n", pub_auth);
+	printf("listening on %s\n", pub_auth);
 	if (adm != NULL)
-		printf("admin listening on https://%s\n", adm_auth);
+		printf("admin listening on %s\n", adm_auth);
 	fflush(stdout);
 	masa_log_event("info", "masa serving (schema version %d, signing %s)", st.schema_have,
 	    masa_alg_name(st.cfg.alg));
 
-	sd_notifyf(0, "READY=1\nSTATUS=listening on https://%s", pub_auth);
+	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", pub_auth);
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;

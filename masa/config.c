@@ -20,6 +20,7 @@ enum ftype {
 	F_ALG,		/* "es256" | "es384" | "eddsa" */
 	F_BOOL,		/* true/false, stored as 0/1 */
 	F_ENUM,		/* one of the '|'-separated words in def's field "choices" */
+	F_NETS,		/* array of addresses, CIDR networks or "unix"; default empty */
 };
 
 struct field {
@@ -48,7 +49,6 @@ static const struct field fields[] = {
 	{ "limits.per_ip_connection_limit", F_UINT, OFF(limits.per_ip_connection_limit), NULL, 32, 1, 65536, NULL },
 	{ "limits.connection_timeout_s", F_UINT, OFF(limits.connection_timeout_s), NULL, 15, 1, 3600, NULL },
 	{ "limits.connection_memory_bytes", F_UINT, OFF(limits.connection_memory_bytes), NULL, 32768, 8192, 1048576, NULL },
-	{ "limits.threads", F_UINT, OFF(limits.threads), NULL, 2, 1, 64, NULL },
 	{ "limits.shutdown_grace_s", F_UINT, OFF(limits.shutdown_grace_s), NULL, 10, 0, 600, NULL },
 	{ "policy.mode", F_ENUM, OFF(policy.mode), "first-use", 0, 0, 0, "first-use|owner|open" },
 	{ "policy.created_on_max_age_s", F_UINT, OFF(policy.created_on_max_age_s), NULL, 3600, 1, 315360000, NULL },
@@ -61,6 +61,7 @@ static const struct field fields[] = {
 	{ "policy.pin_network", F_BOOL, OFF(policy.pin_network), NULL, 0, 0, 1, NULL },
 	{ "policy.pinned_domain", F_ENUM, OFF(policy.pinned_domain), "pubk", 0, 0, 0, "pubk|cert" },
 	{ "log.level", F_ENUM, OFF(log_level), "info", 0, 0, 0, "info|warn|error" },
+	{ "proxy.trusted", F_NETS, OFF(proxy_trusted), NULL, 0, 0, 0, NULL },
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -133,9 +134,36 @@ set_string(struct ctx *c, const struct field *f, const char *s)
 		return MASA_OK;
 	case F_UINT:
 	case F_BOOL:
+	case F_NETS:
 		break;
 	}
 	return MASA_E_INTERNAL;
+}
+
+/* Stores a JSON array of proxy.trusted entries (see proxy.h). */
+static enum masa_err
+set_nets(struct ctx *c, const struct field *f, json_t *v)
+{
+	struct masa_proxy_trust *t = (struct masa_proxy_trust *)(void *)((char *)c->cfg + f->off);
+	const char *s;
+	size_t i;
+
+	if (!json_is_array(v) || json_array_size(v) > MASA_PROXY_TRUSTED_MAX) {
+		masa_diag_set(c->diag, "configuration key \"%s\" must be an array of at most %d addresses",
+		    f->key, MASA_PROXY_TRUSTED_MAX);
+		return MASA_E_CONFIG;
+	}
+	for (i = 0; i < json_array_size(v); i++) {
+		s = json_string_value(json_array_get(v, i));
+		if (s == NULL || strlen(s) != json_string_length(json_array_get(v, i)) ||
+		    masa_cidr_parse(s, &t->nets[i]) != 0) {
+			masa_diag_set(c->diag, "configuration key \"%s\": entry %zu is not an IP address, a network such as \"10.0.0.0/8\" (no host bits set), or \"unix\"",
+			    f->key, i + 1);
+			return MASA_E_CONFIG;
+		}
+	}
+	t->n = i;
+	return MASA_OK;
 }
 
 /* Checks and stores the JSON value v for field f. */
@@ -162,6 +190,8 @@ set_field(struct ctx *c, const struct field *f, json_t *v)
 		*(uint64_t *)(void *)((char *)c->cfg + f->off) = json_is_true(v) ? 1 : 0;
 		return MASA_OK;
 	}
+	if (f->type == F_NETS)
+		return set_nets(c, f, v);
 	if (f->type == F_ADDR_OPT && json_is_null(v)) {
 		((char *)c->cfg + f->off)[0] = '\0';
 		return MASA_OK;
@@ -237,6 +267,8 @@ defaults(struct ctx *c)
 	for (i = 0; i < NFIELDS; i++) {
 		if (fields[i].type == F_UINT || fields[i].type == F_BOOL)
 			*(uint64_t *)(void *)((char *)c->cfg + fields[i].off) = fields[i].num;
+		else if (fields[i].type == F_NETS)
+			continue;	/* zeroed: none */
 		else if ((rc = set_string(c, &fields[i], fields[i].def)) != MASA_OK)
 			return rc;
 	}
@@ -293,6 +325,21 @@ done:
 	return rc;
 }
 
+/* 1 if a and b list the same networks in the same order. */
+static int
+same_nets(const struct masa_proxy_trust *a, const struct masa_proxy_trust *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (a->nets[i].family != b->nets[i].family || a->nets[i].bits != b->nets[i].bits ||
+		    memcmp(a->nets[i].addr, b->nets[i].addr, sizeof a->nets[i].addr) != 0)
+			return 0;
+	return 1;
+}
+
 const char *
 masa_config_changed_key(const struct masa_config *a, const struct masa_config *b,
     const char *const *skip)
@@ -318,6 +365,11 @@ masa_config_changed_key(const struct masa_config *a, const struct masa_config *b
 			break;
 		case F_PATH: case F_ADDR: case F_ADDR_OPT:
 			if (strcmp(pa, pb) != 0)
+				return fields[i].key;
+			break;
+		case F_NETS:
+			if (!same_nets((const struct masa_proxy_trust *)(const void *)pa,
+			    (const struct masa_proxy_trust *)(const void *)pb))
 				return fields[i].key;
 			break;
 		}
@@ -346,6 +398,8 @@ masa_config_write_default(const char *path, enum masa_alg alg, struct masa_diag 
 			v = json_boolean(f->num);
 		else if (f->type == F_ALG)
 			v = json_string(masa_alg_name(alg));
+		else if (f->type == F_NETS)
+			v = json_array();
 		else
 			v = json_string(f->def);
 		dot = strchr(f->key, '.');

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "limits.h"
 #include "netaddr.h"
+#include "proxy.h"
 
 struct masa_limits {
 	uint64_t body_max_bytes;
@@ -22,7 +23,6 @@ struct masa_limits {
 	uint64_t per_ip_connection_limit;
 	uint64_t connection_timeout_s;
 	uint64_t connection_memory_bytes;
-	uint64_t threads;
 	uint64_t shutdown_grace_s;
 };
 
@@ -51,8 +51,8 @@ struct masa_policy_config {
 };
 
 struct masa_config {
-	char listen[MASA_HOST_MAX + 8];
-	char admin_listen[MASA_HOST_MAX + 8];	/* "" when the admin listener is off */
+	char listen[MASA_HOST_MAX + 16];	/* see netaddr.h for the forms */
+	char admin_listen[MASA_HOST_MAX + 16];	/* "" when the admin listener is off */
 	uint64_t admin_body_max_bytes;		/* bulk imports are large */
 	char tls_cert[MASA_PATH_MAX];
 	char tls_key[MASA_PATH_MAX];
@@ -64,6 +64,7 @@ struct masa_config {
 	struct masa_limits limits;
 	struct masa_policy_config policy;
 	uint64_t log_level;			/* enum masa_log_level; reloaded on SIGHUP */
+	struct masa_proxy_trust proxy_trusted;	/* peers whose forwarded headers are honoured */
 };
 
 /* Loads and validates path into *out (written only on success). */

@@ -37,6 +37,8 @@ static const struct {
 	{ MASA_E_PVR_MALFORMED, "MASA_E_PVR_MALFORMED", 400, "The prior-signed-voucher-request is malformed." },
 	{ MASA_E_RECORD, "MASA_E_RECORD", 400, "The enrollment record is invalid." },
 	{ MASA_E_JSON, "MASA_E_JSON", 400, "The request body is not the JSON this resource expects." },
+	{ MASA_E_PROXY_HEADER, "MASA_E_PROXY_HEADER", 400, "Forwarded client address or certificate headers are accepted only from a trusted proxy." },
+	{ MASA_E_FORWARDED, "MASA_E_FORWARDED", 400, "The forwarded client address or certificate is malformed or ambiguous." },
 
 	{ MASA_E_SIGNATURE, "MASA_E_SIGNATURE", 403, "The registrar voucher-request signature does not verify." },
 	{ MASA_E_ALG, "MASA_E_ALG", 403, "The signature algorithm is missing, unsupported, not in the protected header, or does not match the key." },

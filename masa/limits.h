@@ -12,6 +12,9 @@
 #define MASA_DISCARD_MAX (1024 * 1024)	/* body bytes drained past the cap before the connection is dropped */
 #define MASA_REPLY_HEADERS 4		/* extra response headers per reply */
 #define MASA_TLS_CERT_MAX (16 * 1024)	/* a TLS client certificate, DER */
+#define MASA_PROXY_TRUSTED_MAX 64	/* proxy.trusted entries */
+#define MASA_FORWARDED_FOR_MAX 1024	/* X-Forwarded-For value, bytes */
+#define MASA_FORWARDED_CERT_MAX (32 * 1024)	/* a forwarded client-certificate header value */
 
 /* CBOR input (voucher-requests): nesting, items in one message, entries
  * of one array or map. A PVR nested in an RVR is decoded separately with

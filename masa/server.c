@@ -32,8 +32,10 @@
 #include "errors.h"
 #include "log.h"
 #include "metrics.h"
+#include "proxy.h"
 #include "timeutil.h"
 #include "tlscreds.h"
+#include "unixsock.h"
 
 /* TLS 1.2 and 1.3 only (RFC 8995 §5.4 requires at least 1.2). */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -45,6 +47,7 @@ struct masa_server {
 	size_t body_max;
 	unsigned port;
 	atomic_uint inflight;
+	struct masa_unix_sock unix_sock;	/* a unix: listener's socket file */
 };
 
 struct conn_req {
@@ -131,6 +134,32 @@ capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
 	if (peers == NULL || n == 0 ||
 	    masa_buf_append(&r->tls_cert, peers[0].data, peers[0].size) != MASA_OK)
 		masa_buf_free(&r->tls_cert);
+}
+
+static enum MHD_Result
+note_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	masa_proxy_header_seen(cls, key, value);
+	return MHD_YES;
+}
+
+/* Forwarded client address and certificate (proxy.h): from a trusted
+ * proxy they replace r->peer and r->tls_cert; from anyone else the
+ * request is refused, and audited. */
+static enum masa_err
+apply_proxy(struct MHD_Connection *c, struct conn_req *r)
+{
+	struct masa_proxy_headers h;
+	enum masa_err rc;
+
+	memset(&h, 0, sizeof h);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, note_header, &h);
+	rc = masa_proxy_resolve(&r->srv->app->cfg->proxy_trusted, &h, r->tls_cert.len > 0,
+	    r->peer, sizeof r->peer, &r->tls_cert);
+	if (rc == MASA_E_PROXY_HEADER)
+		masa_proxy_audit_refusal(r->srv->app->db, r->peer, &h);
+	return rc;
 }
 
 /* Turns reply into a libmicrohttpd response and queues it. */
@@ -267,6 +296,8 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	copy_printable(r->path, sizeof r->path, url);
 	atomic_fetch_add(&srv->inflight, 1);
 	*con_cls = r;
+	if ((rc = apply_proxy(c, r)) != MASA_OK)
+		return send_error(c, r, rc);
 
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL) {
@@ -377,6 +408,39 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	masa_log_event("warn", "libmicrohttpd: %s", msg);
 }
 
+/* Where and how the listener speaks: options for o (ending with
+ * MHD_OPTION_END; room for 6), and MHD_USE_TLS in *flags for HTTPS. A
+ * unix: listener's socket is created here. */
+static enum masa_err
+transport(struct masa_server *s, const struct masa_netaddr *addr, const struct masa_tls_pem *tls,
+    struct MHD_OptionItem *o, unsigned *flags, struct masa_diag *diag)
+{
+	enum masa_err rc;
+	size_t n = 0;
+
+	if (addr->kind == MASA_LISTEN_UNIX) {
+		rc = masa_unix_listen(addr, &s->unix_sock, diag);
+		if (rc != MASA_OK)
+			return rc;
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, s->unix_sock.fd, NULL };
+	} else {
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)&addr->ss };
+	}
+	if (addr->kind == MASA_LISTEN_HTTPS) {
+		*flags |= MHD_USE_TLS;
+		/* The certificate and key of each handshake: SIGHUP replaces them. */
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+		    (void *)(uintptr_t)masa_tlscreds_retrieve };
+		/* Setting a trust list makes libmicrohttpd ask clients for a
+		 * certificate (GNUTLS_CERT_REQUEST: optional). It is not used to
+		 * judge them: a registrar is identified by its key. */
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)(uintptr_t)tls->cert };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES };
+	}
+	o[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return MASA_OK;
+}
+
 enum masa_err
 masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
     const struct masa_tls_pem *tls, const struct masa_route_table *routes, size_t body_max,
@@ -384,13 +448,16 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 {
 	const struct masa_limits *lim = &app->cfg->limits;
 	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem where[6];
 	struct masa_server *s;
+	char url[MASA_HOST_MAX + 16];
+	enum masa_err rc;
 	/* A thread per connection: a handler may block (a voucher waits for
 	 * its group commit; crypto takes a core) without stalling any other
 	 * connection, and the kernel spreads the crypto over every core. The
 	 * number of threads is bounded by limits.connection_limit. */
-	unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 
 	if (addr->ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -400,17 +467,16 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->app = app;
 	s->routes = routes;
 	s->body_max = body_max;
+	s->unix_sock.fd = -1;
 	atomic_init(&s->inflight, 0);
+	rc = transport(s, addr, tls, where, &flags, diag);
+	if (rc != MASA_OK) {
+		free(s);
+		return rc;
+	}
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */
-	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr->ss,
-	    /* The certificate and key of each handshake: SIGHUP replaces them. */
-	    MHD_OPTION_HTTPS_CERT_CALLBACK, masa_tlscreds_retrieve,
-	    /* Setting a trust list makes libmicrohttpd ask clients for a
-	     * certificate (GNUTLS_CERT_REQUEST: optional). It is not used to
-	     * judge them: a registrar is identified by its key. */
-	    MHD_OPTION_HTTPS_MEM_TRUST, tls->cert,
-	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->connection_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)lim->per_ip_connection_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->connection_timeout_s,
@@ -419,8 +485,13 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {
-		masa_diag_set(diag, "cannot listen on %s:%u (address in use, not local, or TLS files rejected)",
-		    addr->host, addr->port);
+		masa_netaddr_url(addr, addr->port, url, sizeof url);
+		masa_diag_set(diag, "cannot listen on %s (address in use, not local, or TLS files rejected)",
+		    url);
+		/* libmicrohttpd closes a listen socket it was given on most of
+		 * its failure paths: closing it again could hit a reused
+		 * descriptor, so at worst it stays open until serve exits. */
+		masa_unix_unlink(&s->unix_sock);
 		free(s);
 		return MASA_E_IO;
 	}
@@ -460,5 +531,6 @@ masa_server_stop(struct masa_server *s)
 	if (s == NULL)
 		return;
 	MHD_stop_daemon(s->daemon);
+	masa_unix_unlink(&s->unix_sock);
 	free(s);
 }

@@ -186,46 +186,6 @@ spki_fast(const uint8_t *der, size_t len)
 	return k != NULL;
 }
 
-/* Decodes base64 text (whitespace ignored) into out; -1 if malformed. */
-static int
-b64_decode(const char *s, size_t n, uint8_t *out, size_t cap, size_t *len)
-{
-	uint32_t acc = 0;
-	size_t o = 0, i;
-	int bits = 0, pad = 0, v;
-	char c;
-
-	for (i = 0; i < n; i++) {
-		c = s[i];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0)
-			return -1;
-		if (c >= 'A' && c <= 'Z') v = c - 'A';
-		else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9') v = c - '0' + 52;
-		else if (c == '+') v = 62;
-		else if (c == '/') v = 63;
-		else return -1;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= cap)
-				return -1;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (pad > 2 || bits >= 6)
-		return -1;
-	*len = o;
-	return 0;
-}
-
 /* The DER of a PEM "PUBLIC KEY" block that is all of pem (around it only
  * whitespace), if it is a canonical supported key; else 0. */
 static int
@@ -242,7 +202,7 @@ pem_pubkey_fast(struct masa_bytes pem, uint8_t *spki, size_t *spki_len)
 		return 0;
 	b = s + sizeof begin - 1;
 	e = s + n - (sizeof end - 1);
-	if (b64_decode(b, (size_t)(e - b), spki, MASA_SPKI_MAX, spki_len) != 0)
+	if (masa_unb64(b, (size_t)(e - b), 1, spki, MASA_SPKI_MAX, spki_len) != 0)
 		return 0;
 	return spki_fast(spki, *spki_len);
 }

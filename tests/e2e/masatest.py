@@ -19,7 +19,7 @@ import unittest
 
 MASA_BIN = os.environ.get("MASA_BIN", "masa")
 MASA_SRC = os.environ.get("MASA_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
-LISTEN_RE = re.compile(r"^listening on https://(127\.0\.0\.1):(\d+)$")
+LISTEN_RE = re.compile(r"^listening on https?://(127\.0\.0\.1):(\d+)$")
 ADMIN_RE = re.compile(r"^admin listening on https://(127\.0\.0\.1):(\d+)$")
 TOKEN_RE = re.compile(r"^[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$")
 
@@ -64,14 +64,16 @@ class Instance:
 
 
 class Server:
-    """`masa serve` on free loopback ports; stop() sends SIGTERM."""
+    """`masa serve` on free loopback ports; stop() sends SIGTERM. listen may
+    be "http://127.0.0.1:0" (plain HTTP, behind a proxy) or "unix:PATH"
+    (then port is None)."""
 
-    def __init__(self, inst, admin=True, extra=()):
+    def __init__(self, inst, admin=True, extra=(), listen="127.0.0.1:0"):
         self.inst = inst
         if not admin:
             # The configured admin port (8444) may be taken by a parallel test.
             inst.edit_config(admin={"listen": None})
-        args = [MASA_BIN, "serve", "--config", inst.config, "--listen", "127.0.0.1:0"]
+        args = [MASA_BIN, "serve", "--config", inst.config, "--listen", listen]
         if admin:
             args += ["--admin-listen", "127.0.0.1:0"]
         self.proc = subprocess.Popen([*args, *extra], stdout=subprocess.PIPE,
@@ -81,11 +83,14 @@ class Server:
         self._t.start()
         self.first_line = self._readline(10)
         m = LISTEN_RE.match(self.first_line)
-        if not m:
+        if listen.startswith("unix:") and self.first_line == "listening on " + listen:
+            self.port = None
+        elif m:
+            self.port = int(m.group(2))
+        else:
             self.proc.kill()
             raise AssertionError("unexpected first line %r; stderr: %s"
                                  % (self.first_line, "".join(self.stderr_lines)))
-        self.port = int(m.group(2))
         self.admin_port = None
         if admin:
             m = ADMIN_RE.match(self._readline(10))

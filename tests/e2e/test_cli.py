@@ -156,8 +156,8 @@ class TestCheckFindsProblems(InstanceTest):
         self.check_fails('"limits.body_max"')
 
     def test_wrong_type(self):
-        self.inst.edit_config(limits={"threads": "two"})
-        self.check_fails('"limits.threads"')
+        self.inst.edit_config(limits={"shutdown_grace_s": "two"})
+        self.check_fails('"limits.shutdown_grace_s"')
 
     def test_alg_does_not_match_key(self):
         self.inst.edit_config(signing={"alg": "eddsa"})

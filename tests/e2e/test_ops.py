@@ -262,12 +262,12 @@ class Reload(OpsCase):
         self.assertEqual(self.server.proc.poll(), None)
 
     def test_log_level_and_keys_that_need_a_restart(self):
-        self.inst.edit_config(limits={"threads": 3}, log={"level": "warn"})
+        self.inst.edit_config(limits={"connection_timeout_s": 3}, log={"level": "warn"})
         self.hup_and_wait("reload: TLS certificate")
-        warn = self.wait_log(lambda r: "limits.threads" in r.get("msg", ""), "naming the key")
+        warn = self.wait_log(lambda r: "limits.connection_timeout_s" in r.get("msg", ""), "naming the key")
         self.assertEqual(warn["level"], "warn")
         self.inst.edit_config(log={"level": "error"})
-        self.hup_and_wait("limits.threads")     # at level warn, before the level changes
+        self.hup_and_wait("limits.connection_timeout_s")     # at level warn, before the level changes
         # Info and warn events are gone; request lines and errors stay.
         self.assertEqual(request(self.inst, self.server.port, "GET", "/healthz")[0], 200)
         with open(self.inst.config) as f:

@@ -57,9 +57,9 @@ assert_defaults(const struct masa_config *c, const struct tu_dir *d, enum masa_a
 	assert_int_equal(c->limits.per_ip_connection_limit, 32);
 	assert_int_equal(c->limits.connection_timeout_s, 15);
 	assert_int_equal(c->limits.connection_memory_bytes, 32768);
-	assert_int_equal(c->limits.threads, 2);
 	assert_int_equal(c->limits.shutdown_grace_s, 10);
 	assert_int_equal(c->log_level, 0);	/* info */
+	assert_int_equal(c->proxy_trusted.n, 0);
 }
 
 /*
@@ -137,7 +137,7 @@ test_every_key_is_read(void **state)
 	    " \"signing\": {\"alg\": \"eddsa\", \"key\": \"d.key\", \"cert\": \"e.crt\"},"
 	    " \"limits\": {\"body_max_bytes\": 2048, \"connection_limit\": 3,"
 	    "   \"per_ip_connection_limit\": 4, \"connection_timeout_s\": 5,"
-	    "   \"connection_memory_bytes\": 9000, \"threads\": 6, \"shutdown_grace_s\": 0}}";
+	    "   \"connection_memory_bytes\": 9000, \"shutdown_grace_s\": 0}}";
 	const struct tu_dir *d = *state;
 	struct masa_config c;
 	struct masa_diag diag = { "" };
@@ -157,7 +157,6 @@ test_every_key_is_read(void **state)
 	assert_int_equal(c.limits.per_ip_connection_limit, 4);
 	assert_int_equal(c.limits.connection_timeout_s, 5);
 	assert_int_equal(c.limits.connection_memory_bytes, 9000);
-	assert_int_equal(c.limits.threads, 6);
 	assert_int_equal(c.limits.shutdown_grace_s, 0);
 }
 
@@ -234,7 +233,7 @@ test_unknown_keys_refused(void **state)
 
 	expect_refused(d, "{\"bogus\": 1}", "bogus");
 	expect_refused(d, "{\"tls\": {\"foo\": \"x\"}}", "tls.foo");
-	expect_refused(d, "{\"limits\": {\"threads\": 2, \"thread\": 2}}", "limits.thread");
+	expect_refused(d, "{\"limits\": {\"shutdown_grace_s\": 2, \"shutdown_grace\": 2}}", "limits.shutdown_grace");
 }
 
 /* Proves a dotted key at the top level is not an alias of the nested key:
@@ -254,8 +253,8 @@ test_wrong_types_refused(void **state)
 {
 	const struct tu_dir *d = *state;
 
-	expect_refused(d, "{\"limits\": {\"threads\": \"2\"}}", "limits.threads");
-	expect_refused(d, "{\"limits\": {\"threads\": 2.0}}", "limits.threads");
+	expect_refused(d, "{\"limits\": {\"shutdown_grace_s\": \"2\"}}", "limits.shutdown_grace_s");
+	expect_refused(d, "{\"limits\": {\"shutdown_grace_s\": 2.0}}", "limits.shutdown_grace_s");
 	expect_refused(d, "{\"tls\": {\"cert\": 5}}", "tls.cert");
 	expect_refused(d, "{\"limits\": [1]}", "limits");
 	expect_refused(d, "{\"tls\": \"x\"}", "tls");
@@ -295,7 +294,8 @@ test_bad_alg_refused(void **state)
 	expect_refused(d, "{\"signing\": {\"alg\": \"ES256\"}}", "signing.alg");
 }
 
-static const char *const bad_listen[] = { "nocolon", "1.2.3.4:99999", "[::1]8443" };
+static const char *const bad_listen[] = { "nocolon", "1.2.3.4:99999", "[::1]8443",
+    "http://0.0.0.0:8080", "http://192.0.2.1:80", "unix:relative.sock" };
 #define NBAD_LISTEN (sizeof bad_listen / sizeof bad_listen[0])
 
 /* Checks bad_listen[i] as listen and as admin.listen; key NULL: any message. */
@@ -329,6 +329,54 @@ test_bad_listen_names_key(void **state)
 
 	for (i = 0; i < NBAD_LISTEN; i++)
 		refuse_listen(*state, i, "listen", "admin.listen");
+}
+
+/* Proves the plain-HTTP listen forms load (loopback, Unix socket). */
+static void
+test_plain_listen_forms(void **state)
+{
+	const struct tu_dir *d = *state;
+	struct masa_config cfg;
+	struct masa_diag diag = { "" };
+
+	assert_int_equal(load_json(d, "{\"listen\": \"unix:/run/masa/http.sock\","
+	    " \"admin\": {\"listen\": \"http://[::1]:8444\"}}", &cfg, &diag), MASA_OK);
+	assert_string_equal(cfg.listen, "unix:/run/masa/http.sock");
+	assert_string_equal(cfg.admin_listen, "http://[::1]:8444");
+}
+
+/* Proves proxy.trusted: entries are parsed once at load, and anything but
+ * an array of addresses, networks or "unix" is refused by name. */
+static void
+test_proxy_trusted(void **state)
+{
+	static const char *const bad[] = {
+		"\"127.0.0.1\"", "[1]", "[\"127.0.0.1\", \"nope\"]", "[\"10.0.0.1/8\"]",
+		"[\"127.0.0.1:80\"]", "[null]", "{}",
+	};
+	const struct tu_dir *d = *state;
+	struct masa_config cfg;
+	struct masa_diag diag = { "" };
+	char json[2048];
+	size_t i;
+
+	assert_int_equal(load_json(d, "{\"proxy\": {\"trusted\": [\"127.0.0.1\", \"fd00::/8\", \"unix\"]}}",
+	    &cfg, &diag), MASA_OK);
+	assert_int_equal(cfg.proxy_trusted.n, 3);
+	assert_true(masa_proxy_is_trusted(&cfg.proxy_trusted, "127.0.0.1"));
+	assert_true(masa_proxy_is_trusted(&cfg.proxy_trusted, "fd12::1"));
+	assert_true(masa_proxy_is_trusted(&cfg.proxy_trusted, "unix"));
+	assert_false(masa_proxy_is_trusted(&cfg.proxy_trusted, "127.0.0.2"));
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(json, sizeof json, "{\"proxy\": {\"trusted\": %s}}", bad[i]);
+		expect_refused(d, json, "proxy.trusted");
+	}
+	/* At most MASA_PROXY_TRUSTED_MAX entries. */
+	snprintf(json, sizeof json, "{\"proxy\": {\"trusted\": [\"::1\"");
+	for (i = 1; i <= MASA_PROXY_TRUSTED_MAX; i++)
+		strcat(json, ", \"::1\"");
+	strcat(json, "]}}");
+	expect_refused(d, json, "proxy.trusted");
 }
 
 /* Proves a key given twice is refused rather than silently last-wins. */
@@ -395,7 +443,7 @@ test_changed_key(void **state)
 		{ "{\"tls\": {\"key\": \"x.key\"}}", "tls.key", "tls.key" },
 		{ "{\"listen\": \"127.0.0.1:1\"}", "listen", "listen" },
 		{ "{\"admin\": {\"listen\": null}}", "admin.listen", "admin.listen" },
-		{ "{\"limits\": {\"threads\": 3}}", "limits.threads", "limits.threads" },
+		{ "{\"limits\": {\"connection_timeout_s\": 3}}", "limits.connection_timeout_s", "limits.connection_timeout_s" },
 		{ "{\"signing\": {\"alg\": \"es384\"}}", "signing.alg", "signing.alg" },
 		{ "{\"policy\": {\"mode\": \"open\", \"pin_network\": true}}", "policy.mode", "policy.mode" },
 		{ "{\"log\": {\"level\": \"error\"}, \"tls\": {\"cert\": \"y\"}, \"database\": {\"path\": \"z\"}}",
@@ -441,6 +489,8 @@ main(void)
 		DIR_TEST(test_bad_alg_refused),
 		DIR_TEST(test_bad_listen_refused),
 		DIR_TEST(test_bad_listen_names_key),
+		DIR_TEST(test_plain_listen_forms),
+		DIR_TEST(test_proxy_trusted),
 		DIR_TEST(test_duplicate_key_refused),
 		DIR_TEST(test_not_an_object_or_missing),
 		DIR_TEST(test_log_level),

@@ -128,6 +128,37 @@ test_encodings(void **state)
 	assert_string_equal(out, "fbffbf");
 }
 
+/* Proves strict standard base64 decoding: RFC 4648 vectors round-trip
+ * through masa_b64; whitespace only where asked; bad padding, stray
+ * letters, non-zero unused bits and overflow are refused. */
+static void
+test_unb64(void **state)
+{
+	static const char *const bad[] = {
+		"Zg", "Zg=", "Zg===", "Z===", "====", "Zm9v=", "Zm=v", "Zh==", "Zm9=", "Zm9v!A==",
+		"Zm9vYmFy-_==", "Zm9v\n",
+	};
+	uint8_t out[16];
+	char enc[32];
+	size_t i, n, len;
+
+	(void)state;
+	for (i = 0; i < sizeof rfc4648 / sizeof rfc4648[0]; i++) {
+		n = strlen(rfc4648[i].in);
+		masa_b64((const uint8_t *)rfc4648[i].in, n, enc);
+		assert_int_equal(masa_unb64(enc, strlen(enc), 0, out, sizeof out, &len), 0);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, rfc4648[i].in, n);
+	}
+	assert_int_equal(masa_unb64(" Zm9v\r\nYmFy\n", 12, 1, out, sizeof out, &len), 0);
+	assert_int_equal(len, 6);
+	assert_memory_equal(out, "foobar", 6);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (masa_unb64(bad[i], strlen(bad[i]), 0, out, sizeof out, &len) == 0)
+			fail_msg("\"%s\" was accepted", bad[i]);
+	assert_int_equal(masa_unb64("Zm9vYmFy", 8, 0, out, 5, &len), -1);	/* no room */
+}
+
 /* Proves write_new creates with exactly the mode asked, whatever the umask. */
 static void
 test_write_new_modes(void **state)
@@ -254,6 +285,51 @@ test_netaddr_bad(void **state)
 		if (masa_netaddr_parse(bad[i], &a, &diag) != MASA_E_CONFIG)
 			fail_msg("\"%s\" was not refused", bad[i]);
 		assert_true(diag.msg[0] != '\0');
+	}
+}
+
+/* Proves the plain-HTTP and Unix-socket listen forms: loopback or a
+ * socket path only, each with its URL; the explicit https:// form. */
+static void
+test_netaddr_plain(void **state)
+{
+	static const struct {
+		const char *text, *url;
+		enum masa_listen_kind kind;
+	} good[] = {
+		{ "http://127.0.0.1:8080", "http://127.0.0.1:8080", MASA_LISTEN_HTTP },
+		{ "http://127.1.2.3:1", "http://127.1.2.3:1", MASA_LISTEN_HTTP },
+		{ "http://[::1]:8080", "http://[::1]:8080", MASA_LISTEN_HTTP },
+		{ "http://localhost:8080", "http://localhost:8080", MASA_LISTEN_HTTP },
+		{ "https://127.0.0.1:8443", "https://127.0.0.1:8443", MASA_LISTEN_HTTPS },
+		{ "0.0.0.0:8443", "https://0.0.0.0:8443", MASA_LISTEN_HTTPS },
+		{ "unix:/run/masa/http.sock", "unix:/run/masa/http.sock", MASA_LISTEN_UNIX },
+	};
+	static const char *const bad[] = {
+		"http://0.0.0.0:8080", "http://[::]:8080", "http://192.0.2.1:80", "http://[::ffff:10.0.0.1]:80",
+		"unix:relative.sock", "unix:", "http://127.0.0.1", "https://", "unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock",
+	};
+	struct masa_netaddr a;
+	char url[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct masa_diag diag = { "" };
+
+		if (masa_netaddr_parse(good[i].text, &a, &diag) != MASA_OK)
+			fail_msg("%s refused: %s", good[i].text, diag.msg);
+		assert_int_equal(a.kind, good[i].kind);
+		masa_netaddr_url(&a, a.port, url, sizeof url);
+		assert_string_equal(url, good[i].url);
+	}
+	assert_int_equal(a.ss.ss_family, AF_UNIX);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct masa_diag diag = { "" };
+
+		if (masa_netaddr_parse(bad[i], &a, &diag) != MASA_E_CONFIG)
+			fail_msg("\"%s\" was not refused", bad[i]);
+		assert_non_null(strstr(diag.msg, bad[i]));
 	}
 }
 
@@ -405,12 +481,14 @@ main(void)
 		cmocka_unit_test(test_buf_max),
 		cmocka_unit_test(test_buf_nul_terminated),
 		cmocka_unit_test(test_encodings),
+		cmocka_unit_test(test_unb64),
 		cmocka_unit_test(test_utf8),
 		DIR_TEST(test_write_new_modes),
 		DIR_TEST(test_write_new_refuses_existing),
 		DIR_TEST(test_file_read_max),
 		cmocka_unit_test(test_netaddr_good),
 		cmocka_unit_test(test_netaddr_bad),
+		cmocka_unit_test(test_netaddr_plain),
 		cmocka_unit_test(test_rfc3339),
 		DIR_TEST(test_token_create),
 		DIR_TEST(test_token_duplicate_name),
