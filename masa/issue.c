@@ -218,8 +218,13 @@ struct issue_job {
 	const char *serial;
 	const struct masa_policy_request *req;
 	int pin_cert;
+	/* signed before the transaction, on the terms masa_policy_terms gave */
+	struct masa_buf presigned;
+	int pre_assertion;
+	int64_t pre_expires_ms;
 	/* out */
 	enum masa_err refusal;	/* the policy's answer, audited */
+	int use_presigned;	/* the voucher is presigned, else voucher */
 	struct masa_buf voucher;
 	int replayed;
 	int assertion;		/* of a new voucher */
@@ -249,20 +254,40 @@ replay(struct masa_txn *t, struct issue_job *j, const struct facts *f)
 	return rc;
 }
 
-/* gather -> decide -> replay, refuse or sign and record; runs in the
- * batch's transaction, so everything it writes commits together or not at
- * all. */
+/* Signs the voucher for j on the given terms into out. */
+static enum masa_err
+sign_voucher(const struct issue_job *j, int assertion, int64_t expires_ms, struct masa_buf *out)
+{
+	struct masa_voucher_in vin;
+
+	memset(&vin, 0, sizeof vin);
+	vin.assertion = assertion;
+	vin.created_ms = j->req->now_ms;
+	vin.expires_ms = expires_ms;
+	vin.nonce = j->v->r.nonce;
+	vin.serial = j->v->r.serial;
+	vin.pin = j->pin_cert ? j->reg->cert :
+	    (struct masa_bytes){ j->reg->spki, j->reg->spki_len };
+	vin.pin_cert = j->pin_cert;
+	return masa_voucher_sign(&vin, j->app->signer, j->app->masa_cert, out);
+}
+
+/* gather -> decide -> replay, refuse or record the voucher signed
+ * beforehand; runs in the batch's transaction, so everything it writes
+ * commits together or not at all. The signature is made outside, since
+ * this runs serialised with every other change of the batch. */
 static enum masa_err
 issue_change(struct masa_txn *t, void *arg)
 {
 	struct issue_job *j = arg;
 	const struct masa_policy_config *cfg = &j->app->cfg->policy;
-	struct masa_voucher_in vin;
 	struct masa_decision d;
+	struct masa_bytes voucher;
 	struct facts f;
-	enum masa_err rc;
+	enum masa_err rc = MASA_OK;
 
 	masa_buf_truncate(&j->voucher, 0);
+	j->use_presigned = 0;
 	j->replayed = 0;
 	j->refusal = MASA_OK;
 	rc = gather(t, j->serial, j->reg, j->peer, &f);
@@ -280,20 +305,18 @@ issue_change(struct masa_txn *t, void *arg)
 		return audit(t, j->req->now_ms, "voucher.refused", j->serial, j->reg, j->v, -1,
 		    j->peer, masa_err_name(d.refusal));
 	}
-	memset(&vin, 0, sizeof vin);
-	vin.assertion = d.assertion;
+	rc = MASA_OK;
 	j->assertion = d.assertion;
-	vin.created_ms = j->req->now_ms;
-	vin.expires_ms = d.expires_ms;
-	vin.nonce = j->v->r.nonce;
-	vin.serial = j->v->r.serial;
-	vin.pin = j->pin_cert ? j->reg->cert :
-	    (struct masa_bytes){ j->reg->spki, j->reg->spki_len };
-	vin.pin_cert = j->pin_cert;
-	rc = masa_voucher_sign(&vin, j->app->signer, j->app->masa_cert, &j->voucher);
+	/* The terms cannot differ (masa_policy_terms), but the voucher is
+	 * never issued on terms the decision did not give. */
+	j->use_presigned = j->presigned.len > 0 && d.assertion == j->pre_assertion &&
+	    d.expires_ms == j->pre_expires_ms;
+	if (!j->use_presigned)
+		rc = sign_voucher(j, d.assertion, d.expires_ms, &j->voucher);
+	voucher = masa_buf_view(j->use_presigned ? &j->presigned : &j->voucher);
 	if (rc == MASA_OK)
 		rc = record(t, &f, &d, j->reg, j->v, j->serial, j->answer->voucher_type,
-		    j->pin_cert, masa_buf_view(&j->voucher), j->req->now_ms, j->peer);
+		    j->pin_cert, voucher, j->req->now_ms, j->peer);
 	return rc;
 }
 
@@ -310,6 +333,7 @@ masa_issue(struct masa_app *app, const struct masa_vreq_raw *v, const struct mas
 	memset(out, 0, sizeof *out);
 	memset(&j, 0, sizeof j);
 	masa_buf_init(&j.voucher, 64 * 1024);
+	masa_buf_init(&j.presigned, 64 * 1024);
 	serial_of(v, serial);
 	memset(&req, 0, sizeof req);
 	req.now_ms = masa_now_ms();
@@ -338,20 +362,28 @@ masa_issue(struct masa_app *app, const struct masa_vreq_raw *v, const struct mas
 	j.peer = peer;
 	j.serial = serial;
 	j.req = &req;
+	masa_policy_terms(cfg, &req, &j.pre_assertion, &j.pre_expires_ms);
+	if (sign_voucher(&j, j.pre_assertion, j.pre_expires_ms, &j.presigned) != MASA_OK)
+		masa_buf_truncate(&j.presigned, 0);	/* signed inside, then */
 	rc = masa_db_write(app->db, issue_change, &j);
 	if (rc == MASA_OK)
 		rc = j.refusal;
 	if (rc == MASA_OK) {
 		out->replayed = j.replayed;
-		out->voucher = j.voucher;
+		out->voucher = j.use_presigned ? j.presigned : j.voucher;
 		out->assertion = j.assertion;
-		masa_buf_init(&j.voucher, 0);
+		if (j.use_presigned)
+			masa_buf_init(&j.presigned, 0);
+		else
+			masa_buf_init(&j.voucher, 0);
 	}
 	out->retry_after_s = j.retry_after_s;
 	masa_buf_free(&j.voucher);
+	masa_buf_free(&j.presigned);
 	return rc;
 refused:
 	masa_issue_refused(app, v, reg, peer, "voucher.refused", rc);
 	masa_buf_free(&j.voucher);
+	masa_buf_free(&j.presigned);
 	return rc;
 }

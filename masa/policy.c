@@ -66,7 +66,6 @@ rules(const struct masa_policy_config *cfg, const struct masa_policy_state *st,
 		/* RFC 8995 §7.4.1: only for an authenticated, authorised owner. */
 		if (cfg->mode != MASA_MODE_OWNER || !st->registrar_is_owner)
 			return MASA_E_NONCELESS;
-		out->expires_ms = req->now_ms + (int64_t)cfg->nonceless_lifetime_s * 1000;
 	} else if (!req->pvr_verified && cfg->require_pvr) {
 		return MASA_E_PVR_MISSING;
 	}
@@ -89,6 +88,21 @@ rules(const struct masa_policy_config *cfg, const struct masa_policy_state *st,
 }
 
 void
+masa_policy_terms(const struct masa_policy_config *cfg, const struct masa_policy_request *req,
+    int *assertion, int64_t *expires_ms)
+{
+	if (req->pvr_verified)
+		*assertion = MASA_ASSERT_PROXIMITY;
+	else if (cfg->mode == MASA_MODE_OWNER)
+		*assertion = MASA_ASSERT_VERIFIED;
+	else
+		*assertion = MASA_ASSERT_LOGGED;
+	/* RFC 8995 §7.4.1: a nonceless voucher expires. */
+	*expires_ms = req->nonceless ?
+	    req->now_ms + (int64_t)cfg->nonceless_lifetime_s * 1000 : 0;
+}
+
+void
 masa_policy_decide(const struct masa_policy_config *cfg, const struct masa_policy_state *st,
     const struct masa_policy_request *req, struct masa_decision *out)
 {
@@ -98,11 +112,6 @@ masa_policy_decide(const struct masa_policy_config *cfg, const struct masa_polic
 	d.refusal = rules(cfg, st, req, &d);
 	if (d.refusal == MASA_OK)
 		d.refusal = bucket(cfg, st, req->now_ms, &d);
-	if (req->pvr_verified)
-		d.assertion = MASA_ASSERT_PROXIMITY;
-	else if (cfg->mode == MASA_MODE_OWNER)
-		d.assertion = MASA_ASSERT_VERIFIED;
-	else
-		d.assertion = MASA_ASSERT_LOGGED;
+	masa_policy_terms(cfg, req, &d.assertion, &d.expires_ms);
 	*out = d;
 }

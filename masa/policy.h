@@ -57,4 +57,11 @@ int64_t masa_policy_tokens_left(const struct masa_policy_config *cfg, int has_bu
 void masa_policy_decide(const struct masa_policy_config *cfg, const struct masa_policy_state *st,
     const struct masa_policy_request *req, struct masa_decision *out);
 
+/* The terms of a voucher for req if one is issued: its assertion and
+ * expiry (0: none). They depend on the request and the configuration
+ * only, never on stored state, so a voucher can be signed before the
+ * decision (masa_policy_decide reports the same terms). */
+void masa_policy_terms(const struct masa_policy_config *cfg, const struct masa_policy_request *req,
+    int *assertion, int64_t *expires_ms);
+
 #endif
