@@ -1,5 +1,6 @@
-/* log.c: see log.h. jansson does the escaping; each line is written with
- * one fputs under the stdio lock so lines never interleave. */
+/* log.c: see log.h. jansson does the escaping of events; request lines
+ * are formatted directly. Each line is written whole under the stdio lock
+ * so lines never interleave. */
 #include "log.h"
 
 #include <stdarg.h>
@@ -54,24 +55,65 @@ emit(json_t *obj)
 	json_decref(obj);
 }
 
+/* Appends s as a JSON string to the line (the caller leaves room: every
+ * byte takes at most 6). Control characters and non-ASCII bytes, which
+ * callers never pass, become \u00XX. */
+static void
+put_str(char *line, size_t *n, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c;
+
+	line[(*n)++] = '"';
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (c == '"' || c == '\\') {
+			line[(*n)++] = '\\';
+			line[(*n)++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			memcpy(line + *n, "\\u00", 4);
+			line[*n + 4] = hex[c >> 4];
+			line[*n + 5] = hex[c & 15];
+			*n += 6;
+		} else {
+			line[(*n)++] = (char)c;
+		}
+	}
+	line[(*n)++] = '"';
+}
+
+/*
+ * One line per request, at several thousand a second: formatted here
+ * rather than built as a jansson object (a third of the cost), with the
+ * same keys in the same order as before. Every string is bounded by its
+ * caller (MASA_LOG_PATH_MAX for the path), so the line fits.
+ */
 void
 masa_log_request(const struct masa_log_request *r)
 {
-	/* Callers pass printable ASCII (server.c sanitises the path). */
-	json_t *o = json_object();
+	const char *fields[5] = { r->rid, r->listener, r->method, r->path, r->peer };
+	static const char *const names[5] = { "rid", "listener", "method", "path", "peer" };
+	char line[8192], now[MASA_RFC3339_LEN], ms[32];
+	size_t n = 0, i, room = 0;
 
-	if (o == NULL)
+	for (i = 0; i < 5; i++)
+		room += strlen(names[i]) + 6 * strlen(fields[i] ? fields[i] : "") + 6;
+	if (room + 160 > sizeof line)
 		return;
-	json_object_set_new(o, "rid", json_string(r->rid));
-	json_object_set_new(o, "listener", json_string(r->listener));
-	json_object_set_new(o, "method", json_string(r->method));
-	json_object_set_new(o, "path", json_string(r->path));
-	json_object_set_new(o, "peer", json_string(r->peer));
-	json_object_set_new(o, "status", json_integer(r->status));
-	json_object_set_new(o, "ms", json_real(r->ms));
-	if (r->argon2)
-		json_object_set_new(o, "argon2", json_true());
-	emit(o);
+	line[n++] = '{';
+	for (i = 0; i < 5; i++) {
+		n += (size_t)snprintf(line + n, sizeof line - n, "%s\"%s\":", i ? "," : "", names[i]);
+		put_str(line, &n, fields[i] ? fields[i] : "");
+	}
+	snprintf(ms, sizeof ms, "%.6g", r->ms);
+	if (strpbrk(ms, ".eEn") == NULL)	/* a JSON real, as jansson wrote it */
+		strcat(ms, ".0");
+	masa_rfc3339_ms(masa_now_ms(), now);
+	n += (size_t)snprintf(line + n, sizeof line - n, ",\"status\":%u,\"ms\":%s%s,\"time\":\"%s\"}\n",
+	    r->status, ms, r->argon2 ? ",\"argon2\":true" : "", now);
+	flockfile(stderr);
+	fwrite(line, 1, n, stderr);
+	fflush(stderr);
+	funlockfile(stderr);
 }
 
 void
