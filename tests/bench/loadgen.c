@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HEAD_MAX 4096
+#define HEAD_MAX 16384
 
 struct answer {
 	long status;
@@ -115,8 +115,11 @@ exchange(struct job *j, SSL *ssl, size_t i, struct answer *a)
 	hn = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: localhost\r\n"
 	    "Content-Type: application/voucher+cose\r\nAccept: application/voucher+cose\r\n"
 	    "Content-Length: %zu\r\n\r\n", j->path, j->req_len[i]);
-	if (hn <= 0 || (size_t)hn >= sizeof head || SSL_write(ssl, head, hn) != hn ||
-	    SSL_write(ssl, j->req[i], (int)j->req_len[i]) != (int)j->req_len[i])
+	if (hn <= 0 || (size_t)hn + j->req_len[i] > sizeof head)
+		return -1;
+	memcpy(head + hn, j->req[i], j->req_len[i]);	/* one TLS record */
+	hn += (int)j->req_len[i];
+	if (SSL_write(ssl, head, hn) != hn)
 		return -1;
 	for (;;) {	/* the head, and perhaps part of the body */
 		n = SSL_read(ssl, head + got, (int)(HEAD_MAX - got));
