@@ -28,10 +28,11 @@ masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply)
 enum masa_err
 masa_handle_metrics(const struct masa_req *req, struct masa_reply *reply)
 {
+	struct masa_db_stats store;
 	enum masa_err rc;
 
-	(void)req;
-	rc = masa_metrics_render(&reply->body);
+	masa_db_stats(req->app->db, &store);
+	rc = masa_metrics_render(&reply->body, &store);
 	if (rc != MASA_OK)
 		return rc;
 	reply->status = 200;

@@ -255,7 +255,7 @@ render_pair(struct masa_buf *out, const char *name, const char *help, const char
 }
 
 enum masa_err
-masa_metrics_render(struct masa_buf *out)
+masa_metrics_render(struct masa_buf *out, const struct masa_db_stats *store)
 {
 	static const char *const reasons[2] = { "voucher_bucket", "auth_throttle" };
 	static const char *const kinds[2] = { "unavailable", "busy" };
@@ -274,6 +274,19 @@ masa_metrics_render(struct masa_buf *out)
 		rc = render_pair(out, "masa_store_errors_total", "Store failures met while serving: "
 		    "unavailable (an SQLite error) or busy (the wait for the store timed out).",
 		    "kind", kinds, m.store_errors);
+	if (rc == MASA_OK)
+		rc = header(out, "masa_store_commits_total", "counter", "Group commits of the store: "
+		    "write transactions holding one or more changes, each made durable by one fsync.");
+	if (rc == MASA_OK)
+		rc = appendf(out, "masa_store_commits_total %llu\n",
+		    (unsigned long long)store->batches);
+	if (rc == MASA_OK)
+		rc = header(out, "masa_store_commit_changes_total", "counter", "Changes (a voucher, "
+		    "an enrollment, an audited refusal...) committed in them; divided by "
+		    "masa_store_commits_total, the mean group size.");
+	if (rc == MASA_OK)
+		rc = appendf(out, "masa_store_commit_changes_total %llu\n",
+		    (unsigned long long)store->changes);
 	if (rc == MASA_OK)
 		rc = header(out, "masa_build_info", "gauge", "The running masa's version; always 1.");
 	if (rc == MASA_OK)

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "negotiate.h"
 #include "routes.h"
+#include "store/db.h"
 
 /* The exposition format's media type, for the Content-Type header. */
 #define MASA_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -34,7 +35,9 @@ void masa_metrics_error(enum masa_err rc);
  * assertion (MASA_ASSERT_*), and whether it was a stored one replayed. */
 void masa_metrics_voucher(enum masa_format format, int multipart, int assertion, int replayed);
 
-/* Appends the exposition text of every metric to out. */
-MASA_NODISCARD enum masa_err masa_metrics_render(struct masa_buf *out);
+/* Appends the exposition text of every metric to out, with the store's
+ * group-commit counters from store. */
+MASA_NODISCARD enum masa_err masa_metrics_render(struct masa_buf *out,
+    const struct masa_db_stats *store);
 
 #endif

@@ -19,6 +19,7 @@ Environment: BENCH_REQUESTS (default 30000), BENCH_CONCURRENCY (default 64);
 BENCH_PERF=FILE records a `perf` profile of the server during the load (BENCH_PERF_CG:
 perf's --call-graph mode, default fp; dwarf,16384 for a release build).
 """
+import http.client
 import json
 import multiprocessing
 import os
@@ -33,7 +34,7 @@ from cryptography.hazmat.primitives import serialization
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import brski  # noqa: E402
-from masatest import MASA_BIN, Instance, run  # noqa: E402
+from masatest import MASA_BIN, Instance, run, tls_context  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "64"))
@@ -114,6 +115,20 @@ class Serve:
         return rc
 
 
+def scrape(inst, port):
+    """GET /metrics on the admin listener: {series: value} for unlabelled series."""
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=tls_context(inst), timeout=30)
+    try:
+        conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + inst.token})
+        r = conn.getresponse()
+        body = r.read().decode()
+        assert r.status == 200, (r.status, body)
+    finally:
+        conn.close()
+    return {l.split()[0]: float(l.split()[1]) for l in body.splitlines()
+            if l and not l.startswith("#") and "{" not in l}
+
+
 def read_answers(path, n):
     out = []
     with open(path, "rb") as f:
@@ -183,6 +198,10 @@ def main():
         assert p.returncode == 0, p.stderr
         figures = dict(kv.split("=") for kv in p.stdout.split())
         rss = server.peak_rss_mb()
+        metrics = scrape(inst, server.admin_port)
+        log("group commit: %d changes in %d commits (%.1f a commit)"
+            % (metrics["masa_store_commit_changes_total"], metrics["masa_store_commits_total"],
+               metrics["masa_store_commit_changes_total"] / metrics["masa_store_commits_total"]))
         assert server.stop() == 0
         server = None
 

@@ -15,11 +15,12 @@
 static char *
 render(void)
 {
+	struct masa_db_stats store = { 7, 19 };
 	struct masa_buf b;
 	char *s;
 
 	masa_buf_init(&b, 1024 * 1024);
-	assert_int_equal(masa_metrics_render(&b), MASA_OK);
+	assert_int_equal(masa_metrics_render(&b, &store), MASA_OK);
 	s = calloc(1, b.len + 1);
 	assert_non_null(s);
 	memcpy(s, b.ptr, b.len);
@@ -223,6 +224,8 @@ test_format_and_handler(void **state)
 	text = render();
 	assert_true(strlen(text) > 0 && text[strlen(text) - 1] == '\n');
 	assert_true(sample(text, "masa_build_info{version=\"" MASA_TEST_VERSION "\"}") == 1);
+	assert_true(sample(text, "masa_store_commits_total") == 7);
+	assert_true(sample(text, "masa_store_commit_changes_total") == 19);
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "# HELP ", 7) == 0) {
 			assert_int_equal(sscanf(line + 7, "%127s", family), 1);
