@@ -217,10 +217,11 @@ test_format_and_handler(void **state)
 {
 	struct masa_req req;
 	struct masa_reply reply;
-	char *text, *line, *save = NULL, family[128], seen[2048] = " ";
+	struct masa_app app;
+	char *text, *line, *save = NULL, family[128], seen[2048] = " ", path[TU_PATH_MAX];
 	int typed = 0;
 
-	(void)state;
+	memset(&app, 0, sizeof app);
 	text = render();
 	assert_true(strlen(text) > 0 && text[strlen(text) - 1] == '\n');
 	assert_true(sample(text, "masa_build_info{version=\"" MASA_TEST_VERSION "\"}") == 1);
@@ -251,13 +252,22 @@ test_format_and_handler(void **state)
 		assert_ptr_equal(strstr(seen, needle), line - 1);
 	}
 
+	/* The handler, on a real store (its group-commit counters start at 0). */
+	tu_path(path, *state, "masa.db");
+	app.db = tu_db_migrated(path, 1000);
 	memset(&req, 0, sizeof req);
+	req.app = &app;
 	masa_reply_init(&reply);
 	assert_int_equal(masa_handle_metrics(&req, &reply), MASA_OK);
 	assert_int_equal(reply.status, 200);
 	assert_string_equal(reply.content_type, "text/plain; version=0.0.4; charset=utf-8");
-	assert_true(reply.body.len > 0);
+	text = calloc(1, reply.body.len + 1);
+	assert_non_null(text);
+	memcpy(text, reply.body.ptr, reply.body.len);
+	assert_true(sample(text, "masa_store_commits_total") == 0);
+	free(text);
 	masa_reply_free(&reply);
+	masa_db_close(app.db);
 }
 
 int
@@ -269,7 +279,7 @@ main(void)
 		cmocka_unit_test(test_latency_histogram),
 		cmocka_unit_test(test_vouchers),
 		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_format_and_handler),
+		cmocka_unit_test_setup_teardown(test_format_and_handler, tu_setup_dir, tu_teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
