@@ -73,10 +73,11 @@ masa_cert_facts_get(struct masa_bytes der, struct masa_cert_facts *out)
 	X509_free(x);
 	if (f.key == NULL)
 		return MASA_E_MALFORMED;
-	if (masa_pubkey_spki(f.key, f.spki, sizeof f.spki, &f.spki_len) != MASA_OK) {
-		EVP_PKEY_free(f.key);
-		return MASA_E_KEY;
-	}
+	/* A key masa cannot use (an RSA CA in a registrar's chain, say) is
+	 * still remembered, without an SPKI: it is a candidate that no
+	 * algorithm check will pick. */
+	if (masa_pubkey_spki(f.key, f.spki, sizeof f.spki, &f.spki_len) != MASA_OK)
+		f.spki_len = 0;
 	remember(h, &f);
 	*out = f;
 	return MASA_OK;

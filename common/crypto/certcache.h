@@ -23,12 +23,12 @@ struct masa_cert_facts {
 	EVP_PKEY *key;		/* the subject public key; the caller frees it */
 	int cmc_ra;		/* extendedKeyUsage has id-kp-cmcRA */
 	uint8_t spki[MASA_SPKI_MAX];	/* the key's canonical DER SPKI (masa_pubkey_spki) */
-	size_t spki_len;
+	size_t spki_len;		/* 0 for a key type masa does not support */
 };
 
 /* The facts of DER certificate der, parsed by masa_x509_parse on a miss.
- * MASA_E_MALFORMED for a certificate that does not parse or has no key;
- * MASA_E_KEY for a key type masa does not support. */
+ * MASA_E_MALFORMED for a certificate that does not parse or has no key.
+ * A key of a type masa does not support is returned, with spki_len 0. */
 MASA_NODISCARD enum masa_err masa_cert_facts_get(struct masa_bytes der,
     struct masa_cert_facts *out);
 

@@ -8,19 +8,35 @@ voucher.refused audit row naming the error.
 Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_voucher
 """
 import collections
+import datetime
 import os
 import time
 import unittest
 
 import cbor2
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 import brski
 import vtest
 from vtest import COSE, COSE_OLD, Pledge, Registrar, new_nonce, utc
 
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def rsa_ca_der():
+    """A self-signed RSA-2048 CA certificate (DER)."""
+    k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "rsa domain ca")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    c = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+         .public_key(k.public_key()).serial_number(1)
+         .not_valid_before(now - datetime.timedelta(hours=1))
+         .not_valid_after(now + datetime.timedelta(days=1))
+         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+         .sign(k, hashes.SHA256()))
+    return c.public_bytes(serialization.Encoding.DER)
 
 
 class HappyPath(vtest.VoucherCase):
@@ -88,6 +104,17 @@ class HappyPath(vtest.VoucherCase):
     def test_proximity_cert_form(self):
         """proximity-registrar-cert naming the registrar is accepted."""
         self.happy(form="cert")
+
+    def test_chain_with_rsa_ca_in_x5bag(self):
+        """A registrar's x5bag may carry its chain: an RSA domain CA beside its EC cmcRA
+        certificate is a certificate masa cannot use, not a reason to refuse (it was a 500
+        when certificates first went through the certificate cache)."""
+        p = self.enroll()
+        r0 = self.registrar()
+        r = Registrar(r0.key, r0.cert, bag=[r0.cert, rsa_ca_der()])
+        self.start()
+        self.issue(p, r)
+        self.issue(p, r)    # and again, from the cache
 
     def test_idevid_enrolled_device(self):
         """A device enrolled by its dev-PKI IDevID; CA-issued registrar with its chain in
