@@ -375,7 +375,7 @@ masa_db_begin(struct masa_db *db, int write, struct masa_txn **out)
 			return e;
 		t = &db->reader_txn[i];
 	}
-	e = masa_db_exec(t, write ? begin_write : begin_read);
+	e = masa_db_exec(t, write ? begin_write : begin_read, 1);
 	if (e != MASA_OK) {
 		end_txn(t);
 		return e;
@@ -390,9 +390,9 @@ masa_db_commit(struct masa_txn *txn)
 	enum masa_err rc;
 
 	masa_db_cache_reset(&txn->cache, 0);
-	rc = masa_db_exec(txn, commit_sql);
+	rc = masa_db_exec(txn, commit_sql, 1);
 	if (rc != MASA_OK)
-		(void)masa_db_exec(txn, rollback_sql);
+		(void)masa_db_exec(txn, rollback_sql, 1);
 	end_txn(txn);
 	return rc;
 }
@@ -403,7 +403,7 @@ masa_db_rollback(struct masa_txn *txn)
 	if (txn == NULL)
 		return;
 	masa_db_cache_reset(&txn->cache, 0);
-	(void)masa_db_exec(txn, rollback_sql);
+	(void)masa_db_exec(txn, rollback_sql, 1);
 	end_txn(txn);
 }
 

@@ -23,20 +23,24 @@ run_one(struct masa_txn *t, struct masa_db_job *j)
 	static const char save[] = "SAVEPOINT job", release[] = "RELEASE job",
 	    undo[] = "ROLLBACK TO job";
 
-	if (masa_db_exec(t, save) != MASA_OK) {
+	if (masa_db_exec(t, save, 0) != MASA_OK) {
 		j->rc = MASA_E_STORE;
 		return;
 	}
 	j->rc = j->change(t, j->arg);
-	if (j->rc == MASA_OK && masa_db_exec(t, release) == MASA_OK)
+	if (j->rc == MASA_OK && masa_db_exec(t, release, 0) == MASA_OK)
 		return;
 	if (j->rc == MASA_OK)
 		j->rc = MASA_E_STORE;
 	/* These fail harmlessly if SQLite already rolled the whole
 	 * transaction back (run_batch notices that). */
-	(void)masa_db_exec(t, undo);
-	(void)masa_db_exec(t, release);
+	(void)masa_db_exec(t, undo, 1);
+	(void)masa_db_exec(t, release, 1);
 }
+
+/* Set while this thread runs a batch: a change that called masa_db_write
+ * would queue behind the batch it is part of and wait for ever. */
+static _Thread_local int in_batch;
 
 /* Runs the changes of batch in one transaction and commits it. */
 static void
@@ -46,6 +50,7 @@ run_batch(struct masa_db *db, struct masa_db_job *batch)
 	struct masa_txn *t = NULL;
 	enum masa_err rc = masa_db_begin(db, 1, &t);
 
+	in_batch = 1;
 	for (j = batch; j != NULL && rc == MASA_OK; j = j->next) {
 		run_one(t, j);
 		/* An I/O error or a full disk can make SQLite roll the whole
@@ -54,6 +59,7 @@ run_batch(struct masa_db *db, struct masa_db_job *batch)
 		if (sqlite3_get_autocommit(t->conn))
 			rc = MASA_E_STORE;
 	}
+	in_batch = 0;
 	if (rc == MASA_OK) {
 		rc = masa_db_commit(t);
 		t = NULL;
@@ -94,6 +100,8 @@ masa_db_write(struct masa_db *db, enum masa_err (*change)(struct masa_txn *txn, 
 {
 	struct masa_db_job me, *batch, *j, *next;
 
+	if (in_batch)
+		return MASA_E_INTERNAL;	/* a change must not write through another */
 	memset(&me, 0, sizeof me);
 	me.change = change;
 	me.arg = arg;

@@ -73,8 +73,11 @@ struct masa_db {
  * ends (db_stmt.c); with drop, finalizes them all (the connection is
  * closing). */
 void masa_db_cache_reset(struct masa_stmt_cache *c, int drop);
-/* Runs sql (a constant, no parameters, no rows) as a cached statement. */
-enum masa_err masa_db_exec(struct masa_txn *txn, const char *sql);
+/* Runs sql (a constant, no parameters, no rows) as a cached statement.
+ * control: sql is transaction control (BEGIN, COMMIT, ROLLBACK...), which
+ * may run outside a transaction; anything else may not (see
+ * masa_db_prepare). */
+enum masa_err masa_db_exec(struct masa_txn *txn, const char *sql, int control);
 /* The deadline timeout_ms from now on CLOCK_MONOTONIC. */
 void masa_db_deadline(const struct masa_db *db, struct timespec *until);
 

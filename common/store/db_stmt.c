@@ -9,8 +9,10 @@
 
 #include "store/db_int.h"
 
-enum masa_err
-masa_db_prepare(struct masa_txn *txn, const char *sql, sqlite3_stmt **out)
+/* A statement for sql from the cache, or prepared (and cached if there
+ * is room). */
+static enum masa_err
+prepare(struct masa_txn *txn, const char *sql, sqlite3_stmt **out)
 {
 	struct masa_stmt_cache *c = &txn->cache;
 	sqlite3_stmt *st = NULL;
@@ -37,6 +39,20 @@ masa_db_prepare(struct masa_txn *txn, const char *sql, sqlite3_stmt **out)
 		return masa_db_err(rc);
 	*out = st;
 	return MASA_OK;
+}
+
+/*
+ * Inside a write transaction only: if SQLite has rolled the whole
+ * transaction back (a full disk, an I/O error), a statement would now run
+ * in autocommit mode and commit on its own while the caller's batch is
+ * reported failed. Refused instead.
+ */
+enum masa_err
+masa_db_prepare(struct masa_txn *txn, const char *sql, sqlite3_stmt **out)
+{
+	if (txn->reader < 0 && sqlite3_get_autocommit(txn->conn))
+		return MASA_E_STORE;
+	return prepare(txn, sql, out);
 }
 
 void
@@ -90,10 +106,10 @@ masa_db_run(struct masa_txn *txn, sqlite3_stmt *st)
 }
 
 enum masa_err
-masa_db_exec(struct masa_txn *txn, const char *sql)
+masa_db_exec(struct masa_txn *txn, const char *sql, int control)
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(txn, sql, &st);
+	enum masa_err rc = control ? prepare(txn, sql, &st) : masa_db_prepare(txn, sql, &st);
 
 	return rc == MASA_OK ? masa_db_run(txn, st) : rc;
 }

@@ -224,6 +224,83 @@ test_statement_cache_reset(void **state)
 	masa_db_close(db);
 }
 
+static enum masa_err
+nothing(struct masa_txn *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	return MASA_OK;
+}
+
+/* Calls masa_db_write from inside a change: its result goes to *arg. */
+static enum masa_err
+nested_write(struct masa_txn *t, void *arg)
+{
+	struct masa_db **dbp = arg;
+
+	(void)t;
+	return masa_db_write(*dbp, nothing, NULL);
+}
+
+/* A change that writes through masa_db_write itself is refused at once
+ * (it would wait for the batch it is part of, for ever), and the store
+ * goes on working. */
+static void
+test_nested_write_refused(void **state)
+{
+	char path[TU_PATH_MAX];
+	struct masa_db *db;
+
+	tu_path(path, *state, "masa.db");
+	db = tu_db_migrated(path, BUSY_MS);
+	assert_int_equal(masa_db_write(db, nested_write, &db), MASA_E_INTERNAL);
+	assert_int_equal(masa_db_write(db, nothing, NULL), MASA_OK);
+	masa_db_close(db);
+}
+
+/* A statement that makes SQLite roll the whole transaction back (INSERT
+ * OR ROLLBACK stands for a full disk or an I/O error), then a change that
+ * carries on regardless. */
+static enum masa_err
+careless_change(struct masa_txn *t, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	enum masa_err rc, later;
+
+	(void)arg;
+	rc = masa_db_prepare(t, "INSERT OR ROLLBACK INTO scratch (thread, n) VALUES (1, 1)", &st);
+	if (rc == MASA_OK)
+		rc = masa_db_run(t, st);
+	later = masa_db_prepare(t, "INSERT INTO scratch (thread, n) VALUES (2, 2)", &st);
+	if (later == MASA_OK)
+		later = masa_db_run(t, st);
+	assert_int_equal(later, MASA_E_STORE);	/* refused, not run in autocommit */
+	return rc;
+}
+
+/* After SQLite has abandoned the batch's transaction, nothing more is
+ * written: a later statement of the same change is refused instead of
+ * committing on its own. */
+static void
+test_no_write_after_rollback(void **state)
+{
+	char path[TU_PATH_MAX];
+	struct masa_db *db;
+	struct row first = { 1, 1 };
+	sqlite3 *c;
+
+	tu_path(path, *state, "masa.db");
+	db = tu_db_migrated(path, BUSY_MS);
+	assert_int_equal(masa_db_write(db, create_scratch, NULL), MASA_OK);
+	assert_int_equal(masa_db_write(db, insert_change, &first), MASA_OK);
+	assert_int_not_equal(masa_db_write(db, careless_change, NULL), MASA_OK);
+	assert_int_equal(masa_db_write(db, nothing, NULL), MASA_OK);	/* still usable */
+	masa_db_close(db);
+	c = tu_sqlite_open(path);
+	assert_int_equal(tu_query_int(c, "SELECT COUNT(*) FROM scratch"), 1);
+	sqlite3_close(c);
+}
+
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
 
 int
@@ -234,6 +311,8 @@ main(void)
 		DIR_TEST(test_single_change),
 		DIR_TEST(test_reads_do_not_wait_for_writer),
 		DIR_TEST(test_statement_cache_reset),
+		DIR_TEST(test_nested_write_refused),
+		DIR_TEST(test_no_write_after_rollback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
