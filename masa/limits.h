@@ -8,6 +8,7 @@
 
 #define MASA_PATH_MAX 1024		/* a configured file path */
 #define MASA_CONFIG_FILE_MAX (64 * 1024)	/* masa.json */
+#define MASA_PROXY_AUDIT_BURST 20	/* proxy.header_refused entries before one a second */
 #define MASA_LOG_PATH_MAX 256		/* request path as logged */
 #define MASA_DISCARD_MAX (1024 * 1024)	/* body bytes drained past the cap before the connection is dropped */
 #define MASA_REPLY_HEADERS 4		/* extra response headers per reply */

@@ -1,6 +1,7 @@
 /* proxy.c: see proxy.h. */
 #include "proxy.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "crypto/x509.h"
 #include "encode.h"
 #include "errors.h"
+#include "limits.h"
 #include "log.h"
 #include "store/audit.h"
 #include "timeutil.h"
@@ -311,34 +313,70 @@ masa_proxy_resolve(const struct masa_proxy_trust *t, const struct masa_proxy_hea
 	return rc;
 }
 
+/* The limit on proxy.header_refused entries: a token bucket of
+ * MASA_PROXY_AUDIT_BURST refilled at one a second, shared by the process. */
+static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t audit_tokens_ms = MASA_PROXY_AUDIT_BURST * 1000;	/* tokens, in ms of refill */
+static int64_t audit_last_ms;
+static uint64_t audit_skipped;
+
+/* 1 if an entry may be written now; *skipped: refusals not audited since
+ * the last entry. */
+static int
+audit_allowed(int64_t now, uint64_t *skipped)
+{
+	int ok;
+
+	pthread_mutex_lock(&audit_lock);
+	if (now > audit_last_ms)
+		audit_tokens_ms += now - audit_last_ms;
+	if (audit_tokens_ms > MASA_PROXY_AUDIT_BURST * 1000)
+		audit_tokens_ms = MASA_PROXY_AUDIT_BURST * 1000;
+	audit_last_ms = now;
+	ok = audit_tokens_ms >= 1000;
+	if (ok) {
+		audit_tokens_ms -= 1000;
+		*skipped = audit_skipped;
+		audit_skipped = 0;
+	} else {
+		audit_skipped++;
+	}
+	pthread_mutex_unlock(&audit_lock);
+	return ok;
+}
+
+static enum masa_err
+append_change(struct masa_txn *t, void *arg)
+{
+	return masa_audit_append(t, arg);
+}
+
 void
 masa_proxy_audit_refusal(struct masa_db *db, const char *peer,
     const struct masa_proxy_headers *h)
 {
 	struct masa_audit_entry e;
-	struct masa_txn *t = NULL;
-	char detail[160];
+	char detail[192], more[48] = "";
 	enum masa_err rc;
+	uint64_t skipped = 0;
+	int64_t now = masa_now_ms();
 
-	snprintf(detail, sizeof detail, "%s:%s%s%s%s", masa_err_name(MASA_E_PROXY_HEADER),
+	if (!audit_allowed(now, &skipped))
+		return;
+	if (skipped > 0)
+		snprintf(more, sizeof more, " (+%llu not audited)", (unsigned long long)skipped);
+	snprintf(detail, sizeof detail, "%s:%s%s%s%s%s", masa_err_name(MASA_E_PROXY_HEADER),
 	    h->n_xff ? " " MASA_HDR_FORWARDED_FOR : "",
 	    h->n_escaped_cert ? " " MASA_HDR_ESCAPED_CERT : "",
 	    h->n_client_cert ? " " MASA_HDR_CLIENT_CERT : "",
-	    h->n_chain ? " " MASA_HDR_CLIENT_CERT_CHAIN : "");
+	    h->n_chain ? " " MASA_HDR_CLIENT_CERT_CHAIN : "", more);
 	memset(&e, 0, sizeof e);
-	e.at_ms = masa_now_ms();
+	e.at_ms = now;
 	e.event = "proxy.header_refused";
 	e.assertion = -1;
 	e.source = peer;
 	e.detail = detail;
-	rc = masa_db_begin(db, 1, &t);
-	if (rc == MASA_OK)
-		rc = masa_audit_append(t, &e);
-	if (rc == MASA_OK) {
-		rc = masa_db_commit(t);
-		t = NULL;
-	}
-	masa_db_rollback(t);
+	rc = masa_db_write(db, append_change, &e);
 	if (rc != MASA_OK)
 		masa_log_event("error", "cannot audit a refused proxy header: %s", masa_err_name(rc));
 }

@@ -76,8 +76,11 @@ MASA_NODISCARD enum masa_err masa_proxy_resolve(const struct masa_proxy_trust *t
 /* Appends the audit entry of a request refused with MASA_E_PROXY_HEADER
  * (event proxy.header_refused, source peer, detail: the header names).
  * Unlike other unauthenticated refusals (issue.c), this one is audited: a
- * forged identity must be visible. Each costs one trail entry; behind a
- * proxy only local processes reach masa's plain listener. */
+ * forged identity must be visible. Since anyone who reaches a listener can
+ * send such headers, entries are limited to a burst of
+ * MASA_PROXY_AUDIT_BURST and then one a second per process; the refusals
+ * in between are still answered 400 and logged, and counted in the next
+ * entry's detail ("(+N not audited)"). Group-committed (masa_db_write). */
 void masa_proxy_audit_refusal(struct masa_db *db, const char *peer,
     const struct masa_proxy_headers *h);
 
