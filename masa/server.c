@@ -270,10 +270,11 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	const union MHD_ConnectionInfo *ci;
 	struct conn_req *r;
 	enum masa_err rc;
-	const char *cl;
+	const char *cl, *expect;
 	uint8_t id[8];
 	char *end;
 	unsigned long long n = 0;
+	int waits;
 
 	r = calloc(1, sizeof *r);
 	if (r == NULL)
@@ -299,11 +300,15 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	if ((rc = apply_proxy(c, r)) != MASA_OK)
 		return send_error(c, r, rc);
 
+	/* A client waiting for 100 Continue sends no body until invited: a
+	 * refusal is answered at once instead of inviting a body to drop. */
+	expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+	waits = expect != NULL && strcasecmp(expect, "100-continue") == 0;
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || (n > srv->body_max && n > MASA_DISCARD_MAX))
+		if (errno != 0 || *end != '\0' || (n > srv->body_max && (n > MASA_DISCARD_MAX || waits)))
 			return send_error(c, r, MASA_E_TOO_LARGE);
 		if (n > srv->body_max) {
 			r->too_large = 1;	/* drained, then 413 */
@@ -319,7 +324,7 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	 * anything larger is answered at once. */
 	masa_reply_error(&r->early, rc);
 	r->refused = 1;
-	if (cl != NULL && n > MASA_DISCARD_MAX)
+	if ((cl != NULL && n > MASA_DISCARD_MAX) || waits)
 		return send_reply(c, r, &r->early);
 	return MHD_YES;
 }

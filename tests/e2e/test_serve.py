@@ -64,6 +64,35 @@ class TestServe(InstanceTest):
         # The server is still healthy afterwards.
         self.assertEqual(request(self.inst, s.port, "GET", "/healthz")[0], 200)
 
+    def test_refused_with_expect_continue_is_answered_without_the_body(self):
+        """A request refused on its headers that waits for 100 Continue gets the final
+        answer at once, never an invitation to upload a body that would be dropped."""
+        s = self.serve(admin=False)
+        conn = tls_socket(self.inst, s.port)
+        try:
+            conn.sendall(b"POST /healthz HTTP/1.1\r\nHost: localhost\r\n"
+                         b"Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n")
+            reply = b""
+            while b"\r\n\r\n" not in reply:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+        finally:
+            conn.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 405 "), reply[:80])
+        self.assertNotIn(b"100 Continue", reply)
+        # The same for a body declared over the cap: 413 at once.
+        conn = tls_socket(self.inst, s.port)
+        try:
+            conn.sendall(b"POST /.well-known/brski/requestvoucher HTTP/1.1\r\nHost: localhost\r\n"
+                         b"Content-Type: application/voucher+cose\r\n"
+                         b"Expect: 100-continue\r\nContent-Length: 100000\r\n\r\n")
+            reply = conn.recv(4096)
+        finally:
+            conn.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 413 "), reply[:80])
+
     def test_request_log_lines(self):
         s = self.serve(admin=False)
         _, hdr, _ = request(self.inst, s.port, "GET", "/readyz")
