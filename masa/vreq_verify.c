@@ -15,6 +15,7 @@ struct candidate {
 	struct masa_bytes cert;	/* set when it came from the RVR certificate set */
 	uint8_t spki[MASA_SPKI_MAX];	/* its canonical SPKI, when spki_len > 0 */
 	size_t spki_len;
+	int cmc_ra;		/* a certificate's extendedKeyUsage has id-kp-cmcRA */
 };
 
 static int
@@ -36,6 +37,7 @@ add_cert(struct candidate *c, size_t *n, struct masa_bytes der, int in_bag)
 	c[*n].cert = in_bag ? der : (struct masa_bytes){ NULL, 0 };
 	memcpy(c[*n].spki, f.spki, f.spki_len);
 	c[*n].spki_len = f.spki_len;
+	c[*n].cmc_ra = f.cmc_ra;
 	(*n)++;
 	return MASA_OK;
 }
@@ -61,18 +63,6 @@ same_key(EVP_PKEY *a, EVP_PKEY *b)
 	return EVP_PKEY_eq(a, b) == 1;
 }
 
-/* The registrar certificate in the set must be allowed to act as an RA. */
-static enum masa_err
-check_ra(struct masa_bytes der)
-{
-	struct masa_cert_facts f;
-
-	if (masa_cert_facts_get(der, &f) != MASA_OK)
-		return MASA_E_MALFORMED;
-	EVP_PKEY_free(f.key);
-	return f.cmc_ra ? MASA_OK : MASA_E_NOT_RA;
-}
-
 enum masa_err
 masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_cert,
     struct masa_registrar *out)
@@ -81,6 +71,7 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 	struct masa_registrar r;
 	EVP_PKEY *tls_key = NULL, *found = NULL;
 	struct masa_bytes found_cert = { NULL, 0 };
+	int found_ra = 0;
 	enum masa_alg alg;
 	enum masa_err rc = MASA_OK;
 	size_t n = 0, i, fi = 0, typed = 0, tls_index = MAX_CANDIDATES;
@@ -137,6 +128,7 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 		if (c[i].cert.ptr != NULL && same_key(c[i].key, found)) {
 			in_bag = 1;
 			found_cert = c[i].cert;
+			found_ra = c[i].cmc_ra;
 			break;
 		}
 	}
@@ -144,10 +136,9 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 		rc = MASA_E_REGISTRAR_KEYS_DISAGREE;
 		goto done;
 	}
-	if (in_bag) {
-		rc = check_ra(found_cert);
-		if (rc != MASA_OK)
-			goto done;
+	if (in_bag && !found_ra) {	/* the certificate in the set must be an RA's */
+		rc = MASA_E_NOT_RA;
+		goto done;
 	}
 	memset(&r, 0, sizeof r);
 	if (c[fi].spki_len > 0) {
@@ -183,8 +174,7 @@ masa_registrar_free(struct masa_registrar *r)
 static enum masa_err
 check_proximity(const struct masa_vreq_leaves *p, const struct masa_registrar *reg)
 {
-	X509 *x = NULL;
-	EVP_PKEY *k;
+	struct masa_cert_facts f;
 	int ok;
 
 	if (p->prox_sha256.ptr != NULL)
@@ -195,11 +185,11 @@ check_proximity(const struct masa_vreq_leaves *p, const struct masa_registrar *r
 		    MASA_OK : MASA_E_PROXIMITY;
 	if (p->prox_cert.ptr == NULL)
 		return MASA_E_PROXIMITY;
-	if (masa_x509_parse(p->prox_cert, &x) != MASA_OK)
+	/* Parsed already as a candidate key (masa_vreq_find_registrar). */
+	if (masa_cert_facts_get(p->prox_cert, &f) != MASA_OK)
 		return MASA_E_PVR_MALFORMED;
-	k = X509_get0_pubkey(x);
-	ok = k != NULL && same_key(k, reg->key);
-	X509_free(x);
+	ok = same_key(f.key, reg->key);
+	EVP_PKEY_free(f.key);
 	return ok ? MASA_OK : MASA_E_PROXIMITY;
 }
 
