@@ -19,7 +19,6 @@ Environment: BENCH_REQUESTS (default 30000), BENCH_CONCURRENCY (default 64);
 BENCH_PERF=FILE records a `perf` profile of the server during the load (BENCH_PERF_CG:
 perf's --call-graph mode, default fp; dwarf,16384 for a release build).
 """
-import http.client
 import json
 import multiprocessing
 import os
@@ -34,7 +33,7 @@ from cryptography.hazmat.primitives import serialization
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import brski  # noqa: E402
-from masatest import MASA_BIN, Instance, run, tls_context  # noqa: E402
+from masatest import MASA_BIN, Instance, request, run  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "64"))
@@ -117,14 +116,10 @@ class Serve:
 
 def scrape(inst, port):
     """GET /metrics on the admin listener: {series: value} for unlabelled series."""
-    conn = http.client.HTTPSConnection("127.0.0.1", port, context=tls_context(inst), timeout=30)
-    try:
-        conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + inst.token})
-        r = conn.getresponse()
-        body = r.read().decode()
-        assert r.status == 200, (r.status, body)
-    finally:
-        conn.close()
+    status, _, raw = request(inst, port, "GET", "/metrics",
+                             headers={"Authorization": "Bearer " + inst.token})
+    body = raw.decode()
+    assert status == 200, (status, body)
     return {l.split()[0]: float(l.split()[1]) for l in body.splitlines()
             if l and not l.startswith("#") and "{" not in l}
 
