@@ -185,10 +185,15 @@ init_locks(struct masa_db *db)
 	if (pthread_cond_init(&db->reader_free, &ca) != 0)
 		goto done;
 	n = 3;
+	if (pthread_cond_init(&db->work, NULL) != 0)
+		goto done;
+	n = 4;
 done:
 	pthread_condattr_destroy(&ca);
-	if (n == 3)
+	if (n == 4)
 		return 0;
+	if (n >= 3)
+		pthread_cond_destroy(&db->reader_free);
 	if (n >= 2)
 		pthread_cond_destroy(&db->turn);
 	if (n >= 1)
@@ -270,12 +275,14 @@ masa_db_close(struct masa_db *db)
 
 	if (db == NULL)
 		return;
+	masa_db_group_stop(db);
 	for (i = 0; i < MASA_DB_READERS; i++) {
 		masa_db_cache_reset(&db->reader_txn[i].cache, 1);
 		sqlite3_close_v2(db->readers[i]);
 	}
 	masa_db_cache_reset(&db->txn.cache, 1);
 	sqlite3_close_v2(db->conn);
+	pthread_cond_destroy(&db->work);
 	pthread_cond_destroy(&db->reader_free);
 	pthread_cond_destroy(&db->turn);
 	pthread_mutex_destroy(&db->lock);

@@ -51,10 +51,19 @@ void masa_db_rollback(struct masa_txn *txn);
  * returns MASA_OK, and returns its result once it is durable. Concurrent
  * calls are group-committed: their changes run one after another in one
  * transaction, each in its own savepoint (a change that fails is undone
- * alone), with one COMMIT. So change must not begin or end transactions,
- * and its effects outside the store must wait for this to return. */
+ * alone), with one COMMIT, on the store's committer thread. So change must
+ * not begin or end transactions nor write through this store again, and
+ * its effects outside the store must wait for this to return. */
 MASA_NODISCARD enum masa_err masa_db_write(struct masa_db *db,
     enum masa_err (*change)(struct masa_txn *txn, void *arg), void *arg);
+/* masa_db_write without waiting: queues change and returns. Once the
+ * batch that holds it has committed (or failed), done(done_arg, result) is
+ * called exactly once, on the committer thread: it must be quick and must
+ * not write to the store. change and done_arg must live until then. An
+ * error return means nothing was queued and done will not be called. */
+MASA_NODISCARD enum masa_err masa_db_submit(struct masa_db *db,
+    enum masa_err (*change)(struct masa_txn *txn, void *arg), void *arg,
+    void (*done)(void *done_arg, enum masa_err rc), void *done_arg);
 /* Counts since open, for metrics and tests. */
 struct masa_db_stats {
 	uint64_t batches;	/* group commits attempted */

@@ -1,16 +1,20 @@
 /*
- * db_group.c: group commit for masa_db_write. Concurrent changes are run
- * one after another inside a single write transaction, each in its own
- * savepoint, and committed with one COMMIT (one fsync under
- * synchronous=FULL); every caller returns only after the commit that holds
- * its change, with that change's own result.
+ * db_group.c: group commit for masa_db_write and masa_db_submit. Changes
+ * are run one after another inside a single write transaction, each in its
+ * own savepoint, and committed with one COMMIT (one fsync under
+ * synchronous=FULL); every caller learns its own change's result only
+ * after the commit that holds it.
  *
- * No extra thread: the first caller to find no batch in progress becomes
- * the committer. It takes every queued change (its own among them), runs
- * the batch, and wakes the others; while it waits for the disk, new changes
- * queue up and the next of their callers commits them as the next batch.
- * A lone writer pays what it paid before: one transaction, one fsync.
+ * One committer thread per store, started by the first change, does all
+ * of it: it takes every queued change, runs the batch, commits, then tells
+ * each caller (masa_db_write's callers sleep on their own condition
+ * variable; masa_db_submit's get a callback). While it waits for the disk,
+ * new changes queue up for the next batch. A caller never runs a batch
+ * itself, so one that serves many connections from an event loop need
+ * not block on the disk (masa_db_submit).
  */
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/db_int.h"
@@ -88,53 +92,128 @@ take_batch(struct masa_db *db)
 	return batch;
 }
 
-/*
- * Each waiting caller sleeps on its own condition variable and is woken
- * once: when its change is done, or when it is first in the queue and the
- * committer's turn is free. (One shared condition would wake every waiter
- * at every commit.)
- */
+/* The committer thread: commits whatever is queued, batch after batch,
+ * and tells each change's caller its result once its batch is durable.
+ * While it waits for the disk, new changes queue up for the next batch.
+ * On close it commits what is left, then ends. */
+static void *
+committer(void *arg)
+{
+	struct masa_db *db = arg;
+	struct masa_db_job *batch, *j, *next;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the main thread's */
+	pthread_mutex_lock(&db->lock);
+	for (;;) {
+		while (db->jobs == NULL && !db->closing)
+			pthread_cond_wait(&db->work, &db->lock);
+		if (db->jobs == NULL)
+			break;
+		batch = take_batch(db);
+		pthread_mutex_unlock(&db->lock);
+		run_batch(db, batch);
+		for (j = batch; j != NULL; j = next) {
+			next = j->next;
+			j->done(j->done_arg, j->rc);
+			free(j);
+		}
+		pthread_mutex_lock(&db->lock);
+	}
+	pthread_mutex_unlock(&db->lock);
+	return NULL;
+}
+
+enum masa_err
+masa_db_submit(struct masa_db *db, enum masa_err (*change)(struct masa_txn *txn, void *arg),
+    void *arg, void (*done)(void *done_arg, enum masa_err rc), void *done_arg)
+{
+	struct masa_db_job *j;
+	enum masa_err rc = MASA_OK;
+
+	if (in_batch)
+		return MASA_E_INTERNAL;	/* a change must not write through another */
+	j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return MASA_E_NOMEM;
+	j->change = change;
+	j->arg = arg;
+	j->done = done;
+	j->done_arg = done_arg;
+	pthread_mutex_lock(&db->lock);
+	/* Started on the first change, so that a process that only reads
+	 * has no extra thread. */
+	if (!db->committer_running) {
+		if (db->closing || pthread_create(&db->committer, NULL, committer, db) != 0)
+			rc = MASA_E_INTERNAL;
+		else
+			db->committer_running = 1;
+	}
+	if (rc == MASA_OK) {
+		*db->jobs_tail = j;
+		db->jobs_tail = &j->next;
+		pthread_cond_signal(&db->work);
+	}
+	pthread_mutex_unlock(&db->lock);
+	if (rc != MASA_OK)
+		free(j);
+	return rc;
+}
+
+/* A masa_db_write caller, waiting on its own stack. */
+struct waiter {
+	struct masa_db *db;
+	pthread_cond_t wake;
+	int done;
+	enum masa_err rc;
+};
+
+static void
+wake_waiter(void *arg, enum masa_err rc)
+{
+	struct waiter *w = arg;
+
+	pthread_mutex_lock(&w->db->lock);
+	w->rc = rc;
+	w->done = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->db->lock);
+}
+
 enum masa_err
 masa_db_write(struct masa_db *db, enum masa_err (*change)(struct masa_txn *txn, void *arg),
     void *arg)
 {
-	struct masa_db_job me, *batch, *j, *next;
+	struct waiter w = { .db = db };
+	enum masa_err rc;
 
-	if (in_batch)
-		return MASA_E_INTERNAL;	/* a change must not write through another */
-	memset(&me, 0, sizeof me);
-	me.change = change;
-	me.arg = arg;
-	if (pthread_cond_init(&me.wake, NULL) != 0)
+	if (pthread_cond_init(&w.wake, NULL) != 0)
 		return MASA_E_INTERNAL;
-	pthread_mutex_lock(&db->lock);
-	*db->jobs_tail = &me;
-	db->jobs_tail = &me.next;
-	while (!me.done) {
-		if (db->committing) {
-			pthread_cond_wait(&me.wake, &db->lock);
-			continue;
-		}
-		/* Commit the first MASA_DB_BATCH_MAX queued changes; if ours
-		 * is not among them, the loop goes round again. */
-		db->committing = 1;
-		batch = take_batch(db);
-		pthread_mutex_unlock(&db->lock);
-		run_batch(db, batch);
+	rc = masa_db_submit(db, change, arg, wake_waiter, &w);
+	if (rc == MASA_OK) {
 		pthread_mutex_lock(&db->lock);
-		for (j = batch; j != NULL; j = next) {
-			next = j->next;	/* j may be gone once woken */
-			j->done = 1;
-			if (j != &me)
-				pthread_cond_signal(&j->wake);
-		}
-		db->committing = 0;
-		if (db->jobs != NULL)	/* the next batch is the first waiter's */
-			pthread_cond_signal(&db->jobs->wake);
+		while (!w.done)
+			pthread_cond_wait(&w.wake, &db->lock);
+		pthread_mutex_unlock(&db->lock);
+		rc = w.rc;
 	}
+	pthread_cond_destroy(&w.wake);
+	return rc;
+}
+
+void
+masa_db_group_stop(struct masa_db *db)
+{
+	int running;
+
+	pthread_mutex_lock(&db->lock);
+	db->closing = 1;
+	running = db->committer_running;
+	pthread_cond_signal(&db->work);
 	pthread_mutex_unlock(&db->lock);
-	pthread_cond_destroy(&me.wake);
-	return me.rc;
+	if (running)
+		pthread_join(db->committer, NULL);
 }
 
 void

@@ -42,9 +42,9 @@ struct masa_db_job {
 	struct masa_db_job *next;
 	enum masa_err (*change)(struct masa_txn *txn, void *arg);
 	void *arg;
+	void (*done)(void *done_arg, enum masa_err rc);
+	void *done_arg;
 	enum masa_err rc;
-	int done;
-	pthread_cond_t wake;	/* done, or the committer's turn is free */
 };
 
 struct masa_db {
@@ -62,10 +62,12 @@ struct masa_db {
 	sqlite3 *readers[MASA_DB_READERS];
 	int reader_busy[MASA_DB_READERS];
 	struct masa_txn reader_txn[MASA_DB_READERS];
-	/* Group commit: changes queued for the next batch, and whether a
-	 * thread is committing a batch now. */
+	/* Group commit: changes queued for the next batch, and the thread
+	 * that commits them (started by the first change). */
 	struct masa_db_job *jobs, **jobs_tail;
-	int committing;
+	pthread_cond_t work;	/* a change was queued, or the store is closing */
+	pthread_t committer;
+	int committer_running, closing;
 	struct masa_db_stats stats;
 };
 
@@ -78,6 +80,9 @@ void masa_db_cache_reset(struct masa_stmt_cache *c, int drop);
  * may run outside a transaction; anything else may not (see
  * masa_db_prepare). */
 enum masa_err masa_db_exec(struct masa_txn *txn, const char *sql, int control);
+/* Commits what is queued and ends the committer thread (db_group.c);
+ * for masa_db_close, once no other thread can submit a change. */
+void masa_db_group_stop(struct masa_db *db);
 /* The deadline timeout_ms from now on CLOCK_MONOTONIC. */
 void masa_db_deadline(const struct masa_db *db, struct timespec *until);
 

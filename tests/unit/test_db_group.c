@@ -301,6 +301,106 @@ test_no_write_after_rollback(void **state)
 	sqlite3_close(c);
 }
 
+#define SUBMITS 200
+
+/* What one masa_db_submit caller was told, and by which thread. */
+struct told {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t caller;
+	int calls[SUBMITS];
+	enum masa_err rc[SUBMITS];
+	int on_caller_thread, n;
+};
+
+struct submitted {
+	struct row row;
+	struct told *told;
+};
+
+static void
+on_done(void *arg, enum masa_err rc)
+{
+	struct submitted *s = arg;
+	struct told *t = s->told;
+	int i = s->row.n - 1;
+
+	pthread_mutex_lock(&t->lock);
+	t->calls[i]++;
+	t->rc[i] = rc;
+	t->on_caller_thread += pthread_equal(pthread_self(), t->caller);
+	t->n++;
+	pthread_cond_signal(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Queues SUBMITS changes from one thread without waiting, then checks that
+ * each done callback came once, from the committer thread, with its own
+ * change's result; that exactly the good rows are in the file; and that
+ * the changes were grouped. With close_early the store is closed at once
+ * after queueing: what was queued is still committed and reported. */
+static void
+submit_many(void **state, int close_early)
+{
+	static struct submitted sub[SUBMITS];
+	static struct told told;
+	char path[TU_PATH_MAX];
+	struct masa_db_stats before, after;
+	struct masa_db *db;
+	sqlite3 *c;
+	int i, good = 0;
+
+	memset(&told, 0, sizeof told);
+	pthread_mutex_init(&told.lock, NULL);
+	pthread_cond_init(&told.cond, NULL);
+	told.caller = pthread_self();
+	tu_path(path, *state, "masa.db");
+	db = tu_db_migrated(path, BUSY_MS);
+	assert_int_equal(masa_db_write(db, create_scratch, NULL), MASA_OK);
+	masa_db_stats(db, &before);
+	for (i = 0; i < SUBMITS; i++) {
+		sub[i].row.thread = 1;
+		sub[i].row.n = i + 1;
+		sub[i].told = &told;
+		assert_int_equal(masa_db_submit(db, insert_change, &sub[i].row, on_done, &sub[i]),
+		    MASA_OK);
+	}
+	if (!close_early) {
+		pthread_mutex_lock(&told.lock);
+		while (told.n < SUBMITS)
+			pthread_cond_wait(&told.cond, &told.lock);
+		pthread_mutex_unlock(&told.lock);
+		masa_db_stats(db, &after);
+		assert_int_equal(after.changes - before.changes, SUBMITS);
+		assert_true(after.batches - before.batches < SUBMITS / 4);
+	}
+	masa_db_close(db);
+	assert_int_equal(told.n, SUBMITS);
+	assert_int_equal(told.on_caller_thread, 0);
+	for (i = 0; i < SUBMITS; i++) {
+		assert_int_equal(told.calls[i], 1);
+		assert_int_equal(told.rc[i], (i + 1) % FAIL_EVERY == 0 ? MASA_E_CONFLICT : MASA_OK);
+		good += (i + 1) % FAIL_EVERY != 0;
+	}
+	c = tu_sqlite_open(path);
+	assert_int_equal(tu_query_int(c, "SELECT COUNT(*) FROM scratch"), good);
+	sqlite3_close(c);
+	pthread_cond_destroy(&told.cond);
+	pthread_mutex_destroy(&told.lock);
+}
+
+static void
+test_submit_without_waiting(void **state)
+{
+	submit_many(state, 0);
+}
+
+static void
+test_close_commits_what_was_submitted(void **state)
+{
+	submit_many(state, 1);
+}
+
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
 
 int
@@ -309,6 +409,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		DIR_TEST(test_concurrent_changes_grouped),
 		DIR_TEST(test_single_change),
+		DIR_TEST(test_submit_without_waiting),
+		DIR_TEST(test_close_commits_what_was_submitted),
 		DIR_TEST(test_reads_do_not_wait_for_writer),
 		DIR_TEST(test_statement_cache_reset),
 		DIR_TEST(test_nested_write_refused),
