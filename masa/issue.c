@@ -2,6 +2,7 @@
 #include "issue.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "encode.h"
@@ -59,45 +60,6 @@ audit(struct masa_txn *t, int64_t now, const char *event, const char *serial,
 	e.source = peer;
 	e.detail = detail;
 	return masa_audit_append(t, &e);
-}
-
-/* A refusal's audit entry, as a change for masa_db_write. */
-struct refusal {
-	const struct masa_vreq_raw *v;
-	const struct masa_registrar *reg;
-	const char *peer, *event, *serial;
-	enum masa_err why;
-};
-
-static enum masa_err
-refusal_change(struct masa_txn *t, void *arg)
-{
-	const struct refusal *r = arg;
-
-	return audit(t, masa_now_ms(), r->event, r->serial, r->reg, r->v, -1, r->peer,
-	    masa_err_name(r->why));
-}
-
-void
-masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
-    const struct masa_registrar *reg, const char *peer, const char *event, enum masa_err why)
-{
-	char serial[MASA_SERIAL_MAX + 1] = "";
-	struct refusal r = { v, reg, peer, event, serial, why };
-	enum masa_err rc;
-
-	/* Only a request whose registrar signature verified is attributable;
-	 * auditing anonymous garbage would let anyone grow the append-only
-	 * trail without bound. Those refusals are in the request log. */
-	if (reg == NULL)
-		return;
-	if (v != NULL && v->r.serial.ptr != NULL)
-		serial_of(v, serial);
-	rc = masa_db_write(app->db, refusal_change, &r);
-	masa_metrics_error(rc);
-	if (rc != MASA_OK)
-		masa_log_event("error", "cannot audit a refusal (%s): %s", masa_err_name(why),
-		    masa_err_name(rc));
 }
 
 /* Reads what policy needs, inside t. */
@@ -208,15 +170,18 @@ check_pvr(struct masa_app *app, const struct masa_vreq_raw *v, const struct masa
 	return rc;
 }
 
-/* One issuance inside the group-committed write transaction. */
-struct issue_job {
+/* A voucher request's trip through the store (issue.h): the issuance, or
+ * the audit entry of a refusal. */
+struct masa_issuing {
 	struct masa_app *app;
 	const struct masa_vreq_raw *v;
 	const struct masa_registrar *reg;
 	const struct masa_answer *answer;
 	const char *peer;
-	const char *serial;
-	const struct masa_policy_request *req;
+	const char *event;	/* a refusal's audit event, or NULL for an issuance */
+	enum masa_err why;	/* the refusal */
+	char serial[MASA_SERIAL_MAX + 1];
+	struct masa_policy_request req;
 	int pin_cert;
 	/* signed before the transaction, on the terms masa_policy_terms gave */
 	struct masa_buf presigned;
@@ -235,7 +200,7 @@ struct issue_job {
  * token, if policy would still issue (an empty bucket aside): MASA_OK with
  * j->replayed set, MASA_E_NOT_FOUND when there is none. */
 static enum masa_err
-replay(struct masa_txn *t, struct issue_job *j, const struct facts *f)
+replay(struct masa_txn *t, struct masa_issuing *j, const struct facts *f)
 {
 	const struct masa_policy_config *cfg = &j->app->cfg->policy;
 	uint8_t req_hash[MASA_SHA256_LEN];
@@ -244,10 +209,10 @@ replay(struct masa_txn *t, struct issue_job *j, const struct facts *f)
 
 	masa_sha256(j->v->body, req_hash);
 	rc = masa_store_voucher_find_retry(t, f->dev.id, f->reg.id, req_hash,
-	    j->req->now_ms - (int64_t)cfg->retry_window_s * 1000, j->req->now_ms, &j->voucher,
+	    j->req.now_ms - (int64_t)cfg->retry_window_s * 1000, j->req.now_ms, &j->voucher,
 	    media, sizeof media);
 	if (rc == MASA_OK)
-		rc = audit(t, j->req->now_ms, "voucher.replayed", j->serial, j->reg, j->v, -1,
+		rc = audit(t, j->req.now_ms, "voucher.replayed", j->serial, j->reg, j->v, -1,
 		    j->peer, media);
 	if (rc == MASA_OK)
 		j->replayed = 1;
@@ -256,13 +221,13 @@ replay(struct masa_txn *t, struct issue_job *j, const struct facts *f)
 
 /* Signs the voucher for j on the given terms into out. */
 static enum masa_err
-sign_voucher(const struct issue_job *j, int assertion, int64_t expires_ms, struct masa_buf *out)
+sign_voucher(const struct masa_issuing *j, int assertion, int64_t expires_ms, struct masa_buf *out)
 {
 	struct masa_voucher_in vin;
 
 	memset(&vin, 0, sizeof vin);
 	vin.assertion = assertion;
-	vin.created_ms = j->req->now_ms;
+	vin.created_ms = j->req.now_ms;
 	vin.expires_ms = expires_ms;
 	vin.nonce = j->v->r.nonce;
 	vin.serial = j->v->r.serial;
@@ -277,9 +242,8 @@ sign_voucher(const struct issue_job *j, int assertion, int64_t expires_ms, struc
  * commits together or not at all. The signature is made outside, since
  * this runs serialised with every other change of the batch. */
 static enum masa_err
-issue_change(struct masa_txn *t, void *arg)
+issue_change(struct masa_txn *t, struct masa_issuing *j)
 {
-	struct issue_job *j = arg;
 	const struct masa_policy_config *cfg = &j->app->cfg->policy;
 	struct masa_decision d;
 	struct masa_bytes voucher;
@@ -293,7 +257,7 @@ issue_change(struct masa_txn *t, void *arg)
 	rc = gather(t, j->serial, j->reg, j->peer, &f);
 	if (rc != MASA_OK)
 		return rc;
-	masa_policy_decide(cfg, &f.st, j->req, &d);
+	masa_policy_decide(cfg, &f.st, &j->req, &d);
 	if (f.reg_known && (d.refusal == MASA_OK || d.refusal == MASA_E_RATE_LIMITED)) {
 		rc = replay(t, j, &f);
 		if (rc != MASA_E_NOT_FOUND)
@@ -302,7 +266,7 @@ issue_change(struct masa_txn *t, void *arg)
 	if (d.refusal != MASA_OK) {
 		j->refusal = d.refusal;
 		j->retry_after_s = d.retry_after_s;
-		return audit(t, j->req->now_ms, "voucher.refused", j->serial, j->reg, j->v, -1,
+		return audit(t, j->req.now_ms, "voucher.refused", j->serial, j->reg, j->v, -1,
 		    j->peer, masa_err_name(d.refusal));
 	}
 	rc = MASA_OK;
@@ -316,74 +280,160 @@ issue_change(struct masa_txn *t, void *arg)
 	voucher = masa_buf_view(j->use_presigned ? &j->presigned : &j->voucher);
 	if (rc == MASA_OK)
 		rc = record(t, &f, &d, j->reg, j->v, j->serial, j->answer->voucher_type,
-		    j->pin_cert, voucher, j->req->now_ms, j->peer);
+		    j->pin_cert, voucher, j->req.now_ms, j->peer);
 	return rc;
 }
 
 enum masa_err
-masa_issue(struct masa_app *app, const struct masa_vreq_raw *v, const struct masa_registrar *reg,
-    const struct masa_answer *answer, const char *peer, struct masa_issued *out)
+masa_issue_store(struct masa_txn *t, void *arg)
 {
-	const struct masa_policy_config *cfg = &app->cfg->policy;
-	char serial[MASA_SERIAL_MAX + 1];
-	struct masa_policy_request req;
-	struct issue_job j;
+	struct masa_issuing *j = arg;
+
+	if (j->event != NULL)
+		return audit(t, masa_now_ms(), j->event, j->serial, j->reg, j->v, -1, j->peer,
+		    masa_err_name(j->why));
+	return issue_change(t, j);
+}
+
+/* A new, empty masa_issuing; NULL if out of memory. */
+static struct masa_issuing *
+issuing_new(struct masa_app *app, const struct masa_vreq_raw *v, const struct masa_registrar *reg,
+    const char *peer)
+{
+	struct masa_issuing *j = calloc(1, sizeof *j);
+
+	if (j == NULL)
+		return NULL;
+	j->app = app;
+	j->v = v;
+	j->reg = reg;
+	j->peer = peer;
+	masa_buf_init(&j->voucher, 64 * 1024);
+	masa_buf_init(&j->presigned, 64 * 1024);
+	if (v != NULL && v->r.serial.ptr != NULL)
+		serial_of(v, j->serial);
+	return j;
+}
+
+enum masa_err
+masa_issue_refusal(struct masa_app *app, const struct masa_vreq_raw *v,
+    const struct masa_registrar *reg, const char *peer, const char *event, enum masa_err why,
+    struct masa_issuing **out)
+{
+	struct masa_issuing *j;
+
+	*out = NULL;
+	/* Only a request whose registrar signature verified is attributable;
+	 * auditing anonymous garbage would let anyone grow the append-only
+	 * trail without bound. Those refusals are in the request log. */
+	if (reg == NULL)
+		return MASA_E_NOT_FOUND;
+	j = issuing_new(app, v, reg, peer);
+	if (j == NULL)
+		return MASA_E_NOMEM;
+	j->event = event;
+	j->why = why;
+	*out = j;
+	return MASA_OK;
+}
+
+/* The part of an issuance that needs no store lock: the request's dates,
+ * the PVR against the enrolled key, and the signature on the terms that
+ * depend on the request and configuration only. MASA_OK, or the refusal. */
+static enum masa_err
+prepare(struct masa_issuing *j)
+{
+	const struct masa_policy_config *cfg = &j->app->cfg->policy;
+	const struct masa_vreq_raw *v = j->v;
 	enum masa_err rc;
 
-	memset(out, 0, sizeof *out);
-	memset(&j, 0, sizeof j);
-	masa_buf_init(&j.voucher, 64 * 1024);
-	masa_buf_init(&j.presigned, 64 * 1024);
-	serial_of(v, serial);
-	memset(&req, 0, sizeof req);
-	req.now_ms = masa_now_ms();
-	req.nonceless = v->r.nonce.ptr == NULL;
+	j->req.now_ms = masa_now_ms();
+	j->req.nonceless = v->r.nonce.ptr == NULL;
 	if (v->r.created_on.ptr != NULL) {
 		if (masa_rfc3339_parse((const char *)v->r.created_on.ptr, v->r.created_on.len,
-		    &req.created_on_ms) != 0) {
-			rc = MASA_E_VREQ;
-			goto refused;
-		}
-		req.has_created_on = 1;
+		    &j->req.created_on_ms) != 0)
+			return MASA_E_VREQ;
+		j->req.has_created_on = 1;
 	}
-	rc = check_pvr(app, v, reg, serial, &req.pvr_verified);
+	rc = check_pvr(j->app, v, j->reg, j->serial, &j->req.pvr_verified);
 	if (rc != MASA_OK)
-		goto refused;
-	j.pin_cert = cfg->pinned_domain == MASA_PIN_CERT;
-	if (j.pin_cert && reg->cert.ptr == NULL) {
-		rc = MASA_E_NOT_ACCEPTABLE;	/* this pledge needs a certificate pin */
-		goto refused;
-	}
+		return rc;
+	j->pin_cert = cfg->pinned_domain == MASA_PIN_CERT;
+	if (j->pin_cert && j->reg->cert.ptr == NULL)
+		return MASA_E_NOT_ACCEPTABLE;	/* this pledge needs a certificate pin */
+	masa_policy_terms(cfg, &j->req, &j->pre_assertion, &j->pre_expires_ms);
+	if (sign_voucher(j, j->pre_assertion, j->pre_expires_ms, &j->presigned) != MASA_OK)
+		masa_buf_truncate(&j->presigned, 0);	/* signed inside, then */
+	return MASA_OK;
+}
 
-	j.app = app;
-	j.v = v;
-	j.reg = reg;
-	j.answer = answer;
-	j.peer = peer;
-	j.serial = serial;
-	j.req = &req;
-	masa_policy_terms(cfg, &req, &j.pre_assertion, &j.pre_expires_ms);
-	if (sign_voucher(&j, j.pre_assertion, j.pre_expires_ms, &j.presigned) != MASA_OK)
-		masa_buf_truncate(&j.presigned, 0);	/* signed inside, then */
-	rc = masa_db_write(app->db, issue_change, &j);
-	if (rc == MASA_OK)
-		rc = j.refusal;
-	if (rc == MASA_OK) {
-		out->replayed = j.replayed;
-		out->voucher = j.use_presigned ? j.presigned : j.voucher;
-		out->assertion = j.assertion;
-		if (j.use_presigned)
-			masa_buf_init(&j.presigned, 0);
-		else
-			masa_buf_init(&j.voucher, 0);
+enum masa_err
+masa_issue_prepare(struct masa_app *app, const struct masa_vreq_raw *v,
+    const struct masa_registrar *reg, const struct masa_answer *answer, const char *peer,
+    struct masa_issuing **out)
+{
+	struct masa_issuing *j;
+	enum masa_err rc;
+
+	*out = NULL;
+	j = issuing_new(app, v, reg, peer);
+	if (j == NULL)
+		return MASA_E_NOMEM;
+	j->answer = answer;
+	rc = prepare(j);
+	if (rc != MASA_OK) {	/* refused already: what is stored is the audit entry */
+		j->event = "voucher.refused";
+		j->why = rc;
 	}
-	out->retry_after_s = j.retry_after_s;
-	masa_buf_free(&j.voucher);
-	masa_buf_free(&j.presigned);
-	return rc;
-refused:
-	masa_issue_refused(app, v, reg, peer, "voucher.refused", rc);
-	masa_buf_free(&j.voucher);
-	masa_buf_free(&j.presigned);
-	return rc;
+	*out = j;
+	return MASA_OK;
+}
+
+enum masa_err
+masa_issue_outcome(struct masa_issuing *j, enum masa_err stored, struct masa_issued *out)
+{
+	memset(out, 0, sizeof *out);
+	if (j->event != NULL) {
+		masa_metrics_error(stored);
+		if (stored != MASA_OK)
+			masa_log_event("error", "cannot audit a refusal (%s): %s",
+			    masa_err_name(j->why), masa_err_name(stored));
+		return j->why;
+	}
+	if (stored == MASA_OK)
+		stored = j->refusal;
+	out->retry_after_s = j->retry_after_s;
+	if (stored != MASA_OK)
+		return stored;
+	out->replayed = j->replayed;
+	out->assertion = j->assertion;
+	out->voucher = j->use_presigned ? j->presigned : j->voucher;
+	if (j->use_presigned)
+		masa_buf_init(&j->presigned, 0);
+	else
+		masa_buf_init(&j->voucher, 0);
+	return MASA_OK;
+}
+
+void
+masa_issue_free(struct masa_issuing *j)
+{
+	if (j == NULL)
+		return;
+	masa_buf_free(&j->voucher);
+	masa_buf_free(&j->presigned);
+	free(j);
+}
+
+void
+masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
+    const struct masa_registrar *reg, const char *peer, const char *event, enum masa_err why)
+{
+	struct masa_issued ignored;
+	struct masa_issuing *j;
+
+	if (masa_issue_refusal(app, v, reg, peer, event, why, &j) != MASA_OK)
+		return;
+	(void)masa_issue_outcome(j, masa_db_write(app->db, masa_issue_store, j), &ignored);
+	masa_issue_free(j);
 }

@@ -38,10 +38,13 @@ static const struct masa_route admin_routes[] = {
 };
 
 const struct masa_route_table masa_public_routes = {
-	"public", public_routes, sizeof public_routes / sizeof public_routes[0]
+	.name = "public", .threaded = 0,
+	.routes = public_routes, .n = sizeof public_routes / sizeof public_routes[0],
 };
 const struct masa_route_table masa_admin_routes = {
-	"admin", admin_routes, sizeof admin_routes / sizeof admin_routes[0]
+	/* Imports and Argon2 verifications take long: a thread each. */
+	.name = "admin", .threaded = 1,
+	.routes = admin_routes, .n = sizeof admin_routes / sizeof admin_routes[0],
 };
 
 /* 1 if path matches pattern, whose '*' segment matches one non-empty

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -47,7 +48,17 @@ struct masa_server {
 	size_t body_max;
 	unsigned port;
 	atomic_uint inflight;
+	atomic_uint deferred;	/* answers deferred and not yet woken */
 	struct masa_unix_sock unix_sock;	/* a unix: listener's socket file */
+};
+
+/* A deferred answer (routes.h): the connection is suspended meanwhile. */
+struct masa_later {
+	struct masa_server *srv;
+	struct MHD_Connection *conn;
+	void *state;
+	enum masa_err (*finish)(void *state, struct masa_reply *reply);
+	void (*release)(void *state);
 };
 
 struct conn_req {
@@ -69,6 +80,7 @@ struct conn_req {
 	const struct masa_route *route;	/* found on the first call */
 	char param[MASA_ROUTE_PARAM_MAX];
 	struct masa_principal who;	/* authenticated on the first call */
+	struct masa_later later;	/* state set while an answer is deferred */
 };
 
 /* Copies s for logging: printable ASCII only, truncated. */
@@ -200,6 +212,54 @@ send_error(struct MHD_Connection *c, struct conn_req *r, enum masa_err rc)
 	return ret;
 }
 
+/* req->defer: suspends the connection until masa_later_wake. */
+static struct masa_later *
+defer(const struct masa_req *req, void *state,
+    enum masa_err (*finish)(void *state, struct masa_reply *reply), void (*release)(void *state))
+{
+	struct conn_req *r = req->call;
+	struct masa_later *l = &r->later;
+
+	l->srv = r->srv;
+	l->conn = req->conn;
+	l->state = state;
+	l->finish = finish;
+	l->release = release;
+	atomic_fetch_add(&r->srv->deferred, 1);
+	MHD_suspend_connection(l->conn);
+	return l;
+}
+
+void
+masa_later_wake(struct masa_later *l)
+{
+	struct masa_server *srv = l->srv;
+
+	/* Once resumed, the connection (and l with it) may be answered and
+	 * freed by a server thread at any moment. */
+	MHD_resume_connection(l->conn);
+	atomic_fetch_sub(&srv->deferred, 1);
+}
+
+/* Answers a request whose answer was deferred, now that it is ready. */
+static enum MHD_Result
+finish_later(struct MHD_Connection *c, struct conn_req *r)
+{
+	struct masa_reply reply;
+	enum MHD_Result ret;
+	enum masa_err rc;
+
+	masa_reply_init(&reply);
+	rc = r->later.finish(r->later.state, &reply);
+	if (rc != MASA_OK)
+		masa_reply_error(&reply, rc);
+	ret = send_reply(c, r, &reply);
+	masa_reply_free(&reply);
+	r->later.release(r->later.state);
+	r->later.state = NULL;
+	return ret;
+}
+
 /* A request's view for handlers (and for header lookups on the first call). */
 static void
 make_req(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method,
@@ -218,6 +278,8 @@ make_req(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 	req->header = req_header;
 	req->query = req_query;
 	req->conn = c;
+	req->defer = r->srv->routes->threaded ? NULL : defer;
+	req->call = r;
 }
 
 /* First call, headers only: route, and authenticate a route that needs a
@@ -255,6 +317,10 @@ dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 	masa_reply_init(&reply);
 	make_req(c, r, url, method, &req);
 	rc = r->route->fn(&req, &reply);
+	if (rc == MASA_OK && r->later.state != NULL) {
+		masa_reply_free(&reply);
+		return MHD_YES;	/* finish_later answers */
+	}
 	if (rc != MASA_OK)
 		masa_reply_error(&reply, rc);
 	ret = send_reply(c, r, &reply);
@@ -342,6 +408,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return begin(srv, c, url, method, con_cls);
 	if (r->status != 0)
 		return MHD_YES;	/* answered early; let the library finish */
+	if (r->later.state != NULL)
+		return finish_later(c, r);	/* resumed: the answer is ready */
 	if (*upload_size != 0) {
 		if (!r->too_large && !r->refused && (rc = masa_buf_append(&r->body, upload_data, *upload_size)) != MASA_OK) {
 			r->too_large = 1;	/* drain the rest either way */
@@ -388,6 +456,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	line.ms = (double)elapsed_us / 1000.0;
 	masa_log_request(&line);
 	masa_metrics_request(srv->routes, r->route, r->status, elapsed_us);
+	if (r->later.state != NULL)	/* woken, but the connection ended first */
+		r->later.release(r->later.state);
 	masa_reply_free(&r->early);
 	masa_buf_free(&r->body);
 	masa_buf_free(&r->tls_cert);
@@ -457,12 +527,23 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	struct masa_server *s;
 	char url[MASA_HOST_MAX + 16];
 	enum masa_err rc;
-	/* A thread per connection: a handler may block (a voucher waits for
-	 * its group commit; crypto takes a core) without stalling any other
-	 * connection, and the kernel spreads the crypto over every core. The
-	 * number of threads is bounded by limits.connection_limit. */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-	    MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	/* The public listener: one event loop (epoll) per core, each serving
+	 * many connections. Its handlers never block: the crypto keeps every
+	 * core busy, and an answer that waits for a group commit is deferred
+	 * (the connection suspended) while the loop goes on with others. The
+	 * admin listener: a thread per connection (bounded by
+	 * limits.connection_limit), since an import or an Argon2
+	 * verification may take a while. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned pool = 0;
+
+	if (routes->threaded) {
+		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC;
+	} else {
+		flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+		pool = cores > 1 ? (unsigned)(cores < 256 ? cores : 256) : 1;
+	}
 
 	if (addr->ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -474,6 +555,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->body_max = body_max;
 	s->unix_sock.fd = -1;
 	atomic_init(&s->inflight, 0);
+	atomic_init(&s->deferred, 0);
 	rc = transport(s, addr, tls, where, &flags, diag);
 	if (rc != MASA_OK) {
 		free(s);
@@ -482,6 +564,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */
 	    MHD_OPTION_ARRAY, where,
+	    MHD_OPTION_THREAD_POOL_SIZE, pool,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->connection_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)lim->per_ip_connection_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->connection_timeout_s,
@@ -533,8 +616,15 @@ masa_server_inflight(struct masa_server *s)
 void
 masa_server_stop(struct masa_server *s)
 {
+	struct timespec tick = { 0, 1000 * 1000 };
+
 	if (s == NULL)
 		return;
+	/* A deferred answer is woken once its group commit ends (or fails,
+	 * within the store's busy timeout); stopping before then would free
+	 * a connection the committer is about to resume. */
+	while (atomic_load(&s->deferred) > 0)
+		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
 	masa_unix_unlink(&s->unix_sock);
 	free(s);

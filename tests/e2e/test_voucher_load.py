@@ -5,6 +5,7 @@ the real `masa serve` over verified HTTPS. Bounded: the whole file runs in well 
 Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_voucher_load
 """
 import random
+import signal
 import threading
 import time
 import unittest
@@ -137,6 +138,33 @@ class KillDuringStream(vtest.VoucherCase):
         self.start()
         self.issue(pledges[0], r)
         self.assertEqual(self.server.stop(), 0)
+
+    def test_sigterm_under_load_answers_or_stores_nothing_twice(self):
+        """SIGTERM while 8 clients stream requests (answers deferred to their group
+        commit at that moment): serve exits 0 within its grace, and the store holds
+        exactly one voucher row and one voucher.issued row for every voucher received,
+        and at most one unanswered voucher per client."""
+        self.inst.edit_config(policy={"bucket_capacity": 100000},
+                              limits={"shutdown_grace_s": 2})
+        pledges = [self.enroll() for _ in range(4)]
+        r = self.registrar()
+        self.masa_key()
+        received, failures, stop = [], [], threading.Event()
+        server = self.start()
+        threads = [threading.Thread(target=self.stream, args=(pledges, r, received, stop,
+                                                              failures)) for _ in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        stop.set()
+        server.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(server.proc.wait(15), 0)
+        for t in threads:
+            t.join(30)
+            self.assertFalse(t.is_alive())
+        self.assertEqual(failures, [])
+        self.assertGreater(len(received), 8)
+        self.check_store(received, len(threads))
 
 
 if __name__ == "__main__":
