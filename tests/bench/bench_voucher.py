@@ -4,7 +4,7 @@ A real instance (`masa init`, release build), PLEDGES pledges enrolled by one ND
 over the admin API, REQUESTS distinct valid RVRs built beforehand (each with a fresh nonce
 and its own PVR signed by the pledge; at most `policy.bucket_capacity` = 24 per pledge; one
 registrar with a self-signed cmcRA certificate in x5bag), then `masa serve` driven by
-masa-loadgen (C, OpenSSL, one keep-alive connection per thread, CONCURRENCY threads).
+masa-loadgen (C, OpenSSL, CONCURRENCY keep-alive connections driven by one epoll thread).
 Every answer must be 200 and every voucher must verify (Python `cryptography`, with the key
 from `masa key show`) and name its request's serial and nonce; the store must then hold
 exactly REQUESTS issued vouchers and as many `voucher.issued` audit entries.

@@ -1,8 +1,9 @@
 /*
  * loadgen.c: the voucher benchmark's load generator. Reads pre-built
  * requests (each a 4-byte big-endian length and the RVR bytes), POSTs each
- * once to HOST:PORT PATH over HTTPS from CONC threads, one keep-alive
- * connection per thread (OpenSSL, the server verified against CACERT for
+ * once to HOST:PORT PATH over HTTPS on CONC keep-alive connections, one
+ * request at a time on each, all driven by one thread (OpenSSL,
+ * non-blocking, epoll; the server verified against CACERT for
  * the name "localhost"), and writes every answer (status, latency, body)
  * to OUT in request order for an independent verifier. Prints one line of
  * figures. Lean on purpose: it shares the machine with the server, and
@@ -11,22 +12,22 @@
  *   masa-loadgen PORT PATH CACERT IN OUT CONC
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define HEAD_MAX 16384
+#define BUF_MAX 65536	/* a request or an answer, head and body */
 
 struct answer {
 	long status;
@@ -43,8 +44,7 @@ struct job {
 	size_t *req_len;
 	struct answer *ans;
 	size_t n;
-	atomic_size_t next;
-	atomic_int failed;	/* a transport error, not an HTTP status */
+	size_t sent;		/* requests taken so far */
 };
 
 static int64_t
@@ -56,7 +56,8 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* A verified TLS connection to 127.0.0.1:port, or NULL. */
+/* A verified TLS connection to 127.0.0.1:port, made blocking, then left
+ * non-blocking for the event loop; NULL on failure. */
 static SSL *
 dial(struct job *j)
 {
@@ -75,21 +76,12 @@ dial(struct job *j)
 	ssl = SSL_new(j->ctx);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || ssl == NULL ||
 	    SSL_set1_host(ssl, "localhost") != 1 || SSL_set_fd(ssl, fd) != 1 ||
-	    SSL_connect(ssl) != 1) {
+	    SSL_connect(ssl) != 1 || fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
 		SSL_free(ssl);
 		close(fd);
 		return NULL;
 	}
 	return ssl;
-}
-
-static void
-hang_up(SSL *ssl)
-{
-	int fd = SSL_get_fd(ssl);
-
-	SSL_free(ssl);
-	close(fd);
 }
 
 /* The header line "\r\nName:" in head, any case; NULL if absent. */
@@ -104,77 +96,160 @@ find_header(char *head, const char *name)
 	return NULL;
 }
 
-/* Sends request i and reads its answer into a; 0 on success. */
-static int
-exchange(struct job *j, SSL *ssl, size_t i, struct answer *a)
-{
-	char head[HEAD_MAX + 1], *end, *cl;
-	size_t got = 0, hlen, need;
-	int n, hn;
+/* One keep-alive connection and the exchange under way on it. */
+struct conn {
+	SSL *ssl;
+	int fd;
+	size_t i;		/* the request being exchanged */
+	int64_t t0;
+	char out[BUF_MAX];	/* the request: head and body, one TLS record */
+	int out_len;
+	char in[BUF_MAX + 1];	/* the answer so far */
+	size_t got;
+};
 
-	hn = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: localhost\r\n"
+/* Takes the next unsent request for c: 1, or 0 if none is left. */
+static int
+next_request(struct job *j, struct conn *c)
+{
+	int hn;
+
+	if (j->sent == j->n)
+		return 0;
+	c->i = j->sent++;
+	hn = snprintf(c->out, sizeof c->out, "POST %s HTTP/1.1\r\nHost: localhost\r\n"
 	    "Content-Type: application/voucher+cose\r\nAccept: application/voucher+cose\r\n"
-	    "Content-Length: %zu\r\n\r\n", j->path, j->req_len[i]);
-	if (hn <= 0 || (size_t)hn + j->req_len[i] > sizeof head)
+	    "Content-Length: %zu\r\n\r\n", j->path, j->req_len[c->i]);
+	if (hn <= 0 || (size_t)hn + j->req_len[c->i] > sizeof c->out)
 		return -1;
-	memcpy(head + hn, j->req[i], j->req_len[i]);	/* one TLS record */
-	hn += (int)j->req_len[i];
-	if (SSL_write(ssl, head, hn) != hn)
-		return -1;
-	for (;;) {	/* the head, and perhaps part of the body */
-		n = SSL_read(ssl, head + got, (int)(HEAD_MAX - got));
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-		head[got] = '\0';
-		if ((end = strstr(head, "\r\n\r\n")) != NULL)
-			break;
-		if (got == HEAD_MAX)
-			return -1;
-	}
-	hlen = (size_t)(end + 4 - head);
-	a->status = strtol(head + 9, NULL, 10);
-	*end = '\0';
-	cl = find_header(head, "content-length");
-	if (strncmp(head, "HTTP/1.1 ", 9) != 0 || cl == NULL)
-		return -1;
-	need = strtoul(cl, NULL, 10);
-	a->body = malloc(need ? need : 1);
-	if (a->body == NULL || got - hlen > need)
-		return -1;
-	memcpy(a->body, head + hlen, got - hlen);
-	for (a->len = got - hlen; a->len < need; a->len += (size_t)n) {
-		n = SSL_read(ssl, a->body + a->len, (int)(need - a->len));
-		if (n <= 0)
-			return -1;
-	}
-	return 0;
+	memcpy(c->out + hn, j->req[c->i], j->req_len[c->i]);
+	c->out_len = hn + (int)j->req_len[c->i];
+	c->got = 0;
+	c->t0 = now_us();
+	return 1;
 }
 
-/* One connection: takes the next unsent request until none is left. */
-static void *
-worker(void *arg)
+/* If c->in holds a whole answer, records it: 1; 0 if more is to come;
+ * -1 if it is not one. */
+static int
+answer_done(struct job *j, struct conn *c)
 {
-	struct job *j = arg;
-	SSL *ssl = dial(j);
-	size_t i;
-	int64_t t0;
+	struct answer *a = &j->ans[c->i];
+	char *end, *cl;
+	size_t hlen, need;
 
-	if (ssl == NULL) {
-		atomic_store(&j->failed, 1);
-		return NULL;
-	}
-	while ((i = atomic_fetch_add(&j->next, 1)) < j->n) {
-		t0 = now_us();
-		if (exchange(j, ssl, i, &j->ans[i]) != 0) {
-			atomic_store(&j->failed, 1);
-			j->ans[i].status = 0;
-			break;
+	c->in[c->got] = '\0';
+	if ((end = strstr(c->in, "\r\n\r\n")) == NULL)
+		return c->got < BUF_MAX ? 0 : -1;
+	hlen = (size_t)(end + 4 - c->in);
+	*end = '\0';
+	cl = find_header(c->in, "content-length");
+	*end = '\r';
+	if (strncmp(c->in, "HTTP/1.1 ", 9) != 0 || cl == NULL)
+		return -1;
+	need = strtoul(cl, NULL, 10);
+	if (hlen + need > BUF_MAX)
+		return -1;
+	if (c->got < hlen + need)
+		return 0;
+	if (c->got > hlen + need)
+		return -1;	/* nothing was asked for beyond this answer */
+	a->status = strtol(c->in + 9, NULL, 10);
+	a->us = (uint32_t)(now_us() - c->t0);
+	a->len = need;
+	a->body = malloc(need ? need : 1);
+	if (a->body == NULL)
+		return -1;
+	memcpy(a->body, c->in + hlen, need);
+	return 1;
+}
+
+/* Moves c on as far as it goes without blocking: sends its request, reads
+ * its answer, takes the next request. 0 while c has work or is done; -1
+ * on a transport error. *open is cleared when no request is left. */
+static int
+drive(struct job *j, struct conn *c, int *open)
+{
+	int n, rc;
+
+	for (;;) {
+		if (c->out_len > 0) {
+			n = SSL_write(c->ssl, c->out, c->out_len);
+			if (n <= 0) {
+				rc = SSL_get_error(c->ssl, n);
+				return rc == SSL_ERROR_WANT_READ || rc == SSL_ERROR_WANT_WRITE ? 0 : -1;
+			}
+			c->out_len = 0;
 		}
-		j->ans[i].us = (uint32_t)(now_us() - t0);
+		n = SSL_read(c->ssl, c->in + c->got, (int)(BUF_MAX - c->got));
+		if (n <= 0) {
+			rc = SSL_get_error(c->ssl, n);
+			return rc == SSL_ERROR_WANT_READ || rc == SSL_ERROR_WANT_WRITE ? 0 : -1;
+		}
+		c->got += (size_t)n;
+		if ((rc = answer_done(j, c)) <= 0) {
+			if (rc < 0)
+				return -1;
+			continue;
+		}
+		if ((rc = next_request(j, c)) <= 0) {
+			*open = 0;
+			return rc;
+		}
 	}
-	hang_up(ssl);
-	return NULL;
+}
+
+/* Every connection on one thread (epoll): a thread per connection would
+ * cost the server a context switch per answer. */
+static int
+run(struct job *j, size_t conc)
+{
+	struct epoll_event ev, evs[64];
+	struct conn *cs = calloc(conc, sizeof *cs);
+	int *open = calloc(conc, sizeof *open);
+	size_t i, live = 0;
+	int ep = epoll_create1(0), n, k, rc = -1;
+
+	if (cs == NULL || open == NULL || ep < 0)
+		goto done;
+	for (i = 0; i < conc; i++) {
+		if ((cs[i].ssl = dial(j)) == NULL)
+			goto done;
+		cs[i].fd = SSL_get_fd(cs[i].ssl);
+		ev.events = EPOLLIN;
+		ev.data.u64 = i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev) != 0)
+			goto done;
+		if ((open[i] = next_request(j, &cs[i])) < 0)
+			goto done;
+		if (open[i] && drive(j, &cs[i], &open[i]) != 0)
+			goto done;
+		live += open[i] != 0;
+	}
+	while (live > 0) {
+		n = epoll_wait(ep, evs, 64, 10000);
+		if (n <= 0)
+			goto done;	/* an answer 10 s late counts as lost */
+		for (k = 0; k < n; k++) {
+			i = evs[k].data.u64;
+			if (!open[i])
+				continue;
+			if (drive(j, &cs[i], &open[i]) != 0)
+				goto done;
+			live -= open[i] == 0;
+		}
+	}
+	rc = 0;
+done:
+	for (i = 0; cs != NULL && i < conc && cs[i].ssl != NULL; i++) {
+		SSL_free(cs[i].ssl);
+		close(cs[i].fd);
+	}
+	if (ep >= 0)
+		close(ep);
+	free(cs);
+	free(open);
+	return rc;
 }
 
 static int
@@ -240,12 +315,11 @@ int
 main(int argc, char **argv)
 {
 	struct job j;
-	pthread_t *t;
 	uint32_t *lat;
 	size_t i, ok = 0, conc;
 	int64_t t0, t1;
 	double secs;
-	int rc = 0;
+	int rc = 0, failed;
 
 	if (argc != 7 || (conc = strtoul(argv[6], NULL, 10)) == 0 || conc > 1024) {
 		fprintf(stderr, "usage: masa-loadgen PORT PATH CACERT IN OUT CONCURRENCY\n");
@@ -265,16 +339,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	j.ans = calloc(j.n, sizeof *j.ans);
-	t = calloc(conc, sizeof *t);
 	lat = calloc(j.n, sizeof *lat);
-	if (j.ans == NULL || t == NULL || lat == NULL)
+	if (j.ans == NULL || lat == NULL)
 		return 1;
 	t0 = now_us();
-	for (i = 0; i < conc; i++)
-		if (pthread_create(&t[i], NULL, worker, &j) != 0)
-			return 1;
-	for (i = 0; i < conc; i++)
-		pthread_join(t[i], NULL);
+	failed = run(&j, conc) != 0;
 	t1 = now_us();
 	for (i = 0; i < j.n; i++) {
 		lat[i] = j.ans[i].us;
@@ -284,12 +353,12 @@ main(int argc, char **argv)
 	secs = (double)(t1 - t0) / 1e6;
 	printf("requests=%zu ok=%zu seconds=%.3f per_s=%.0f p50_ms=%.2f p99_ms=%.2f transport_errors=%d\n",
 	    j.n, ok, secs, (double)j.n / secs, lat[j.n / 2] / 1000.0,
-	    lat[(j.n * 99) / 100] / 1000.0, atomic_load(&j.failed));
+	    lat[(j.n * 99) / 100] / 1000.0, failed);
 	if (save(argv[5], &j) != 0) {
 		fprintf(stderr, "masa-loadgen: cannot write %s\n", argv[5]);
 		rc = 1;
 	}
-	if (atomic_load(&j.failed))
+	if (failed)
 		rc = 1;
 	for (i = 0; i < j.n; i++) {
 		free(j.req[i]);
@@ -298,7 +367,6 @@ main(int argc, char **argv)
 	free(j.req);
 	free(j.req_len);
 	free(j.ans);
-	free(t);
 	free(lat);
 	SSL_CTX_free(j.ctx);
 	return rc;
