@@ -1,37 +1,73 @@
 /* handle_auditlog.c: POST /.well-known/brski/requestauditlog: the same
  * RVR as for a voucher -> negotiate -> decode -> verify the registrar ->
- * the device's log as JSON. Refusals are audited; nothing else changes. */
+ * the device's log as JSON. Refusals of a verified registrar are audited,
+ * the answer deferred until that entry is durable; nothing else changes. */
+#include <stdlib.h>
+
+#include "answer_later.h"
 #include "auditlog.h"
 #include "issue.h"
 #include "negotiate.h"
 #include "routes.h"
 
+/* A refused request, until its audit entry is durable. */
+struct refused_call {
+	struct masa_vreq_raw v;
+	struct masa_registrar reg;
+	struct masa_issuing *is;	/* the audit entry */
+	struct masa_answer_later wait;
+};
+
+static void
+refused_free(void *state)
+{
+	struct refused_call *call = state;
+
+	masa_issue_free(call->is);
+	masa_registrar_free(&call->reg);
+	free(call);
+}
+
+static enum masa_err
+refused_finish(void *state, struct masa_reply *reply)
+{
+	struct refused_call *call = state;
+	struct masa_issued ignored;
+
+	(void)reply;
+	return masa_issue_outcome(call->is, call->wait.stored, &ignored);
+}
+
 enum masa_err
 masa_handle_requestauditlog(const struct masa_req *req, struct masa_reply *reply)
 {
-	struct masa_vreq_raw v;
-	struct masa_registrar reg = { 0 };
+	struct refused_call *call;
 	const struct masa_vreq_raw *decoded = NULL;
 	const struct masa_registrar *found = NULL;
 	struct masa_buf log;
 	enum masa_err rc;
 
+	call = calloc(1, sizeof *call);
+	if (call == NULL)
+		return MASA_E_NOMEM;
 	rc = masa_negotiate_json(req->header(req, "Content-Type"), req->header(req, "Accept"));
-	if (rc == MASA_OK && (rc = masa_vreq_decode(req->body, &v)) == MASA_OK)
-		decoded = &v;
-	if (rc == MASA_OK && (rc = masa_vreq_find_registrar(&v, req->tls_cert, &reg)) == MASA_OK)
-		found = &reg;
+	if (rc == MASA_OK && (rc = masa_vreq_decode(req->body, &call->v)) == MASA_OK)
+		decoded = &call->v;
+	if (rc == MASA_OK &&
+	    (rc = masa_vreq_find_registrar(&call->v, req->tls_cert, &call->reg)) == MASA_OK)
+		found = &call->reg;
 	if (rc == MASA_OK)
-		rc = masa_auditlog(req->app, &v, &reg, &log);
-	if (rc != MASA_OK) {
-		masa_issue_refused(req->app, decoded, found, req->peer, "auditlog.refused", rc);
-		goto done;
+		rc = masa_auditlog(req->app, &call->v, &call->reg, &log);
+	if (rc == MASA_OK) {
+		reply->status = 200;
+		reply->content_type = "application/json";
+		masa_buf_free(&reply->body);
+		reply->body = log;
+	} else if (masa_issue_refusal(req->app, decoded, found, req->peer, "auditlog.refused", rc,
+	    &call->is) == MASA_OK) {
+		masa_answer_later(req, &call->wait, call->is, call, refused_finish, refused_free);
+		return MASA_OK;
 	}
-	reply->status = 200;
-	reply->content_type = "application/json";
-	masa_buf_free(&reply->body);
-	reply->body = log;
-done:
-	masa_registrar_free(&reg);
+	refused_free(call);
 	return rc;
 }

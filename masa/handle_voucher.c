@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "answer_later.h"
 #include "issue.h"
 #include "metrics.h"
 #include "routes.h"
@@ -19,8 +20,7 @@ struct voucher_call {
 	struct masa_vreq_raw v;
 	struct masa_registrar reg;
 	struct masa_issuing *is;	/* what goes to the store */
-	struct masa_later *later;
-	enum masa_err stored;		/* the store's result */
+	struct masa_answer_later wait;
 };
 
 static void
@@ -33,16 +33,6 @@ call_free(void *state)
 	free(call);
 }
 
-/* The store has committed (or failed) the call's change. */
-static void
-stored(void *arg, enum masa_err rc)
-{
-	struct voucher_call *call = arg;
-
-	call->stored = rc;
-	masa_later_wake(call->later);
-}
-
 /* The answer, once the store has spoken. */
 static enum masa_err
 finish(void *state, struct masa_reply *reply)
@@ -52,7 +42,7 @@ finish(void *state, struct masa_reply *reply)
 	enum masa_err rc;
 	char secs[24];
 
-	rc = masa_issue_outcome(call->is, call->stored, &issued);
+	rc = masa_issue_outcome(call->is, call->wait.stored, &issued);
 	if (rc == MASA_E_RATE_LIMITED) {
 		snprintf(secs, sizeof secs, "%llu", (unsigned long long)issued.retry_after_s);
 		masa_reply_header(reply, "Retry-After", secs);
@@ -97,10 +87,6 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 		call_free(call);
 		return rc;
 	}
-	/* Deferred before it is queued: the store may finish at once. */
-	call->later = req->defer(req, call, finish, call_free);
-	rc = masa_db_submit(req->app->db, masa_issue_store, call->is, stored, call);
-	if (rc != MASA_OK)
-		stored(call, rc);
+	masa_answer_later(req, &call->wait, call->is, call, finish, call_free);
 	return MASA_OK;
 }

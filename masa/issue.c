@@ -424,16 +424,3 @@ masa_issue_free(struct masa_issuing *j)
 	masa_buf_free(&j->presigned);
 	free(j);
 }
-
-void
-masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
-    const struct masa_registrar *reg, const char *peer, const char *event, enum masa_err why)
-{
-	struct masa_issued ignored;
-	struct masa_issuing *j;
-
-	if (masa_issue_refusal(app, v, reg, peer, event, why, &j) != MASA_OK)
-		return;
-	(void)masa_issue_outcome(j, masa_db_write(app->db, masa_issue_store, j), &ignored);
-	masa_issue_free(j);
-}

@@ -1,13 +1,14 @@
 /*
  * issue.h: from a decoded request with a verified registrar to a stored,
  * signed voucher, or a refusal. Looks the device up, verifies the PVR with
- * the enrolled key, then in one write transaction: reads the device,
- * registrar, block-list and bucket state, lets policy.c decide, signs,
- * and commits the bucket debit, the voucher row and its audit entry
- * together before anything is sent. A byte-identical request from the same
- * registrar within policy.retry_window_s gets the stored voucher back and
- * spends nothing. Every refusal is written to the audit trail, and only
- * there.
+ * the enrolled key and signs on the terms that depend on the request and
+ * configuration only; then, in one group-committed write transaction,
+ * reads the device, registrar, block-list and bucket state, lets policy.c
+ * decide, and stores the bucket debit, the voucher row and its audit
+ * entry together before anything is sent. A byte-identical request from
+ * the same registrar within policy.retry_window_s gets the stored voucher
+ * back and spends nothing. Every refusal is written to the audit trail,
+ * and only there.
  */
 #ifndef MASA_ISSUE_H
 #define MASA_ISSUE_H
@@ -62,9 +63,5 @@ enum masa_err masa_issue_store(struct masa_txn *txn, void *arg);
 enum masa_err masa_issue_outcome(struct masa_issuing *is, enum masa_err stored,
     struct masa_issued *out);
 void masa_issue_free(struct masa_issuing *is);
-
-/* masa_issue_refusal and its store change, waiting for the commit. */
-void masa_issue_refused(struct masa_app *app, const struct masa_vreq_raw *v,
-    const struct masa_registrar *reg, const char *peer, const char *event, enum masa_err why);
 
 #endif
