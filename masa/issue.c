@@ -105,14 +105,43 @@ domain_id(const struct masa_registrar *reg, int pin_cert, char out[DOMAIN_ID_MAX
 		masa_b64(reg->sha256, sizeof reg->sha256, out);
 }
 
+/* A voucher request's trip through the store (issue.h): the issuance, or
+ * the audit entry of a refusal. */
+struct masa_issuing {
+	struct masa_app *app;
+	const struct masa_vreq_raw *v;
+	const struct masa_registrar *reg;
+	const struct masa_answer *answer;
+	const char *peer;
+	const char *event;	/* a refusal's audit event, or NULL for an issuance */
+	enum masa_err why;	/* the refusal */
+	char serial[MASA_SERIAL_MAX + 1];
+	struct masa_policy_request req;
+	uint8_t req_hash[MASA_SHA256_LEN];	/* of the request's bytes */
+	int pin_cert;
+	char domain_id[DOMAIN_ID_MAX];	/* of what the voucher pins */
+	/* signed before the transaction, on the terms masa_policy_terms gave */
+	struct masa_buf presigned;
+	int pre_assertion;
+	int64_t pre_expires_ms;
+	/* out */
+	enum masa_err refusal;	/* the policy's answer, audited */
+	int use_presigned;	/* the voucher is presigned, else voucher */
+	struct masa_buf voucher;
+	int replayed;
+	int assertion;		/* of a new voucher */
+	uint64_t retry_after_s;
+};
+
 /* Records the issued voucher: registrar, pin, bucket, voucher row, audit. */
 static enum masa_err
-record(struct masa_txn *t, struct facts *f, const struct masa_decision *d,
-    const struct masa_registrar *reg, const struct masa_vreq_raw *v, const char *serial,
-    const char *media, int pin_cert, struct masa_bytes voucher, int64_t now, const char *peer)
+record(struct masa_txn *t, const struct masa_issuing *j, struct facts *f,
+    const struct masa_decision *d, struct masa_bytes voucher)
 {
+	const struct masa_registrar *reg = j->reg;
+	const char *media = j->answer->voucher_type;
+	int64_t now = j->req.now_ms;
 	struct masa_voucher_row row;
-	char did[DOMAIN_ID_MAX];
 	enum masa_err rc = MASA_OK;
 
 	if (!f->reg_known)
@@ -126,13 +155,12 @@ record(struct masa_txn *t, struct facts *f, const struct masa_decision *d,
 		rc = masa_store_bucket_set(t, f->dev.id, d->tat_ms);
 	if (rc != MASA_OK)
 		return rc;
-	domain_id(reg, pin_cert, did);
 	memset(&row, 0, sizeof row);
 	row.device_id = f->dev.id;
 	row.registrar_id = f->reg.id;
-	masa_sha256(v->body, row.request_sha256);
-	row.domain_id = did;
-	row.nonce = v->r.nonce;
+	memcpy(row.request_sha256, j->req_hash, sizeof row.request_sha256);
+	row.domain_id = j->domain_id;
+	row.nonce = j->v->r.nonce;
 	row.assertion = d->assertion;
 	row.media_type = media;
 	row.voucher = voucher;
@@ -140,7 +168,8 @@ record(struct masa_txn *t, struct facts *f, const struct masa_decision *d,
 	row.expires_ms = d->expires_ms;
 	rc = masa_store_voucher_add(t, &row);
 	if (rc == MASA_OK)
-		rc = audit(t, now, "voucher.issued", serial, reg, v, d->assertion, peer, media);
+		rc = audit(t, now, "voucher.issued", j->serial, reg, j->v, d->assertion, j->peer,
+		    media);
 	return rc;
 }
 
@@ -170,32 +199,6 @@ check_pvr(struct masa_app *app, const struct masa_vreq_raw *v, const struct masa
 	return rc;
 }
 
-/* A voucher request's trip through the store (issue.h): the issuance, or
- * the audit entry of a refusal. */
-struct masa_issuing {
-	struct masa_app *app;
-	const struct masa_vreq_raw *v;
-	const struct masa_registrar *reg;
-	const struct masa_answer *answer;
-	const char *peer;
-	const char *event;	/* a refusal's audit event, or NULL for an issuance */
-	enum masa_err why;	/* the refusal */
-	char serial[MASA_SERIAL_MAX + 1];
-	struct masa_policy_request req;
-	int pin_cert;
-	/* signed before the transaction, on the terms masa_policy_terms gave */
-	struct masa_buf presigned;
-	int pre_assertion;
-	int64_t pre_expires_ms;
-	/* out */
-	enum masa_err refusal;	/* the policy's answer, audited */
-	int use_presigned;	/* the voucher is presigned, else voucher */
-	struct masa_buf voucher;
-	int replayed;
-	int assertion;		/* of a new voucher */
-	uint64_t retry_after_s;
-};
-
 /* A byte-identical retry gets its stored, unexpired voucher without a
  * token, if policy would still issue (an empty bucket aside): MASA_OK with
  * j->replayed set, MASA_E_NOT_FOUND when there is none. */
@@ -203,12 +206,10 @@ static enum masa_err
 replay(struct masa_txn *t, struct masa_issuing *j, const struct facts *f)
 {
 	const struct masa_policy_config *cfg = &j->app->cfg->policy;
-	uint8_t req_hash[MASA_SHA256_LEN];
 	char media[64];
 	enum masa_err rc;
 
-	masa_sha256(j->v->body, req_hash);
-	rc = masa_store_voucher_find_retry(t, f->dev.id, f->reg.id, req_hash,
+	rc = masa_store_voucher_find_retry(t, f->dev.id, f->reg.id, j->req_hash,
 	    j->req.now_ms - (int64_t)cfg->retry_window_s * 1000, j->req.now_ms, &j->voucher,
 	    media, sizeof media);
 	if (rc == MASA_OK)
@@ -279,8 +280,7 @@ issue_change(struct masa_txn *t, struct masa_issuing *j)
 		rc = sign_voucher(j, d.assertion, d.expires_ms, &j->voucher);
 	voucher = masa_buf_view(j->use_presigned ? &j->presigned : &j->voucher);
 	if (rc == MASA_OK)
-		rc = record(t, &f, &d, j->reg, j->v, j->serial, j->answer->voucher_type,
-		    j->pin_cert, voucher, j->req.now_ms, j->peer);
+		rc = record(t, j, &f, &d, voucher);
 	return rc;
 }
 
@@ -361,6 +361,8 @@ prepare(struct masa_issuing *j)
 	j->pin_cert = cfg->pinned_domain == MASA_PIN_CERT;
 	if (j->pin_cert && j->reg->cert.ptr == NULL)
 		return MASA_E_NOT_ACCEPTABLE;	/* this pledge needs a certificate pin */
+	masa_sha256(v->body, j->req_hash);
+	domain_id(j->reg, j->pin_cert, j->domain_id);
 	masa_policy_terms(cfg, &j->req, &j->pre_assertion, &j->pre_expires_ms);
 	if (sign_voucher(j, j->pre_assertion, j->pre_expires_ms, &j->presigned) != MASA_OK)
 		masa_buf_truncate(&j->presigned, 0);	/* signed inside, then */

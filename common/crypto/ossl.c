@@ -1,6 +1,8 @@
 /* ossl.c: see ossl.h. */
 #include "crypto/ossl.h"
 
+#include <pthread.h>
+
 #include <openssl/err.h>
 
 void
@@ -22,4 +24,20 @@ masa_ossl_drain(struct masa_diag *diag, const char *what)
 		masa_diag_set(diag, "%s", what);
 	}
 	ERR_clear_error();
+}
+
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_sha256(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+const EVP_MD *
+masa_ossl_sha256(void)
+{
+	pthread_once(&sha256_once, fetch_sha256);
+	return sha256_md != NULL ? sha256_md : EVP_sha256();	/* fetched per use, then */
 }

@@ -6,6 +6,8 @@
 
 #include <openssl/evp.h>
 
+#include "crypto/ossl.h"
+
 /* Feeds one length-prefixed field (or the NULL marker) to the digest. */
 static int
 field(EVP_MD_CTX *ctx, const void *p, size_t n, int present)
@@ -53,7 +55,7 @@ masa_audit_hash(int64_t seq, const struct masa_audit_entry *e,
 	int ok;
 
 	ok = ctx != NULL &&
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	    EVP_DigestInit_ex(ctx, masa_ossl_sha256(), NULL) &&
 	    EVP_DigestUpdate(ctx, domain, sizeof domain - 1) &&
 	    EVP_DigestUpdate(ctx, prev, MASA_AUDIT_HASH_LEN) &&
 	    field_int(ctx, seq, 1) &&
