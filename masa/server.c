@@ -49,6 +49,8 @@ struct masa_server {
 	unsigned port;
 	atomic_uint inflight;
 	atomic_uint deferred;	/* answers deferred and not yet woken */
+	uint8_t rid_prefix[4];	/* request ids: random per listener... */
+	atomic_uint_least32_t requests;	/* ...then a count */
 	struct masa_unix_sock unix_sock;	/* a unix: listener's socket file */
 };
 
@@ -328,6 +330,25 @@ dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 	return ret;
 }
 
+/* A request id: the listener's random 32-bit prefix, then a counter, in
+ * hex. Unique within a run and unlikely to repeat across runs; it only
+ * ties a request's log line to its answer, so it need not be
+ * unpredictable (and drawing from the DRBG for each request cost more
+ * than building the answer's headers). */
+static void
+next_request_id(struct masa_server *srv, char out[17])
+{
+	uint8_t id[8];
+	uint32_t n = atomic_fetch_add(&srv->requests, 1);
+
+	memcpy(id, srv->rid_prefix, 4);
+	id[4] = (uint8_t)(n >> 24);
+	id[5] = (uint8_t)(n >> 16);
+	id[6] = (uint8_t)(n >> 8);
+	id[7] = (uint8_t)n;
+	masa_hex(id, sizeof id, out);
+}
+
 /* First call for a request: context, request id, early size check. */
 static enum MHD_Result
 begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
@@ -337,7 +358,6 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	struct conn_req *r;
 	enum masa_err rc;
 	const char *cl, *expect;
-	uint8_t id[8];
 	char *end;
 	unsigned long long n = 0;
 	int waits;
@@ -351,12 +371,7 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	masa_buf_init(&r->tls_cert, MASA_TLS_CERT_MAX);
 	masa_reply_init(&r->early);
 	capture_client_cert(c, r);
-	if (masa_rand_bytes(id, sizeof id) != MASA_OK) {
-		masa_buf_free(&r->tls_cert);
-		free(r);
-		return MHD_NO;
-	}
-	masa_hex(id, sizeof id, r->rid);
+	next_request_id(srv, r->rid);
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	masa_netaddr_peer(ci ? ci->client_addr : NULL, r->peer, sizeof r->peer);
 	copy_printable(r->method, sizeof r->method, method);
@@ -556,7 +571,10 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->unix_sock.fd = -1;
 	atomic_init(&s->inflight, 0);
 	atomic_init(&s->deferred, 0);
-	rc = transport(s, addr, tls, where, &flags, diag);
+	atomic_init(&s->requests, 0);
+	rc = masa_rand_bytes(s->rid_prefix, sizeof s->rid_prefix);
+	if (rc == MASA_OK)
+		rc = transport(s, addr, tls, where, &flags, diag);
 	if (rc != MASA_OK) {
 		free(s);
 		return rc;
