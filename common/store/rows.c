@@ -390,8 +390,8 @@ masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t reg
     struct masa_buf *out, char *media, size_t media_cap)
 {
 	static const char sql[] =
-	    "SELECT voucher, media_type FROM vouchers WHERE request_sha256 = ? AND device_id = ?"
-	    " AND registrar_id = ? AND created_ms >= ? AND (expires_ms IS NULL OR expires_ms > ?)"
+	    "SELECT voucher, media_type FROM vouchers WHERE device_id = ? AND registrar_id = ?"
+	    " AND request_sha256 = ? AND created_ms >= ? AND (expires_ms IS NULL OR expires_ms > ?)"
 	    " ORDER BY id DESC LIMIT 1";
 	sqlite3_stmt *st = NULL;
 	struct masa_buf b;
@@ -399,9 +399,9 @@ masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t reg
 
 	if (rc != MASA_OK)
 		return rc;
-	sqlite3_bind_blob(st, 1, request_sha256, MASA_SHA256_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, device_id);
-	sqlite3_bind_int64(st, 3, registrar_id);
+	sqlite3_bind_int64(st, 1, device_id);
+	sqlite3_bind_int64(st, 2, registrar_id);
+	sqlite3_bind_blob(st, 3, request_sha256, MASA_SHA256_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, since_ms);
 	sqlite3_bind_int64(st, 5, now_ms);
 	rc = step_row(st);

@@ -54,7 +54,7 @@ class TestInit(InstanceTest):
         self.assertNotIn(secret, rows[0][3])
         events = db.execute("SELECT seq, event FROM audit").fetchall()
         self.assertEqual(events, [(1, "token.created")])
-        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 1)
+        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 2)
         db.close()
         with open(self.inst.path("masa.db"), "rb") as f:
             self.assertNotIn(secret.encode(), f.read())
@@ -79,7 +79,7 @@ class TestInit(InstanceTest):
     def test_check_passes_on_fresh_init(self):
         r = run("check", "--config", self.inst.config)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("schema version 1 of 1", r.stdout)
+        self.assertIn("schema version 2 of 2", r.stdout)
 
     def test_tls_certificate_names_the_host(self):
         out = subprocess.run(["openssl", "x509", "-in", self.inst.path("tls.crt"), "-noout",

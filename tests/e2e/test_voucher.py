@@ -10,6 +10,7 @@ Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_vou
 import collections
 import datetime
 import os
+import sqlite3
 import time
 import unittest
 
@@ -609,6 +610,29 @@ class TokenBucket(vtest.VoucherCase):
         self.start()
         _leaves, rvr, voucher = self.issue(p, r)
         self.assertReplay(rvr, voucher, p.serial)
+        self.assertReplay(rvr, voucher, p.serial)
+
+    def test_retry_after_upgrade_from_schema_1(self):
+        """A store written by schema 1 (three voucher indexes) is migrated to 2 when
+        serve starts: one vouchers_lookup index, and an RVR issued before the upgrade
+        still gets its stored voucher back."""
+        p, r = self.enroll(), self.registrar()
+        self.start()
+        _leaves, rvr, voucher = self.issue(p, r)
+        self.server.stop()
+        db = sqlite3.connect(self.inst.path("masa.db"))
+        with db:    # back to what schema 1 left
+            db.execute("DROP INDEX vouchers_lookup")
+            db.execute("CREATE INDEX vouchers_by_device ON vouchers (device_id, id)")
+            db.execute("CREATE INDEX vouchers_by_device_registrar ON vouchers"
+                       " (device_id, registrar_id)")
+            db.execute("CREATE INDEX vouchers_by_request ON vouchers (request_sha256)")
+            db.execute("PRAGMA user_version=1")
+        db.close()
+        self.start()
+        self.assertEqual(self.query("PRAGMA user_version"), [(2,)])
+        self.assertEqual(self.query("SELECT name FROM sqlite_master WHERE type = 'index'"
+                                    " AND tbl_name = 'vouchers'"), [("vouchers_lookup",)])
         self.assertReplay(rvr, voucher, p.serial)
 
     def test_no_replay_once_pinned_elsewhere(self):
