@@ -556,7 +556,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	if (routes->threaded) {
 		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC;
 	} else {
-		flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+		flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 		pool = cores > 1 ? (unsigned)(cores < 256 ? cores : 256) : 1;
 	}
 

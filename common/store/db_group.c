@@ -1,4 +1,4 @@
-#define _GNU_SOURCE	/* SCHED_BATCH */
+#define _GNU_SOURCE	/* SCHED_BATCH, pthread_setname_np */
 /*
  * db_group.c: group commit for masa_db_write and masa_db_submit. Changes
  * are run one after another inside a single write transaction, each in its
@@ -108,6 +108,7 @@ committer(void *arg)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the main thread's */
+	(void)pthread_setname_np(pthread_self(), "masa-commit");	/* for top -H, perf */
 	/* SCHED_BATCH: a change queued by a busy thread does not preempt it
 	 * to wake the committer at once, so under load the changes of a few
 	 * requests gather into one batch (one commit's writes and fsync
