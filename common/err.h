@@ -20,6 +20,7 @@ enum masa_err {
 	MASA_E_STORE_BUSY = 5,
 	MASA_E_CRYPTO = 6,
 	MASA_E_KEY_UNAVAILABLE = 7,
+	MASA_E_SHUTTING_DOWN = 8,	/* a request arriving while serve stops */
 
 	/* 100..199: transport: route, method, size, media type */
 	MASA_E_NO_ROUTE = 100,

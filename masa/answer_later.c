@@ -12,17 +12,28 @@ stored(void *arg, enum masa_err rc)
 	masa_later_wake(w->later);
 }
 
-void
-masa_answer_later(const struct masa_req *req, struct masa_answer_later *w,
-    struct masa_issuing *is, void *state,
-    enum masa_err (*finish)(void *state, struct masa_reply *reply),
+enum masa_err
+masa_answer_later(const struct masa_req *req, struct masa_reply *reply,
+    struct masa_answer_later *w, enum masa_err (*change)(struct masa_txn *txn, void *arg),
+    void *arg, void *state, enum masa_err (*finish)(void *state, struct masa_reply *reply),
     void (*release)(void *state))
 {
 	enum masa_err rc;
 
+	if (req->defer == NULL) {	/* a listener whose handlers may block */
+		w->stored = masa_db_write(req->app->db, change, arg);
+		rc = finish(state, reply);
+		release(state);
+		return rc;
+	}
 	/* Deferred before it is queued: the store may finish at once. */
 	w->later = req->defer(req, state, finish, release);
-	rc = masa_db_submit(req->app->db, masa_issue_store, is, stored, w);
+	if (w->later == NULL) {
+		release(state);
+		return MASA_E_SHUTTING_DOWN;
+	}
+	rc = masa_db_submit(req->app->db, change, arg, stored, w);
 	if (rc != MASA_OK)
 		stored(w, rc);
+	return MASA_OK;
 }

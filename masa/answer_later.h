@@ -1,14 +1,16 @@
 /*
- * answer_later.h: for a handler on the public listener whose answer waits
- * for its store change (an issuance, or a refusal's audit entry): queues
- * the change and defers the answer (routes.h, req->defer) until the change
- * is durable, without blocking the server thread meanwhile.
+ * answer_later.h: a handler's answer that waits for a store change (an
+ * issuance, a refusal's audit entry, a readiness probe) to be durable.
+ * On the public listener, whose threads serve many connections each, the
+ * change is queued and the answer deferred (routes.h, req->defer) without
+ * blocking the thread; on the admin listener, whose handlers may block,
+ * the change is written at once.
  */
 #ifndef MASA_ANSWER_LATER_H
 #define MASA_ANSWER_LATER_H
 
-#include "issue.h"
 #include "routes.h"
+#include "store/db.h"
 
 /* Kept in the handler's state until its answer. */
 struct masa_answer_later {
@@ -16,12 +18,15 @@ struct masa_answer_later {
 	enum masa_err stored;	/* the store's result, once finish runs */
 };
 
-/* Queues is's store change (masa_issue_store) and defers req's answer:
- * once the change is durable (or has failed), finish(state, reply) runs on
- * a server thread with w->stored set, then release(state). w and is are
- * part of state. The handler then returns MASA_OK. */
-void masa_answer_later(const struct masa_req *req, struct masa_answer_later *w,
-    struct masa_issuing *is, void *state,
+/* Writes change(txn, arg) through the group commit; once it is durable
+ * (or has failed), finish(state, reply) fills the answer with w->stored
+ * set, and release(state) frees state (w and arg are part of it). The
+ * handler returns what this returns: MASA_OK when the answer is deferred
+ * or was filled; otherwise the error to answer with (MASA_E_SHUTTING_DOWN
+ * when the server stops taking deferred answers), state released. */
+MASA_NODISCARD enum masa_err masa_answer_later(const struct masa_req *req,
+    struct masa_reply *reply, struct masa_answer_later *w,
+    enum masa_err (*change)(struct masa_txn *txn, void *arg), void *arg, void *state,
     enum masa_err (*finish)(void *state, struct masa_reply *reply),
     void (*release)(void *state));
 

@@ -65,8 +65,8 @@ masa_handle_requestauditlog(const struct masa_req *req, struct masa_reply *reply
 		reply->body = log;
 	} else if (masa_issue_refusal(req->app, decoded, found, req->peer, "auditlog.refused", rc,
 	    &call->is) == MASA_OK) {
-		masa_answer_later(req, &call->wait, call->is, call, refused_finish, refused_free);
-		return MASA_OK;
+		return masa_answer_later(req, reply, &call->wait, masa_issue_store, call->is, call,
+		    refused_finish, refused_free);
 	}
 	refused_free(call);
 	return rc;

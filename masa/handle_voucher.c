@@ -65,7 +65,6 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	const struct masa_registrar *found = NULL;
 	enum masa_err rc;
 
-	(void)reply;
 	call = calloc(1, sizeof *call);
 	if (call == NULL)
 		return MASA_E_NOMEM;
@@ -87,6 +86,6 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 		call_free(call);
 		return rc;
 	}
-	masa_answer_later(req, &call->wait, call->is, call, finish, call_free);
-	return MASA_OK;
+	return masa_answer_later(req, reply, &call->wait, masa_issue_store, call->is, call, finish,
+	    call_free);
 }

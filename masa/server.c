@@ -49,6 +49,7 @@ struct masa_server {
 	unsigned port;
 	atomic_uint inflight;
 	atomic_uint deferred;	/* answers deferred and not yet woken */
+	atomic_int stopping;	/* quiesced: no new requests, no new deferred answers */
 	uint8_t rid_prefix[4];	/* request ids: random per listener... */
 	atomic_uint_least32_t requests;	/* ...then a count */
 	struct masa_unix_sock unix_sock;	/* a unix: listener's socket file */
@@ -192,6 +193,8 @@ send_reply(struct MHD_Connection *c, struct conn_req *r, struct masa_reply *repl
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, reply->content_type);
 	MHD_add_response_header(resp, "X-Request-Id", r->rid);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (atomic_load(&r->srv->stopping))	/* keep-alive ends with this answer */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	for (i = 0; i < reply->nheaders; i++)
 		MHD_add_response_header(resp, reply->headers[i].name, reply->headers[i].value);
 	ret = MHD_queue_response(c, reply->status, resp);
@@ -222,12 +225,19 @@ defer(const struct masa_req *req, void *state,
 	struct conn_req *r = req->call;
 	struct masa_later *l = &r->later;
 
+	/* Counted before the flag is read, and masa_server_stop sets the
+	 * flag before it reads the count: either this sees the flag, or the
+	 * stop waits for this answer. */
+	atomic_fetch_add(&r->srv->deferred, 1);
+	if (atomic_load(&r->srv->stopping)) {
+		atomic_fetch_sub(&r->srv->deferred, 1);
+		return NULL;
+	}
 	l->srv = r->srv;
 	l->conn = req->conn;
 	l->state = state;
 	l->finish = finish;
 	l->release = release;
-	atomic_fetch_add(&r->srv->deferred, 1);
 	MHD_suspend_connection(l->conn);
 	return l;
 }
@@ -378,6 +388,8 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	copy_printable(r->path, sizeof r->path, url);
 	atomic_fetch_add(&srv->inflight, 1);
 	*con_cls = r;
+	if (atomic_load(&srv->stopping))	/* a keep-alive connection's next request */
+		return send_error(c, r, MASA_E_SHUTTING_DOWN);
 	if ((rc = apply_proxy(c, r)) != MASA_OK)
 		return send_error(c, r, rc);
 
@@ -538,7 +550,8 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 {
 	const struct masa_limits *lim = &app->cfg->limits;
 	const union MHD_DaemonInfo *info;
-	struct MHD_OptionItem where[6];
+	struct MHD_OptionItem where[6], pool[2] = { { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL } };
 	struct masa_server *s;
 	char url[MASA_HOST_MAX + 16];
 	enum masa_err rc;
@@ -551,13 +564,14 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	 * limits.connection_limit), since an import or an Argon2
 	 * verification may take a while. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	unsigned pool = 0;
 
 	if (routes->threaded) {
 		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC;
 	} else {
 		flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
-		pool = cores > 1 ? (unsigned)(cores < 256 ? cores : 256) : 1;
+		if (cores > 1)	/* one loop is no pool: the library warns about a size of 1 */
+			pool[0] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE,
+			    cores < 256 ? cores : 256, NULL };
 	}
 
 	if (addr->ss.ss_family == AF_INET6)
@@ -571,6 +585,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->unix_sock.fd = -1;
 	atomic_init(&s->inflight, 0);
 	atomic_init(&s->deferred, 0);
+	atomic_init(&s->stopping, 0);
 	atomic_init(&s->requests, 0);
 	rc = masa_rand_bytes(s->rid_prefix, sizeof s->rid_prefix);
 	if (rc == MASA_OK)
@@ -582,7 +597,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */
 	    MHD_OPTION_ARRAY, where,
-	    MHD_OPTION_THREAD_POOL_SIZE, pool,
+	    MHD_OPTION_ARRAY, pool,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->connection_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)lim->per_ip_connection_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->connection_timeout_s,
@@ -620,6 +635,7 @@ masa_server_quiesce(struct masa_server *s)
 
 	if (s == NULL)
 		return;
+	atomic_store(&s->stopping, 1);
 	fd = MHD_quiesce_daemon(s->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
@@ -640,7 +656,9 @@ masa_server_stop(struct masa_server *s)
 		return;
 	/* A deferred answer is woken once its group commit ends (or fails,
 	 * within the store's busy timeout); stopping before then would free
-	 * a connection the committer is about to resume. */
+	 * a connection the committer is about to resume. No answer is
+	 * deferred once stopping is set. */
+	atomic_store(&s->stopping, 1);
 	while (atomic_load(&s->deferred) > 0)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);

@@ -4,8 +4,10 @@ the real `masa serve` over verified HTTPS. Bounded: the whole file runs in well 
 
 Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_voucher_load
 """
+import http.client
 import random
 import signal
+import socket
 import threading
 import time
 import unittest
@@ -99,6 +101,10 @@ class KillDuringStream(vtest.VoucherCase):
                 if not stop.is_set():
                     failures.append("before the kill: %r" % e)
                 return
+            if st == 503 and stop.is_set():     # the server is stopping: a clean refusal
+                if body != vtest.ERRORS["MASA_E_SHUTTING_DOWN"][1].encode() + b"\n":
+                    failures.append("503: %r" % body)
+                return
             if st != 200:
                 failures.append("status %d: %r" % (st, body))
                 return
@@ -165,6 +171,87 @@ class KillDuringStream(vtest.VoucherCase):
         self.assertEqual(failures, [])
         self.assertGreater(len(received), 8)
         self.check_store(received, len(threads))
+
+    def test_sigterm_with_busy_keepalive_connections(self):
+        """SIGTERM while 4 clients keep sending on keep-alive connections: serve stops
+        well within its grace although they never pause; each answer is a verified
+        voucher or 503 MASA_E_SHUTTING_DOWN with Connection: close; the store holds
+        exactly the vouchers received (and at most one unanswered per client)."""
+        self.inst.edit_config(policy={"bucket_capacity": 100000},
+                              limits={"shutdown_grace_s": 5})
+        pledges = [self.enroll() for _ in range(4)]
+        r = self.registrar()
+        self.masa_key()
+        server = self.start()
+        stop, failures, received = threading.Event(), [], []
+
+        def client(p):
+            conn, post = vtest.persistent_post(self.inst, server.port)
+            try:
+                while True:
+                    rvr, nonce = self.make_request(p, r)
+                    st, hdr, body = post(rvr)
+                    if st == 503:
+                        if (body != vtest.ERRORS["MASA_E_SHUTTING_DOWN"][1].encode() + b"\n"
+                                or hdr.get("connection") != "close"):
+                            failures.append("503: %r %r" % (hdr, body))
+                        return
+                    if st != 200:
+                        failures.append("status %d: %r" % (st, body))
+                        return
+                    leaves = brski.parse_voucher(body, self.masa_key())
+                    if leaves["nonce"] != nonce:
+                        failures.append("voucher for another request")
+                        return
+                    received.append(nonce)
+            except Exception as e:  # the connection closed under a request: after SIGTERM
+                if not stop.is_set():
+                    failures.append(repr(e))
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=client, args=(p,)) for p in pledges]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        stop.set()
+        t0 = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(server.proc.wait(15), 0)
+        self.assertLess(time.monotonic() - t0, 5)
+        for t in threads:
+            t.join(30)
+        self.assertEqual(failures, [])
+        self.check_store(received, len(threads))
+
+    def test_keepalive_request_during_drain_is_refused(self):
+        """While SIGTERM waits for a request still under way (a body half sent), the next
+        request on an idle keep-alive connection gets 503 MASA_E_SHUTTING_DOWN with
+        Connection: close, not a new answer; serve exits 0 when its grace ends."""
+        self.inst.edit_config(limits={"shutdown_grace_s": 2})
+        server = self.start()
+        conn = http.client.HTTPSConnection("127.0.0.1", server.port,
+                                           context=vtest.tls_context(self.inst), timeout=10)
+        conn.request("GET", "/healthz")
+        self.assertEqual(conn.getresponse().read(), b"ok\n")
+        slow = vtest.tls_context(self.inst).wrap_socket(
+            socket.create_connection(("127.0.0.1", server.port)), server_hostname="localhost")
+        try:
+            slow.sendall(b"POST " + vtest.PATH.encode() + b" HTTP/1.1\r\nHost: localhost\r\n"
+                         b"Content-Type: application/voucher+cose\r\nContent-Length: 100\r\n"
+                         b"\r\n" + b"\0" * 10)
+            time.sleep(0.3)     # the server has its headers: a request under way
+            server.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            conn.request("GET", "/healthz")
+            resp = conn.getresponse()
+            hdr = {k.lower(): v for k, v in resp.getheaders()}
+            self.assertError((resp.status, hdr, resp.read()), "MASA_E_SHUTTING_DOWN")
+            self.assertEqual(hdr.get("connection"), "close")
+            self.assertEqual(server.proc.wait(15), 0)
+        finally:
+            slow.close()
+            conn.close()
 
 
 if __name__ == "__main__":
