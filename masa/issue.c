@@ -329,8 +329,11 @@ masa_issue_refusal(struct masa_app *app, const struct masa_vreq_raw *v,
 	if (reg == NULL)
 		return MASA_E_NOT_FOUND;
 	j = issuing_new(app, v, reg, peer);
-	if (j == NULL)
+	if (j == NULL) {
+		masa_log_event("error", "cannot audit a refusal (%s): %s", masa_err_name(why),
+		    masa_err_name(MASA_E_NOMEM));
 		return MASA_E_NOMEM;
+	}
 	j->event = event;
 	j->why = why;
 	*out = j;

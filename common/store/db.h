@@ -67,7 +67,7 @@ MASA_NODISCARD enum masa_err masa_db_submit(struct masa_db *db,
 /* Counts since open, for metrics and tests. */
 struct masa_db_stats {
 	uint64_t batches;	/* group commits attempted */
-	uint64_t changes;	/* masa_db_write changes run in them */
+	uint64_t changes;	/* masa_db_write and masa_db_submit changes run in them */
 };
 void masa_db_stats(struct masa_db *db, struct masa_db_stats *out);
 /* The connection for statements inside txn. */

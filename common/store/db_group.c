@@ -152,9 +152,12 @@ masa_db_submit(struct masa_db *db, enum masa_err (*change)(struct masa_txn *txn,
 	j->done_arg = done_arg;
 	pthread_mutex_lock(&db->lock);
 	/* Started on the first change, so that a process that only reads
-	 * has no extra thread. */
-	if (!db->committer_running) {
-		if (db->closing || pthread_create(&db->committer, NULL, committer, db) != 0)
+	 * has no extra thread. Once closing, the committer may have left
+	 * its loop: a change queued then would never run. */
+	if (db->closing)
+		rc = MASA_E_INTERNAL;
+	else if (!db->committer_running) {
+		if (pthread_create(&db->committer, NULL, committer, db) != 0)
 			rc = MASA_E_INTERNAL;
 		else
 			db->committer_running = 1;
