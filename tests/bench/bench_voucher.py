@@ -9,7 +9,8 @@ Every answer must be 200 and every voucher must verify (Python `cryptography`, w
 from `masa key show`) and name its request's serial and nonce; the store must then hold
 exactly REQUESTS issued vouchers and as many `voucher.issued` audit entries.
 The crypto ceiling is masa-crypto-ceiling: 2 ES256 verifications + 1 signature per
-voucher with masa's own calls, on every core.
+voucher with masa's own calls, on every core, run just before and just after the load;
+the higher of the two is the ceiling (the VM's speed drifts within minutes).
 
 Prints figures; the last line is
     vouchers_per_s=N p50_ms=N p99_ms=N crypto_ceiling_per_s=N ratio=N.NN rss_mb=N
@@ -137,6 +138,15 @@ def read_answers(path, n):
     return out
 
 
+def crypto_ceiling(inst):
+    """One run of masa-crypto-ceiling (5 s on every core): vouchers/s."""
+    p = subprocess.run([os.path.join(BENCH_BIN, "masa-crypto-ceiling"),
+                        inst.path("signing.key"), "5"], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
+    return float(p.stdout.split("crypto_ceiling_per_s=")[1])
+
+
 def main():
     inst = Instance()
     server = None
@@ -171,6 +181,9 @@ def main():
         with open(req_file, "wb") as f:
             for _, (rvr, _) in order:
                 f.write(len(rvr).to_bytes(4, "big") + rvr)
+        # The machine's speed drifts (a VM): the ceiling is measured just before
+        # and just after the load, and the higher of the two is the one used.
+        ceilings = [crypto_ceiling(inst)]
         perf = None
         if os.environ.get("BENCH_PERF"):    # profile the server while the load runs
             perf = subprocess.Popen(["perf", "record", "-F", "499", "--call-graph",
@@ -191,6 +204,8 @@ def main():
         log("cpu seconds during the load: server %.2f, load generator %.2f"
             % (srv1 - srv0, ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime))
         assert p.returncode == 0, p.stderr
+        ceilings.append(crypto_ceiling(inst))
+        log("crypto ceiling before and after the load: %.0f, %.0f vouchers/s" % tuple(ceilings))
         figures = dict(kv.split("=") for kv in p.stdout.split())
         rss = server.peak_rss_mb()
         metrics = scrape(inst, server.admin_port)
@@ -216,11 +231,7 @@ def main():
         db.close()
         assert (n_v, n_a) == (REQUESTS, REQUESTS), (n_v, n_a)
 
-        p = subprocess.run([os.path.join(BENCH_BIN, "masa-crypto-ceiling"),
-                            inst.path("signing.key"), "5"], capture_output=True, text=True,
-                           timeout=60)
-        assert p.returncode == 0, p.stderr
-        ceiling = float(p.stdout.split("crypto_ceiling_per_s=")[1])
+        ceiling = max(ceilings)
         rate = float(figures["per_s"])
         print("vouchers_per_s=%.0f p50_ms=%s p99_ms=%s crypto_ceiling_per_s=%.0f ratio=%.2f "
               "rss_mb=%.0f" % (rate, figures["p50_ms"], figures["p99_ms"], ceiling,
