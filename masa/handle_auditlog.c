@@ -51,11 +51,9 @@ masa_handle_requestauditlog(const struct masa_req *req, struct masa_reply *reply
 	if (call == NULL)
 		return MASA_E_NOMEM;
 	rc = masa_negotiate_json(req->header(req, "Content-Type"), req->header(req, "Accept"));
-	if (rc == MASA_OK && (rc = masa_vreq_decode(req->body, &call->v)) == MASA_OK)
-		decoded = &call->v;
-	if (rc == MASA_OK &&
-	    (rc = masa_vreq_find_registrar(&call->v, req->tls_cert, &call->reg)) == MASA_OK)
-		found = &call->reg;
+	if (rc == MASA_OK)
+		rc = masa_vreq_accept(req->body, req->tls_cert, &call->v, &call->reg, &decoded,
+		    &found);
 	if (rc == MASA_OK)
 		rc = masa_auditlog(req->app, &call->v, &call->reg, &log);
 	if (rc == MASA_OK) {

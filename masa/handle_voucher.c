@@ -71,11 +71,9 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	call->app = req->app;
 	rc = masa_negotiate(req->header(req, "Content-Type"), req->header(req, "Accept"),
 	    &call->answer);
-	if (rc == MASA_OK && (rc = masa_vreq_decode(req->body, &call->v)) == MASA_OK)
-		decoded = &call->v;
-	if (rc == MASA_OK &&
-	    (rc = masa_vreq_find_registrar(&call->v, req->tls_cert, &call->reg)) == MASA_OK)
-		found = &call->reg;
+	if (rc == MASA_OK)
+		rc = masa_vreq_accept(req->body, req->tls_cert, &call->v, &call->reg, &decoded,
+		    &found);
 	if (rc == MASA_OK)
 		rc = masa_issue_prepare(req->app, &call->v, &call->reg, &call->answer, req->peer,
 		    &call->is);

@@ -222,3 +222,21 @@ masa_vreq_verify_pvr(const struct masa_vreq_raw *v, struct masa_bytes device_spk
 		return MASA_E_NONCE_MISMATCH;
 	return MASA_OK;
 }
+
+enum masa_err
+masa_vreq_accept(struct masa_bytes body, struct masa_bytes tls_cert, struct masa_vreq_raw *v,
+    struct masa_registrar *reg, const struct masa_vreq_raw **decoded,
+    const struct masa_registrar **found)
+{
+	enum masa_err rc;
+
+	*decoded = NULL;
+	*found = NULL;
+	if ((rc = masa_vreq_decode(body, v)) != MASA_OK)
+		return rc;
+	*decoded = v;
+	if ((rc = masa_vreq_find_registrar(v, tls_cert, reg)) != MASA_OK)
+		return rc;
+	*found = reg;
+	return MASA_OK;
+}

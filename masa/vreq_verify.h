@@ -34,6 +34,12 @@ struct masa_registrar {
 MASA_NODISCARD enum masa_err masa_vreq_find_registrar(const struct masa_vreq_raw *v,
     struct masa_bytes tls_cert, struct masa_registrar *out);
 void masa_registrar_free(struct masa_registrar *r);
+/* masa_vreq_decode of body into v, then masa_vreq_find_registrar into reg:
+ * MASA_OK, or the refusal. *decoded and *found are set to v and reg as
+ * each step succeeds (NULL before), for auditing a refusal. */
+MASA_NODISCARD enum masa_err masa_vreq_accept(struct masa_bytes body, struct masa_bytes tls_cert,
+    struct masa_vreq_raw *v, struct masa_registrar *reg, const struct masa_vreq_raw **decoded,
+    const struct masa_registrar **found);
 
 /* Verifies the PVR against the device key enrolled for the serial
  * (device_spki, DER) and the registrar: signature (MASA_E_PVR_SIGNATURE or
