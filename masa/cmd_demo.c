@@ -72,32 +72,19 @@ make_keys(struct demo *d, struct masa_diag *diag)
 	return rc;
 }
 
-struct enroll_args {
-	struct masa_enroll_rec rec;
-	int created;
-	char why[MASA_ENROLL_WHY_MAX];
-};
-
-static enum masa_err
-enroll_change(struct masa_txn *t, void *arg)
-{
-	struct enroll_args *a = arg;
-
-	return masa_enroll(t, &a->rec, "demo", &a->created, a->why);
-}
-
 /* Enrolls the demo pledge by its public key, as `masa device add` does. */
 static enum masa_err
 enroll(struct demo *d, struct masa_diag *diag)
 {
 	struct masa_signer *s = NULL;
-	struct enroll_args a;
+	struct masa_enroll_one a;
 	struct masa_buf pem;
 	uint8_t rnd[4];
 	char hex[9];
 	enum masa_err rc;
 
 	memset(&a, 0, sizeof a);
+	snprintf(a.actor, sizeof a.actor, "demo");
 	rc = masa_rand_bytes(rnd, sizeof rnd);
 	if (rc == MASA_OK)
 		rc = masa_signer_load_any(d->pledge, &s, diag);
@@ -111,7 +98,7 @@ enroll(struct demo *d, struct masa_diag *diag)
 	a.rec.serial.ptr = (const uint8_t *)d->serial;
 	a.rec.serial.len = strlen(d->serial);
 	a.rec.public_key = masa_buf_view(&pem);
-	rc = masa_db_write(d->st.db, enroll_change, &a);
+	rc = masa_db_write(d->st.db, masa_enroll_change, &a);
 	if (rc != MASA_OK)
 		masa_diag_set(diag, "cannot enroll the demo pledge: %s", a.why);
 	masa_buf_free(&pem);

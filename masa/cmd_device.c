@@ -32,23 +32,9 @@ static const char help[] =
     "prints a report, and with --atomic writes nothing if any line is rejected.\n"
     "show and list print devices as JSON lines.\n";
 
-struct add_args {
-	struct masa_enroll_rec rec;
-	int created;
-	char why[MASA_ENROLL_WHY_MAX];
-};
-
-static enum masa_err
-add_change(struct masa_txn *t, void *arg)
-{
-	struct add_args *a = arg;
-
-	return masa_enroll(t, &a->rec, "cli", &a->created, a->why);
-}
-
 /* Reads the PEM file named by --idevid or --pubkey into the record. */
 static int
-device_add(const char *config, struct add_args *a, const char *idevid, const char *pubkey,
+device_add(const char *config, struct masa_enroll_one *a, const char *idevid, const char *pubkey,
     struct masa_buf *pem)
 {
 	struct masa_diag diag = { { 0 } };
@@ -68,7 +54,7 @@ device_add(const char *config, struct add_args *a, const char *idevid, const cha
 		a->rec.public_key = masa_buf_view(pem);
 	if (masa_cli_open_store(config, &st, &diag) != 0)
 		return masa_cli_fail(MASA_E_STORE, &diag);
-	rc = masa_cli_write(&st, add_change, a);
+	rc = masa_cli_write(&st, masa_enroll_change, a);
 	masa_startup_free(&st);
 	if (rc != MASA_OK) {
 		masa_diag_set(&diag, "%s", a->why);
@@ -139,12 +125,13 @@ masa_cmd_device(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct add_args a;
+	struct masa_enroll_one a;
 	struct masa_buf pem;
 	const char *config = NULL, *idevid = NULL, *pubkey = NULL, *sub;
 	int c, rc, atomic = 0;
 
 	memset(&a, 0, sizeof a);
+	snprintf(a.actor, sizeof a.actor, "cli");
 	masa_buf_init(&pem, 64 * 1024);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

@@ -148,3 +148,11 @@ done:
 	masa_buf_free(&cert);
 	return rc;
 }
+
+enum masa_err
+masa_enroll_change(struct masa_txn *t, void *arg)
+{
+	struct masa_enroll_one *a = arg;
+
+	return masa_enroll(t, &a->rec, a->actor, &a->created, a->why);
+}

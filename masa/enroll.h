@@ -34,4 +34,14 @@ struct masa_enroll_rec {
 MASA_NODISCARD enum masa_err masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec,
     const char *actor, int *created, char why[MASA_ENROLL_WHY_MAX]);
 
+/* One enrollment as a store change (masa_enroll_change, for
+ * masa_db_write): rec and actor in, created and why out. */
+struct masa_enroll_one {
+	struct masa_enroll_rec rec;
+	char actor[40];
+	int created;
+	char why[MASA_ENROLL_WHY_MAX];
+};
+MASA_NODISCARD enum masa_err masa_enroll_change(struct masa_txn *t, void *arg);
+
 #endif

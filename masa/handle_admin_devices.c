@@ -15,21 +15,6 @@
 #define PAGE_DEFAULT 100
 #define PAGE_MAX 1000
 
-struct add {
-	struct masa_enroll_rec rec;
-	char actor[40];
-	int created;
-	char why[MASA_ENROLL_WHY_MAX];
-};
-
-static enum masa_err
-add_change(struct masa_txn *t, void *arg)
-{
-	struct add *a = arg;
-
-	return masa_enroll(t, &a->rec, a->actor, &a->created, a->why);
-}
-
 /* Answers with the device's view and the given status. */
 static enum masa_err
 reply_device(const struct masa_req *req, const char *serial, unsigned status,
@@ -51,7 +36,7 @@ reply_device(const struct masa_req *req, const char *serial, unsigned status,
 enum masa_err
 masa_handle_device_add(const struct masa_req *req, struct masa_reply *reply)
 {
-	struct add a;
+	struct masa_enroll_one a;
 	char serial[MASA_ROUTE_PARAM_MAX];
 	json_t *body = NULL;
 	enum masa_err rc;
@@ -62,7 +47,7 @@ masa_handle_device_add(const struct masa_req *req, struct masa_reply *reply)
 		rc = masa_admin_record(body, reply->detail, &a.rec);
 	if (rc == MASA_OK) {
 		masa_admin_actor(req, a.actor);
-		rc = masa_db_write(req->app->db, add_change, &a);
+		rc = masa_db_write(req->app->db, masa_enroll_change, &a);
 		if (rc == MASA_E_RECORD || rc == MASA_E_CONFLICT)
 			snprintf(reply->detail, sizeof reply->detail, "%s", a.why);
 	}
