@@ -18,6 +18,7 @@
 
 #include "app.h"
 #include "cli.h"
+#include "limits.h"
 #include "log.h"
 #include "reload.h"
 #include "server.h"
@@ -111,6 +112,7 @@ masa_cmd_serve(int argc, char **argv)
 		return masa_cli_fail(rc, &diag);
 	app.cfg = &st.cfg;
 	app.db = st.db;
+	masa_db_gather(app.db, MASA_COMMIT_GATHER_US, MASA_COMMIT_GATHER_MIN);
 	app.signer = st.signer;
 	app.masa_cert = masa_buf_view(&st.signing_cert);
 	app.masa_cose_key = masa_buf_view(&st.cose_key);

@@ -185,7 +185,7 @@ init_locks(struct masa_db *db)
 	if (pthread_cond_init(&db->reader_free, &ca) != 0)
 		goto done;
 	n = 3;
-	if (pthread_cond_init(&db->work, NULL) != 0)
+	if (pthread_cond_init(&db->work, &ca) != 0)
 		goto done;
 	n = 4;
 done:

@@ -64,6 +64,13 @@ MASA_NODISCARD enum masa_err masa_db_write(struct masa_db *db,
 MASA_NODISCARD enum masa_err masa_db_submit(struct masa_db *db,
     enum masa_err (*change)(struct masa_txn *txn, void *arg), void *arg,
     void (*done)(void *done_arg, enum masa_err rc), void *done_arg);
+/* Makes a busy store's committer wait up to wait_us (at most 1 s) for
+ * min_changes queued changes before it begins a batch, so that one
+ * commit's page writes and fsync serve more changes (what PostgreSQL's
+ * commit_delay does). "Busy" means the batch before held more than one
+ * change: a change on a quiet store is committed at once. 0 (the
+ * default) never waits. */
+void masa_db_gather(struct masa_db *db, long wait_us, size_t min_changes);
 /* Counts since open, for metrics and tests. */
 struct masa_db_stats {
 	uint64_t batches;	/* group commits attempted */

@@ -1,4 +1,4 @@
-#define _GNU_SOURCE	/* SCHED_BATCH, pthread_setname_np */
+#define _GNU_SOURCE	/* pthread_setname_np */
 /*
  * db_group.c: group commit for masa_db_write and masa_db_submit. Changes
  * are run one after another inside a single write transaction, each in its
@@ -12,12 +12,14 @@
  * variable; masa_db_submit's get a callback). While it waits for the disk,
  * new changes queue up for the next batch. A caller never runs a batch
  * itself, so one that serves many connections from an event loop need
- * not block on the disk (masa_db_submit).
+ * not block on the disk (masa_db_submit). On a busy store it may first
+ * wait a little for more changes (masa_db_gather).
  */
-#include <sched.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/db_int.h"
 
@@ -88,38 +90,61 @@ take_batch(struct masa_db *db)
 	db->stats.batches++;
 	db->stats.changes += n;
 	db->jobs = *pp;
+	db->njobs -= n;
+	db->last_batch = n;
 	if (db->jobs == NULL)
 		db->jobs_tail = &db->jobs;
 	*pp = NULL;
 	return batch;
 }
 
+/* Waits (under db->lock) until gather_min changes are queued, the
+ * gathering time has passed, or the store closes. */
+static void
+gather(struct masa_db *db)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += db->gather_us / 1000000;
+	until.tv_nsec += (db->gather_us % 1000000) * 1000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	db->gathering = 1;
+	while (db->njobs < db->gather_min && !db->closing)
+		if (pthread_cond_timedwait(&db->work, &db->lock, &until) == ETIMEDOUT)
+			break;
+	db->gathering = 0;
+}
+
 /* The committer thread: commits whatever is queued, batch after batch,
  * and tells each change's caller its result once its batch is durable.
  * While it waits for the disk, new changes queue up for the next batch.
- * On close it commits what is left, then ends. */
+ * On close it commits what is left, then ends. It runs under the normal
+ * scheduling policy so that it gets a core as soon as it has a batch to
+ * run: a low-priority committer (SCHED_BATCH, tried) waits out the slice
+ * of a busy thread on its core, up to milliseconds in which the threads
+ * waiting for its commit leave other cores idle. */
 static void *
 committer(void *arg)
 {
 	struct masa_db *db = arg;
-	static const struct sched_param batch_prio = { 0 };
 	struct masa_db_job *batch, *j, *next;
 	sigset_t all;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the main thread's */
 	(void)pthread_setname_np(pthread_self(), "masa-commit");	/* for top -H, perf */
-	/* SCHED_BATCH: a change queued by a busy thread does not preempt it
-	 * to wake the committer at once, so under load the changes of a few
-	 * requests gather into one batch (one commit's writes and fsync
-	 * instead of several) without any added wait when a core is idle. */
-	(void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch_prio);
 	pthread_mutex_lock(&db->lock);
 	for (;;) {
 		while (db->jobs == NULL && !db->closing)
 			pthread_cond_wait(&db->work, &db->lock);
 		if (db->jobs == NULL)
 			break;
+		if (db->gather_us > 0 && db->last_batch > 1)
+			gather(db);
 		batch = take_batch(db);
 		pthread_mutex_unlock(&db->lock);
 		run_batch(db, batch);
@@ -132,6 +157,15 @@ committer(void *arg)
 	}
 	pthread_mutex_unlock(&db->lock);
 	return NULL;
+}
+
+void
+masa_db_gather(struct masa_db *db, long wait_us, size_t min_changes)
+{
+	pthread_mutex_lock(&db->lock);
+	db->gather_us = wait_us < 0 ? 0 : wait_us > 1000000 ? 1000000 : wait_us;
+	db->gather_min = min_changes < MASA_DB_BATCH_MAX ? min_changes : MASA_DB_BATCH_MAX;
+	pthread_mutex_unlock(&db->lock);
 }
 
 enum masa_err
@@ -165,7 +199,10 @@ masa_db_submit(struct masa_db *db, enum masa_err (*change)(struct masa_txn *txn,
 	if (rc == MASA_OK) {
 		*db->jobs_tail = j;
 		db->jobs_tail = &j->next;
-		pthread_cond_signal(&db->work);
+		/* The committer waits for a first change, or while gathering
+		 * for enough of them: wake it only then, not for each. */
+		if (++db->njobs == 1 || (db->gathering && db->njobs == db->gather_min))
+			pthread_cond_signal(&db->work);
 	}
 	pthread_mutex_unlock(&db->lock);
 	if (rc != MASA_OK)

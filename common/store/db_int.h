@@ -65,7 +65,13 @@ struct masa_db {
 	/* Group commit: changes queued for the next batch, and the thread
 	 * that commits them (started by the first change). */
 	struct masa_db_job *jobs, **jobs_tail;
-	pthread_cond_t work;	/* a change was queued, or the store is closing */
+	size_t njobs;		/* queued */
+	pthread_cond_t work;	/* CLOCK_MONOTONIC; a change was queued, enough
+				 * were for a gathering committer, or closing */
+	long gather_us;		/* masa_db_gather */
+	size_t gather_min;
+	int gathering;		/* the committer waits for gather_min changes */
+	size_t last_batch;	/* changes in the batch before */
 	pthread_t committer;
 	int committer_running, closing;
 	struct masa_db_stats stats;

@@ -401,6 +401,139 @@ test_close_commits_what_was_submitted(void **state)
 	submit_many(state, 1);
 }
 
+/* A change that says it has begun, then waits until the test opens the
+ * gate. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int entered, open;
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+
+static enum masa_err
+gated_change(struct masa_txn *t, void *arg)
+{
+	pthread_mutex_lock(&gate.lock);
+	gate.entered = 1;
+	pthread_cond_broadcast(&gate.cond);
+	while (!gate.open)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+	return insert_change(t, arg);
+}
+
+static void
+wait_told(struct told *t, int n)
+{
+	pthread_mutex_lock(&t->lock);
+	while (t->n < n)
+		pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static int
+told_count(struct told *t)
+{
+	int n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->n;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+static void
+submit_row(struct masa_db *db, struct submitted *sub, struct told *told, int n,
+    enum masa_err (*change)(struct masa_txn *, void *))
+{
+	sub->row.thread = 2;
+	sub->row.n = n;
+	sub->told = told;
+	assert_int_equal(masa_db_submit(db, change, &sub->row, on_done, sub), MASA_OK);
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* masa_db_gather: once a batch held several changes, the committer waits
+ * for more: three changes queued 50 ms apart commit as one batch, the
+ * first answered only after the third was queued. Once the store is quiet
+ * (a batch of one), a lone change is committed at once, not after the
+ * gathering time. */
+static void
+test_busy_store_gathers(void **state)
+{
+	static struct submitted sub[8];
+	static struct told told;
+	char path[TU_PATH_MAX];
+	struct masa_db_stats before, after;
+	struct masa_db *db;
+	double t0;
+	int i;
+
+	memset(&told, 0, sizeof told);
+	pthread_mutex_init(&told.lock, NULL);
+	pthread_cond_init(&told.cond, NULL);
+	tu_path(path, *state, "masa.db");
+	db = tu_db_migrated(path, BUSY_MS);
+	assert_int_equal(masa_db_write(db, create_scratch, NULL), MASA_OK);
+	masa_db_gather(db, 1000000, 3);
+	/* Busy: the two changes queued while the gated one runs make the
+	 * next batch. */
+	gate.open = gate.entered = 0;
+	submit_row(db, &sub[0], &told, 1, gated_change);
+	pthread_mutex_lock(&gate.lock);
+	while (!gate.entered)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+	submit_row(db, &sub[1], &told, 2, insert_change);
+	submit_row(db, &sub[2], &told, 3, insert_change);
+	pthread_mutex_lock(&gate.lock);
+	gate.open = 1;
+	pthread_cond_broadcast(&gate.cond);
+	pthread_mutex_unlock(&gate.lock);
+	wait_told(&told, 3);
+
+	masa_db_stats(db, &before);
+	for (i = 3; i < 6; i++) {
+		if (i > 3)
+			sleep_ms(50);
+		assert_int_equal(told_count(&told), 3);	/* nothing of these is committed yet */
+		submit_row(db, &sub[i], &told, i + 1, insert_change);
+	}
+	wait_told(&told, 6);
+	masa_db_stats(db, &after);
+	assert_int_equal(after.batches - before.batches, 1);
+	assert_int_equal(after.changes - before.changes, 3);
+
+	/* Quiet: a lone change waits the full second for company, and
+	 * leaves a batch of one behind; the next lone change does not wait. */
+	submit_row(db, &sub[6], &told, 8, insert_change);
+	wait_told(&told, 7);
+	t0 = now_ms();
+	submit_row(db, &sub[7], &told, 9, insert_change);
+	wait_told(&told, 8);
+	assert_true(now_ms() - t0 < 500);
+	masa_db_close(db);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(told.rc[sub[i].row.n - 1], MASA_OK);
+	pthread_cond_destroy(&told.cond);
+	pthread_mutex_destroy(&told.lock);
+}
+
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
 
 int
@@ -411,6 +544,7 @@ main(void)
 		DIR_TEST(test_single_change),
 		DIR_TEST(test_submit_without_waiting),
 		DIR_TEST(test_close_commits_what_was_submitted),
+		DIR_TEST(test_busy_store_gathers),
 		DIR_TEST(test_reads_do_not_wait_for_writer),
 		DIR_TEST(test_statement_cache_reset),
 		DIR_TEST(test_nested_write_refused),
