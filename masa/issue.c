@@ -185,7 +185,7 @@ check_pvr(struct masa_app *app, const struct masa_vreq_raw *v, const struct masa
 	*verified = 0;
 	if (!v->has_pvr)
 		return MASA_OK;
-	rc = masa_db_begin(app->db, 0, &t);
+	rc = masa_db_begin_single(app->db, &t);
 	if (rc != MASA_OK)
 		return rc;
 	rc = masa_store_device_get(t, serial, &dev);

@@ -370,17 +370,15 @@ masa_db_begin(struct masa_db *db, int write, struct masa_txn **out)
 {
 	struct masa_txn *t;
 	enum masa_err e;
-	int i;
 
 	if (write) {
 		if (acquire(db) != MASA_OK)
 			return MASA_E_STORE_BUSY;
 		t = &db->txn;
 	} else {
-		e = acquire_reader(db, &i);
+		e = masa_db_begin_single(db, &t);
 		if (e != MASA_OK)
 			return e;
-		t = &db->reader_txn[i];
 	}
 	e = masa_db_exec(t, write ? begin_write : begin_read, 1);
 	if (e != MASA_OK) {
@@ -388,6 +386,19 @@ masa_db_begin(struct masa_db *db, int write, struct masa_txn **out)
 		return e;
 	}
 	*out = t;
+	return MASA_OK;
+}
+
+enum masa_err
+masa_db_begin_single(struct masa_db *db, struct masa_txn **out)
+{
+	enum masa_err e;
+	int i;
+
+	e = acquire_reader(db, &i);
+	if (e != MASA_OK)
+		return e;
+	*out = &db->reader_txn[i];
 	return MASA_OK;
 }
 
@@ -410,7 +421,10 @@ masa_db_rollback(struct masa_txn *txn)
 	if (txn == NULL)
 		return;
 	masa_db_cache_reset(&txn->cache, 0);
-	(void)masa_db_exec(txn, rollback_sql, 1);
+	/* Nothing to roll back after masa_db_begin_single, or once SQLite
+	 * has rolled a failed transaction back itself. */
+	if (!sqlite3_get_autocommit(txn->conn))
+		(void)masa_db_exec(txn, rollback_sql, 1);
 	end_txn(txn);
 }
 

@@ -43,6 +43,10 @@ MASA_NODISCARD enum masa_err masa_db_ping_write(struct masa_db *db);
  * the busy timeout waiting for a connection or for the file (another
  * process). */
 MASA_NODISCARD enum masa_err masa_db_begin(struct masa_db *db, int write, struct masa_txn **out);
+/* A read connection for one statement, which is then its own read
+ * transaction: no BEGIN and ROLLBACK around a single lookup on a hot path.
+ * End it with masa_db_rollback. */
+MASA_NODISCARD enum masa_err masa_db_begin_single(struct masa_db *db, struct masa_txn **out);
 /* Commits and ends txn, whatever the outcome. */
 MASA_NODISCARD enum masa_err masa_db_commit(struct masa_txn *txn);
 /* Rolls back and ends txn; NULL is ignored. */

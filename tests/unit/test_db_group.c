@@ -534,6 +534,52 @@ test_busy_store_gathers(void **state)
 	pthread_mutex_destroy(&told.lock);
 }
 
+static enum masa_err
+insert_one(struct masa_txn *t, void *arg)
+{
+	struct row r = { 3, *(int *)arg };
+
+	return insert_change(t, &r);
+}
+
+/* Count of scratch rows through masa_db_begin_single; also checks the
+ * statement ran outside any explicit transaction. */
+static int
+single_count(struct masa_db *db)
+{
+	struct masa_txn *t = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	assert_int_equal(masa_db_begin_single(db, &t), MASA_OK);
+	assert_int_equal(masa_db_prepare(t, "SELECT COUNT(*) FROM scratch", &st), MASA_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	masa_db_finish(t, st);
+	assert_true(sqlite3_get_autocommit(masa_txn_sqlite(t)));
+	masa_db_rollback(t);
+	return n;
+}
+
+/* masa_db_begin_single: a lookup is its own read transaction, so each one
+ * sees what was committed before it, and nothing stays open after it. */
+static void
+test_single_statement_read(void **state)
+{
+	char path[TU_PATH_MAX];
+	struct masa_db *db;
+	int one = 1, two = 2;
+
+	tu_path(path, *state, "masa.db");
+	db = tu_db_migrated(path, BUSY_MS);
+	assert_int_equal(masa_db_write(db, create_scratch, NULL), MASA_OK);
+	assert_int_equal(masa_db_write(db, insert_one, &one), MASA_OK);
+	assert_int_equal(single_count(db), 1);
+	assert_int_equal(masa_db_write(db, insert_one, &two), MASA_OK);
+	assert_int_equal(single_count(db), 2);
+	masa_db_close(db);
+}
+
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
 
 int
@@ -545,6 +591,7 @@ main(void)
 		DIR_TEST(test_submit_without_waiting),
 		DIR_TEST(test_close_commits_what_was_submitted),
 		DIR_TEST(test_busy_store_gathers),
+		DIR_TEST(test_single_statement_read),
 		DIR_TEST(test_reads_do_not_wait_for_writer),
 		DIR_TEST(test_statement_cache_reset),
 		DIR_TEST(test_nested_write_refused),
