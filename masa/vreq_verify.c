@@ -73,7 +73,7 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 	struct masa_bytes found_cert = { NULL, 0 };
 	int found_ra = 0;
 	enum masa_alg alg;
-	enum masa_err rc = MASA_OK;
+	enum masa_err rc = MASA_OK, vrc;
 	size_t n = 0, i, fi = 0, typed = 0, tls_index = MAX_CANDIDATES;
 	int in_bag = 0;
 
@@ -104,10 +104,12 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 		goto done;
 
 	for (i = 0; i < n && found == NULL; i++) {
-		if (!masa_alg_key_matches(alg, c[i].key))
+		/* MASA_E_ALG: not a key of the message's algorithm. */
+		vrc = masa_cose_sign1_verify(&v->rvr, c[i].key);
+		if (vrc == MASA_E_ALG)
 			continue;
 		typed++;
-		if (masa_cose_sign1_verify(&v->rvr, c[i].key) == MASA_OK) {
+		if (vrc == MASA_OK) {
 			found = c[i].key;
 			fi = i;
 		}

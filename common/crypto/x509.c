@@ -56,11 +56,13 @@ masa_pubkey_parse(struct masa_bytes spki, EVP_PKEY **out)
 	if (spki.ptr == NULL || spki.len == 0 || spki.len > MASA_SPKI_MAX)
 		return MASA_E_MALFORMED;
 	masa_ossl_clear();
+	/* masa_spki_key builds only keys of the supported forms. */
 	k = masa_spki_key(spki.ptr, spki.len);
-	if (k == NULL)
-		k = d2i_PUBKEY(NULL, &p, (long)spki.len);
-	else
-		p = spki.ptr + spki.len;
+	if (k != NULL) {
+		*out = k;
+		return MASA_OK;
+	}
+	k = d2i_PUBKEY(NULL, &p, (long)spki.len);
 	masa_ossl_clear();
 	if (k == NULL)
 		return MASA_E_MALFORMED;
