@@ -18,8 +18,8 @@
 #define MASA_FORWARDED_CERT_MAX (32 * 1024)	/* a forwarded client-certificate header value */
 /* Group commit under load (masa_db_gather): wait up to this long for
  * this many changes before a batch begins. */
-#define MASA_COMMIT_GATHER_US 1000
-#define MASA_COMMIT_GATHER_MIN 32
+#define MASA_COMMIT_GATHER_US 1500
+#define MASA_COMMIT_GATHER_MIN 48
 
 /* CBOR input (voucher-requests): nesting, items in one message, entries
  * of one array or map. A PVR nested in an RVR is decoded separately with
