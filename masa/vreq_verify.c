@@ -5,6 +5,7 @@
 
 #include "crypto/alg.h"
 #include "crypto/certcache.h"
+#include "crypto/spki.h"
 #include "limits.h"
 
 #define MAX_CANDIDATES (MASA_COSE_MAX_CERTS + 3)
@@ -199,16 +200,21 @@ enum masa_err
 masa_vreq_verify_pvr(const struct masa_vreq_raw *v, struct masa_bytes device_spki,
     const struct masa_registrar *reg)
 {
-	EVP_PKEY *dev = NULL;
+	EVP_PKEY *dev = NULL, *owned = NULL;
 	enum masa_err rc;
 
 	if (!v->has_pvr)
 		return MASA_E_PVR_MISSING;
-	rc = masa_pubkey_parse(device_spki, &dev);
-	if (rc != MASA_OK)
-		return MASA_E_INTERNAL;	/* enrollment stored a key we cannot read */
+	/* A new key on every request: an EC key is set into this thread's
+	 * reusable key object rather than built. */
+	dev = masa_spki_key_borrow(device_spki.ptr, device_spki.len);
+	if (dev == NULL) {
+		if (masa_pubkey_parse(device_spki, &owned) != MASA_OK)
+			return MASA_E_INTERNAL;	/* enrollment stored a key we cannot read */
+		dev = owned;
+	}
 	rc = masa_cose_sign1_verify(&v->pvr, dev);
-	EVP_PKEY_free(dev);
+	EVP_PKEY_free(owned);
 	if (rc == MASA_E_SIGNATURE)
 		return MASA_E_PVR_SIGNATURE;
 	if (rc != MASA_OK)

@@ -8,6 +8,7 @@
 #include "crypto/spki.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -86,31 +87,98 @@ masa_spki_form(enum masa_alg alg)
 	return NULL;
 }
 
-EVP_PKEY *
-masa_spki_key(const uint8_t *der, size_t len)
+/* The index in forms[] of canonical SPKI der, or -1. */
+static int
+form_of(const uint8_t *der, size_t len)
 {
-	const struct masa_spki_form *f;
-	EVP_PKEY *k;
 	size_t i;
 
 	for (i = 0; i < sizeof forms / sizeof forms[0]; i++)
 		if (len == forms[i].plen + forms[i].klen &&
 		    memcmp(der, forms[i].prefix, forms[i].plen) == 0)
-			break;
-	if (i == sizeof forms / sizeof forms[0])
-		return NULL;
-	f = &forms[i];
-	if (f->alg == MASA_ALG_EDDSA)
-		return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der + f->plen, f->klen);
+			return (int)i;
+	return -1;
+}
+
+/* Sets the uncompressed point of canonical EC SPKI der (form i) as k's
+ * public key; OpenSSL checks it is on the curve. 1 on success. */
+static int
+set_point(EVP_PKEY *k, int i, const uint8_t *der)
+{
+	const struct masa_spki_form *f = &forms[i];
+	int ok;
+
 	if (der[f->plen] != 0x04)	/* uncompressed points only */
+		return 0;
+	ok = EVP_PKEY_set1_encoded_public_key(k, der + f->plen, f->klen) == 1;
+	masa_ossl_clear();
+	return ok;
+}
+
+EVP_PKEY *
+masa_spki_key(const uint8_t *der, size_t len)
+{
+	int i = form_of(der, len);
+	EVP_PKEY *k;
+
+	if (i < 0)
 		return NULL;
+	if (forms[i].alg == MASA_ALG_EDDSA)
+		return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der + forms[i].plen,
+		    forms[i].klen);
 	pthread_once(&templates_once, make_templates);
 	if (templates[i] == NULL || (k = EVP_PKEY_dup(templates[i])) == NULL)
 		return NULL;
-	if (EVP_PKEY_set1_encoded_public_key(k, der + f->plen, f->klen) != 1) {
+	if (!set_point(k, i, der)) {
 		EVP_PKEY_free(k);
-		k = NULL;
+		return NULL;
 	}
-	masa_ossl_clear();
 	return k;
+}
+
+/* Each thread's borrowed keys, one per curve, freed when it ends. */
+static pthread_key_t borrowed;
+static int borrowed_ok;
+static pthread_once_t borrowed_once = PTHREAD_ONCE_INIT;
+
+static void
+borrowed_free(void *p)
+{
+	EVP_PKEY **k = p;
+
+	EVP_PKEY_free(k[0]);
+	EVP_PKEY_free(k[1]);
+	free(k);
+}
+
+static void
+borrowed_init(void)
+{
+	borrowed_ok = pthread_key_create(&borrowed, borrowed_free) == 0;
+}
+
+EVP_PKEY *
+masa_spki_key_borrow(const uint8_t *der, size_t len)
+{
+	int i = form_of(der, len);
+	EVP_PKEY **k;
+
+	if (i < 0 || forms[i].alg == MASA_ALG_EDDSA)
+		return NULL;
+	pthread_once(&templates_once, make_templates);
+	pthread_once(&borrowed_once, borrowed_init);
+	if (!borrowed_ok || templates[i] == NULL)
+		return NULL;
+	k = pthread_getspecific(borrowed);
+	if (k == NULL) {
+		if ((k = calloc(2, sizeof *k)) == NULL)
+			return NULL;
+		if (pthread_setspecific(borrowed, k) != 0) {
+			free(k);
+			return NULL;
+		}
+	}
+	if (k[i] == NULL && (k[i] = EVP_PKEY_dup(templates[i])) == NULL)
+		return NULL;
+	return set_point(k[i], i, der) ? k[i] : NULL;
 }

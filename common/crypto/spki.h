@@ -29,5 +29,11 @@ const struct masa_spki_form *masa_spki_form(enum masa_alg alg);
 /* The key of canonical SPKI der (a new reference), or NULL if der is not
  * canonical or its EC point is not on the curve. ~5 us. */
 EVP_PKEY *masa_spki_key(const uint8_t *der, size_t len);
+/* Like masa_spki_key for a P-256 or P-384 key, but in a key object that
+ * the calling thread keeps for the purpose and reuses: no allocation, no
+ * copy of the curve (a hot path verifies a new key on every request).
+ * The key is the caller's only until its thread's next call; never free
+ * it. NULL for other forms, a point not on the curve, or no memory. */
+EVP_PKEY *masa_spki_key_borrow(const uint8_t *der, size_t len);
 
 #endif

@@ -10,6 +10,8 @@
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 
+#include "crypto/alg.h"
+#include "crypto/spki.h"
 #include "crypto/x509.h"
 
 /* A new key of the given kind as PEM SPKI text in buf; its DER in der. */
@@ -142,6 +144,80 @@ test_compressed_point_uses_openssl(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* Signs msg with k (ES256/ES384 raw r||s) into sig. */
+static void
+sign_with(EVP_PKEY *k, enum masa_alg alg, const uint8_t *msg, size_t len, uint8_t *sig)
+{
+	assert_int_equal(masa_alg_sign_raw(alg, k, (struct masa_bytes){ msg, len }, sig), MASA_OK);
+}
+
+/* The DER SPKI of k. */
+static size_t
+spki_of(EVP_PKEY *k, uint8_t *out)
+{
+	unsigned char *d = NULL;
+	int n = i2d_PUBKEY(k, &d);
+
+	assert_true(n > 0 && n <= MASA_SPKI_MAX);
+	memcpy(out, d, (size_t)n);
+	OPENSSL_free(d);
+	return (size_t)n;
+}
+
+/* masa_spki_key_borrow: each call puts the new key into the thread's key
+ * object (a signature by the key before no longer verifies), P-256 and
+ * P-384 have their own, and a point off the curve, an Ed25519 key or a
+ * non-canonical encoding give NULL. */
+static void
+test_borrowed_key(void **state)
+{
+	static const uint8_t msg[] = "voucher request";
+	EVP_PKEY *a = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *b = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *c = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	EVP_PKEY *e = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	uint8_t da[MASA_SPKI_MAX], db[MASA_SPKI_MAX], dc[MASA_SPKI_MAX], de[MASA_SPKI_MAX];
+	uint8_t sa[MASA_SIG_MAX], sb[MASA_SIG_MAX], sc[MASA_SIG_MAX];
+	size_t la = spki_of(a, da), lb = spki_of(b, db), lc = spki_of(c, dc), le = spki_of(e, de);
+	struct masa_bytes m = { msg, sizeof msg };
+	EVP_PKEY *k, *k2;
+
+	(void)state;
+	sign_with(a, MASA_ALG_ES256, msg, sizeof msg, sa);
+	sign_with(b, MASA_ALG_ES256, msg, sizeof msg, sb);
+	sign_with(c, MASA_ALG_ES384, msg, sizeof msg, sc);
+	k = masa_spki_key_borrow(da, la);
+	assert_non_null(k);
+	assert_int_equal(masa_alg_verify_raw(MASA_ALG_ES256, k, m, (struct masa_bytes){ sa, 64 }),
+	    MASA_OK);
+	assert_int_equal(masa_alg_verify_raw(MASA_ALG_ES256, k, m, (struct masa_bytes){ sb, 64 }),
+	    MASA_E_CRYPTO);
+	k2 = masa_spki_key_borrow(db, lb);
+	assert_ptr_equal(k2, k);	/* the same object, now b */
+	assert_int_equal(EVP_PKEY_eq(k2, b), 1);
+	assert_int_equal(masa_alg_verify_raw(MASA_ALG_ES256, k2, m, (struct masa_bytes){ sb, 64 }),
+	    MASA_OK);
+	assert_int_equal(masa_alg_verify_raw(MASA_ALG_ES256, k2, m, (struct masa_bytes){ sa, 64 }),
+	    MASA_E_CRYPTO);
+	k = masa_spki_key_borrow(dc, lc);
+	assert_non_null(k);
+	assert_ptr_not_equal(k, k2);
+	assert_int_equal(masa_alg_verify_raw(MASA_ALG_ES384, k, m, (struct masa_bytes){ sc, 96 }),
+	    MASA_OK);
+	assert_null(masa_spki_key_borrow(de, le));
+	assert_null(masa_spki_key_borrow(da, la - 1));
+	da[la - 1] ^= 1;	/* off the curve */
+	assert_null(masa_spki_key_borrow(da, la));
+	/* and the key object is still usable after a refused point */
+	k = masa_spki_key_borrow(db, lb);
+	assert_int_equal(masa_alg_verify_raw(MASA_ALG_ES256, k, m, (struct masa_bytes){ sb, 64 }),
+	    MASA_OK);
+	EVP_PKEY_free(a);
+	EVP_PKEY_free(b);
+	EVP_PKEY_free(c);
+	EVP_PKEY_free(e);
+}
+
 int
 main(void)
 {
@@ -149,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_same_der_as_openssl),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_compressed_point_uses_openssl),
+		cmocka_unit_test(test_borrowed_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
