@@ -219,14 +219,14 @@ masa_cose_sign1_verify(const struct masa_cose_sign1 *m, EVP_PKEY *key)
 	struct masa_buf buf;
 	enum masa_err rc;
 
-	if (m->alg_state != 1 || masa_alg_from_cose(m->alg, &alg) != MASA_OK ||
-	    !masa_alg_key_matches(alg, key))
+	if (m->alg_state != 1 || masa_alg_from_cose(m->alg, &alg) != MASA_OK)
 		return MASA_E_ALG;
 	masa_buf_init(&buf, m->protected_hdr.len + m->payload.len + 64);
 	rc = tbs(m->protected_hdr, m->payload, &buf);
-	if (rc == MASA_OK)
-		rc = masa_alg_verify_raw(alg, key, masa_buf_view(&buf), m->signature) == MASA_OK ?
-		    MASA_OK : MASA_E_SIGNATURE;
+	if (rc == MASA_OK)	/* the key's type is checked there: MASA_E_ALG */
+		rc = masa_alg_verify_raw(alg, key, masa_buf_view(&buf), m->signature);
+	if (rc == MASA_E_CRYPTO)
+		rc = MASA_E_SIGNATURE;
 	masa_buf_free(&buf);
 	return rc;
 }

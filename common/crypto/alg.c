@@ -162,7 +162,9 @@ masa_alg_verify_raw(enum masa_alg alg, EVP_PKEY *key, struct masa_bytes msg,
 	size_t n = masa_alg_sig_len(alg), vlen = sig.len;
 	int derlen;
 
-	if (n == 0 || sig.len != n || !masa_alg_key_matches(alg, key))
+	if (!masa_alg_key_matches(alg, key))
+		return MASA_E_ALG;
+	if (n == 0 || sig.len != n)
 		return MASA_E_CRYPTO;
 	masa_ossl_clear();
 	if (alg != MASA_ALG_EDDSA) {

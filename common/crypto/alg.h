@@ -40,7 +40,8 @@ int masa_alg_key_matches(enum masa_alg alg, const EVP_PKEY *key);
 MASA_NODISCARD enum masa_err masa_alg_sign_raw(enum masa_alg alg, EVP_PKEY *key,
     struct masa_bytes msg, uint8_t sig[MASA_SIG_MAX]);
 /* Verifies a raw signature. MASA_OK only for a valid signature of exactly
- * the right length by a key of the right type; MASA_E_CRYPTO otherwise. */
+ * the right length by a key of the right type; MASA_E_ALG for a key that
+ * is not of alg's type (or curve), MASA_E_CRYPTO for anything else. */
 MASA_NODISCARD enum masa_err masa_alg_verify_raw(enum masa_alg alg, EVP_PKEY *key,
     struct masa_bytes msg, struct masa_bytes sig);
 
