@@ -72,8 +72,9 @@ MASA_NODISCARD enum masa_err masa_db_submit(struct masa_db *db,
  * min_changes queued changes before it begins a batch, so that one
  * commit's page writes and fsync serve more changes (what PostgreSQL's
  * commit_delay does). "Busy" means the batch before held more than one
- * change: a change on a quiet store is committed at once. 0 (the
- * default) never waits. */
+ * change: a change on a quiet store is committed at once, but a few
+ * writers that each wait for their change (fewer than min_changes) wait
+ * the full time on every batch. 0 (the default) never waits. */
 void masa_db_gather(struct masa_db *db, long wait_us, size_t min_changes);
 /* Counts since open, for metrics and tests. */
 struct masa_db_stats {

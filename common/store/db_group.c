@@ -165,6 +165,7 @@ masa_db_gather(struct masa_db *db, long wait_us, size_t min_changes)
 	pthread_mutex_lock(&db->lock);
 	db->gather_us = wait_us < 0 ? 0 : wait_us > 1000000 ? 1000000 : wait_us;
 	db->gather_min = min_changes < MASA_DB_BATCH_MAX ? min_changes : MASA_DB_BATCH_MAX;
+	pthread_cond_signal(&db->work);	/* a gathering committer re-reads them */
 	pthread_mutex_unlock(&db->lock);
 }
 
