@@ -3,7 +3,7 @@
 # Invoked as: cmake -DSCHEMA_DIR=... -DOUT=... -P embed_schema.cmake
 file(GLOB files RELATIVE "${SCHEMA_DIR}" "${SCHEMA_DIR}/[0-9][0-9][0-9][0-9]_*.sql")
 list(SORT files)
-set(body "/* Generated from the schema directory by cmake/embed_schema.cmake. Do not edit. */\n#include \"store/migrations.h\"\n\n")
+set(body "/* Generated from the schema directory by cmake/embed_schema.cmake. Do not edit. */\n#include \"migrations.h\"\n\n")
 set(table "const struct masa_migration masa_migrations[] = {\n")
 set(expect 1)
 foreach(f IN LISTS files)

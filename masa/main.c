@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "errors.h"
 
 static const struct {
 	const char *name;
@@ -37,21 +36,6 @@ usage(FILE *f)
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n`masa COMMAND --help` describes each command.\n");
-}
-
-int
-masa_cli_fail(enum masa_err rc, const struct masa_diag *diag)
-{
-	fprintf(stderr, "masa: %s\n",
-	    diag != NULL && diag->msg[0] != '\0' ? diag->msg : masa_err_message(rc));
-	return MASA_EXIT_FAIL;
-}
-
-int
-masa_cli_usage_error(const char *cmd, const char *msg)
-{
-	fprintf(stderr, "masa %s: %s (see masa %s --help)\n", cmd, msg, cmd);
-	return MASA_EXIT_USAGE;
 }
 
 int

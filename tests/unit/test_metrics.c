@@ -9,7 +9,7 @@
 
 #include "metrics.h"
 #include "policy.h"
-#include "routes.h"
+#include "handlers.h"
 
 /* The rendered text, NUL-terminated (free it). */
 static char *
@@ -282,5 +282,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_format_and_handler, tu_setup_dir, tu_teardown_dir),
 	};
 
+	masa_metrics_tables(&masa_public_routes, &masa_admin_routes);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "errors.h"
-#include "routes.h"
+#include "handlers.h"
 
 #define BUSY_MS 100
 

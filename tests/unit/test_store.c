@@ -11,8 +11,8 @@
 
 #include <openssl/evp.h>
 
-#include "store/audit.h"
-#include "store/migrations.h"
+#include "audit.h"
+#include "migrations.h"
 
 #define BUSY_MS 100
 

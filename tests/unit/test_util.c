@@ -16,7 +16,7 @@
 #include "fsutil.h"
 #include "netaddr.h"
 #include "timeutil.h"
-#include "tokens.h"
+#include "apitoken.h"
 #include "utf8.h"
 
 /* Asserts that b holds exactly text, followed by a NUL. */

@@ -20,7 +20,7 @@
 #include "crypto/alg.h"
 #include "crypto/keygen.h"
 #include "crypto/signer.h"
-#include "store/db.h"
+#include "db.h"
 
 #define TU_PATH_MAX 512
 #define TU_NOBODY_UID 65534	/* "owned by another user" (tests run as root in CI) */

@@ -1,0 +1,45 @@
+/* handle_admin_import.c: POST /admin/v1/devices/import[?atomic=true]:
+ * application/x-ndjson or text/csv; answers the import report. */
+#include <stdio.h>
+#include <string.h>
+
+#include "admin_json.h"
+#include "handlers.h"
+#include "http/mediatype.h"
+#include "import.h"
+#include "masa_limits.h"
+
+enum masa_err
+masa_handle_device_import(const struct masa_req *req, struct masa_reply *reply)
+{
+	const char *ctype = req->header(req, "Content-Type"), *atomic = req->query(req, "atomic");
+	struct masa_import_report rep;
+	enum masa_import_format fmt;
+	char name[MASA_MEDIA_NAME_MAX], actor[40];
+	json_t *doc;
+	enum masa_err rc;
+
+	if (ctype == NULL || strlen(ctype) > MASA_HEADER_MAX ||
+	    masa_media_type(ctype, strlen(ctype), name) != MASA_OK)
+		return MASA_E_MEDIA_TYPE;
+	if (strcmp(name, "application/x-ndjson") == 0)
+		fmt = MASA_IMPORT_NDJSON;
+	else if (strcmp(name, "text/csv") == 0)
+		fmt = MASA_IMPORT_CSV;
+	else
+		return MASA_E_MEDIA_TYPE;
+	if (atomic != NULL && strcmp(atomic, "true") != 0 && strcmp(atomic, "false") != 0) {
+		snprintf(reply->detail, sizeof reply->detail, "atomic is true or false");
+		return MASA_E_MALFORMED;
+	}
+	masa_admin_actor(req, actor);
+	rc = masa_import(req->app->db, req->body, fmt, atomic && strcmp(atomic, "true") == 0, actor,
+	    NULL, NULL, &rep, reply->detail);
+	if (rc != MASA_OK)
+		return rc;
+	doc = json_pack("{s:I, s:I, s:o, s:b}", "accepted", (json_int_t)rep.accepted,
+	    "unchanged", (json_int_t)rep.unchanged, "rejected", rep.rejected, "committed", rep.committed);
+	rc = doc ? masa_reply_json(reply, 200, doc) : MASA_E_NOMEM;
+	json_decref(doc);
+	return rc;
+}

@@ -1,0 +1,65 @@
+/* handle_health.c: GET /healthz (the process answers), GET /readyz (the
+ * signing key is loaded and the store commits a write now) and GET
+ * /metrics (Prometheus text format). */
+#include <stdlib.h>
+
+#include "answer_later.h"
+#include "metrics.h"
+#include "handlers.h"
+
+enum masa_err
+masa_handle_healthz(const struct masa_req *req, struct masa_reply *reply)
+{
+	(void)req;
+	return masa_reply_text(reply, 200, "ok");
+}
+
+/* An empty change: the store is ready if a group commit takes it. On the
+ * public listener it joins the next batch instead of waiting for the
+ * writer connection on a thread that serves other connections. */
+static enum masa_err
+nothing(struct masa_txn *txn, void *arg)
+{
+	(void)txn;
+	(void)arg;
+	return MASA_OK;
+}
+
+static enum masa_err
+ready_finish(void *state, struct masa_reply *reply)
+{
+	const struct masa_answer_later *w = state;
+
+	if (w->stored != MASA_OK)
+		return w->stored;
+	return masa_reply_text(reply, 200, "ready");
+}
+
+enum masa_err
+masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply)
+{
+	struct masa_answer_later *w;
+
+	if (req->app->signer == NULL)
+		return MASA_E_KEY_UNAVAILABLE;
+	w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return MASA_E_NOMEM;
+	return masa_answer_later(req, reply, w, nothing, NULL, w, ready_finish, free);
+}
+
+/* GET /metrics (admin listener): the counters of metrics.c. */
+enum masa_err
+masa_handle_metrics(const struct masa_req *req, struct masa_reply *reply)
+{
+	struct masa_db_stats store;
+	enum masa_err rc;
+
+	masa_db_stats(req->app->db, &store);
+	rc = masa_metrics_render(&reply->body, &store);
+	if (rc != MASA_OK)
+		return rc;
+	reply->status = 200;
+	reply->content_type = MASA_METRICS_CONTENT_TYPE;
+	return MASA_OK;
+}

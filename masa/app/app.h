@@ -1,0 +1,21 @@
+/* app.h: what every handler may use, set up once by `masa serve`. */
+#ifndef MASA_APP_H
+#define MASA_APP_H
+
+#include "bytes.h"
+#include "config.h"
+#include "crypto/signer.h"
+#include "db.h"
+
+struct masa_auth;	/* the HTTP layer's token checks (auth.h) */
+
+struct masa_app {
+	const struct masa_config *cfg;
+	struct masa_db *db;
+	struct masa_signer *signer;
+	struct masa_bytes masa_cert;	/* DER of the voucher-signing certificate */
+	struct masa_bytes masa_cose_key;	/* the voucher-signing public key as a COSE_Key */
+	struct masa_auth *auth;			/* API token checks and throttle */
+};
+
+#endif

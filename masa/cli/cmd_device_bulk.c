@@ -1,0 +1,129 @@
+/* cmd_device_bulk.c: `masa device import FILE` (NDJSON, or CSV for a .csv
+ * file; progress on a terminal), `masa device show SERIAL` and `masa
+ * device list` (JSON, as the admin API shows them). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "device_json.h"
+#include "fsutil.h"
+#include "import.h"
+#include "startup.h"
+#include "devices_view.h"
+#include "timeutil.h"
+
+#define IMPORT_FILE_MAX (1024 * 1024 * 1024)
+
+static void
+progress(void *arg, size_t done)
+{
+	(void)arg;
+	fprintf(stderr, "\rmasa: %zu records imported", done);
+}
+
+int
+masa_cli_device_import(const char *config, const char *path, int atomic)
+{
+	struct masa_diag diag = { { 0 } };
+	struct masa_import_report rep;
+	struct masa_startup st;
+	struct masa_buf body;
+	char detail[160];
+	size_t n = strlen(path);
+	int tty = isatty(STDERR_FILENO), csv = n > 4 && strcmp(path + n - 4, ".csv") == 0;
+	json_t *doc;
+	enum masa_err rc;
+
+	masa_buf_init(&body, IMPORT_FILE_MAX);
+	rc = masa_file_read(path, 0, IMPORT_FILE_MAX, &body, &diag);
+	if (rc != MASA_OK)
+		return masa_cli_fail(rc, &diag);
+	if (masa_cli_open_store(config, &st, &diag) != 0) {
+		masa_buf_free(&body);
+		return masa_cli_fail(MASA_E_STORE, &diag);
+	}
+	rc = masa_import(st.db, masa_buf_view(&body), csv ? MASA_IMPORT_CSV : MASA_IMPORT_NDJSON,
+	    atomic, "cli", tty ? progress : NULL, NULL, &rep, detail);
+	if (tty)
+		fputc('\n', stderr);
+	masa_startup_free(&st);
+	masa_buf_free(&body);
+	if (rc != MASA_OK) {
+		masa_diag_set(&diag, "%s", detail[0] ? detail : "the import failed");
+		return masa_cli_fail(rc, &diag);
+	}
+	doc = json_pack("{s:I, s:I, s:O, s:b}", "accepted", (json_int_t)rep.accepted,
+	    "unchanged", (json_int_t)rep.unchanged, "rejected", rep.rejected, "committed", rep.committed);
+	if (doc != NULL)
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	n = json_array_size(rep.rejected);
+	json_decref(doc);
+	json_decref(rep.rejected);
+	return n == 0 && doc != NULL ? MASA_EXIT_OK : MASA_EXIT_FAIL;
+}
+
+/* What print_device needs. */
+struct lister {
+	struct masa_txn *t;
+	const struct masa_config *cfg;
+	enum masa_err rc;
+};
+
+/* Prints one device as a JSON line. */
+static int
+print_device(void *arg, const char *serial)
+{
+	struct lister *l = arg;
+	json_t *o = NULL;
+
+	l->rc = masa_device_json(l->t, l->cfg, serial, masa_now_ms(), &o);
+	if (l->rc != MASA_OK)
+		return 1;
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(o);
+	return 0;
+}
+
+/* show SERIAL (serial != NULL) or list. */
+static int
+device_print(const char *config, const char *serial)
+{
+	struct masa_diag diag = { { 0 } };
+	struct masa_startup st;
+	struct lister l = { NULL, NULL, MASA_OK };
+	enum masa_err rc;
+
+	if (masa_cli_open_store(config, &st, &diag) != 0)
+		return masa_cli_fail(MASA_E_STORE, &diag);
+	l.cfg = &st.cfg;
+	rc = masa_db_begin(st.db, 0, &l.t);
+	if (rc == MASA_OK && serial != NULL)
+		(void)print_device(&l, serial);
+	else if (rc == MASA_OK)
+		rc = masa_store_device_page(l.t, "", 0x7fffffff, print_device, &l);
+	if (rc == MASA_OK)
+		rc = l.rc;
+	masa_db_rollback(l.t);
+	masa_startup_free(&st);
+	if (rc == MASA_E_NOT_FOUND)
+		masa_diag_set(&diag, "no device with serial %s is enrolled", serial);
+	return rc == MASA_OK && fflush(stdout) == 0 ? MASA_EXIT_OK : masa_cli_fail(rc, &diag);
+}
+
+int
+masa_cli_device_show(const char *config, const char *serial)
+{
+	return device_print(config, serial);
+}
+
+int
+masa_cli_device_list(const char *config)
+{
+	return device_print(config, NULL);
+}

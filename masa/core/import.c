@@ -1,0 +1,287 @@
+/* import.c: see import.h. */
+#include "import.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enroll_json.h"
+#include "enroll.h"
+
+#define CSV_MAX_COLUMNS 5
+#define RECORD_MAX (64 * 1024)
+
+static const char *const columns[CSV_MAX_COLUMNS] = {
+	"serial-number", "public-key", "idevid", "product", "owner",
+};
+
+/* A cursor over the body, counting lines. */
+struct cursor {
+	const char *p, *end;
+	size_t line;		/* line of p, from 1 */
+};
+
+/* One CSV record: fields unquoted into scratch. Returns 1 with a record,
+ * 0 at the end, -1 on a malformed record (why set; cursor moved past it). */
+static int
+csv_record(struct cursor *c, struct masa_bytes *f, size_t *n, char *scratch, size_t cap,
+    size_t *start_line, char *why)
+{
+	size_t o = 0, k = 0;
+	int quoted, too_long = 0;
+
+	while (c->p < c->end && (*c->p == '\n' || *c->p == '\r')) {	/* blank lines */
+		if (*c->p == '\n')
+			c->line++;
+		c->p++;
+	}
+	if (c->p >= c->end)
+		return 0;
+	*start_line = c->line;
+	for (;;) {
+		if (k == CSV_MAX_COLUMNS + 1)
+			goto bad_count;
+		f[k].ptr = (const uint8_t *)scratch + o;
+		quoted = c->p < c->end && *c->p == '"';
+		if (quoted)
+			c->p++;
+		for (;;) {
+			if (c->p >= c->end) {
+				if (quoted)
+					goto bad_quote;
+				break;
+			}
+			if (quoted && *c->p == '"') {
+				if (c->p + 1 < c->end && c->p[1] == '"') {
+					c->p++;	/* "" is a quote */
+				} else {
+					c->p++;
+					quoted = 0;
+					if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
+						goto bad_quote;
+					continue;
+				}
+			} else if (!quoted && (*c->p == ',' || *c->p == '\n' || *c->p == '\r')) {
+				break;
+			}
+			if (*c->p == '\n')
+				c->line++;
+			if (o + 1 >= cap) {
+				/* Too long: read on (quotes and all) to the record's end,
+				 * keeping nothing, so the next record starts right. */
+				too_long = 1;
+				c->p++;
+				continue;
+			}
+			scratch[o++] = *c->p++;
+		}
+		f[k].len = (size_t)((const uint8_t *)scratch + o - f[k].ptr);
+		k++;
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		break;
+	}
+	if (c->p < c->end && *c->p == '\r')
+		c->p++;
+	if (c->p < c->end && *c->p == '\n') {
+		c->p++;
+		c->line++;
+	}
+	if (too_long) {
+		snprintf(why, 160, "record is longer than %d bytes", RECORD_MAX);
+		return -1;
+	}
+	*n = k;
+	return 1;
+bad_count:
+	snprintf(why, 160, "too many fields");
+	goto skip;
+bad_quote:
+	snprintf(why, 160, "malformed quoted field");
+skip:	/* resynchronise at the next line */
+	while (c->p < c->end && *c->p != '\n')
+		c->p++;
+	if (c->p < c->end) {
+		c->p++;
+		c->line++;
+	}
+	return -1;
+}
+
+/* The importer's state. */
+struct run {
+	struct masa_db *db;
+	struct masa_txn *t;
+	int atomic;
+	const char *actor;
+	size_t done;
+	void (*progress)(void *arg, size_t done);
+	void *arg;
+	struct masa_import_report *rep;
+};
+
+static enum masa_err
+reject(struct run *r, size_t line, const char *why)
+{
+	json_t *e = json_pack("{s:I, s:s}", "line", (json_int_t)line, "error", why);
+
+	if (e == NULL || json_array_append_new(r->rep->rejected, e) != 0)
+		return MASA_E_NOMEM;
+	return MASA_OK;
+}
+
+/* Enrolls one record; record-level failures are reported, not returned. */
+static enum masa_err
+one(struct run *r, size_t line, const struct masa_enroll_rec *rec)
+{
+	char why[MASA_ENROLL_WHY_MAX];
+	enum masa_err rc;
+	int created = 0;
+
+	rc = masa_enroll(r->t, rec, r->actor, &created, why);
+	if (rc == MASA_E_RECORD || rc == MASA_E_CONFLICT)
+		return reject(r, line, why);
+	if (rc != MASA_OK)
+		return rc;
+	if (created)
+		r->rep->accepted++;
+	else
+		r->rep->unchanged++;
+	if (++r->done % MASA_IMPORT_CHUNK == 0) {
+		if (r->progress != NULL)
+			r->progress(r->arg, r->done);
+		if (!r->atomic) {	/* let other writers in between chunks */
+			rc = masa_db_commit(r->t);
+			r->t = NULL;
+			if (rc == MASA_OK)
+				rc = masa_db_begin(r->db, 1, &r->t);
+		}
+	}
+	return rc;
+}
+
+static enum masa_err
+run_ndjson(struct run *r, struct masa_bytes body)
+{
+	struct cursor c = { (const char *)body.ptr, (const char *)body.ptr + body.len, 1 };
+	struct masa_enroll_rec rec;
+	char why[MASA_DETAIL_MAX];
+	const char *nl;
+	json_t *o;
+	size_t len, line;
+	enum masa_err rc = MASA_OK;
+	int bad;
+
+	while (rc == MASA_OK && c.p < c.end) {
+		nl = memchr(c.p, '\n', (size_t)(c.end - c.p));
+		len = (size_t)((nl ? nl : c.end) - c.p);
+		line = c.line++;
+		if (len > 0 && c.p[len - 1] == '\r')
+			len--;
+		if (len > 0) {
+			o = json_loadb(c.p, len, JSON_REJECT_DUPLICATES, NULL);
+			bad = o == NULL || !json_is_object(o);
+			if (bad)
+				snprintf(why, sizeof why, "not a JSON object");
+			else
+				bad = masa_admin_keys(o, masa_admin_record_keys, why) != MASA_OK ||
+				    masa_admin_record(o, why, &rec) != MASA_OK;	/* why says what */
+			rc = bad ? reject(r, line, why) : one(r, line, &rec);
+			json_decref(o);
+		}
+		c.p = nl ? nl + 1 : c.end;
+	}
+	return rc;
+}
+
+static enum masa_err
+run_csv(struct run *r, struct masa_bytes body, char detail[160])
+{
+	struct cursor c = { (const char *)body.ptr, (const char *)body.ptr + body.len, 1 };
+	struct masa_bytes f[CSV_MAX_COLUMNS + 1], *slot[CSV_MAX_COLUMNS];
+	struct masa_enroll_rec rec;
+	int map[CSV_MAX_COLUMNS];	/* column -> field index in columns[] */
+	char *scratch = malloc(RECORD_MAX), why[160];
+	size_t n = 0, ncols, i, j, line;
+	enum masa_err rc = MASA_OK;
+	int got;
+
+	if (scratch == NULL)
+		return MASA_E_NOMEM;
+	slot[0] = &rec.serial;
+	slot[1] = &rec.public_key;
+	slot[2] = &rec.idevid;
+	slot[3] = &rec.product;
+	slot[4] = &rec.owner;
+	got = csv_record(&c, f, &n, scratch, RECORD_MAX, &line, why);
+	if (n > CSV_MAX_COLUMNS)
+		got = -1;	/* more columns than there are names */
+	for (i = 0; got == 1 && i < n; i++) {
+		for (j = 0; j < CSV_MAX_COLUMNS && (f[i].len != strlen(columns[j]) ||
+		    memcmp(f[i].ptr, columns[j], f[i].len) != 0); j++)
+			;
+		map[i] = j < CSV_MAX_COLUMNS ? (int)j : -1;
+		for (j = 0; map[i] >= 0 && j < i; j++)
+			if (map[j] == map[i])
+				map[i] = -1;
+	}
+	for (i = 0; got == 1 && i < n && map[i] >= 0; i++)
+		;
+	if (got != 1 || i < n || n == 0) {
+		snprintf(detail, 160, "the CSV header must name distinct columns from: serial-number, "
+		    "public-key, idevid, product, owner");
+		free(scratch);
+		return MASA_E_RECORD;
+	}
+	ncols = n;
+	while (rc == MASA_OK && (got = csv_record(&c, f, &n, scratch, RECORD_MAX, &line, why)) != 0) {
+		if (got < 0) {
+			rc = reject(r, line, why);
+			continue;
+		}
+		if (n != ncols) {
+			snprintf(why, sizeof why, "%zu fields where the header has %zu", n, ncols);
+			rc = reject(r, line, why);
+			continue;
+		}
+		memset(&rec, 0, sizeof rec);
+		for (i = 0; i < n; i++)
+			*slot[map[i]] = f[i];
+		rc = one(r, line, &rec);
+	}
+	free(scratch);
+	return rc;
+}
+
+enum masa_err
+masa_import(struct masa_db *db, struct masa_bytes body, enum masa_import_format fmt, int atomic,
+    const char *actor, void (*progress)(void *arg, size_t done), void *arg,
+    struct masa_import_report *out, char detail[160])
+{
+	struct masa_import_report rep = { 0, 0, json_array(), 0 };
+	struct run r = { db, NULL, atomic, actor, 0, progress, arg, &rep };
+	enum masa_err rc = rep.rejected ? masa_db_begin(db, 1, &r.t) : MASA_E_NOMEM;
+
+	detail[0] = '\0';
+	if (rc == MASA_OK)
+		rc = fmt == MASA_IMPORT_CSV ? run_csv(&r, body, detail) : run_ndjson(&r, body);
+	if (rc == MASA_OK && atomic && json_array_size(rep.rejected) > 0) {
+		rep.accepted = rep.unchanged = 0;	/* nothing was written */
+		goto done;
+	}
+	if (rc == MASA_OK) {
+		rc = masa_db_commit(r.t);
+		r.t = NULL;
+		rep.committed = rc == MASA_OK;
+	}
+done:
+	masa_db_rollback(r.t);
+	if (rc != MASA_OK) {
+		json_decref(rep.rejected);
+		return rc;
+	}
+	*out = rep;
+	return MASA_OK;
+}

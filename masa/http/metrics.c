@@ -1,0 +1,301 @@
+/*
+ * metrics.c: see metrics.h. Counters are plain arrays of atomics indexed by
+ * fixed slots; the renderer reads them with relaxed loads, so a scrape
+ * sees each counter exactly, though not all of them at one instant.
+ */
+#include "metrics.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "policy.h"
+
+#ifndef MASA_VERSION
+#define MASA_VERSION "unknown"
+#endif
+
+#define ROUTES_MAX 32	/* routes of one table; one more slot for "none matched" */
+#define NTABLES 2
+
+static const unsigned codes[] = { 200, 201, 400, 401, 403, 404, 405, 406, 409, 413, 415, 429, 500, 503 };
+#define NCODES (sizeof codes / sizeof codes[0])	/* slot NCODES: "other" */
+
+/* Upper bounds of the latency buckets, in microseconds; one more slot
+ * holds what is slower than the last (+Inf). */
+static const int64_t bounds_us[] = { 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000,
+    500000, 1000000, 2500000, 5000000, 10000000 };
+#define NBOUNDS (sizeof bounds_us / sizeof bounds_us[0])
+
+#define NFORMATS 2	/* enum masa_format values 0..1; 0 is unused */
+#define NASSERT 3	/* MASA_ASSERT_VERIFIED, _LOGGED, _PROXIMITY */
+
+static const char *const assert_names[NASSERT] = { "verified", "logged", "proximity" };
+_Static_assert(MASA_ASSERT_VERIFIED == 0 && MASA_ASSERT_LOGGED == 1 && MASA_ASSERT_PROXIMITY == 2,
+    "assert_names follows the MASA_ASSERT_* values");
+
+static struct {
+	atomic_ullong requests[NTABLES][ROUTES_MAX + 1][NCODES + 1];
+	atomic_ullong latency[NTABLES][NBOUNDS + 1];
+	atomic_ullong latency_sum_us[NTABLES];
+	atomic_ullong vouchers[NFORMATS][2][NASSERT];
+	atomic_ullong replayed[NFORMATS];
+	atomic_ullong rate_limited[2];	/* voucher bucket, auth throttle */
+	atomic_ullong store_errors[2];	/* unavailable, busy */
+} m;	/* static storage: all zero at start, as atomics may be */
+
+#define ADD(counter) atomic_fetch_add_explicit(&(counter), 1, memory_order_relaxed)
+#define GET(counter) ((unsigned long long)atomic_load_explicit(&(counter), memory_order_relaxed))
+
+/* The listeners' tables, in label order: set once before any request. */
+static const struct masa_route_table *tables[NTABLES];
+
+void
+masa_metrics_tables(const struct masa_route_table *public_t, const struct masa_route_table *admin_t)
+{
+	tables[0] = public_t;
+	tables[1] = admin_t;
+}
+
+static const char *const table_names[NTABLES] = { "public", "admin" };
+
+static int
+table_index(const struct masa_route_table *t)
+{
+	return t == NULL ? -1 : t == tables[0] ? 0 : t == tables[1] ? 1 : -1;
+}
+
+static size_t
+code_slot(unsigned status)
+{
+	size_t i;
+
+	for (i = 0; i < NCODES; i++)
+		if (codes[i] == status)
+			return i;
+	return NCODES;
+}
+
+static const char *
+format_name(size_t f)
+{
+	return f == MASA_FORMAT_COSE ? "cose" : NULL;
+}
+
+void
+masa_metrics_request(const struct masa_route_table *t, const struct masa_route *route,
+    unsigned status, int64_t elapsed_us)
+{
+	int ti = table_index(t);
+	size_t ri, b;
+
+	if (ti < 0)
+		return;
+	for (ri = 0; ri < t->n && ri < ROUTES_MAX && &t->routes[ri] != route; ri++)
+		;
+	if (ri == t->n)
+		ri = ROUTES_MAX;	/* none matched */
+	ADD(m.requests[ti][ri][code_slot(status)]);
+	if (elapsed_us < 0)
+		elapsed_us = 0;
+	for (b = 0; b < NBOUNDS && elapsed_us > bounds_us[b]; b++)
+		;
+	ADD(m.latency[ti][b]);
+	atomic_fetch_add_explicit(&m.latency_sum_us[ti], (unsigned long long)elapsed_us,
+	    memory_order_relaxed);
+}
+
+void
+masa_metrics_error(enum masa_err rc)
+{
+	switch (rc) {
+	case MASA_E_RATE_LIMITED: ADD(m.rate_limited[0]); break;
+	case MASA_E_THROTTLED: ADD(m.rate_limited[1]); break;
+	case MASA_E_STORE: ADD(m.store_errors[0]); break;
+	case MASA_E_STORE_BUSY: ADD(m.store_errors[1]); break;
+	default: break;
+	}
+}
+
+void
+masa_metrics_voucher(enum masa_format format, int multipart, int assertion, int replayed)
+{
+	if ((size_t)format >= NFORMATS || format_name((size_t)format) == NULL)
+		return;
+	if (replayed) {
+		ADD(m.replayed[format]);
+		return;
+	}
+	if (assertion < 0 || assertion >= NASSERT)
+		return;
+	ADD(m.vouchers[format][multipart != 0][assertion]);
+}
+
+/* Appends one printf-formatted line (the caller's text is short). */
+static enum masa_err appendf(struct masa_buf *out, const char *fmt, ...) MASA_PRINTF(2, 3);
+
+static enum masa_err
+appendf(struct masa_buf *out, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof line)
+		return MASA_E_INTERNAL;
+	return masa_buf_append(out, line, (size_t)n);
+}
+
+static enum masa_err
+header(struct masa_buf *out, const char *name, const char *type, const char *help)
+{
+	return appendf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* masa_requests_total: only the series that have counted something (300
+ * mostly empty combinations would drown the rest). */
+static enum masa_err
+render_requests(struct masa_buf *out)
+{
+	const struct masa_route_table *t;
+	const char *method, *path;
+	char code[8];
+	unsigned long long v;
+	enum masa_err rc;
+	size_t ti, ri, ci;
+
+	rc = header(out, "masa_requests_total", "counter",
+	    "HTTP requests completed, by listener, route and status code.");
+	for (ti = 0; rc == MASA_OK && ti < NTABLES; ti++) {
+		t = tables[ti];
+		for (ri = 0; t != NULL && rc == MASA_OK && ri <= ROUTES_MAX; ri++) {
+			if (ri < ROUTES_MAX && ri >= t->n)
+				continue;
+			method = ri < t->n ? t->routes[ri].method : "";
+			path = ri < t->n ? t->routes[ri].path : "none";
+			for (ci = 0; rc == MASA_OK && ci <= NCODES; ci++) {
+				v = GET(m.requests[ti][ri][ci]);
+				if (v == 0)
+					continue;
+				if (ci < NCODES)
+					snprintf(code, sizeof code, "%u", codes[ci]);
+				else
+					snprintf(code, sizeof code, "other");
+				rc = appendf(out, "masa_requests_total{listener=\"%s\",method=\"%s\","
+				    "route=\"%s\",code=\"%s\"} %llu\n", t->name, method, path, code, v);
+			}
+		}
+	}
+	return rc;
+}
+
+/* masa_request_duration_seconds: cumulative buckets per listener. */
+static enum masa_err
+render_latency(struct masa_buf *out)
+{
+	unsigned long long cum;
+	enum masa_err rc;
+	size_t ti, b;
+
+	rc = header(out, "masa_request_duration_seconds", "histogram",
+	    "Time from a request's first byte to its completion.");
+	for (ti = 0; rc == MASA_OK && ti < NTABLES; ti++) {
+		cum = 0;
+		for (b = 0; rc == MASA_OK && b <= NBOUNDS; b++) {
+			cum += GET(m.latency[ti][b]);
+			if (b < NBOUNDS)
+				rc = appendf(out, "masa_request_duration_seconds_bucket{listener=\"%s\","
+				    "le=\"%g\"} %llu\n", table_names[ti], (double)bounds_us[b] / 1e6, cum);
+			else
+				rc = appendf(out, "masa_request_duration_seconds_bucket{listener=\"%s\","
+				    "le=\"+Inf\"} %llu\n", table_names[ti], cum);
+		}
+		if (rc == MASA_OK)
+			rc = appendf(out, "masa_request_duration_seconds_sum{listener=\"%s\"} %.6f\n"
+			    "masa_request_duration_seconds_count{listener=\"%s\"} %llu\n",
+			    table_names[ti], (double)GET(m.latency_sum_us[ti]) / 1e6,
+			    table_names[ti], cum);
+	}
+	return rc;
+}
+
+/* Vouchers by format, answer form and assertion, and replays. */
+static enum masa_err
+render_vouchers(struct masa_buf *out)
+{
+	enum masa_err rc;
+	size_t f, mp, a;
+
+	rc = header(out, "masa_vouchers_issued_total", "counter",
+	    "Vouchers signed and sent, by format, answer form and assertion.");
+	for (f = 0; rc == MASA_OK && f < NFORMATS; f++)
+		for (mp = 0; rc == MASA_OK && format_name(f) != NULL && mp < 2; mp++)
+			for (a = 0; rc == MASA_OK && a < NASSERT; a++)
+				rc = appendf(out, "masa_vouchers_issued_total{format=\"%s\",answer=\"%s\","
+				    "assertion=\"%s\"} %llu\n", format_name(f), mp ? "multipart" : "plain",
+				    assert_names[a], GET(m.vouchers[f][mp][a]));
+	if (rc == MASA_OK)
+		rc = header(out, "masa_vouchers_replayed_total", "counter",
+		    "Stored vouchers sent again for a byte-identical retry (no token spent).");
+	for (f = 0; rc == MASA_OK && f < NFORMATS; f++)
+		if (format_name(f) != NULL)
+			rc = appendf(out, "masa_vouchers_replayed_total{format=\"%s\"} %llu\n",
+			    format_name(f), GET(m.replayed[f]));
+	return rc;
+}
+
+/* A counter family with one label taking the two values names[0..1]. */
+static enum masa_err
+render_pair(struct masa_buf *out, const char *name, const char *help, const char *label,
+    const char *const names[2], atomic_ullong values[2])
+{
+	enum masa_err rc = header(out, name, "counter", help);
+	size_t i;
+
+	for (i = 0; rc == MASA_OK && i < 2; i++)
+		rc = appendf(out, "%s{%s=\"%s\"} %llu\n", name, label, names[i], GET(values[i]));
+	return rc;
+}
+
+enum masa_err
+masa_metrics_render(struct masa_buf *out, const struct masa_db_stats *store)
+{
+	static const char *const reasons[2] = { "voucher_bucket", "auth_throttle" };
+	static const char *const kinds[2] = { "unavailable", "busy" };
+	enum masa_err rc;
+
+	rc = render_requests(out);
+	if (rc == MASA_OK)
+		rc = render_latency(out);
+	if (rc == MASA_OK)
+		rc = render_vouchers(out);
+	if (rc == MASA_OK)
+		rc = render_pair(out, "masa_rate_limited_total", "Requests answered 429: a device's "
+		    "voucher bucket was empty, or an address or token is throttled after failed logins.",
+		    "reason", reasons, m.rate_limited);
+	if (rc == MASA_OK)
+		rc = render_pair(out, "masa_store_errors_total", "Store failures met while serving: "
+		    "unavailable (an SQLite error) or busy (the wait for the store timed out).",
+		    "kind", kinds, m.store_errors);
+	if (rc == MASA_OK)
+		rc = header(out, "masa_store_commits_total", "counter", "Group commits of the store: "
+		    "write transactions holding one or more changes, each made durable by one fsync.");
+	if (rc == MASA_OK)
+		rc = appendf(out, "masa_store_commits_total %llu\n",
+		    (unsigned long long)store->batches);
+	if (rc == MASA_OK)
+		rc = header(out, "masa_store_commit_changes_total", "counter", "Changes (a voucher, "
+		    "an enrollment, an audited refusal...) committed in them; divided by "
+		    "masa_store_commits_total, the mean group size.");
+	if (rc == MASA_OK)
+		rc = appendf(out, "masa_store_commit_changes_total %llu\n",
+		    (unsigned long long)store->changes);
+	if (rc == MASA_OK)
+		rc = header(out, "masa_build_info", "gauge", "The running masa's version; always 1.");
+	if (rc == MASA_OK)
+		rc = appendf(out, "masa_build_info{version=\"%s\"} 1\n", MASA_VERSION);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * metrics.h: process-wide counters behind GET /metrics (Prometheus text
+ * exposition format 0.0.4). Every label set is fixed and bounded: routes
+ * come from the two route tables, status codes from a small fixed list
+ * (anything else is code="other"), latency falls into fixed buckets. A
+ * hook costs a relaxed atomic add or three and never takes a lock, so it
+ * may sit on every request. Nothing here ever sees a serial number, a
+ * token or an address.
+ */
+#ifndef MASA_METRICS_H
+#define MASA_METRICS_H
+
+#include <stdint.h>
+
+#include "attr.h"
+#include "bytes.h"
+#include "err.h"
+#include "negotiate.h"
+#include "routes.h"
+#include "db.h"
+
+/* The exposition format's media type, for the Content-Type header. */
+#define MASA_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* The route tables of the public and the admin listener, whose routes
+ * label the request counters; call once, before any request. */
+void masa_metrics_tables(const struct masa_route_table *public_t,
+    const struct masa_route_table *admin_t);
+/* A request of table t is complete: route is NULL when none matched (404,
+ * 405, or answered before routing), status 0 when nothing was sent. A
+ * table other than those of masa_metrics_tables is ignored. */
+void masa_metrics_request(const struct masa_route_table *t, const struct masa_route *route,
+    unsigned status, int64_t elapsed_us);
+/* An error outcome worth its own counter: MASA_E_RATE_LIMITED and
+ * MASA_E_THROTTLED (429s), MASA_E_STORE and MASA_E_STORE_BUSY. Any other
+ * code is ignored. */
+void masa_metrics_error(enum masa_err rc);
+/* A voucher was sent: its format, whether as a multipart answer, its
+ * assertion (MASA_ASSERT_*), and whether it was a stored one replayed. */
+void masa_metrics_voucher(enum masa_format format, int multipart, int assertion, int replayed);
+
+/* Appends the exposition text of every metric to out, with the store's
+ * group-commit counters from store. */
+MASA_NODISCARD enum masa_err masa_metrics_render(struct masa_buf *out,
+    const struct masa_db_stats *store);
+
+#endif

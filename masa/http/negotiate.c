@@ -1,0 +1,153 @@
+/* negotiate.c: see negotiate.h. */
+#include "negotiate.h"
+
+#include <string.h>
+
+#include "http/mediatype.h"
+#include "masa_limits.h"
+
+/* Request types masa reads: the cBRSKI name and its pre-2024 name. */
+static const struct {
+	const char *name;
+	enum masa_format format;
+} request_types[] = {
+	{ "application/voucher+cose", MASA_FORMAT_COSE },
+	{ "application/voucher-cose+cbor", MASA_FORMAT_COSE },
+};
+
+static const char *const multiparts[] = { "multipart/related", "multipart/mixed" };
+
+/* The static name for a known type, or NULL. */
+static const char *
+known_request_type(const char *name, enum masa_format *format)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof request_types / sizeof request_types[0]; i++) {
+		if (strcmp(name, request_types[i].name) == 0) {
+			*format = request_types[i].format;
+			return request_types[i].name;
+		}
+	}
+	return NULL;
+}
+
+/* The q an Accept list gives the media type name: that of the most
+ * specific matching range (exact, then a type wildcard, then the full
+ * wildcard), or 0 when none matches (RFC 9110 §12.5.1). */
+static unsigned
+quality(const struct masa_media_range *r, size_t n, const char *name)
+{
+	size_t i, tlen = (size_t)(strchr(name, '/') - name);
+	int best = -1, spec;
+	unsigned q = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(r[i].name, name) == 0)
+			spec = 2;
+		else if (strncmp(r[i].name, name, tlen + 1) == 0 && strcmp(r[i].name + tlen + 1, "*") == 0)
+			spec = 1;
+		else if (strcmp(r[i].name, "*/*") == 0)
+			spec = 0;
+		else
+			continue;
+		if (spec > best) {
+			best = spec;
+			q = r[i].q;
+		}
+	}
+	return q;
+}
+
+/* The request's Content-Type: one masa reads, else MASA_E_MEDIA_TYPE. */
+static enum masa_err
+request_type(const char *content_type, struct masa_answer *req)
+{
+	char ctype[MASA_MEDIA_NAME_MAX];
+	size_t len;
+
+	if (content_type == NULL || (len = strlen(content_type)) > MASA_HEADER_MAX ||
+	    masa_media_type(content_type, len, ctype) != MASA_OK)
+		return MASA_E_MEDIA_TYPE;
+	req->multipart = NULL;
+	req->voucher_type = known_request_type(ctype, &req->format);
+	return req->voucher_type == NULL ? MASA_E_MEDIA_TYPE : MASA_OK;
+}
+
+/* The ranges of an Accept value (n = 0 for none). */
+static enum masa_err
+accept_ranges(const char *accept, struct masa_media_range *ranges, size_t *n)
+{
+	size_t len;
+
+	*n = 0;
+	if (accept == NULL)
+		return MASA_OK;
+	len = strlen(accept);
+	if (len > MASA_HEADER_MAX ||
+	    masa_media_accept(accept, len, ranges, MASA_ACCEPT_MAX_RANGES, n) != MASA_OK)
+		return MASA_E_ACCEPT;
+	return MASA_OK;
+}
+
+enum masa_err
+masa_negotiate_json(const char *content_type, const char *accept)
+{
+	struct masa_media_range ranges[MASA_ACCEPT_MAX_RANGES];
+	struct masa_answer req;
+	enum masa_err rc = request_type(content_type, &req);
+	size_t n, i;
+
+	if (rc == MASA_OK)
+		rc = accept_ranges(accept, ranges, &n);
+	if (rc != MASA_OK || n == 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (ranges[i].q > 0 && (strcmp(ranges[i].name, "application/json") == 0 ||
+		    strcmp(ranges[i].name, "application/*") == 0 || strcmp(ranges[i].name, "*/*") == 0))
+			return MASA_OK;
+	return MASA_E_NOT_ACCEPTABLE;
+}
+
+enum masa_err
+masa_negotiate(const char *content_type, const char *accept, struct masa_answer *out)
+{
+	struct masa_media_range ranges[MASA_ACCEPT_MAX_RANGES];
+	struct masa_answer req, best, cand[4];
+	size_t n = 0, i, k = 0;
+	unsigned best_q = 0, q;
+	enum masa_err rc = request_type(content_type, &req);
+
+	if (rc == MASA_OK)
+		rc = accept_ranges(accept, ranges, &n);
+	if (rc != MASA_OK)
+		return rc;
+	if (n == 0) {
+		*out = req;	/* no Accept, or an empty one, says nothing */
+		return MASA_OK;
+	}
+	/* The answers masa can give, the request's own form first (it wins
+	 * ties): the same format under either name, or multipart. */
+	cand[k++] = req;
+	for (i = 0; i < sizeof request_types / sizeof request_types[0]; i++) {
+		if (request_types[i].format == req.format && request_types[i].name != req.voucher_type) {
+			cand[k] = req;
+			cand[k++].voucher_type = request_types[i].name;
+		}
+	}
+	for (i = 0; i < sizeof multiparts / sizeof multiparts[0]; i++) {
+		cand[k] = req;
+		cand[k++].multipart = multiparts[i];
+	}
+	for (i = 0; i < k; i++) {
+		q = quality(ranges, n, cand[i].multipart ? cand[i].multipart : cand[i].voucher_type);
+		if (q > best_q) {
+			best = cand[i];
+			best_q = q;
+		}
+	}
+	if (best_q == 0)
+		return MASA_E_NOT_ACCEPTABLE;
+	*out = best;
+	return MASA_OK;
+}

@@ -1,0 +1,669 @@
+/*
+ * server.c: see server.h.
+ *
+ * libmicrohttpd calls the access handler several times per request: first
+ * with headers only (we set up the per-request context, route and
+ * authenticate), then once per body chunk (accumulated up to the cap; past
+ * it the rest is drained and dropped, and the connection cut after
+ * MASA_DISCARD_MAX), and finally with no data, when we route and answer.
+ * A declared Content-Length over the cap is drained the same way and
+ * answered 413 at the end, so a client still sending reads the answer
+ * instead of a reset; one over MASA_DISCARD_MAX as well is answered at
+ * once (and the connection closed). A request refused on its headers
+ * (route, method, authentication) is answered the same way: its body is
+ * never kept, only drained up to MASA_DISCARD_MAX. The context is freed in the
+ * completion callback, which also writes the request's log line.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+
+#include "crypto/rand.h"
+#include "encode.h"
+#include "errors.h"
+#include "log.h"
+#include "metrics.h"
+#include "proxy.h"
+#include "timeutil.h"
+#include "tlscreds.h"
+#include "unixsock.h"
+
+/* TLS 1.2 and 1.3 only (RFC 8995 §5.4 requires at least 1.2). */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+struct masa_server {
+	struct MHD_Daemon *daemon;
+	struct masa_app *app;
+	const struct masa_route_table *routes;
+	size_t body_max;
+	unsigned port;
+	atomic_uint inflight;
+	atomic_uint deferred;	/* answers deferred and not yet woken */
+	atomic_int stopping;	/* quiesced: no new requests, no new deferred answers */
+	uint8_t rid_prefix[4];	/* request ids: random per listener... */
+	atomic_uint_least32_t requests;	/* ...then a count */
+	struct masa_unix_sock unix_sock;	/* a unix: listener's socket file */
+};
+
+/* A deferred answer (routes.h): the connection is suspended meanwhile. */
+struct masa_later {
+	struct masa_server *srv;
+	struct MHD_Connection *conn;
+	void *state;
+	enum masa_err (*finish)(void *state, struct masa_reply *reply);
+	void (*release)(void *state);
+};
+
+struct conn_req {
+	struct masa_server *srv;
+	struct masa_buf body;
+	int64_t start_us;
+	size_t discarded;
+	int too_large;
+	int out_of_memory;
+	int refused;		/* refused on the headers: drain any body, then send early */
+	struct masa_reply early;
+	int hashed;		/* an Argon2 verification ran for this request */
+	unsigned status;
+	char rid[17];
+	char peer[64];
+	char method[16];
+	char path[MASA_LOG_PATH_MAX];
+	struct masa_buf tls_cert;	/* the client's TLS certificate (DER), if it sent one */
+	const struct masa_route *route;	/* found on the first call */
+	char param[MASA_ROUTE_PARAM_MAX];
+	struct masa_principal who;	/* authenticated on the first call */
+	struct masa_later later;	/* state set while an answer is deferred */
+};
+
+/* Copies s for logging: printable ASCII only, truncated. */
+static void
+copy_printable(char *dst, size_t cap, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < cap; i++)
+		dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	dst[i] = '\0';
+}
+
+static const char *
+req_header(const struct masa_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static const char *
+req_query(const struct masa_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Authenticates req for a route that needs a role. */
+static enum masa_err
+authorise(struct conn_req *r, const struct masa_route *route, struct masa_req *req,
+    struct masa_reply *reply)
+{
+	uint64_t retry = 0;
+	char secs[24];
+	enum masa_err rc;
+
+	rc = masa_auth_check(r->srv->app->auth, r->srv->app->db, req->header(req, "Authorization"),
+	    r->peer, masa_now_ms(), &req->who, &r->hashed, &retry);
+	if (rc == MASA_E_THROTTLED) {
+		snprintf(secs, sizeof secs, "%llu", (unsigned long long)retry);
+		masa_reply_header(reply, "Retry-After", secs);
+	} else if (rc == MASA_E_UNAUTHENTICATED) {
+		masa_reply_header(reply, "WWW-Authenticate", "Bearer");
+	} else if (rc == MASA_OK && (route->roles & req->who.role) == 0) {
+		rc = MASA_E_FORBIDDEN;
+	}
+	return rc;
+}
+
+/* Copies the TLS client certificate (the first of the peer's chain), if
+ * the client sent one. GnuTLS has checked that the client holds its key
+ * (CertificateVerify); whether the key is acceptable is decided later,
+ * like every other registrar-key source. */
+static void
+capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	const gnutls_datum_t *peers;
+	unsigned n = 0;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL)
+		return;
+	peers = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
+	if (peers == NULL || n == 0 ||
+	    masa_buf_append(&r->tls_cert, peers[0].data, peers[0].size) != MASA_OK)
+		masa_buf_free(&r->tls_cert);
+}
+
+static enum MHD_Result
+note_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	masa_proxy_header_seen(cls, key, value);
+	return MHD_YES;
+}
+
+/* Forwarded client address and certificate (proxy.h): from a trusted
+ * proxy they replace r->peer and r->tls_cert; from anyone else the
+ * request is refused, and audited. */
+static enum masa_err
+apply_proxy(struct MHD_Connection *c, struct conn_req *r)
+{
+	struct masa_proxy_headers h;
+	enum masa_err rc;
+
+	memset(&h, 0, sizeof h);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, note_header, &h);
+	rc = masa_proxy_resolve(&r->srv->app->cfg->proxy_trusted, &h, r->tls_cert.len > 0,
+	    r->peer, sizeof r->peer, &r->tls_cert);
+	if (rc == MASA_E_PROXY_HEADER)
+		masa_proxy_audit_refusal(r->srv->app->db, r->peer, &h);
+	return rc;
+}
+
+/* Turns reply into a libmicrohttpd response and queues it. */
+static enum MHD_Result
+send_reply(struct MHD_Connection *c, struct conn_req *r, struct masa_reply *reply)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned i;
+
+	resp = MHD_create_response_from_buffer(reply->body.len,
+	    reply->body.ptr ? reply->body.ptr : (uint8_t *)"", MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	if (reply->content_type != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, reply->content_type);
+	MHD_add_response_header(resp, "X-Request-Id", r->rid);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (atomic_load(&r->srv->stopping))	/* keep-alive ends with this answer */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	for (i = 0; i < reply->nheaders; i++)
+		MHD_add_response_header(resp, reply->headers[i].name, reply->headers[i].value);
+	ret = MHD_queue_response(c, reply->status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES) {
+		r->status = reply->status;
+		masa_metrics_error(reply->error);
+	}
+	return ret;
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *c, struct conn_req *r, enum masa_err rc)
+{
+	struct masa_reply reply;
+	enum MHD_Result ret;
+
+	masa_reply_init(&reply);
+	masa_reply_error(&reply, rc);
+	ret = send_reply(c, r, &reply);
+	masa_reply_free(&reply);
+	return ret;
+}
+
+/* req->defer: suspends the connection until masa_later_wake. */
+static struct masa_later *
+defer(const struct masa_req *req, void *state,
+    enum masa_err (*finish)(void *state, struct masa_reply *reply), void (*release)(void *state))
+{
+	struct conn_req *r = req->call;
+	struct masa_later *l = &r->later;
+
+	/* Counted before the flag is read, and masa_server_stop sets the
+	 * flag before it reads the count: either this sees the flag, or the
+	 * stop waits for this answer. */
+	atomic_fetch_add(&r->srv->deferred, 1);
+	if (atomic_load(&r->srv->stopping)) {
+		atomic_fetch_sub(&r->srv->deferred, 1);
+		return NULL;
+	}
+	l->srv = r->srv;
+	l->conn = req->conn;
+	l->state = state;
+	l->finish = finish;
+	l->release = release;
+	MHD_suspend_connection(l->conn);
+	return l;
+}
+
+void
+masa_later_wake(struct masa_later *l)
+{
+	struct masa_server *srv = l->srv;
+
+	/* Once resumed, the connection (and l with it) may be answered and
+	 * freed by a server thread at any moment. */
+	MHD_resume_connection(l->conn);
+	atomic_fetch_sub(&srv->deferred, 1);
+}
+
+/* Answers a request whose answer was deferred, now that it is ready. */
+static enum MHD_Result
+finish_later(struct MHD_Connection *c, struct conn_req *r)
+{
+	struct masa_reply reply;
+	enum MHD_Result ret;
+	enum masa_err rc;
+
+	masa_reply_init(&reply);
+	rc = r->later.finish(r->later.state, &reply);
+	if (rc != MASA_OK)
+		masa_reply_error(&reply, rc);
+	ret = send_reply(c, r, &reply);
+	masa_reply_free(&reply);
+	r->later.release(r->later.state);
+	r->later.state = NULL;
+	return ret;
+}
+
+/* A request's view for handlers (and for header lookups on the first call). */
+static void
+make_req(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method,
+    struct masa_req *req)
+{
+	memset(req, 0, sizeof *req);
+	req->app = r->srv->app;
+	req->rid = r->rid;
+	req->method = method;
+	req->path = url;
+	req->peer = r->peer;
+	req->body = masa_buf_view(&r->body);
+	req->tls_cert = masa_buf_view(&r->tls_cert);
+	req->param = r->param;
+	req->who = r->who;
+	req->header = req_header;
+	req->query = req_query;
+	req->conn = c;
+	req->defer = r->srv->routes->threaded ? NULL : defer;
+	req->call = r;
+}
+
+/* First call, headers only: route, and authenticate a route that needs a
+ * role, before any body is read. MASA_OK, or the error to answer with now
+ * (reply may carry headers for it). */
+static enum masa_err
+admit(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method,
+    struct masa_reply *reply)
+{
+	struct masa_req req;
+	char allow[64];
+	enum masa_err rc;
+
+	rc = masa_route_find(r->srv->routes, method, url, &r->route, allow, sizeof allow, r->param,
+	    sizeof r->param);
+	if (rc == MASA_E_METHOD)
+		masa_reply_header(reply, MHD_HTTP_HEADER_ALLOW, allow);
+	if (rc != MASA_OK || r->route->roles == 0)
+		return rc;
+	make_req(c, r, url, method, &req);
+	rc = authorise(r, r->route, &req, reply);
+	r->who = req.who;
+	return rc;
+}
+
+/* Answers the complete request with its route's handler. */
+static enum MHD_Result
+dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method)
+{
+	struct masa_reply reply;
+	struct masa_req req;
+	enum MHD_Result ret;
+	enum masa_err rc;
+
+	masa_reply_init(&reply);
+	make_req(c, r, url, method, &req);
+	rc = r->route->fn(&req, &reply);
+	if (rc == MASA_OK && r->later.state != NULL) {
+		masa_reply_free(&reply);
+		return MHD_YES;	/* finish_later answers */
+	}
+	if (rc != MASA_OK)
+		masa_reply_error(&reply, rc);
+	ret = send_reply(c, r, &reply);
+	masa_reply_free(&reply);
+	return ret;
+}
+
+/* A request id: the listener's random 32-bit prefix, then a counter, in
+ * hex. Unique within a run and unlikely to repeat across runs; it only
+ * ties a request's log line to its answer, so it need not be
+ * unpredictable (and drawing from the DRBG for each request cost more
+ * than building the answer's headers). */
+static void
+next_request_id(struct masa_server *srv, char out[17])
+{
+	uint8_t id[8];
+	uint32_t n = atomic_fetch_add(&srv->requests, 1);
+
+	memcpy(id, srv->rid_prefix, 4);
+	id[4] = (uint8_t)(n >> 24);
+	id[5] = (uint8_t)(n >> 16);
+	id[6] = (uint8_t)(n >> 8);
+	id[7] = (uint8_t)n;
+	masa_hex(id, sizeof id, out);
+}
+
+/* First call for a request: context, request id, early size check. */
+static enum MHD_Result
+begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
+    const char *method, void **con_cls)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn_req *r;
+	enum masa_err rc;
+	const char *cl, *expect;
+	char *end;
+	unsigned long long n = 0;
+	int waits;
+
+	r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return MHD_NO;
+	r->srv = srv;
+	r->start_us = masa_mono_us();
+	masa_buf_init(&r->body, srv->body_max);
+	masa_buf_init(&r->tls_cert, MASA_TLS_CERT_MAX);
+	masa_reply_init(&r->early);
+	capture_client_cert(c, r);
+	next_request_id(srv, r->rid);
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	masa_netaddr_peer(ci ? ci->client_addr : NULL, r->peer, sizeof r->peer);
+	copy_printable(r->method, sizeof r->method, method);
+	copy_printable(r->path, sizeof r->path, url);
+	atomic_fetch_add(&srv->inflight, 1);
+	*con_cls = r;
+	if (atomic_load(&srv->stopping))	/* a keep-alive connection's next request */
+		return send_error(c, r, MASA_E_SHUTTING_DOWN);
+	if ((rc = apply_proxy(c, r)) != MASA_OK)
+		return send_error(c, r, rc);
+
+	/* A client waiting for 100 Continue sends no body until invited: a
+	 * refusal is answered at once instead of inviting a body to drop. */
+	expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+	waits = expect != NULL && strcasecmp(expect, "100-continue") == 0;
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || (n > srv->body_max && (n > MASA_DISCARD_MAX || waits)))
+			return send_error(c, r, MASA_E_TOO_LARGE);
+		if (n > srv->body_max) {
+			r->too_large = 1;	/* drained, then 413 */
+			return MHD_YES;
+		}
+	}
+	rc = admit(c, r, url, method, &r->early);
+	if (rc == MASA_OK)
+		return MHD_YES;
+	/* Refused on the headers: no body is kept. A body of at most
+	 * MASA_DISCARD_MAX is read and dropped before the answer, so that a
+	 * client still sending it reads the answer instead of a reset;
+	 * anything larger is answered at once. */
+	masa_reply_error(&r->early, rc);
+	r->refused = 1;
+	if ((cl != NULL && n > MASA_DISCARD_MAX) || waits)
+		return send_reply(c, r, &r->early);
+	return MHD_YES;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct masa_server *srv = cls;
+	struct conn_req *r = *con_cls;
+	enum masa_err rc;
+
+	(void)version;
+	if (r == NULL)
+		return begin(srv, c, url, method, con_cls);
+	if (r->status != 0)
+		return MHD_YES;	/* answered early; let the library finish */
+	if (r->later.state != NULL)
+		return finish_later(c, r);	/* resumed: the answer is ready */
+	if (*upload_size != 0) {
+		if (!r->too_large && !r->refused && (rc = masa_buf_append(&r->body, upload_data, *upload_size)) != MASA_OK) {
+			r->too_large = 1;	/* drain the rest either way */
+			r->out_of_memory = rc == MASA_E_NOMEM;
+			masa_buf_free(&r->body);
+		}
+		if (r->too_large || r->refused) {
+			r->discarded += *upload_size;
+			if (r->discarded > MASA_DISCARD_MAX)
+				return MHD_NO;	/* drop the connection */
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->refused)
+		return send_reply(c, r, &r->early);
+	if (r->too_large)
+		return send_error(c, r, r->out_of_memory ? MASA_E_NOMEM : MASA_E_TOO_LARGE);
+	return dispatch(c, r, url, method);
+}
+
+/* Completion: log the request and free its context. */
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct masa_server *srv = cls;
+	struct conn_req *r = *con_cls;
+	struct masa_log_request line;
+	int64_t elapsed_us;
+
+	(void)c;
+	(void)toe;
+	if (r == NULL)
+		return;
+	line.rid = r->rid;
+	line.listener = srv->routes->name;
+	line.method = r->method;
+	line.path = r->path;
+	line.peer = r->peer;
+	line.status = r->status;
+	line.argon2 = r->hashed;
+	elapsed_us = masa_mono_us() - r->start_us;
+	line.ms = (double)elapsed_us / 1000.0;
+	masa_log_request(&line);
+	masa_metrics_request(srv->routes, r->route, r->status, elapsed_us);
+	if (r->later.state != NULL)	/* woken, but the connection ended first */
+		r->later.release(r->later.state);
+	masa_reply_free(&r->early);
+	masa_buf_free(&r->body);
+	masa_buf_free(&r->tls_cert);
+	free(r);
+	*con_cls = NULL;
+	atomic_fetch_sub(&srv->inflight, 1);
+}
+
+/* libmicrohttpd's own messages, as JSON log lines. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) MASA_PRINTF(2, 0);
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	masa_log_event("warn", "libmicrohttpd: %s", msg);
+}
+
+/* Where and how the listener speaks: options for o (ending with
+ * MHD_OPTION_END; room for 6), and MHD_USE_TLS in *flags for HTTPS. A
+ * unix: listener's socket is created here. */
+static enum masa_err
+transport(struct masa_server *s, const struct masa_netaddr *addr, const struct masa_tls_pem *tls,
+    struct MHD_OptionItem *o, unsigned *flags, struct masa_diag *diag)
+{
+	enum masa_err rc;
+	size_t n = 0;
+
+	if (addr->kind == MASA_LISTEN_UNIX) {
+		rc = masa_unix_listen(addr, &s->unix_sock, diag);
+		if (rc != MASA_OK)
+			return rc;
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, s->unix_sock.fd, NULL };
+	} else {
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)&addr->ss };
+	}
+	if (addr->kind == MASA_LISTEN_HTTPS) {
+		*flags |= MHD_USE_TLS;
+		/* The certificate and key of each handshake: SIGHUP replaces them. */
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+		    (void *)(uintptr_t)masa_tlscreds_retrieve };
+		/* Setting a trust list makes libmicrohttpd ask clients for a
+		 * certificate (GNUTLS_CERT_REQUEST: optional). It is not used to
+		 * judge them: a registrar is identified by its key. */
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)(uintptr_t)tls->cert };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES };
+	}
+	o[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return MASA_OK;
+}
+
+enum masa_err
+masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
+    const struct masa_tls_pem *tls, const struct masa_route_table *routes, size_t body_max,
+    struct masa_server **out, struct masa_diag *diag)
+{
+	const struct masa_limits *lim = &app->cfg->limits;
+	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem where[6], pool[2] = { { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL } };
+	struct masa_server *s;
+	char url[MASA_HOST_MAX + 16];
+	enum masa_err rc;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	/* The public listener: one event loop (epoll) per core, each serving
+	 * many connections. Its handlers never block: the crypto keeps every
+	 * core busy, and an answer that waits for a group commit is deferred
+	 * (the connection suspended) while the loop goes on with others. The
+	 * admin listener: a thread per connection (bounded by
+	 * limits.connection_limit), since an import or an Argon2
+	 * verification may take a while. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+	if (routes->threaded) {
+		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC;
+	} else {
+		flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+		if (cores > 1)	/* one loop is no pool: the library warns about a size of 1 */
+			pool[0] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE,
+			    cores < 256 ? cores : 256, NULL };
+	}
+
+	if (addr->ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return MASA_E_NOMEM;
+	s->app = app;
+	s->routes = routes;
+	s->body_max = body_max;
+	s->unix_sock.fd = -1;
+	atomic_init(&s->inflight, 0);
+	atomic_init(&s->deferred, 0);
+	atomic_init(&s->stopping, 0);
+	atomic_init(&s->requests, 0);
+	rc = masa_rand_bytes(s->rid_prefix, sizeof s->rid_prefix);
+	if (rc == MASA_OK)
+		rc = transport(s, addr, tls, where, &flags, diag);
+	if (rc != MASA_OK) {
+		free(s);
+		return rc;
+	}
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */
+	    MHD_OPTION_ARRAY, where,
+	    MHD_OPTION_ARRAY, pool,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->connection_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)lim->per_ip_connection_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->connection_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)lim->connection_memory_bytes,
+	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_END);
+	if (s->daemon == NULL) {
+		masa_netaddr_url(addr, addr->port, url, sizeof url);
+		masa_diag_set(diag, "cannot listen on %s (address in use, not local, or TLS files rejected)",
+		    url);
+		/* libmicrohttpd closes a listen socket it was given on most of
+		 * its failure paths: closing it again could hit a reused
+		 * descriptor, so at worst it stays open until serve exits. */
+		masa_unix_unlink(&s->unix_sock);
+		free(s);
+		return MASA_E_IO;
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : addr->port;
+	*out = s;
+	return MASA_OK;
+}
+
+unsigned
+masa_server_port(const struct masa_server *s)
+{
+	return s->port;
+}
+
+void
+masa_server_quiesce(struct masa_server *s)
+{
+	MHD_socket fd;
+
+	if (s == NULL)
+		return;
+	atomic_store(&s->stopping, 1);
+	fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+unsigned
+masa_server_inflight(struct masa_server *s)
+{
+	return s ? atomic_load(&s->inflight) : 0;
+}
+
+void
+masa_server_stop(struct masa_server *s)
+{
+	struct timespec tick = { 0, 1000 * 1000 };
+
+	if (s == NULL)
+		return;
+	/* A deferred answer is woken once its group commit ends (or fails,
+	 * within the store's busy timeout); stopping before then would free
+	 * a connection the committer is about to resume. No answer is
+	 * deferred once stopping is set. */
+	atomic_store(&s->stopping, 1);
+	while (atomic_load(&s->deferred) > 0)
+		nanosleep(&tick, NULL);
+	MHD_stop_daemon(s->daemon);
+	masa_unix_unlink(&s->unix_sock);
+	free(s);
+}

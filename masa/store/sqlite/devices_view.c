@@ -1,0 +1,63 @@
+/* devices_view.c: see devices_view.h. */
+#include "devices_view.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum masa_err
+masa_store_device_view(struct masa_txn *t, const struct masa_device *d, struct masa_device_view *out)
+{
+	static const char sql[] =
+	    "SELECT (SELECT name FROM owners WHERE id = ?1),"
+	    " (SELECT spki_sha256 FROM registrar_keys WHERE id = ?2),"
+	    " (SELECT count(*) FROM vouchers WHERE device_id = ?3)";
+	struct masa_device_view v;
+	sqlite3_stmt *st = NULL;
+	const unsigned char *owner;
+	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	int src;
+
+	if (rc != MASA_OK)
+		return rc;
+	memset(&v, 0, sizeof v);
+	sqlite3_bind_int64(st, 1, d->owner_id);
+	sqlite3_bind_int64(st, 2, d->pinned_registrar_id);
+	sqlite3_bind_int64(st, 3, d->id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		owner = sqlite3_column_text(st, 0);
+		snprintf(v.owner, sizeof v.owner, "%s", owner ? (const char *)owner : "");
+		if (sqlite3_column_bytes(st, 1) == MASA_SHA256_LEN) {
+			v.pinned = 1;
+			memcpy(v.pinned_sha256, sqlite3_column_blob(st, 1), MASA_SHA256_LEN);
+		}
+		v.vouchers = sqlite3_column_int64(st, 2);
+	}
+	masa_db_finish(t, st);
+	if (src != SQLITE_ROW)
+		return masa_db_err(src);
+	rc = masa_store_bucket_get(t, d->id, &v.tat_ms, &v.has_bucket);
+	if (rc == MASA_OK)
+		*out = v;
+	return rc;
+}
+
+enum masa_err
+masa_store_device_page(struct masa_txn *t, const char *after, unsigned limit,
+    int (*fn)(void *arg, const char *serial), void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	enum masa_err rc = masa_db_prepare(t,
+	    "SELECT serial FROM devices WHERE serial > ? ORDER BY serial LIMIT ?", &st);
+	int src;
+
+	if (rc != MASA_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, after, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)limit);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0)) != 0)
+			break;
+	masa_db_finish(t, st);
+	return src == SQLITE_ROW || src == SQLITE_DONE ? MASA_OK : masa_db_err(src);
+}
