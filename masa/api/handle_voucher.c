@@ -1,16 +1,20 @@
 /* handle_voucher.c: POST /.well-known/brski/requestvoucher: negotiate ->
- * decode -> verify the registrar -> issue (PVR, policy, sign, store) ->
- * respond. Every refusal of a verified registrar is audited (issue.c) and
- * answered with its status and one sentence. What goes to the store is
- * group-committed, and the answer deferred until it is durable, without
- * holding up the server thread. */
+ * decode -> verify the registrar (here, on the event loop: CPU only) ->
+ * issue (issue.h: snapshot, PVR, decide, sign, on a worker; then decide
+ * again and record, group-committed) -> respond. Every refusal of a
+ * verified registrar is audited and answered with its status and one
+ * sentence; the answer waits for the store without holding up the
+ * server thread. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "answer_later.h"
+#include "formats.h"
+#include "handlers.h"
 #include "issue.h"
 #include "metrics.h"
-#include "handlers.h"
+#include "negotiate.h"
+#include "refusal.h"
 #include "voucher_reply.h"
 
 /* One request, from the handler to its deferred answer. */
@@ -19,7 +23,8 @@ struct voucher_call {
 	struct masa_answer answer;
 	struct masa_vreq_raw v;
 	struct masa_registrar reg;
-	struct masa_issuing *is;	/* what goes to the store */
+	struct masa_issuing *is;	/* an issuance, or */
+	struct masa_refusal *refused;	/* a refusal's audit entry */
 	struct masa_answer_later wait;
 };
 
@@ -29,6 +34,7 @@ call_free(void *state)
 	struct voucher_call *call = state;
 
 	masa_issue_free(call->is);
+	masa_refusal_free(call->refused);
 	masa_registrar_free(&call->reg);
 	free(call);
 }
@@ -42,6 +48,8 @@ finish(void *state, struct masa_reply *reply)
 	enum masa_err rc;
 	char secs[24];
 
+	if (call->refused != NULL)
+		return masa_refusal_outcome(call->refused, call->wait.stored);
 	rc = masa_issue_outcome(call->is, call->wait.stored, &issued);
 	if (rc == MASA_E_RATE_LIMITED) {
 		snprintf(secs, sizeof secs, "%llu", (unsigned long long)issued.retry_after_s);
@@ -57,12 +65,22 @@ finish(void *state, struct masa_reply *reply)
 	return rc;
 }
 
+/* The issuance's work, on a worker (answer_later.h). */
+static void
+issue_work(void *arg, struct masa_answer_later *w)
+{
+	struct voucher_call *call = arg;
+
+	masa_issue_run(call->is, masa_answer_later_done, w);
+}
+
 enum masa_err
 masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 {
 	struct voucher_call *call;
 	const struct masa_vreq_raw *decoded = NULL;
 	const struct masa_registrar *found = NULL;
+	const struct masa_codec *codec = NULL;
 	enum masa_err rc;
 
 	call = calloc(1, sizeof *call);
@@ -71,19 +89,22 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	call->app = req->app;
 	rc = masa_negotiate(req->header(req, "Content-Type"), req->header(req, "Accept"),
 	    &call->answer);
+	if (rc == MASA_OK && (codec = masa_codec_for(call->answer.format)) == NULL)
+		rc = MASA_E_MEDIA_TYPE;
 	if (rc == MASA_OK)
-		rc = masa_vreq_accept(req->body, req->tls_cert, &call->v, &call->reg, &decoded,
-		    &found);
+		rc = masa_vreq_accept(codec, req->body, req->tls_cert, &call->v, &call->reg,
+		    &decoded, &found);
 	if (rc == MASA_OK)
-		rc = masa_issue_prepare(req->app, &call->v, &call->reg, &call->answer, req->peer,
+		rc = masa_issue_new(req->app, codec, &call->v, &call->reg, &call->answer, req->peer,
 		    &call->is);
-	else if (masa_issue_refusal(req->app, decoded, found, req->peer, "voucher.refused", rc,
-	    &call->is) != MASA_OK)
-		call->is = NULL;	/* nothing to audit: answer now */
-	if (call->is == NULL) {
-		call_free(call);
+	if (rc == MASA_OK)
+		return masa_answer_later_work(req, reply, &call->wait, issue_work, call, call,
+		    finish, call_free);
+	if (masa_refusal_new(MASA_EV_VOUCHER_REFUSED, decoded, found, req->peer, rc,
+	    &call->refused) != MASA_OK) {
+		call_free(call);	/* nothing to audit: answer now */
 		return rc;
 	}
-	return masa_answer_later(req, reply, &call->wait, masa_issue_store, call->is, call, finish,
-	    call_free);
+	return masa_answer_later(req, reply, &call->wait, masa_refusal_store, call->refused, call,
+	    finish, call_free);
 }

@@ -8,6 +8,7 @@
 #include "db.h"
 
 struct masa_auth;	/* the HTTP layer's token checks (auth.h) */
+struct masa_workq;	/* workq.h */
 
 struct masa_app {
 	const struct masa_config *cfg;
@@ -16,6 +17,9 @@ struct masa_app {
 	struct masa_bytes masa_cert;	/* DER of the voucher-signing certificate */
 	struct masa_bytes masa_cose_key;	/* the voucher-signing public key as a COSE_Key */
 	struct masa_auth *auth;			/* API token checks and throttle */
+	/* Workers for what must not run on an event-loop thread (store reads,
+	 * signatures); NULL: such work runs where it is started. */
+	struct masa_workq *work;
 };
 
 #endif

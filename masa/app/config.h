@@ -15,6 +15,7 @@
 #include "err.h"
 #include "masa_limits.h"
 #include "netaddr.h"
+#include "policy_config.h"
 #include "trust.h"
 
 struct masa_limits {
@@ -24,30 +25,6 @@ struct masa_limits {
 	uint64_t connection_timeout_s;
 	uint64_t connection_memory_bytes;
 	uint64_t shutdown_grace_s;
-};
-
-enum masa_policy_mode {
-	MASA_MODE_FIRST_USE = 0,	/* the first registrar to get a voucher is pinned */
-	MASA_MODE_OWNER = 1,		/* only the owner's registrar keys */
-	MASA_MODE_OPEN = 2,		/* any verified registrar (audit only) */
-};
-
-enum masa_pin_form {
-	MASA_PIN_PUBK = 0,		/* pinned-domain-pubk: registrar DER SPKI */
-	MASA_PIN_CERT = 1,		/* pinned-domain-cert: registrar certificate */
-};
-
-struct masa_policy_config {
-	uint64_t mode;			/* enum masa_policy_mode */
-	uint64_t created_on_max_age_s;
-	uint64_t created_on_max_future_s;
-	uint64_t bucket_capacity;
-	uint64_t bucket_period_s;
-	uint64_t nonceless_lifetime_s;
-	uint64_t retry_window_s;
-	uint64_t require_pvr;		/* 0/1 */
-	uint64_t pin_network;		/* 0/1: pin a registrar key to its first /24 or /64 */
-	uint64_t pinned_domain;		/* enum masa_pin_form */
 };
 
 struct masa_config {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -27,6 +28,7 @@
 #include "startup.h"
 #include "timeutil.h"
 #include "tlscreds.h"
+#include "workq.h"
 
 static const char help[] =
     "usage: masa serve --config FILE [--listen ADDRESS] [--admin-listen ADDRESS]\n\n"
@@ -65,6 +67,15 @@ drain(struct masa_server *pub, struct masa_server *adm, uint64_t grace_s)
 	while (masa_server_inflight(pub) + masa_server_inflight(adm) > 0 &&
 	    masa_mono_us() < deadline)
 		nanosleep(&tick, NULL);
+}
+
+/* One worker per online core (at least 1, at most 16). */
+static size_t
+worker_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 16 ? 16 : (size_t)n;
 }
 
 int
@@ -130,6 +141,11 @@ masa_cmd_serve(int argc, char **argv)
 		rc = MASA_E_NOMEM;
 		goto done;
 	}
+	/* Store reads and signatures run here, off the event loops: a worker
+	 * a core, as many as the loops. */
+	rc = masa_workq_start(worker_count(), "masa-work", &app.work);
+	if (rc != MASA_OK)
+		goto done;
 	rc = masa_reload_apply_initial(&st.cfg, tls.cert, st.tls_cert.len, tls.key, st.tls_key.len,
 	    &diag);
 	if (rc != MASA_OK)
@@ -166,6 +182,7 @@ masa_cmd_serve(int argc, char **argv)
 	masa_server_quiesce(adm);
 	drain(pub, adm, st.cfg.limits.shutdown_grace_s);
 done:
+	masa_workq_stop(app.work);	/* what is queued runs, and its answers wake */
 	masa_server_stop(adm);
 	masa_server_stop(pub);
 	masa_auth_free(app.auth);

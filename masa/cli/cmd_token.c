@@ -7,7 +7,6 @@
 
 #include "cli.h"
 #include "startup.h"
-#include "audit.h"
 #include "tokens.h"
 #include "timeutil.h"
 #include "apitoken.h"
@@ -30,31 +29,6 @@ print_token(void *arg, const struct masa_token_row *r)
 	printf("%s\t%s\t%s\t%s\n", r->name, r->role, r->id, when);
 }
 
-struct revoke {
-	const char *name;
-	char id[24];
-};
-
-static enum masa_err
-revoke_change(struct masa_txn *t, void *arg)
-{
-	struct revoke *r = arg;
-	struct masa_audit_entry e;
-	char detail[160];
-	enum masa_err rc = masa_store_token_delete(t, r->name, r->id);
-
-	if (rc != MASA_OK)
-		return rc;
-	snprintf(detail, sizeof detail, "name=%s id=%s", r->name, r->id);
-	memset(&e, 0, sizeof e);
-	e.at_ms = masa_now_ms();
-	e.event = "token.revoked";
-	e.assertion = -1;
-	e.source = "cli";
-	e.detail = detail;
-	return masa_audit_append(t, &e);
-}
-
 int
 masa_cmd_token(int argc, char **argv)
 {
@@ -68,7 +42,6 @@ masa_cmd_token(int argc, char **argv)
 	struct masa_diag diag = { { 0 } };
 	struct masa_startup st;
 	struct masa_txn *t = NULL;
-	struct revoke rv = { NULL, "" };
 	const char *config = NULL, *role = NULL, *name = NULL, *sub;
 	char token[MASA_TOKEN_MAX];
 	enum masa_err rc;
@@ -106,12 +79,11 @@ masa_cmd_token(int argc, char **argv)
 			rc = masa_store_token_each(t, print_token, NULL);
 		masa_db_rollback(t);
 	} else {
-		rv.name = argv[optind + 1];
-		rc = masa_db_write(st.db, revoke_change, &rv);
+		rc = masa_token_revoke(st.db, argv[optind + 1]);
 		if (rc == MASA_E_NOT_FOUND)
-			masa_diag_set(&diag, "there is no token named \"%s\"", rv.name);
+			masa_diag_set(&diag, "there is no token named \"%s\"", argv[optind + 1]);
 		if (rc == MASA_OK)
-			printf("revoked %s\n", rv.name);
+			printf("revoked %s\n", argv[optind + 1]);
 	}
 	masa_startup_free(&st);
 	return rc == MASA_OK ? MASA_EXIT_OK : masa_cli_fail(rc, &diag);

@@ -14,7 +14,7 @@
 #include "http_client.h"
 #include "masa_limits.h"
 #include "timeutil.h"
-#include "voucher.h"
+#include "cose_codec.h"
 #include "vreq_build.h"
 
 #define VOUCHER_TYPE "application/voucher+cose"

@@ -9,7 +9,7 @@
 #include "crypto/passwd.h"
 #include "crypto/rand.h"
 #include "encode.h"
-#include "audit.h"
+#include "events.h"
 #include "tokens.h"
 
 enum masa_err
@@ -19,7 +19,7 @@ masa_token_create(struct masa_db *db, const char *name, const char *role, int64_
 	uint8_t id[MASA_TOKEN_ID_BYTES], secret[MASA_TOKEN_SECRET_BYTES];
 	char secret_txt[MASA_B64URL_LEN(MASA_TOKEN_SECRET_BYTES) + 1], detail[160];
 	struct masa_token_row row;
-	struct masa_audit_entry ae;
+	struct masa_event_fields ev = { 0 };
 	struct masa_txn *txn = NULL;
 	enum masa_err rc;
 
@@ -49,13 +49,10 @@ masa_token_create(struct masa_db *db, const char *name, const char *role, int64_
 	if (rc != MASA_OK)
 		goto done;
 	snprintf(detail, sizeof detail, "name=%s role=%s id=%s", name, role, row.id);
-	memset(&ae, 0, sizeof ae);
-	ae.at_ms = now_ms;
-	ae.event = "token.created";
-	ae.assertion = -1;
-	ae.source = "cli";
-	ae.detail = detail;
-	rc = masa_audit_append(txn, &ae);
+	ev.at_ms = now_ms;
+	ev.source = "cli";
+	ev.detail = detail;
+	rc = masa_event_append(txn, MASA_EV_TOKEN_CREATED, &ev);
 	if (rc == MASA_OK) {
 		rc = masa_db_commit(txn);
 		txn = NULL;
@@ -67,4 +64,34 @@ done:
 	OPENSSL_cleanse(secret, sizeof secret);
 	OPENSSL_cleanse(secret_txt, sizeof secret_txt);
 	return rc;
+}
+
+/* What masa_token_revoke changes. */
+struct revoke {
+	const char *name;
+	char id[24];
+};
+
+static enum masa_err
+revoke_change(struct masa_txn *t, void *arg)
+{
+	struct revoke *r = arg;
+	struct masa_event_fields ev = { 0 };
+	char detail[160];
+	enum masa_err rc = masa_store_token_delete(t, r->name, r->id);
+
+	if (rc != MASA_OK)
+		return rc;
+	snprintf(detail, sizeof detail, "name=%s id=%s", r->name, r->id);
+	ev.source = "cli";
+	ev.detail = detail;
+	return masa_event_append(t, MASA_EV_TOKEN_REVOKED, &ev);
+}
+
+enum masa_err
+masa_token_revoke(struct masa_db *db, const char *name)
+{
+	struct revoke r = { name, "" };
+
+	return masa_db_write(db, revoke_change, &r);
 }

@@ -23,4 +23,8 @@
 MASA_NODISCARD enum masa_err masa_token_create(struct masa_db *db, const char *name,
     const char *role, int64_t now_ms, char out[MASA_TOKEN_MAX], struct masa_diag *diag);
 
+/* Deletes the token named name, with an audit entry, in one transaction.
+ * MASA_E_NOT_FOUND if there is none. */
+MASA_NODISCARD enum masa_err masa_token_revoke(struct masa_db *db, const char *name);
+
 #endif

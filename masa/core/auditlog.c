@@ -8,6 +8,7 @@
 
 #include "encode.h"
 #include "masa_limits.h"
+#include "policy.h"
 #include "rows.h"
 #include "timeutil.h"
 
@@ -55,30 +56,27 @@ add_event(void *arg, const struct masa_voucher_group *g)
 	return 0;
 }
 
-/* Whether reg may read dev's log: it has held a voucher for it, or it is
- * a key of the device's owner. MASA_E_UNKNOWN_DEVICE otherwise. */
+/* Whether reg may read dev's log: the facts, then the policy's rule. */
 static enum masa_err
 authorised(struct masa_txn *t, const struct masa_device *dev, const struct masa_registrar *reg)
 {
+	struct masa_policy_state st;
 	struct masa_registrar_row r;
 	enum masa_err rc;
-	int held = 0, blocked = 0;
+	int held = 0;
 
-	rc = masa_store_is_blocked(t, reg->sha256, &blocked);
-	if (rc != MASA_OK)
-		return rc;
-	if (blocked)
-		return MASA_E_BLOCKED;
-	rc = masa_store_registrar_get(t, reg->sha256, &r);
-	if (rc == MASA_E_NOT_FOUND)
-		return MASA_E_UNKNOWN_DEVICE;
-	if (rc == MASA_OK && r.owner_id != 0 && r.owner_id == dev->owner_id)
-		return MASA_OK;
-	if (rc == MASA_OK)
+	memset(&st, 0, sizeof st);
+	st.device_found = 1;
+	rc = masa_store_is_blocked(t, reg->sha256, &st.registrar_blocked);
+	if (rc == MASA_OK && !st.registrar_blocked)
+		rc = masa_store_registrar_get(t, reg->sha256, &r);
+	if (rc == MASA_OK && !st.registrar_blocked) {
+		st.registrar_is_owner = r.owner_id != 0 && r.owner_id == dev->owner_id;
 		rc = masa_store_voucher_held(t, dev->id, r.id, &held);
-	if (rc == MASA_OK && !held)
-		rc = MASA_E_UNKNOWN_DEVICE;
-	return rc;
+	}
+	if (rc == MASA_E_NOT_FOUND)
+		rc = MASA_OK;	/* a key never seen: neither owner nor holder */
+	return rc == MASA_OK ? masa_policy_auditlog(&st, held) : rc;
 }
 
 enum masa_err

@@ -18,7 +18,7 @@
 #include "app.h"
 #include "attr.h"
 #include "vreq.h"
-#include "vreq_verify.h"
+#include "registrar.h"
 
 #define MASA_AUDITLOG_SATURATE 1024
 

@@ -6,7 +6,7 @@
 
 #include "crypto/x509.h"
 #include "masa_limits.h"
-#include "audit.h"
+#include "events.h"
 #include "rows.h"
 #include "timeutil.h"
 #include "utf8.h"
@@ -79,7 +79,7 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 	uint8_t spki[MASA_SPKI_MAX];
 	size_t spki_len = 0;
 	struct masa_buf cert;
-	struct masa_audit_entry ae;
+	struct masa_event_fields ev = { 0 };
 	int is_cert = rec->idevid.len > 0;
 	int64_t owner_id = 0;
 	enum masa_err rc;
@@ -136,14 +136,10 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 		rc = same_details(t, serial, product, owner_id, why);
 	if (rc != MASA_OK || !*created)
 		goto done;
-	memset(&ae, 0, sizeof ae);
-	ae.at_ms = masa_now_ms();
-	ae.event = "device.enrolled";
-	ae.serial = serial;
-	ae.assertion = -1;
-	ae.source = actor;
-	ae.detail = is_cert ? "idevid" : "public-key";
-	rc = masa_audit_append(t, &ae);
+	ev.serial = serial;
+	ev.source = actor;
+	ev.detail = is_cert ? "idevid" : "public-key";
+	rc = masa_event_append(t, MASA_EV_DEVICE_ENROLLED, &ev);
 done:
 	masa_buf_free(&cert);
 	return rc;

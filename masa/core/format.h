@@ -1,19 +1,55 @@
 /*
- * format.h: voucher formats, and the form of one answer (which format,
- * under which media type name, whether as a multipart body), as the HTTP
- * layer's negotiation (negotiate.h) chooses it for the core.
+ * format.h: the voucher-format seam. A format (COSE today; CMS and JWS
+ * next) is a codec: a table of operations that decodes its requests into
+ * the format-neutral struct masa_vreq_raw (vreq.h), verifies a decoded
+ * request's signature over the bytes received, and signs a voucher on
+ * format-neutral terms (voucher.h). The core (registrar.c, issue.c) calls
+ * only these operations; the codecs live in masa/format/ and the api layer
+ * picks one per request (masa_codec_for, formats.h). Also here: the form
+ * of one answer, as the HTTP layer's negotiation (negotiate.h) chooses it.
  */
 #ifndef MASA_FORMAT_H
 #define MASA_FORMAT_H
 
+#include <openssl/evp.h>
+
+#include "attr.h"
+#include "bytes.h"
+#include "err.h"
+
 enum masa_format {
 	MASA_FORMAT_COSE = 1,	/* COSE_Sign1 over YANG-CBOR */
 };
+#define MASA_FORMAT_MAX 1	/* the highest enum masa_format value */
 
 struct masa_answer {
 	enum masa_format format;	/* of the request and of the voucher */
 	const char *voucher_type;	/* media type name of the voucher (static) */
 	const char *multipart;		/* "multipart/related" or "multipart/mixed", or NULL */
 };
+
+struct masa_vreq_raw;
+struct masa_voucher_in;
+struct masa_signer;
+
+struct masa_codec {
+	enum masa_format format;
+	const char *name;		/* "cose": metrics label, configuration */
+	/* Decodes body (untrusted) into out, out->codec set: leaves, the
+	 * nested PVR, each signer's certificates and algorithm. Bounded, no
+	 * allocation that outlives the call. *out only on success. */
+	enum masa_err (*decode)(struct masa_bytes body, struct masa_vreq_raw *out);
+	/* Verifies the signature of v's RVR (pvr 0) or PVR (pvr 1) with key,
+	 * over the bytes received: MASA_OK, MASA_E_SIGNATURE, or MASA_E_ALG
+	 * when key is not a key of the message's algorithm. */
+	enum masa_err (*verify)(const struct masa_vreq_raw *v, int pvr, EVP_PKEY *key);
+	/* Builds the voucher of in and signs it with s, its certificate cert
+	 * (DER) sent along; appends to out. */
+	enum masa_err (*sign)(const struct masa_voucher_in *in, struct masa_signer *s,
+	    struct masa_bytes cert, struct masa_buf *out);
+};
+
+/* The name of format f ("cose"), or NULL for a value that names none. */
+const char *masa_format_name(enum masa_format f);
 
 #endif

@@ -3,28 +3,18 @@
 
 #include <string.h>
 
-#include "audit.h"
+#include "events.h"
 #include "rows.h"
 #include "timeutil.h"
 
 static enum masa_err
-audit(struct masa_txn *t, const char *event, const char *serial, const uint8_t *sha,
+audit(struct masa_txn *t, enum masa_event ev, const char *serial, const uint8_t *sha,
     const char *actor, const char *detail)
 {
-	struct masa_audit_entry e;
+	struct masa_event_fields f = { .serial = serial, .registrar_sha256 = sha, .source = actor,
+		.detail = detail };
 
-	memset(&e, 0, sizeof e);
-	e.at_ms = masa_now_ms();
-	e.event = event;
-	e.serial = serial;
-	if (sha != NULL) {
-		e.registrar_sha256.ptr = sha;
-		e.registrar_sha256.len = MASA_SHA256_LEN;
-	}
-	e.assertion = -1;
-	e.source = actor;
-	e.detail = detail ? detail : "";
-	return masa_audit_append(t, &e);
+	return masa_event_append(t, ev, &f);
 }
 
 /* Release or retire. */
@@ -37,7 +27,7 @@ device_state(struct masa_txn *t, const char *serial, const char *actor, int reti
 	if (rc == MASA_OK)
 		rc = retire ? masa_store_device_retire(t, d.id) : masa_store_device_set_pin(t, d.id, 0);
 	if (rc == MASA_OK)
-		rc = audit(t, retire ? "device.retired" : "device.released", serial, NULL, actor, NULL);
+		rc = audit(t, retire ? MASA_EV_DEVICE_RETIRED : MASA_EV_DEVICE_RELEASED, serial, NULL, actor, NULL);
 	return rc;
 }
 
@@ -67,7 +57,7 @@ masa_op_assign(struct masa_txn *t, const char *serial, const char *owner, const 
 	if (rc == MASA_OK)
 		rc = masa_store_device_set_owner(t, d.id, owner_id);
 	if (rc == MASA_OK)
-		rc = audit(t, "owner.assigned", serial, NULL, actor, owner);
+		rc = audit(t, MASA_EV_OWNER_ASSIGNED, serial, NULL, actor, owner);
 	return rc;
 }
 
@@ -84,7 +74,7 @@ masa_op_owner_key(struct masa_txn *t, const char *owner, const uint8_t *spki, si
 	if (*created) {
 		rc = masa_store_owner_add(t, owner, masa_now_ms(), &owner_id);
 		if (rc == MASA_OK)
-			rc = audit(t, "owner.added", NULL, NULL, actor, owner);
+			rc = audit(t, MASA_EV_OWNER_ADDED, NULL, NULL, actor, owner);
 	}
 	if (rc != MASA_OK || spki_len == 0)
 		return rc;
@@ -96,7 +86,7 @@ masa_op_owner_key(struct masa_txn *t, const char *owner, const uint8_t *spki, si
 		rc = masa_store_registrar_add(t, sha, (struct masa_bytes){ spki, spki_len }, owner_id,
 		    NULL, masa_now_ms(), &id);
 	if (rc == MASA_OK)
-		rc = audit(t, "owner.key-added", NULL, sha, actor, owner);
+		rc = audit(t, MASA_EV_OWNER_KEY_ADDED, NULL, sha, actor, owner);
 	return rc;
 }
 
@@ -110,7 +100,7 @@ masa_op_block(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN], const c
 	if (rc == MASA_E_EXISTS)
 		return MASA_OK;	/* already blocked: nothing changes */
 	if (rc == MASA_OK)
-		rc = audit(t, "registrar.blocked", NULL, sha256, actor, reason);
+		rc = audit(t, MASA_EV_REGISTRAR_BLOCKED, NULL, sha256, actor, reason);
 	return rc;
 }
 
@@ -120,6 +110,6 @@ masa_op_unblock(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN], const
 	enum masa_err rc = masa_store_unblock(t, sha256);
 
 	if (rc == MASA_OK)
-		rc = audit(t, "registrar.unblocked", NULL, sha256, actor, NULL);
+		rc = audit(t, MASA_EV_REGISTRAR_UNBLOCKED, NULL, sha256, actor, NULL);
 	return rc;
 }

@@ -1,7 +1,5 @@
 /*
- * policy.c: see policy.h. The checks run in a fixed order, so a request
- * that fails several gets the same answer every time: device, freshness,
- * block-list, nonce and PVR rules, pinning mode, network pin, bucket.
+ * policy.c: see policy.h.
  */
 #include "policy.h"
 
@@ -57,6 +55,8 @@ rules(const struct masa_policy_config *cfg, const struct masa_policy_state *st,
 
 	if (!st->device_found || st->device_retired)
 		return MASA_E_UNKNOWN_DEVICE;
+	if (cfg->pinned_domain == MASA_PIN_CERT && !req->registrar_cert)
+		return MASA_E_NOT_ACCEPTABLE;	/* this pledge needs a certificate pin */
 	if (req->has_created_on && (req->created_on_ms < req->now_ms - max_age ||
 	    req->created_on_ms > req->now_ms + max_future))
 		return MASA_E_STALE;
@@ -110,8 +110,20 @@ masa_policy_decide(const struct masa_policy_config *cfg, const struct masa_polic
 
 	memset(&d, 0, sizeof d);
 	d.refusal = rules(cfg, st, req, &d);
-	if (d.refusal == MASA_OK)
+	if (d.refusal == MASA_OK && st->retry_found)
+		d.replay = 1;
+	else if (d.refusal == MASA_OK)
 		d.refusal = bucket(cfg, st, req->now_ms, &d);
 	masa_policy_terms(cfg, req, &d.assertion, &d.expires_ms);
 	*out = d;
+}
+
+enum masa_err
+masa_policy_auditlog(const struct masa_policy_state *st, int held_voucher)
+{
+	if (!st->device_found)
+		return MASA_E_UNKNOWN_DEVICE;
+	if (st->registrar_blocked)
+		return MASA_E_BLOCKED;
+	return held_voucher || st->registrar_is_owner ? MASA_OK : MASA_E_UNKNOWN_DEVICE;
 }

@@ -1,17 +1,24 @@
 /*
- * vreq.h: decoding a constrained-BRSKI voucher-request (COSE_Sign1 over
- * YANG-CBOR, cBRSKI §9.1): structure and types only, nothing verified.
- * Everything is a view into the request body.
+ * vreq.h: a voucher-request as decoded by its format's codec (format.h),
+ * in a form that no longer depends on the format: the leaves of
+ * ietf-voucher-request:voucher that the MASA reads, for the registrar's
+ * request (RVR) and the pledge's request (PVR) it carries, and for each
+ * signed request the certificates its signer sent. Everything is a view
+ * into the request body. Untrusted until verified (registrar.h).
  */
 #ifndef MASA_VREQ_H
 #define MASA_VREQ_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "attr.h"
 #include "bytes.h"
-#include "cose/cose_sign1.h"
+#include "crypto/alg.h"
 #include "err.h"
+
+#define MASA_VREQ_CERTS_MAX 8	/* certificates a signer may send along */
+#define MASA_VREQ_PRIV_MAX 512	/* a codec's own view of one signed request */
 
 /* The leaves of ietf-voucher-request:voucher that the MASA reads. Absent
  * leaves have a NULL ptr. */
@@ -26,14 +33,27 @@ struct masa_vreq_leaves {
 	struct masa_bytes serial;	/* text, 1..MASA_SERIAL_MAX bytes, no controls */
 };
 
+/* One signed request as received. */
+struct masa_vreq_sig {
+	int alg_ok;			/* names a supported algorithm where its format says */
+	enum masa_alg alg;		/* ... this one */
+	struct masa_bytes certs[MASA_VREQ_CERTS_MAX];	/* its signer's certificates (DER) */
+	size_t ncerts;
+	/* The codec's own decoding of the message, for its verify (opaque). */
+	_Alignas(16) unsigned char priv[MASA_VREQ_PRIV_MAX];
+};
+
+struct masa_codec;
+
 /* A decoded registrar voucher-request and the pledge voucher-request it
- * carries. Untrusted until verified (see vreq_verify.h). */
+ * carries. */
 struct masa_vreq_raw {
+	const struct masa_codec *codec;	/* the format it came in */
 	struct masa_bytes body;		/* the RVR exactly as received */
-	struct masa_cose_sign1 rvr;
+	struct masa_vreq_sig rvr;
 	struct masa_vreq_leaves r;
 	int has_pvr;
-	struct masa_cose_sign1 pvr;
+	struct masa_vreq_sig pvr;
 	struct masa_vreq_leaves p;
 };
 
@@ -42,15 +62,10 @@ struct masa_vreq_raw {
  * a JSON string and a log field). */
 int masa_serial_ok(const uint8_t *s, size_t n);
 
-/* Decodes the payload of a voucher-request: the top map {2501: {...}} with
- * SID-delta keys (or tag-47 absolute SIDs), or {"ietf-voucher-request:
- * voucher": {...}} with names or absolute SIDs. MASA_E_VREQ,
- * MASA_E_DUPLICATE_KEY (two keys naming one leaf), MASA_E_CBOR*. */
-MASA_NODISCARD enum masa_err masa_vreq_payload_decode(struct masa_bytes payload,
-    struct masa_vreq_leaves *out);
-
-/* Decodes an RVR and its nested PVR, if any. Errors of the PVR come back
- * as MASA_E_PVR_MALFORMED. *out only on success. */
-MASA_NODISCARD enum masa_err masa_vreq_decode(struct masa_bytes body, struct masa_vreq_raw *out);
+/* Decodes body with codec into out: an RVR and its nested PVR, if any
+ * (errors of the PVR come back as MASA_E_PVR_MALFORMED). *out only on
+ * success. */
+MASA_NODISCARD enum masa_err masa_vreq_decode(const struct masa_codec *codec,
+    struct masa_bytes body, struct masa_vreq_raw *out);
 
 #endif

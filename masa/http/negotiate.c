@@ -91,15 +91,17 @@ accept_ranges(const char *accept, struct masa_media_range *ranges, size_t *n)
 }
 
 enum masa_err
-masa_negotiate_json(const char *content_type, const char *accept)
+masa_negotiate_json(const char *content_type, const char *accept, enum masa_format *format)
 {
 	struct masa_media_range ranges[MASA_ACCEPT_MAX_RANGES];
 	struct masa_answer req;
 	enum masa_err rc = request_type(content_type, &req);
 	size_t n, i;
 
-	if (rc == MASA_OK)
+	if (rc == MASA_OK) {
+		*format = req.format;
 		rc = accept_ranges(accept, ranges, &n);
+	}
 	if (rc != MASA_OK || n == 0)
 		return rc;
 	for (i = 0; i < n; i++)

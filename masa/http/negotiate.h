@@ -24,7 +24,9 @@ MASA_NODISCARD enum masa_err masa_negotiate(const char *content_type, const char
 
 /* For requestauditlog: the request must be a voucher-request type masa
  * reads (MASA_E_MEDIA_TYPE); the answer is application/json, which Accept
- * must allow when present (MASA_E_NOT_ACCEPTABLE, MASA_E_ACCEPT). */
-MASA_NODISCARD enum masa_err masa_negotiate_json(const char *content_type, const char *accept);
+ * must allow when present (MASA_E_NOT_ACCEPTABLE, MASA_E_ACCEPT). The
+ * request's format goes to *format once its type is known. */
+MASA_NODISCARD enum masa_err masa_negotiate_json(const char *content_type, const char *accept,
+    enum masa_format *format);
 
 #endif

@@ -17,7 +17,6 @@
 #include "errors.h"
 #include "masa_limits.h"
 #include "log.h"
-#include "audit.h"
 #include "timeutil.h"
 
 #define ADDR_TEXT_MAX 64	/* the longest numeric address with room to spare */
@@ -238,38 +237,20 @@ audit_allowed(int64_t now, uint64_t *skipped)
 	return ok;
 }
 
-static enum masa_err
-append_change(struct masa_txn *t, void *arg)
+int
+masa_proxy_refusal_detail(const struct masa_proxy_headers *h, char *detail, size_t cap)
 {
-	return masa_audit_append(t, arg);
-}
-
-void
-masa_proxy_audit_refusal(struct masa_db *db, const char *peer,
-    const struct masa_proxy_headers *h)
-{
-	struct masa_audit_entry e;
-	char detail[192], more[48] = "";
-	enum masa_err rc;
+	char more[48] = "";
 	uint64_t skipped = 0;
-	int64_t now = masa_now_ms();
 
-	if (!audit_allowed(now, &skipped))
-		return;
+	if (!audit_allowed(masa_now_ms(), &skipped))
+		return 0;
 	if (skipped > 0)
 		snprintf(more, sizeof more, " (+%llu not audited)", (unsigned long long)skipped);
-	snprintf(detail, sizeof detail, "%s:%s%s%s%s%s", masa_err_name(MASA_E_PROXY_HEADER),
+	snprintf(detail, cap, "%s:%s%s%s%s%s", masa_err_name(MASA_E_PROXY_HEADER),
 	    h->n_xff ? " " MASA_HDR_FORWARDED_FOR : "",
 	    h->n_escaped_cert ? " " MASA_HDR_ESCAPED_CERT : "",
 	    h->n_client_cert ? " " MASA_HDR_CLIENT_CERT : "",
 	    h->n_chain ? " " MASA_HDR_CLIENT_CERT_CHAIN : "", more);
-	memset(&e, 0, sizeof e);
-	e.at_ms = now;
-	e.event = "proxy.header_refused";
-	e.assertion = -1;
-	e.source = peer;
-	e.detail = detail;
-	rc = masa_db_write(db, append_change, &e);
-	if (rc != MASA_OK)
-		masa_log_event("error", "cannot audit a refused proxy header: %s", masa_err_name(rc));
+	return 1;
 }

@@ -20,7 +20,6 @@
 #include "attr.h"
 #include "bytes.h"
 #include "err.h"
-#include "db.h"
 #include "trust.h"
 
 #define MASA_HDR_FORWARDED_FOR "X-Forwarded-For"
@@ -54,15 +53,16 @@ MASA_NODISCARD enum masa_err masa_proxy_resolve(const struct masa_proxy_trust *t
     const struct masa_proxy_headers *h, int has_tls_cert, char *peer, size_t peer_cap,
     struct masa_buf *cert);
 
-/* Appends the audit entry of a request refused with MASA_E_PROXY_HEADER
- * (event proxy.header_refused, source peer, detail: the header names).
- * Unlike other unauthenticated refusals (issue.c), this one is audited: a
- * forged identity must be visible. Since anyone who reaches a listener can
- * send such headers, entries are limited to a burst of
- * MASA_PROXY_AUDIT_BURST and then one a second per process; the refusals
- * in between are still answered 400 and logged, and counted in the next
- * entry's detail ("(+N not audited)"). Group-committed (masa_db_write). */
-void masa_proxy_audit_refusal(struct masa_db *db, const char *peer,
-    const struct masa_proxy_headers *h);
+/* The detail of the audit entry of a request refused with
+ * MASA_E_PROXY_HEADER (event proxy.header_refused, source the peer): the
+ * header names. Unlike other unauthenticated refusals (refusal.h), this
+ * one is audited: a forged identity must be visible. Since anyone who
+ * reaches a listener can send such headers, entries are limited to a burst
+ * of MASA_PROXY_AUDIT_BURST and then one a second per process: 1 with
+ * detail written (cap bytes) when an entry is due now, else 0; the
+ * refusals in between are still answered 400 and logged, and counted in
+ * the next entry's detail ("(+N not audited)"). The server writes the
+ * entry before it answers. */
+int masa_proxy_refusal_detail(const struct masa_proxy_headers *h, char *detail, size_t cap);
 
 #endif

@@ -29,21 +29,21 @@ struct masa_req {
 	void *conn;			/* for header() and query(); opaque to handlers */
 	/* An answer that waits for the store, on the public listener (its
 	 * threads serve many connections each and must not block): the
-	 * handler calls defer with its state before it queues the store
-	 * change, returns MASA_OK without filling reply, and sees to it that
-	 * masa_later_wake is called exactly once, from any thread, when the
-	 * answer is ready. Then finish fills the reply on a server thread,
-	 * and release frees state (also when the connection ends first).
-	 * NULL on the admin listener, whose handlers may block. */
+	 * handler calls defer with its state before it starts the work the
+	 * answer waits for, returns MASA_OK without filling reply, and sees to
+	 * it that wake is called exactly once, from any thread, when the
+	 * answer is ready (answer_later.h does all this). Then finish fills
+	 * the reply on a server thread, and release frees state (also when the
+	 * connection ends first). NULL on the admin listener, whose handlers
+	 * may block. */
 	struct masa_later *(*defer)(const struct masa_req *req, void *state,
 	    enum masa_err (*finish)(void *state, struct masa_reply *reply),
 	    void (*release)(void *state));
+	void (*wake)(struct masa_later *later);	/* later must not be used afterwards */
 	void *call;			/* for defer(); opaque to handlers */
 };
 
 struct masa_later;
-/* The deferred answer is ready; later must not be used afterwards. */
-void masa_later_wake(struct masa_later *later);
 
 /* A handler fills reply and returns MASA_OK, or returns an error code and
  * leaves the reply to the caller. */

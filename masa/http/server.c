@@ -31,6 +31,7 @@
 #include "crypto/rand.h"
 #include "encode.h"
 #include "errors.h"
+#include "events.h"
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"
@@ -84,6 +85,7 @@ struct conn_req {
 	char param[MASA_ROUTE_PARAM_MAX];
 	struct masa_principal who;	/* authenticated on the first call */
 	struct masa_later later;	/* state set while an answer is deferred */
+	char audit_detail[192];		/* a refused forwarded header's audit entry, or "" */
 };
 
 /* Copies s for logging: printable ASCII only, truncated. */
@@ -172,8 +174,9 @@ apply_proxy(struct MHD_Connection *c, struct conn_req *r)
 	MHD_get_connection_values(c, MHD_HEADER_KIND, note_header, &h);
 	rc = masa_proxy_resolve(&r->srv->app->cfg->proxy_trusted, &h, r->tls_cert.len > 0,
 	    r->peer, sizeof r->peer, &r->tls_cert);
-	if (rc == MASA_E_PROXY_HEADER)
-		masa_proxy_audit_refusal(r->srv->app->db, r->peer, &h);
+	if (rc == MASA_E_PROXY_HEADER &&
+	    !masa_proxy_refusal_detail(&h, r->audit_detail, sizeof r->audit_detail))
+		r->audit_detail[0] = '\0';
 	return rc;
 }
 
@@ -219,7 +222,7 @@ send_error(struct MHD_Connection *c, struct conn_req *r, enum masa_err rc)
 	return ret;
 }
 
-/* req->defer: suspends the connection until masa_later_wake. */
+/* req->defer: suspends the connection until req->wake. */
 static struct masa_later *
 defer(const struct masa_req *req, void *state,
     enum masa_err (*finish)(void *state, struct masa_reply *reply), void (*release)(void *state))
@@ -244,8 +247,9 @@ defer(const struct masa_req *req, void *state,
 	return l;
 }
 
-void
-masa_later_wake(struct masa_later *l)
+/* req->wake: the deferred answer is ready. */
+static void
+wake(struct masa_later *l)
 {
 	struct masa_server *srv = l->srv;
 
@@ -274,6 +278,69 @@ finish_later(struct MHD_Connection *c, struct conn_req *r)
 	return ret;
 }
 
+/* The audit entry of a refused forwarded header (proxy.h). */
+static enum masa_err
+proxy_audit_change(struct masa_txn *t, void *arg)
+{
+	struct conn_req *r = arg;
+	struct masa_event_fields f = { .source = r->peer, .detail = r->audit_detail };
+
+	return masa_event_append(t, MASA_EV_PROXY_HEADER_REFUSED, &f);
+}
+
+/* The refused request's answer, once its entry is written (or not). */
+static enum masa_err
+proxy_refused(void *state, struct masa_reply *reply)
+{
+	(void)state;
+	(void)reply;
+	return MASA_E_PROXY_HEADER;
+}
+
+static void
+nothing_to_release(void *state)
+{
+	(void)state;
+}
+
+/* masa_db_submit's callback for proxy_audit_change. */
+static void
+proxy_audited(void *arg, enum masa_err rc)
+{
+	struct conn_req *r = arg;
+
+	if (rc != MASA_OK)
+		masa_log_event("error", "cannot audit a refused proxy header: %s", masa_err_name(rc));
+	wake(&r->later);
+}
+
+/* Answers a request refused for its forwarded headers once their audit
+ * entry is written: at once on a listener whose handlers may block, else
+ * with the connection suspended until the store's commit. */
+static enum MHD_Result
+refuse_audited(struct MHD_Connection *c, struct conn_req *r)
+{
+	struct masa_req req;
+	enum masa_err rc;
+
+	if (r->srv->routes->threaded) {
+		rc = masa_db_write(r->srv->app->db, proxy_audit_change, r);
+		if (rc != MASA_OK)
+			masa_log_event("error", "cannot audit a refused proxy header: %s",
+			    masa_err_name(rc));
+		return send_error(c, r, MASA_E_PROXY_HEADER);
+	}
+	memset(&req, 0, sizeof req);
+	req.conn = c;
+	req.call = r;
+	if (defer(&req, r, proxy_refused, nothing_to_release) == NULL)
+		return send_error(c, r, MASA_E_PROXY_HEADER);
+	rc = masa_db_submit(r->srv->app->db, proxy_audit_change, r, proxy_audited, r);
+	if (rc != MASA_OK)
+		proxy_audited(r, rc);
+	return MHD_YES;
+}
+
 /* A request's view for handlers (and for header lookups on the first call). */
 static void
 make_req(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method,
@@ -293,6 +360,7 @@ make_req(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 	req->query = req_query;
 	req->conn = c;
 	req->defer = r->srv->routes->threaded ? NULL : defer;
+	req->wake = wake;
 	req->call = r;
 }
 
@@ -393,7 +461,7 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	if (atomic_load(&srv->stopping))	/* a keep-alive connection's next request */
 		return send_error(c, r, MASA_E_SHUTTING_DOWN);
 	if ((rc = apply_proxy(c, r)) != MASA_OK)
-		return send_error(c, r, rc);
+		return r->audit_detail[0] != '\0' ? refuse_audited(c, r) : send_error(c, r, rc);
 
 	/* A client waiting for 100 Continue sends no body until invited: a
 	 * refusal is answered at once instead of inviting a body to drop. */
@@ -437,8 +505,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return begin(srv, c, url, method, con_cls);
 	if (r->status != 0)
 		return MHD_YES;	/* answered early; let the library finish */
-	if (r->later.state != NULL)
-		return finish_later(c, r);	/* resumed: the answer is ready */
+	if (r->later.state != NULL) {	/* resumed: the answer is ready */
+		*upload_size = 0;	/* a body still coming after an early refusal is dropped */
+		return finish_later(c, r);
+	}
 	if (*upload_size != 0) {
 		if (!r->too_large && !r->refused && (rc = masa_buf_append(&r->body, upload_data, *upload_size)) != MASA_OK) {
 			r->too_large = 1;	/* drain the rest either way */

@@ -15,6 +15,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct masa_answer a;
+	enum masa_format format;
 	char *text = malloc(size + 1), *nl;
 	enum masa_err rc;
 
@@ -28,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = masa_negotiate(text, nl ? nl + 1 : NULL, &a);
 	if (rc == MASA_OK && a.voucher_type == NULL)
 		abort();	/* a successful answer always names its type */
-	rc = masa_negotiate_json(text, nl ? nl + 1 : NULL);
+	rc = masa_negotiate_json(text, nl ? nl + 1 : NULL, &format);
 	free(text);
 	if (rc == MASA_E_INTERNAL)
 		abort();	/* bad input is a client error, never ours */

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "negotiate.h"
+#include "cose_codec.h"
+#include "registrar.h"
 #include "vreq.h"
-#include "vreq_verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct masa_vreq_raw v;
 	struct masa_registrar reg;
 
-	if (masa_vreq_decode(in, &v) != MASA_OK)
+	if (masa_vreq_decode(&masa_codec_cose, in, &v) != MASA_OK)
 		return 0;
 	if (masa_vreq_find_registrar(&v, (struct masa_bytes){ NULL, 0 }, &reg) == MASA_OK)
 		masa_registrar_free(&reg);

@@ -14,8 +14,9 @@
 #include "cbor/cbor_write.h"
 #include "cose/cose_sign1.h"
 #include "crypto/x509.h"
+#include "cose_codec.h"
+#include "registrar.h"
 #include "vreq.h"
-#include "vreq_verify.h"
 
 static const struct masa_cbor_limits lim = { 8, 512, 64 };
 
@@ -130,7 +131,7 @@ test_rvr_vector_pipeline(void **state)
 	(void)state;
 	n = vector("rvr.hex", rvr, sizeof rvr);
 	pn = vector("pvr.hex", pvr, sizeof pvr);
-	assert_int_equal(masa_vreq_decode((struct masa_bytes){ rvr, n }, &v), MASA_OK);
+	assert_int_equal(masa_vreq_decode(&masa_codec_cose, (struct masa_bytes){ rvr, n }, &v), MASA_OK);
 	assert_int_equal(v.r.serial.len, 13);
 	assert_memory_equal(v.r.serial.ptr, "JADA123456789", 13);
 	assert_true(bytes_hex_eq(v.r.nonce, "23BFBBC9C2BCF213"));

@@ -1,8 +1,9 @@
 /*
- * vreq_verify.h: from a decoded voucher-request to a verified one.
+ * registrar.h: from a decoded voucher-request to a verified one, in any
+ * format (the codec verifies each signature).
  *
  * The registrar is identified by its public key. Candidate keys come from
- * the RVR's x5bag/x5chain certificates, the TLS client certificate (when
+ * certificates the RVR's signer sent (COSE x5bag/x5chain), the TLS client certificate (when
  * the connection has one) and the PVR's proximity-registrar-pubk or -cert;
  * the first that verifies the RVR signature is the registrar key. Every
  * other source present must agree with it: the TLS client certificate must
@@ -10,13 +11,14 @@
  * then have id-kp-cmcRA). The PVR's proximity check is in
  * masa_vreq_verify_pvr. No store access and no policy here.
  */
-#ifndef MASA_VREQ_VERIFY_H
-#define MASA_VREQ_VERIFY_H
+#ifndef MASA_REGISTRAR_H
+#define MASA_REGISTRAR_H
 
 #include <openssl/evp.h>
 
 #include "attr.h"
 #include "crypto/x509.h"
+#include "format.h"
 #include "vreq.h"
 
 struct masa_registrar {
@@ -24,7 +26,7 @@ struct masa_registrar {
 	uint8_t spki[MASA_SPKI_MAX];	/* DER SubjectPublicKeyInfo */
 	size_t spki_len;
 	uint8_t sha256[MASA_SHA256_LEN];	/* SHA-256 of spki */
-	struct masa_bytes cert;		/* its certificate from the x5bag, or NULL ptr */
+	struct masa_bytes cert;		/* its certificate as the RVR sent it, or NULL ptr */
 };
 
 /* Finds and checks the registrar key. tls_cert is the DER client
@@ -34,10 +36,11 @@ struct masa_registrar {
 MASA_NODISCARD enum masa_err masa_vreq_find_registrar(const struct masa_vreq_raw *v,
     struct masa_bytes tls_cert, struct masa_registrar *out);
 void masa_registrar_free(struct masa_registrar *r);
-/* masa_vreq_decode of body into v, then masa_vreq_find_registrar into reg:
+/* masa_vreq_decode of body with codec into v, then masa_vreq_find_registrar into reg:
  * MASA_OK, or the refusal. *decoded and *found are set to v and reg as
  * each step succeeds (NULL before), for auditing a refusal. */
-MASA_NODISCARD enum masa_err masa_vreq_accept(struct masa_bytes body, struct masa_bytes tls_cert,
+MASA_NODISCARD enum masa_err masa_vreq_accept(const struct masa_codec *codec,
+    struct masa_bytes body, struct masa_bytes tls_cert,
     struct masa_vreq_raw *v, struct masa_registrar *reg, const struct masa_vreq_raw **decoded,
     const struct masa_registrar **found);
 

@@ -1,14 +1,15 @@
-/* vreq_verify.c: see vreq_verify.h. */
-#include "vreq_verify.h"
+/* registrar.c: see registrar.h. */
+#include "registrar.h"
 
 #include <string.h>
 
 #include "crypto/alg.h"
 #include "crypto/certcache.h"
 #include "crypto/spki.h"
+#include "format.h"
 #include "masa_limits.h"
 
-#define MAX_CANDIDATES (MASA_COSE_MAX_CERTS + 3)
+#define MAX_CANDIDATES (MASA_VREQ_CERTS_MAX + 3)
 
 /* A candidate registrar key and where it came from. */
 struct candidate {
@@ -73,14 +74,13 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 	EVP_PKEY *tls_key = NULL, *found = NULL;
 	struct masa_bytes found_cert = { NULL, 0 };
 	int found_ra = 0;
-	enum masa_alg alg;
 	enum masa_err rc = MASA_OK, vrc;
 	size_t n = 0, i, fi = 0, typed = 0, tls_index = MAX_CANDIDATES;
 	int in_bag = 0;
 
 	memset(c, 0, sizeof c);
 	/* The algorithm is the message's, whatever the key: settle it first. */
-	if (v->rvr.alg_state != 1 || masa_alg_from_cose(v->rvr.alg, &alg) != MASA_OK)
+	if (!v->rvr.alg_ok)
 		return MASA_E_ALG;
 	for (i = 0; i < v->rvr.ncerts && rc == MASA_OK; i++)
 		rc = add_cert(c, &n, v->rvr.certs[i], 1);
@@ -106,7 +106,7 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 
 	for (i = 0; i < n && found == NULL; i++) {
 		/* MASA_E_ALG: not a key of the message's algorithm. */
-		vrc = masa_cose_sign1_verify(&v->rvr, c[i].key);
+		vrc = v->codec->verify(v, 0, c[i].key);
 		if (vrc == MASA_E_ALG)
 			continue;
 		typed++;
@@ -213,7 +213,7 @@ masa_vreq_verify_pvr(const struct masa_vreq_raw *v, struct masa_bytes device_spk
 			return MASA_E_INTERNAL;	/* enrollment stored a key we cannot read */
 		dev = owned;
 	}
-	rc = masa_cose_sign1_verify(&v->pvr, dev);
+	rc = v->codec->verify(v, 1, dev);
 	EVP_PKEY_free(owned);
 	if (rc == MASA_E_SIGNATURE)
 		return MASA_E_PVR_SIGNATURE;
@@ -232,7 +232,8 @@ masa_vreq_verify_pvr(const struct masa_vreq_raw *v, struct masa_bytes device_spk
 }
 
 enum masa_err
-masa_vreq_accept(struct masa_bytes body, struct masa_bytes tls_cert, struct masa_vreq_raw *v,
+masa_vreq_accept(const struct masa_codec *codec, struct masa_bytes body,
+    struct masa_bytes tls_cert, struct masa_vreq_raw *v,
     struct masa_registrar *reg, const struct masa_vreq_raw **decoded,
     const struct masa_registrar **found)
 {
@@ -240,7 +241,7 @@ masa_vreq_accept(struct masa_bytes body, struct masa_bytes tls_cert, struct masa
 
 	*decoded = NULL;
 	*found = NULL;
-	if ((rc = masa_vreq_decode(body, v)) != MASA_OK)
+	if ((rc = masa_vreq_decode(codec, body, v)) != MASA_OK)
 		return rc;
 	*decoded = v;
 	if ((rc = masa_vreq_find_registrar(v, tls_cert, reg)) != MASA_OK)

@@ -1,0 +1,12 @@
+/* format.c: see format.h. */
+#include "format.h"
+
+const char *
+masa_format_name(enum masa_format f)
+{
+	switch (f) {
+	case MASA_FORMAT_COSE:
+		return "cose";
+	}
+	return NULL;
+}

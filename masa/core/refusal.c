@@ -1,0 +1,78 @@
+/* refusal.c: see refusal.h. */
+#include "refusal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "log.h"
+#include "masa_limits.h"
+
+struct masa_refusal {
+	enum masa_event ev;
+	const struct masa_vreq_raw *v;
+	const struct masa_registrar *reg;
+	const char *peer;
+	enum masa_err why;
+	char serial[MASA_SERIAL_MAX + 1];
+};
+
+enum masa_err
+masa_refusal_new(enum masa_event ev, const struct masa_vreq_raw *v,
+    const struct masa_registrar *reg, const char *peer, enum masa_err why,
+    struct masa_refusal **out)
+{
+	struct masa_refusal *r;
+	size_t n;
+
+	*out = NULL;
+	if (reg == NULL)
+		return MASA_E_NOT_FOUND;
+	r = calloc(1, sizeof *r);
+	if (r == NULL) {
+		masa_log_event("error", "cannot audit a refusal (%s): %s", masa_err_name(why),
+		    masa_err_name(MASA_E_NOMEM));
+		return MASA_E_NOMEM;
+	}
+	r->ev = ev;
+	r->v = v;
+	r->reg = reg;
+	r->peer = peer;
+	r->why = why;
+	if (v != NULL && v->r.serial.ptr != NULL) {
+		n = v->r.serial.len <= MASA_SERIAL_MAX ? v->r.serial.len : 0;
+		memcpy(r->serial, v->r.serial.ptr, n);
+	}
+	*out = r;
+	return MASA_OK;
+}
+
+enum masa_err
+masa_refusal_store(struct masa_txn *t, void *arg)
+{
+	const struct masa_refusal *r = arg;
+	struct masa_event_fields f = { 0 };
+
+	f.serial = r->serial;
+	f.registrar_sha256 = r->reg->sha256;
+	if (r->v != NULL)
+		f.nonce = r->v->r.nonce;
+	f.source = r->peer;
+	f.detail = masa_err_name(r->why);
+	return masa_event_append(t, r->ev, &f);
+}
+
+enum masa_err
+masa_refusal_outcome(const struct masa_refusal *r, enum masa_err stored)
+{
+	if (stored != MASA_OK)
+		masa_log_event("error", "cannot audit a refusal (%s): %s", masa_err_name(r->why),
+		    masa_err_name(stored));
+	return r->why;
+}
+
+void
+masa_refusal_free(struct masa_refusal *r)
+{
+	free(r);
+}

@@ -1,0 +1,232 @@
+/*
+ * cose_vreq.c: decoding a cBRSKI voucher-request (cose_codec.h). SIDs from the ietf-voucher-request SID file
+ * (draft-ietf-anima-rfc8366bis; stable since 2019 for 2501..2514).
+ * Leaves the MASA does not use are skipped without type checks; the ones
+ * it uses must have their YANG-CBOR types (RFC 9254).
+ */
+#include "cose_codec.h"
+
+#include <string.h>
+
+#include "cose/cose_sign1.h"
+#include "masa_limits.h"
+
+#define SID_VOUCHER 2501
+#define NAME_VOUCHER "ietf-voucher-request:voucher"
+#define TAG_SID 47	/* absolute SID key (RFC 9254 §9.3) */
+
+enum {
+	SID_ASSERTION = 2502,
+	SID_CREATED_ON = 2503,
+	SID_IDEVID_ISSUER = 2506,
+	SID_NONCE = 2508,
+	SID_PRIOR = 2510,
+	SID_PROX_CERT = 2511,
+	SID_PROX_SHA256 = 2512,
+	SID_PROX_PUBK = 2513,
+	SID_SERIAL = 2514,
+};
+
+/* Leaf names of the voucher-request module, for name-keyed maps. */
+static const struct {
+	const char *name;
+	uint64_t sid;
+} names[] = {
+	{ "assertion", 2502 },
+	{ "created-on", 2503 },
+	{ "domain-cert-revocation-checks", 2504 },
+	{ "expires-on", 2505 },
+	{ "idevid-issuer", 2506 },
+	{ "last-renewal-date", 2507 },
+	{ "nonce", 2508 },
+	{ "pinned-domain-cert", 2509 },
+	{ "prior-signed-voucher-request", 2510 },
+	{ "proximity-registrar-cert", 2511 },
+	{ "proximity-registrar-pubk-sha256", 2512 },
+	{ "proximity-registrar-pubk", 2513 },
+	{ "serial-number", 2514 },
+	/* names used before cBRSKI renamed them (March 2021), same SIDs */
+	{ "proximity-registrar-sha256-of-subject-public-key-info", 2512 },
+	{ "proximity-registrar-subject-public-key-info", 2513 },
+};
+
+static const struct masa_cbor_limits limits = {
+	MASA_CBOR_MAX_DEPTH, MASA_CBOR_MAX_ITEMS, MASA_CBOR_MAX_ENTRIES
+};
+
+/* The SID a key names, or 0 for a name we do not know. delta is the
+ * reference SID for integer keys (2501 under the SID container, 0 under
+ * the name container). MASA_E_VREQ for key types YANG-CBOR does not use. */
+static enum masa_err
+key_sid(const struct masa_cbor *k, uint64_t delta, uint64_t *sid)
+{
+	static const char prefix[] = "ietf-voucher-request:";
+	struct masa_cbor inner;
+	const char *s;
+	size_t i, n;
+
+	switch (k->type) {
+	case MASA_CBOR_UINT:
+		if (k->arg > UINT32_MAX)
+			return MASA_E_VREQ;
+		*sid = k->arg + delta;
+		return MASA_OK;
+	case MASA_CBOR_TAG:
+		masa_cbor_untag(k, &inner);
+		if (k->arg != TAG_SID || inner.type != MASA_CBOR_UINT || inner.arg > UINT32_MAX)
+			return MASA_E_VREQ;
+		*sid = inner.arg;
+		return MASA_OK;
+	case MASA_CBOR_TSTR:
+		s = (const char *)k->str.ptr;
+		n = k->str.len;
+		if (n > sizeof prefix - 1 && memcmp(s, prefix, sizeof prefix - 1) == 0) {
+			s += sizeof prefix - 1;
+			n -= sizeof prefix - 1;
+		}
+		*sid = 0;
+		for (i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strlen(names[i].name) == n && memcmp(names[i].name, s, n) == 0)
+				*sid = names[i].sid;
+		return MASA_OK;
+	default:
+		return MASA_E_VREQ;
+	}
+}
+
+/* Stores the value of one known leaf after checking its type. */
+static enum masa_err
+set_leaf(uint64_t sid, const struct masa_cbor *v, struct masa_vreq_leaves *out)
+{
+	struct masa_bytes *dst = NULL;
+	int want = MASA_CBOR_BSTR;
+
+	switch (sid) {
+	case SID_ASSERTION:
+		/* The MASA ignores the request's assertion (it decides from the
+		 * PVR), but the leaf must still be an enumeration value. */
+		return v->type == MASA_CBOR_UINT ? MASA_OK : MASA_E_VREQ;
+	case SID_CREATED_ON: dst = &out->created_on; want = MASA_CBOR_TSTR; break;
+	case SID_IDEVID_ISSUER: dst = &out->idevid_issuer; break;
+	case SID_NONCE: dst = &out->nonce; break;
+	case SID_PRIOR: dst = &out->prior; break;
+	case SID_PROX_CERT: dst = &out->prox_cert; break;
+	case SID_PROX_SHA256: dst = &out->prox_sha256; break;
+	case SID_PROX_PUBK: dst = &out->prox_pubk; break;
+	case SID_SERIAL: dst = &out->serial; want = MASA_CBOR_TSTR; break;
+	default:
+		return MASA_OK;	/* a leaf the MASA does not read */
+	}
+	if (v->type != want)
+		return MASA_E_VREQ;
+	if (sid == SID_NONCE && (v->str.len < MASA_NONCE_MIN || v->str.len > MASA_NONCE_MAX))
+		return MASA_E_VREQ;
+	if (sid == SID_PROX_SHA256 && v->str.len != 32)
+		return MASA_E_VREQ;
+	if (sid == SID_SERIAL && !masa_serial_ok(v->str.ptr, v->str.len))
+		return MASA_E_VREQ;
+	if (v->str.len == 0 && sid != SID_SERIAL)
+		return MASA_E_VREQ;	/* empty binary leaves carry nothing */
+	*dst = v->str;	/* len > 0, so ptr is set: presence is ptr != NULL */
+	return MASA_OK;
+}
+
+enum masa_err
+masa_cose_vreq_payload(struct masa_bytes payload, struct masa_vreq_leaves *out)
+{
+	struct masa_vreq_leaves l;
+	struct masa_cbor top, k, v, inner;
+	struct masa_cbor_iter it;
+	struct masa_bytes seen_raw[MASA_CBOR_MAX_ENTRIES];
+	uint64_t seen_sid[MASA_CBOR_MAX_ENTRIES], sid, delta;
+	size_t nseen = 0, i;
+	enum masa_err rc;
+
+	memset(&l, 0, sizeof l);
+	rc = masa_cbor_decode(payload, &limits, &top);
+	if (rc != MASA_OK)
+		return rc;
+	if (top.type != MASA_CBOR_MAP || top.arg != 1)
+		return MASA_E_VREQ;
+	masa_cbor_iter_init(&top, &it);
+	if (!masa_cbor_iter_next(&it, &k) || !masa_cbor_iter_next(&it, &inner))
+		return MASA_E_VREQ;
+	if (k.type == MASA_CBOR_UINT && k.arg == SID_VOUCHER)
+		delta = SID_VOUCHER;	/* RFC 9254 §3.2: children use delta keys */
+	else if (masa_cbor_is_text(&k, NAME_VOUCHER))
+		delta = 0;		/* under a name, integer keys are absolute */
+	else
+		return MASA_E_VREQ;
+	if (inner.type != MASA_CBOR_MAP)
+		return MASA_E_VREQ;
+
+	masa_cbor_iter_init(&inner, &it);
+	while (masa_cbor_iter_next(&it, &k) && masa_cbor_iter_next(&it, &v)) {
+		rc = key_sid(&k, delta, &sid);
+		if (rc != MASA_OK)
+			return rc;
+		for (i = 0; i < nseen; i++) {
+			if ((sid != 0 && seen_sid[i] == sid) ||
+			    (seen_raw[i].len == k.raw.len &&
+			     memcmp(seen_raw[i].ptr, k.raw.ptr, k.raw.len) == 0))
+				return MASA_E_DUPLICATE_KEY;
+		}
+		seen_sid[nseen] = sid;
+		seen_raw[nseen++] = k.raw;	/* nseen <= MASA_CBOR_MAX_ENTRIES by decode */
+		rc = set_leaf(sid, &v, &l);
+		if (rc != MASA_OK)
+			return rc;
+	}
+	if (l.serial.ptr == NULL)
+		return MASA_E_VREQ;	/* the one mandatory leaf */
+	*out = l;
+	return MASA_OK;
+}
+
+/* The codec's part of one signed request: the COSE_Sign1 views, and the
+ * algorithm and certificates for the format-neutral view. */
+_Static_assert(sizeof(struct masa_cose_sign1) <= MASA_VREQ_PRIV_MAX,
+    "a COSE_Sign1 fits in struct masa_vreq_sig.priv");
+_Static_assert(MASA_COSE_MAX_CERTS <= MASA_VREQ_CERTS_MAX,
+    "every x5bag certificate fits in struct masa_vreq_sig.certs");
+
+static enum masa_err
+sig_decode(struct masa_bytes in, struct masa_vreq_sig *sig, struct masa_vreq_leaves *leaves)
+{
+	struct masa_cose_sign1 m;
+	enum masa_err rc;
+	size_t i;
+
+	rc = masa_cose_sign1_decode(in, &limits, &m);
+	if (rc == MASA_OK)
+		rc = masa_cose_vreq_payload(m.payload, leaves);
+	if (rc != MASA_OK)
+		return rc;
+	sig->alg_ok = m.alg_state == 1 && masa_alg_from_cose(m.alg, &sig->alg) == MASA_OK;
+	for (i = 0; i < m.ncerts; i++)
+		sig->certs[i] = m.certs[i];
+	sig->ncerts = m.ncerts;
+	memcpy(sig->priv, &m, sizeof m);
+	return MASA_OK;
+}
+
+enum masa_err
+masa_cose_vreq_decode(struct masa_bytes body, struct masa_vreq_raw *out)
+{
+	struct masa_vreq_raw v;
+	enum masa_err rc;
+
+	memset(&v, 0, sizeof v);
+	v.codec = &masa_codec_cose;
+	v.body = body;
+	rc = sig_decode(body, &v.rvr, &v.r);
+	if (rc != MASA_OK)
+		return rc;
+	if (v.r.prior.ptr != NULL) {
+		v.has_pvr = 1;
+		if (sig_decode(v.r.prior, &v.pvr, &v.p) != MASA_OK)
+			return MASA_E_PVR_MALFORMED;
+	}
+	*out = v;
+	return MASA_OK;
+}
