@@ -20,6 +20,7 @@
 /* One request, from the handler to its deferred answer. */
 struct voucher_call {
 	struct masa_app *app;
+	const struct masa_codec *codec;	/* of the voucher */
 	struct masa_answer answer;
 	struct masa_vreq_raw v;
 	struct masa_registrar reg;
@@ -56,8 +57,8 @@ finish(void *state, struct masa_reply *reply)
 		masa_reply_header(reply, "Retry-After", secs);
 	}
 	if (rc == MASA_OK)
-		rc = masa_voucher_reply(call->app, &call->answer, masa_buf_view(&issued.voucher),
-		    reply);
+		rc = masa_voucher_reply(call->app, call->codec, &call->answer,
+		    masa_buf_view(&issued.voucher), reply);
 	if (rc == MASA_OK)
 		masa_metrics_voucher(call->answer.format, call->answer.multipart != NULL,
 		    issued.assertion, issued.replayed);
@@ -94,6 +95,7 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	if (rc == MASA_OK)
 		rc = masa_vreq_accept(codec, req->body, req->tls_cert, &call->v, &call->reg,
 		    &decoded, &found);
+	call->codec = codec;
 	if (rc == MASA_OK)
 		rc = masa_issue_new(req->app, codec, &call->v, &call->reg, &call->answer, req->peer,
 		    &call->is);

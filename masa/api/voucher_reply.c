@@ -23,9 +23,11 @@ part(struct masa_buf *b, const char *boundary, const char *type, struct masa_byt
 }
 
 enum masa_err
-masa_voucher_reply(const struct masa_app *app, const struct masa_answer *answer,
-    struct masa_bytes voucher, struct masa_reply *reply)
+masa_voucher_reply(const struct masa_app *app, const struct masa_codec *codec,
+    const struct masa_answer *answer, struct masa_bytes voucher, struct masa_reply *reply)
 {
+	const char *key_type = NULL;
+	struct masa_bytes key = { NULL, 0 };
 	uint8_t rnd[16];
 	char boundary[2 * sizeof rnd + 1], end[64];
 	enum masa_err rc;
@@ -45,8 +47,9 @@ masa_voucher_reply(const struct masa_app *app, const struct masa_answer *answer,
 	    "%s; type=\"%s\"; boundary=%s", answer->multipart, answer->voucher_type, boundary);
 	reply->content_type = reply->content_type_buf;
 	rc = part(&reply->body, boundary, answer->voucher_type, voucher);
-	if (rc == MASA_OK)
-		rc = part(&reply->body, boundary, "application/cose-key", app->masa_cose_key);
+	codec->key_part(app, &key_type, &key);
+	if (rc == MASA_OK && key_type != NULL)
+		rc = part(&reply->body, boundary, key_type, key);
 	if (rc == MASA_OK && app->masa_cert.len > 0)
 		rc = part(&reply->body, boundary, "application/pkix-cert", app->masa_cert);
 	n = snprintf(end, sizeof end, "--%s--\r\n", boundary);

@@ -28,6 +28,7 @@ struct masa_answer {
 	const char *multipart;		/* "multipart/related" or "multipart/mixed", or NULL */
 };
 
+struct masa_app;
 struct masa_vreq_raw;
 struct masa_voucher_in;
 struct masa_signer;
@@ -35,7 +36,7 @@ struct masa_signer;
 struct masa_codec {
 	enum masa_format format;
 	const char *name;		/* "cose": metrics label, configuration */
-	/* Decodes body (untrusted) into out, out->codec set: leaves, the
+	/* Decodes body (untrusted) into out: leaves, the
 	 * nested PVR, each signer's certificates and algorithm. Bounded, no
 	 * allocation that outlives the call. *out only on success. */
 	enum masa_err (*decode)(struct masa_bytes body, struct masa_vreq_raw *out);
@@ -47,6 +48,9 @@ struct masa_codec {
 	 * (DER) sent along; appends to out. */
 	enum masa_err (*sign)(const struct masa_voucher_in *in, struct masa_signer *s,
 	    struct masa_bytes cert, struct masa_buf *out);
+	/* A multipart answer's key part: the MASA key in the form this
+	 * format's pledges read, and its media type (*type NULL: none). */
+	void (*key_part)(const struct masa_app *app, const char **type, struct masa_bytes *data);
 };
 
 /* The name of format f ("cose"), or NULL for a value that names none. */

@@ -22,5 +22,9 @@ enum masa_err
 masa_vreq_decode(const struct masa_codec *codec, struct masa_bytes body,
     struct masa_vreq_raw *out)
 {
-	return codec->decode(body, out);
+	enum masa_err rc = codec->decode(body, out);
+
+	if (rc == MASA_OK)
+		out->codec = codec;
+	return rc;
 }

@@ -36,9 +36,13 @@ enum {	/* its leaves, as SID delta keys under MASA_SID_VOUCHER */
  * MASA_E_DUPLICATE_KEY (two keys naming one leaf), MASA_E_CBOR*. */
 MASA_NODISCARD enum masa_err masa_cose_vreq_payload(struct masa_bytes payload,
     struct masa_vreq_leaves *out);
-/* Decodes an RVR and its nested PVR (masa_codec_cose.decode). */
+/* Decodes an RVR and its nested PVR (masa_codec_cose.decode; out->codec
+ * is masa_vreq_decode's to set). */
 MASA_NODISCARD enum masa_err masa_cose_vreq_decode(struct masa_bytes body,
     struct masa_vreq_raw *out);
+/* Builds and signs the voucher of in (masa_codec_cose.sign). */
+MASA_NODISCARD enum masa_err masa_cose_voucher_sign(const struct masa_voucher_in *in,
+    struct masa_signer *s, struct masa_bytes masa_cert, struct masa_buf *out);
 /* Builds the voucher payload (CBOR) of in into out. */
 MASA_NODISCARD enum masa_err masa_cose_voucher_payload(const struct masa_voucher_in *in,
     struct masa_buf *out);

@@ -1,8 +1,8 @@
-/* cose_voucher.c: the cBRSKI voucher, and the COSE codec's table
- * (cose_codec.h). */
+/* cose_voucher.c: the cBRSKI voucher (cose_codec.h). */
 #include "cose_codec.h"
 
 #include <string.h>
+
 
 #include "cbor/cbor_write.h"
 #include "cose/cose_sign1.h"
@@ -45,9 +45,8 @@ masa_cose_voucher_payload(const struct masa_voucher_in *in, struct masa_buf *out
 	return masa_cbor_writer_done(&w);
 }
 
-/* masa_codec_cose.sign */
-static enum masa_err
-cose_sign(const struct masa_voucher_in *in, struct masa_signer *s, struct masa_bytes masa_cert,
+enum masa_err
+masa_cose_voucher_sign(const struct masa_voucher_in *in, struct masa_signer *s, struct masa_bytes masa_cert,
     struct masa_buf *out)
 {
 	struct masa_buf payload;
@@ -61,21 +60,3 @@ cose_sign(const struct masa_voucher_in *in, struct masa_signer *s, struct masa_b
 	masa_buf_free(&payload);
 	return rc;
 }
-
-/* masa_codec_cose.verify: the COSE_Sign1 that cose_vreq.c decoded. */
-static enum masa_err
-cose_verify(const struct masa_vreq_raw *v, int pvr, EVP_PKEY *key)
-{
-	struct masa_cose_sign1 m;
-
-	memcpy(&m, pvr ? v->pvr.priv : v->rvr.priv, sizeof m);
-	return masa_cose_sign1_verify(&m, key);
-}
-
-const struct masa_codec masa_codec_cose = {
-	.format = MASA_FORMAT_COSE,
-	.name = "cose",
-	.decode = masa_cose_vreq_decode,
-	.verify = cose_verify,
-	.sign = cose_sign,
-};

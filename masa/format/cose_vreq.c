@@ -217,7 +217,6 @@ masa_cose_vreq_decode(struct masa_bytes body, struct masa_vreq_raw *out)
 	enum masa_err rc;
 
 	memset(&v, 0, sizeof v);
-	v.codec = &masa_codec_cose;
 	v.body = body;
 	rc = sig_decode(body, &v.rvr, &v.r);
 	if (rc != MASA_OK)

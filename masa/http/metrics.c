@@ -27,7 +27,7 @@ static const int64_t bounds_us[] = { 1000, 2500, 5000, 10000, 25000, 50000, 1000
     500000, 1000000, 2500000, 5000000, 10000000 };
 #define NBOUNDS (sizeof bounds_us / sizeof bounds_us[0])
 
-#define NFORMATS 2	/* enum masa_format values 0..1; 0 is unused */
+#define NFORMATS (MASA_FORMAT_MAX + 1)	/* enum masa_format values; 0 is unused */
 #define NASSERT 3	/* MASA_ASSERT_VERIFIED, _LOGGED, _PROXIMITY */
 
 static const char *const assert_names[NASSERT] = { "verified", "logged", "proximity" };
@@ -79,7 +79,7 @@ code_slot(unsigned status)
 static const char *
 format_name(size_t f)
 {
-	return f == MASA_FORMAT_COSE ? "cose" : NULL;
+	return masa_format_name((enum masa_format)f);
 }
 
 void
