@@ -1,9 +1,12 @@
 /*
  * diag.h: an optional human-readable detail that travels beside an
- * enum masa_err. Deep functions fill it at the point of failure; the first
- * message set wins, because it is the most specific. It is for operators
- * (command line, server log), never for HTTP bodies: those come from the
- * error table alone.
+ * enum masa_err: the one channel for error detail. Deep functions fill it
+ * at the point of failure; the first message set wins, because it is the
+ * most specific (a caller that reuses one for several tries empties it
+ * first). It is for operators: the command line, the server log, and the
+ * admin API's error bodies (its clients are the operator's own tools);
+ * never for the public listener's bodies, which come from the error table
+ * alone.
  */
 #ifndef MASA_DIAG_H
 #define MASA_DIAG_H

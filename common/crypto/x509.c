@@ -214,7 +214,7 @@ pem_pubkey_fast(struct masa_bytes pem, uint8_t *spki, size_t *spki_len)
 
 enum masa_err
 masa_pem_key_mem(struct masa_bytes pem, const char *what, int want_cert, uint8_t *spki,
-    size_t *spki_len, struct masa_buf *cert, char *diag, size_t diag_cap)
+    size_t *spki_len, struct masa_buf *cert, struct masa_diag *diag)
 {
 	struct masa_buf der;
 	BIO *bio = NULL;
@@ -225,14 +225,13 @@ masa_pem_key_mem(struct masa_bytes pem, const char *what, int want_cert, uint8_t
 	int n;
 
 	masa_buf_init(&der, 64 * 1024);
-	snprintf(diag, diag_cap, "%s is not a usable key", what);	/* until a better reason */
 	if (!want_cert && pem.len > 0 && pem_pubkey_fast(pem, spki, spki_len)) {
 		*cert = der;	/* empty: a public key has no certificate */
 		return MASA_OK;
 	}
 	masa_ossl_clear();
 	if (pem.len > 64 * 1024 || pem.len == 0) {
-		snprintf(diag, diag_cap, "%s is empty or too large", what);
+		masa_diag_set(diag, "%s is empty or too large", what);
 		goto done;
 	}
 	bio = BIO_new_mem_buf(pem.ptr, (int)pem.len);
@@ -243,12 +242,12 @@ masa_pem_key_mem(struct masa_bytes pem, const char *what, int want_cert, uint8_t
 		k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	}
 	if (k == NULL) {
-		snprintf(diag, diag_cap, "%s holds no PEM %s", what,
+		masa_diag_set(diag, "%s holds no PEM %s", what,
 		    want_cert ? "certificate" : "public key");
 		goto done;
 	}
 	if (!masa_pubkey_supported(k)) {
-		snprintf(diag, diag_cap, "the key in %s is not P-256, P-384 or Ed25519", what);
+		masa_diag_set(diag, "the key in %s is not P-256, P-384 or Ed25519", what);
 		goto done;
 	}
 	if (masa_pubkey_spki(k, spki, MASA_SPKI_MAX, spki_len) != MASA_OK)
@@ -262,6 +261,8 @@ masa_pem_key_mem(struct masa_bytes pem, const char *what, int want_cert, uint8_t
 	masa_buf_init(&der, 0);
 	rc = MASA_OK;
 done:
+	if (rc != MASA_OK)
+		masa_diag_set(diag, "%s is not a usable key", what);	/* no better reason */
 	masa_ossl_clear();
 	OPENSSL_free(d);
 	EVP_PKEY_free(k);
@@ -273,7 +274,7 @@ done:
 
 enum masa_err
 masa_pem_key_file(const char *path, int want_cert, uint8_t *spki, size_t *spki_len,
-    struct masa_buf *cert, char *diag, size_t diag_cap)
+    struct masa_buf *cert, struct masa_diag *diag)
 {
 	struct masa_buf pem;
 	enum masa_err rc;
@@ -281,11 +282,10 @@ masa_pem_key_file(const char *path, int want_cert, uint8_t *spki, size_t *spki_l
 	masa_buf_init(&pem, 64 * 1024);
 	rc = masa_file_read(path, 0, 64 * 1024, &pem, NULL);
 	if (rc != MASA_OK) {
-		snprintf(diag, diag_cap, "cannot read %s", path);
+		masa_diag_set(diag, "cannot read %s", path);
 		return rc;
 	}
-	rc = masa_pem_key_mem(masa_buf_view(&pem), path, want_cert, spki, spki_len, cert, diag,
-	    diag_cap);
+	rc = masa_pem_key_mem(masa_buf_view(&pem), path, want_cert, spki, spki_len, cert, diag);
 	masa_buf_free(&pem);
 	return rc;
 }

@@ -15,6 +15,7 @@
 
 #include "attr.h"
 #include "bytes.h"
+#include "diag.h"
 #include "err.h"
 
 #define MASA_SHA256_LEN 32
@@ -43,11 +44,11 @@ MASA_NODISCARD enum masa_err masa_x509_subject_serial(X509 *cert, char *out, siz
  * bytes), and for a certificate its DER into cert (initialised here; empty
  * for a public key file). MASA_E_KEY with a sentence in diag. */
 MASA_NODISCARD enum masa_err masa_pem_key_file(const char *path, int want_cert, uint8_t *spki,
-    size_t *spki_len, struct masa_buf *cert, char *diag, size_t diag_cap);
+    size_t *spki_len, struct masa_buf *cert, struct masa_diag *diag);
 /* The same for PEM text in memory (what names it in messages). */
 MASA_NODISCARD enum masa_err masa_pem_key_mem(struct masa_bytes pem, const char *what,
-    int want_cert, uint8_t *spki, size_t *spki_len, struct masa_buf *cert, char *diag,
-    size_t diag_cap);
+    int want_cert, uint8_t *spki, size_t *spki_len, struct masa_buf *cert,
+    struct masa_diag *diag);
 
 /* Standard base64 of the subject key identifier of DER certificate der
  * into out (cap bytes). MASA_E_NOT_FOUND if it has none. */

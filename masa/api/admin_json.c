@@ -16,11 +16,11 @@ masa_admin_body(const struct masa_req *req, const char *const *allowed, struct m
 
 	j = json_loadb((const char *)req->body.ptr, req->body.len, JSON_REJECT_DUPLICATES, &err);
 	if (j == NULL || !json_is_object(j)) {
-		snprintf(reply->detail, sizeof reply->detail, "expected a JSON object");
+		masa_diag_set(&reply->detail, "expected a JSON object");
 		json_decref(j);
 		return MASA_E_JSON;
 	}
-	if (masa_admin_keys(j, allowed, reply->detail) != MASA_OK) {
+	if (masa_admin_keys(j, allowed, &reply->detail) != MASA_OK) {
 		json_decref(j);
 		return MASA_E_JSON;
 	}

@@ -45,12 +45,12 @@ masa_handle_device_add(const struct masa_req *req, struct masa_reply *reply)
 	memset(&a, 0, sizeof a);
 	rc = masa_admin_body(req, masa_admin_record_keys, reply, &body);
 	if (rc == MASA_OK)
-		rc = masa_admin_record(body, reply->detail, &a.rec);
+		rc = masa_admin_record(body, &reply->detail, &a.rec);
 	if (rc == MASA_OK) {
 		masa_admin_actor(req, a.actor);
 		rc = masa_db_write(req->app->db, masa_enroll_change, &a);
 		if (rc == MASA_E_RECORD || rc == MASA_E_CONFLICT)
-			snprintf(reply->detail, sizeof reply->detail, "%s", a.why);
+			masa_diag_set(&reply->detail, "%s", a.why.msg);
 	}
 	if (rc == MASA_OK) {
 		snprintf(serial, sizeof serial, "%.*s", (int)a.rec.serial.len,
@@ -95,7 +95,7 @@ masa_handle_device_list(const struct masa_req *req, struct masa_reply *reply)
 	if (lim != NULL) {
 		limit = strtoul(lim, &end, 10);
 		if (*lim == '\0' || *end != '\0' || limit == 0 || limit > PAGE_MAX) {
-			snprintf(reply->detail, sizeof reply->detail, "limit must be 1 to %d", PAGE_MAX);
+			masa_diag_set(&reply->detail, "limit must be 1 to %d", PAGE_MAX);
 			json_decref(p.list);
 			return MASA_E_MALFORMED;
 		}
@@ -148,7 +148,7 @@ change_device(const struct masa_req *req, struct masa_reply *reply, int what, co
 	masa_admin_actor(req, s.actor);
 	rc = masa_db_write(req->app->db, state_change, &s);
 	if (rc == MASA_E_RECORD)
-		snprintf(reply->detail, sizeof reply->detail, "there is no owner with that name");
+		masa_diag_set(&reply->detail, "there is no owner with that name");
 	if (rc == MASA_OK)
 		rc = reply_device(req, req->param, 200, reply);
 	return rc;
@@ -176,9 +176,9 @@ masa_handle_device_owner(const struct masa_req *req, struct masa_reply *reply)
 	enum masa_err rc = masa_admin_body(req, keys, reply, &body);
 
 	if (rc == MASA_OK)
-		rc = masa_admin_str(body, "owner", reply->detail, &o);
+		rc = masa_admin_str(body, "owner", &reply->detail, &o);
 	if (rc == MASA_OK && (o.len == 0 || o.len >= sizeof owner)) {
-		snprintf(reply->detail, sizeof reply->detail, "\"owner\" must name an owner");
+		masa_diag_set(&reply->detail, "\"owner\" must name an owner");
 		rc = MASA_E_JSON;
 	}
 	if (rc == MASA_OK) {

@@ -29,12 +29,12 @@ masa_handle_device_import(const struct masa_req *req, struct masa_reply *reply)
 	else
 		return MASA_E_MEDIA_TYPE;
 	if (atomic != NULL && strcmp(atomic, "true") != 0 && strcmp(atomic, "false") != 0) {
-		snprintf(reply->detail, sizeof reply->detail, "atomic is true or false");
+		masa_diag_set(&reply->detail, "atomic is true or false");
 		return MASA_E_MALFORMED;
 	}
 	masa_admin_actor(req, actor);
 	rc = masa_import(req->app->db, req->body, fmt, atomic && strcmp(atomic, "true") == 0, actor,
-	    NULL, NULL, &rep, reply->detail);
+	    NULL, NULL, &rep, &reply->detail);
 	if (rc != MASA_OK)
 		return rc;
 	doc = json_pack("{s:I, s:I, s:o, s:b}", "accepted", (json_int_t)rep.accepted,

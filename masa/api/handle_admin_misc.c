@@ -48,14 +48,14 @@ masa_handle_owner_add(const struct masa_req *req, struct masa_reply *reply)
 	size_t i;
 
 	if (rc == MASA_OK)
-		rc = masa_admin_str(body, "name", reply->detail, &name);
+		rc = masa_admin_str(body, "name", &reply->detail, &name);
 	if (rc == MASA_OK && (name.len == 0 || name.len > 128)) {
-		snprintf(reply->detail, sizeof reply->detail, "\"name\" is 1 to 128 bytes");
+		masa_diag_set(&reply->detail, "\"name\" is 1 to 128 bytes");
 		rc = MASA_E_JSON;
 	}
 	list = body ? json_object_get(body, "registrar-keys") : NULL;
 	if (rc == MASA_OK && list != NULL && (!json_is_array(list) || json_array_size(list) > OWNER_KEYS_MAX)) {
-		snprintf(reply->detail, sizeof reply->detail,
+		masa_diag_set(&reply->detail,
 		    "\"registrar-keys\" is an array of at most %d PEM keys", OWNER_KEYS_MAX);
 		rc = MASA_E_JSON;
 	}
@@ -65,7 +65,7 @@ masa_handle_owner_add(const struct masa_req *req, struct masa_reply *reply)
 		pem.ptr = (const uint8_t *)json_string_value(v);
 		pem.len = json_is_string(v) ? json_string_length(v) : 0;
 		rc = masa_pem_key_mem(pem, "registrar key", 0, o->spki[i], &o->spki_len[i], &cert,
-		    reply->detail, sizeof reply->detail);
+		    &reply->detail);
 		if (rc == MASA_OK)
 			masa_buf_free(&cert);
 		else
@@ -135,22 +135,21 @@ masa_handle_block(const struct masa_req *req, struct masa_reply *reply)
 	memset(&b, 0, sizeof b);
 	rc = masa_admin_body(req, keys, reply, &body);
 	if (rc == MASA_OK)
-		rc = masa_admin_str(body, "sha256", reply->detail, &hex);
+		rc = masa_admin_str(body, "sha256", &reply->detail, &hex);
 	if (rc == MASA_OK)
-		rc = masa_admin_str(body, "public-key", reply->detail, &pem);
+		rc = masa_admin_str(body, "public-key", &reply->detail, &pem);
 	if (rc == MASA_OK)
-		rc = masa_admin_str(body, "reason", reply->detail, &reason);
+		rc = masa_admin_str(body, "reason", &reply->detail, &reason);
 	if (rc == MASA_OK && (hex.len > 0) == (pem.len > 0)) {
-		snprintf(reply->detail, sizeof reply->detail, "give one of \"sha256\" and \"public-key\"");
+		masa_diag_set(&reply->detail, "give one of \"sha256\" and \"public-key\"");
 		rc = MASA_E_JSON;
 	}
 	if (rc == MASA_OK && hex.len > 0 && masa_unhex((const char *)hex.ptr, b.sha, sizeof b.sha) != 0) {
-		snprintf(reply->detail, sizeof reply->detail, "\"sha256\" must be 64 hex digits");
+		masa_diag_set(&reply->detail, "\"sha256\" must be 64 hex digits");
 		rc = MASA_E_JSON;
 	}
 	if (rc == MASA_OK && pem.len > 0) {
-		rc = masa_pem_key_mem(pem, "public-key", 0, spki, &spki_len, &cert, reply->detail,
-		    sizeof reply->detail);
+		rc = masa_pem_key_mem(pem, "public-key", 0, spki, &spki_len, &cert, &reply->detail);
 		if (rc == MASA_OK) {
 			masa_buf_free(&cert);
 			masa_sha256((struct masa_bytes){ spki, spki_len }, b.sha);
@@ -205,7 +204,7 @@ masa_handle_audit(const struct masa_req *req, struct masa_reply *reply)
 	    (after != NULL && ((q.after_seq = strtoll(after, &end, 10)) < 0 || *end != '\0')) ||
 	    (lim != NULL && ((q.limit = strtoll(lim, &end, 10)) < 1 || q.limit > AUDIT_PAGE_MAX ||
 	    *end != '\0'))) {
-		snprintf(reply->detail, sizeof reply->detail,
+		masa_diag_set(&reply->detail,
 		    "since is RFC 3339, after a sequence number, limit 1 to %d", AUDIT_PAGE_MAX);
 		return MASA_E_MALFORMED;
 	}

@@ -57,7 +57,7 @@ device_add(const char *config, struct masa_enroll_one *a, const char *idevid, co
 	rc = masa_cli_write(&st, masa_enroll_change, a);
 	masa_startup_free(&st);
 	if (rc != MASA_OK) {
-		masa_diag_set(&diag, "%s", a->why);
+		masa_diag_set(&diag, "%s", a->why.msg);
 		return masa_cli_fail(rc, &diag);
 	}
 	printf("%s %.*s\n", a->created ? "enrolled" : "unchanged", (int)a->rec.serial.len,

@@ -32,7 +32,6 @@ masa_cli_device_import(const char *config, const char *path, int atomic)
 	struct masa_import_report rep;
 	struct masa_startup st;
 	struct masa_buf body;
-	char detail[160];
 	size_t n = strlen(path);
 	int tty = isatty(STDERR_FILENO), csv = n > 4 && strcmp(path + n - 4, ".csv") == 0;
 	json_t *doc;
@@ -47,13 +46,13 @@ masa_cli_device_import(const char *config, const char *path, int atomic)
 		return masa_cli_fail(MASA_E_STORE, &diag);
 	}
 	rc = masa_import(st.db, masa_buf_view(&body), csv ? MASA_IMPORT_CSV : MASA_IMPORT_NDJSON,
-	    atomic, "cli", tty ? progress : NULL, NULL, &rep, detail);
+	    atomic, "cli", tty ? progress : NULL, NULL, &rep, &diag);
 	if (tty)
 		fputc('\n', stderr);
 	masa_startup_free(&st);
 	masa_buf_free(&body);
 	if (rc != MASA_OK) {
-		masa_diag_set(&diag, "%s", detail[0] ? detail : "the import failed");
+		masa_diag_set(&diag, "the import failed");	/* unless it said why */
 		return masa_cli_fail(rc, &diag);
 	}
 	doc = json_pack("{s:I, s:I, s:O, s:b}", "accepted", (json_int_t)rep.accepted,

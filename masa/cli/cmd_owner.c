@@ -68,7 +68,6 @@ masa_cmd_owner(int argc, char **argv)
 	struct masa_startup st;
 	struct masa_buf unused;
 	const char *config = NULL, *key = NULL, *sub;
-	char msg[256];
 	enum masa_err rc;
 	int c, add;
 
@@ -93,13 +92,11 @@ masa_cmd_owner(int argc, char **argv)
 		return masa_cli_usage_error("owner", "NAME must be 1 to 128 bytes");
 	if (add) {
 		/* A certificate file works too: its key is what counts. */
-		rc = masa_pem_key_file(key, 0, a.spki, &a.spki_len, &unused, msg, sizeof msg);
+		rc = masa_pem_key_file(key, 0, a.spki, &a.spki_len, &unused, NULL);
+		if (rc != MASA_OK)	/* the certificate's reason is the one to tell */
+			rc = masa_pem_key_file(key, 1, a.spki, &a.spki_len, &unused, &diag);
 		if (rc != MASA_OK)
-			rc = masa_pem_key_file(key, 1, a.spki, &a.spki_len, &unused, msg, sizeof msg);
-		if (rc != MASA_OK) {
-			masa_diag_set(&diag, "%s", msg);
 			return masa_cli_fail(rc, &diag);
-		}
 		masa_buf_free(&unused);
 	}
 	a.serials = argv + optind + 2;

@@ -51,7 +51,6 @@ masa_cmd_registrar(int argc, char **argv)
 	const char *config = NULL, *key = NULL, *hex = NULL;
 	uint8_t spki[MASA_SPKI_MAX];
 	size_t spki_len;
-	char msg[256];
 	enum masa_err rc;
 	int c;
 
@@ -72,11 +71,9 @@ masa_cmd_registrar(int argc, char **argv)
 	if (hex != NULL && masa_unhex(hex, a.sha, sizeof a.sha) != 0)
 		return masa_cli_usage_error("registrar", "--sha256 must be 64 hex digits");
 	if (key != NULL) {
-		rc = masa_pem_key_file(key, 0, spki, &spki_len, &cert, msg, sizeof msg);
-		if (rc != MASA_OK) {
-			masa_diag_set(&diag, "%s", msg);
+		rc = masa_pem_key_file(key, 0, spki, &spki_len, &cert, &diag);
+		if (rc != MASA_OK)
 			return masa_cli_fail(rc, &diag);
-		}
 		masa_buf_free(&cert);
 		masa_sha256((struct masa_bytes){ spki, spki_len }, a.sha);
 	}

@@ -33,7 +33,6 @@ build_request(const struct masa_client_opts *o, struct masa_buf *out,
 	struct masa_bytes serial = { (const uint8_t *)o->serial, strlen(o->serial) };
 	uint8_t spki[MASA_SPKI_MAX];
 	size_t spki_len = 0;
-	char msg[160];
 	enum masa_err rc;
 
 	masa_buf_init(&pvr, 64 * 1024);
@@ -42,9 +41,7 @@ build_request(const struct masa_client_opts *o, struct masa_buf *out,
 	if (rc == MASA_OK && !o->nonceless)
 		rc = masa_signer_load_any(o->pledge_key, &pledge, &diag);
 	if (rc == MASA_OK && o->registrar_cert != NULL) {
-		rc = masa_pem_key_file(o->registrar_cert, 1, spki, &spki_len, &cert, msg, sizeof msg);
-		if (rc != MASA_OK)
-			masa_diag_set(&diag, "%s", msg);
+		rc = masa_pem_key_file(o->registrar_cert, 1, spki, &spki_len, &cert, &diag);
 	}
 	if (rc == MASA_OK)
 		rc = masa_signer_public_der(reg, spki, sizeof spki, &spki_len);
@@ -211,7 +208,7 @@ report_voucher(const struct masa_client_opts *o, struct masa_bytes voucher, EVP_
 	EVP_PKEY *key = NULL;
 	const char *source = "the COSE_Key in the answer (self-asserted: it shows the voucher is "
 	    "intact, not who signed it)";
-	char msg[160];
+	struct masa_diag msg = { { 0 } };
 	int verified = 0, bound;
 
 	masa_buf_init(&diag_text, 1024 * 1024);
@@ -226,9 +223,9 @@ report_voucher(const struct masa_client_opts *o, struct masa_bytes voucher, EVP_
 	bound = report_binding(o, &payload, nonce, f);
 	if (o->masa_key != NULL) {
 		source = o->masa_key;
-		if (masa_pem_key_file(o->masa_key, 0, spki, &spki_len, &cert, msg, sizeof msg) != MASA_OK &&
-		    masa_pem_key_file(o->masa_key, 1, spki, &spki_len, &cert, msg, sizeof msg) != MASA_OK) {
-			fprintf(f, "error: %s\n", msg);
+		if (masa_pem_key_file(o->masa_key, 0, spki, &spki_len, &cert, NULL) != MASA_OK &&
+		    masa_pem_key_file(o->masa_key, 1, spki, &spki_len, &cert, &msg) != MASA_OK) {
+			fprintf(f, "error: %s\n", msg.msg);
 			return 1;
 		}
 		masa_buf_free(&cert);

@@ -100,7 +100,7 @@ enroll(struct demo *d, struct masa_diag *diag)
 	a.rec.public_key = masa_buf_view(&pem);
 	rc = masa_db_write(d->st.db, masa_enroll_change, &a);
 	if (rc != MASA_OK)
-		masa_diag_set(diag, "cannot enroll the demo pledge: %s", a.why);
+		masa_diag_set(diag, "cannot enroll the demo pledge: %s", a.why.msg);
 	masa_buf_free(&pem);
 	return rc;
 }

@@ -28,7 +28,7 @@ text(struct masa_bytes b, char *out, size_t cap)
 
 /* The certificate's subject serialNumber must be the record's serial. */
 static enum masa_err
-check_serial(struct masa_bytes cert, const char *serial, char *why)
+check_serial(struct masa_bytes cert, const char *serial, struct masa_diag *why)
 {
 	char cs[MASA_SERIAL_MAX + 1];
 	X509 *x = NULL;
@@ -38,11 +38,11 @@ check_serial(struct masa_bytes cert, const char *serial, char *why)
 		rc = masa_x509_subject_serial(x, cs, sizeof cs);
 	X509_free(x);
 	if (rc != MASA_OK) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "the certificate has no single subject serialNumber");
+		masa_diag_set(why, "the certificate has no single subject serialNumber");
 		return MASA_E_RECORD;
 	}
 	if (strcmp(cs, serial) != 0) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "the certificate's serialNumber is \"%.*s\", not \"%.*s\"",
+		masa_diag_set(why, "the certificate's serialNumber is \"%.*s\", not \"%.*s\"",
 		    masa_utf8_cut(cs, 48), cs, masa_utf8_cut(serial, 48), serial);
 		return MASA_E_RECORD;
 	}
@@ -54,7 +54,7 @@ check_serial(struct masa_bytes cert, const char *serial, char *why)
  * them is not what enrollment does (PUT .../owner does the owner). */
 static enum masa_err
 same_details(struct masa_txn *t, const char *serial, const char *product, int64_t owner_id,
-    char *why)
+    struct masa_diag *why)
 {
 	struct masa_device d;
 	enum masa_err rc = masa_store_device_get(t, serial, &d);
@@ -63,7 +63,7 @@ same_details(struct masa_txn *t, const char *serial, const char *product, int64_
 		return rc;
 	if ((product[0] != '\0' && strcmp(product, d.product) != 0) ||
 	    (owner_id != 0 && owner_id != d.owner_id)) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "serial %.*s is enrolled with another product or owner",
+		masa_diag_set(why, "serial %.*s is enrolled with another product or owner",
 		    masa_utf8_cut(serial, 64), serial);
 		return MASA_E_CONFLICT;
 	}
@@ -72,10 +72,10 @@ same_details(struct masa_txn *t, const char *serial, const char *product, int64_
 
 enum masa_err
 masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *actor,
-    int *created, char why[MASA_ENROLL_WHY_MAX])
+    int *created, struct masa_diag *why)
 {
 	char serial[MASA_SERIAL_MAX + 1], product[MASA_STORE_TEXT_MAX + 1];
-	char owner[MASA_STORE_TEXT_MAX + 1], msg[MASA_ENROLL_WHY_MAX];
+	char owner[MASA_STORE_TEXT_MAX + 1];
 	uint8_t spki[MASA_SPKI_MAX];
 	size_t spki_len = 0;
 	struct masa_buf cert;
@@ -84,41 +84,39 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 	int64_t owner_id = 0;
 	enum masa_err rc;
 
-	why[0] = '\0';
+	why->msg[0] = '\0';	/* a change may run again: only this run's reason */
 	masa_buf_init(&cert, 0);
 	if (!masa_serial_ok(rec->serial.ptr, rec->serial.len) ||
 	    text(rec->serial, serial, sizeof serial) != 0) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "serial-number must be 1 to %d bytes of printable UTF-8",
+		masa_diag_set(why, "serial-number must be 1 to %d bytes of printable UTF-8",
 		    MASA_SERIAL_MAX);
 		return MASA_E_RECORD;
 	}
 	if (strchr(serial, '/') != NULL) {
 		/* The admin API names devices by serial in the URL path. */
-		snprintf(why, MASA_ENROLL_WHY_MAX, "serial-number must not contain '/'");
+		masa_diag_set(why, "serial-number must not contain '/'");
 		return MASA_E_RECORD;
 	}
 	if (is_cert == (rec->public_key.len > 0)) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "give exactly one of public-key and idevid");
+		masa_diag_set(why, "give exactly one of public-key and idevid");
 		return MASA_E_RECORD;
 	}
 	if (text(rec->product, product, sizeof product) != 0 ||
 	    text(rec->owner, owner, sizeof owner) != 0) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "product and owner are at most %d bytes of UTF-8 text",
+		masa_diag_set(why, "product and owner are at most %d bytes of UTF-8 text",
 		    MASA_STORE_TEXT_MAX);
 		return MASA_E_RECORD;
 	}
 	rc = masa_pem_key_mem(is_cert ? rec->idevid : rec->public_key, is_cert ? "idevid" : "public-key",
-	    is_cert, spki, &spki_len, &cert, msg, sizeof msg);
-	if (rc != MASA_OK) {
-		memcpy(why, msg, MASA_ENROLL_WHY_MAX);
+	    is_cert, spki, &spki_len, &cert, why);
+	if (rc != MASA_OK)
 		return MASA_E_RECORD;
-	}
 	if (is_cert && (rc = check_serial(masa_buf_view(&cert), serial, why)) != MASA_OK)
 		goto done;
 	if (owner[0] != '\0') {
 		rc = masa_store_owner_get(t, owner, &owner_id);
 		if (rc == MASA_E_NOT_FOUND) {
-			snprintf(why, MASA_ENROLL_WHY_MAX, "there is no owner named \"%.*s\"",
+			masa_diag_set(why, "there is no owner named \"%.*s\"",
 			    masa_utf8_cut(owner, 64), owner);
 			rc = MASA_E_RECORD;
 		}
@@ -128,7 +126,7 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 	rc = masa_store_device_add(t, serial, (struct masa_bytes){ spki, spki_len },
 	    masa_buf_view(&cert), product, owner_id, masa_now_ms(), created);
 	if (rc == MASA_E_EXISTS) {
-		snprintf(why, MASA_ENROLL_WHY_MAX, "serial %.*s is already enrolled with another key",
+		masa_diag_set(why, "serial %.*s is already enrolled with another key",
 		    masa_utf8_cut(serial, 64), serial);
 		rc = MASA_E_CONFLICT;
 	}
@@ -150,5 +148,5 @@ masa_enroll_change(struct masa_txn *t, void *arg)
 {
 	struct masa_enroll_one *a = arg;
 
-	return masa_enroll(t, &a->rec, a->actor, &a->created, a->why);
+	return masa_enroll(t, &a->rec, a->actor, &a->created, &a->why);
 }

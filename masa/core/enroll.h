@@ -14,6 +14,7 @@
 
 #include "attr.h"
 #include "bytes.h"
+#include "diag.h"
 #include "err.h"
 #include "db.h"
 
@@ -25,14 +26,12 @@ struct masa_enroll_rec {
 	struct masa_bytes owner;	/* optional owner name */
 };
 
-#define MASA_ENROLL_WHY_MAX 160
-
 /* Enrolls rec. *created is 1 for a new device, 0 for an identical record
  * already there. MASA_E_RECORD (why says what is wrong), MASA_E_CONFLICT
  * (same serial, another key), or a store error. actor names who did it
  * ("cli", or "token:<id>") in the audit entry. */
 MASA_NODISCARD enum masa_err masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec,
-    const char *actor, int *created, char why[MASA_ENROLL_WHY_MAX]);
+    const char *actor, int *created, struct masa_diag *why);
 
 /* One enrollment as a store change (masa_enroll_change, for
  * masa_db_write): rec and actor in, created and why out. */
@@ -40,7 +39,7 @@ struct masa_enroll_one {
 	struct masa_enroll_rec rec;
 	char actor[40];
 	int created;
-	char why[MASA_ENROLL_WHY_MAX];
+	struct masa_diag why;
 };
 MASA_NODISCARD enum masa_err masa_enroll_change(struct masa_txn *t, void *arg);
 

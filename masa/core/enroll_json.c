@@ -7,7 +7,7 @@
 #include "utf8.h"
 
 enum masa_err
-masa_admin_keys(json_t *obj, const char *const *allowed, char detail[MASA_DETAIL_MAX])
+masa_admin_keys(json_t *obj, const char *const *allowed, struct masa_diag *detail)
 {
 	const char *k;
 	json_t *v;
@@ -17,7 +17,7 @@ masa_admin_keys(json_t *obj, const char *const *allowed, char detail[MASA_DETAIL
 		for (i = 0; allowed[i] != NULL && strcmp(allowed[i], k) != 0; i++)
 			;
 		if (allowed[i] == NULL) {
-			snprintf(detail, MASA_DETAIL_MAX, "unknown member \"%.*s\"",
+			masa_diag_set(detail, "unknown member \"%.*s\"",
 			    masa_utf8_cut(k, 64), k);
 			return MASA_E_JSON;
 		}
@@ -26,7 +26,7 @@ masa_admin_keys(json_t *obj, const char *const *allowed, char detail[MASA_DETAIL
 }
 
 enum masa_err
-masa_admin_str(json_t *obj, const char *key, char detail[MASA_DETAIL_MAX], struct masa_bytes *out)
+masa_admin_str(json_t *obj, const char *key, struct masa_diag *detail, struct masa_bytes *out)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -35,7 +35,7 @@ masa_admin_str(json_t *obj, const char *key, char detail[MASA_DETAIL_MAX], struc
 	if (v == NULL)
 		return MASA_OK;
 	if (!json_is_string(v)) {
-		snprintf(detail, MASA_DETAIL_MAX, "\"%s\" must be a string", key);
+		masa_diag_set(detail, "\"%s\" must be a string", key);
 		return MASA_E_JSON;
 	}
 	out->ptr = (const uint8_t *)json_string_value(v);
@@ -48,7 +48,7 @@ const char *const masa_admin_record_keys[] = {
 };
 
 enum masa_err
-masa_admin_record(json_t *o, char detail[MASA_DETAIL_MAX], struct masa_enroll_rec *rec)
+masa_admin_record(json_t *o, struct masa_diag *detail, struct masa_enroll_rec *rec)
 {
 	static const struct { const char *key; size_t off; } fields[] = {
 		{ "serial-number", offsetof(struct masa_enroll_rec, serial) },

@@ -25,7 +25,7 @@ struct cursor {
  * 0 at the end, -1 on a malformed record (why set; cursor moved past it). */
 static int
 csv_record(struct cursor *c, struct masa_bytes *f, size_t *n, char *scratch, size_t cap,
-    size_t *start_line, char *why)
+    size_t *start_line, struct masa_diag *why)
 {
 	size_t o = 0, k = 0;
 	int quoted, too_long = 0;
@@ -90,16 +90,16 @@ csv_record(struct cursor *c, struct masa_bytes *f, size_t *n, char *scratch, siz
 		c->line++;
 	}
 	if (too_long) {
-		snprintf(why, 160, "record is longer than %d bytes", RECORD_MAX);
+		masa_diag_set(why, "record is longer than %d bytes", RECORD_MAX);
 		return -1;
 	}
 	*n = k;
 	return 1;
 bad_count:
-	snprintf(why, 160, "too many fields");
+	masa_diag_set(why, "too many fields");
 	goto skip;
 bad_quote:
-	snprintf(why, 160, "malformed quoted field");
+	masa_diag_set(why, "malformed quoted field");
 skip:	/* resynchronise at the next line */
 	while (c->p < c->end && *c->p != '\n')
 		c->p++;
@@ -136,13 +136,13 @@ reject(struct run *r, size_t line, const char *why)
 static enum masa_err
 one(struct run *r, size_t line, const struct masa_enroll_rec *rec)
 {
-	char why[MASA_ENROLL_WHY_MAX];
+	struct masa_diag why;
 	enum masa_err rc;
 	int created = 0;
 
-	rc = masa_enroll(r->t, rec, r->actor, &created, why);
+	rc = masa_enroll(r->t, rec, r->actor, &created, &why);
 	if (rc == MASA_E_RECORD || rc == MASA_E_CONFLICT)
-		return reject(r, line, why);
+		return reject(r, line, why.msg);
 	if (rc != MASA_OK)
 		return rc;
 	if (created)
@@ -167,7 +167,7 @@ run_ndjson(struct run *r, struct masa_bytes body)
 {
 	struct cursor c = { (const char *)body.ptr, (const char *)body.ptr + body.len, 1 };
 	struct masa_enroll_rec rec;
-	char why[MASA_DETAIL_MAX];
+	struct masa_diag why;
 	const char *nl;
 	json_t *o;
 	size_t len, line;
@@ -181,14 +181,15 @@ run_ndjson(struct run *r, struct masa_bytes body)
 		if (len > 0 && c.p[len - 1] == '\r')
 			len--;
 		if (len > 0) {
+			why.msg[0] = '\0';	/* this line's reason only */
 			o = json_loadb(c.p, len, JSON_REJECT_DUPLICATES, NULL);
 			bad = o == NULL || !json_is_object(o);
 			if (bad)
-				snprintf(why, sizeof why, "not a JSON object");
+				masa_diag_set(&why, "not a JSON object");
 			else
-				bad = masa_admin_keys(o, masa_admin_record_keys, why) != MASA_OK ||
-				    masa_admin_record(o, why, &rec) != MASA_OK;	/* why says what */
-			rc = bad ? reject(r, line, why) : one(r, line, &rec);
+				bad = masa_admin_keys(o, masa_admin_record_keys, &why) != MASA_OK ||
+				    masa_admin_record(o, &why, &rec) != MASA_OK;	/* why says what */
+			rc = bad ? reject(r, line, why.msg) : one(r, line, &rec);
 			json_decref(o);
 		}
 		c.p = nl ? nl + 1 : c.end;
@@ -197,13 +198,14 @@ run_ndjson(struct run *r, struct masa_bytes body)
 }
 
 static enum masa_err
-run_csv(struct run *r, struct masa_bytes body, char detail[160])
+run_csv(struct run *r, struct masa_bytes body, struct masa_diag *detail)
 {
 	struct cursor c = { (const char *)body.ptr, (const char *)body.ptr + body.len, 1 };
 	struct masa_bytes f[CSV_MAX_COLUMNS + 1], *slot[CSV_MAX_COLUMNS];
 	struct masa_enroll_rec rec;
 	int map[CSV_MAX_COLUMNS];	/* column -> field index in columns[] */
-	char *scratch = malloc(RECORD_MAX), why[160];
+	char *scratch = malloc(RECORD_MAX);
+	struct masa_diag why;
 	size_t n = 0, ncols, i, j, line;
 	enum masa_err rc = MASA_OK;
 	int got;
@@ -215,7 +217,8 @@ run_csv(struct run *r, struct masa_bytes body, char detail[160])
 	slot[2] = &rec.idevid;
 	slot[3] = &rec.product;
 	slot[4] = &rec.owner;
-	got = csv_record(&c, f, &n, scratch, RECORD_MAX, &line, why);
+	why.msg[0] = '\0';
+	got = csv_record(&c, f, &n, scratch, RECORD_MAX, &line, &why);
 	if (n > CSV_MAX_COLUMNS)
 		got = -1;	/* more columns than there are names */
 	for (i = 0; got == 1 && i < n; i++) {
@@ -230,20 +233,21 @@ run_csv(struct run *r, struct masa_bytes body, char detail[160])
 	for (i = 0; got == 1 && i < n && map[i] >= 0; i++)
 		;
 	if (got != 1 || i < n || n == 0) {
-		snprintf(detail, 160, "the CSV header must name distinct columns from: serial-number, "
+		masa_diag_set(detail, "the CSV header must name distinct columns from: serial-number, "
 		    "public-key, idevid, product, owner");
 		free(scratch);
 		return MASA_E_RECORD;
 	}
 	ncols = n;
-	while (rc == MASA_OK && (got = csv_record(&c, f, &n, scratch, RECORD_MAX, &line, why)) != 0) {
+	while (rc == MASA_OK &&
+	    (why.msg[0] = '\0', got = csv_record(&c, f, &n, scratch, RECORD_MAX, &line, &why)) != 0) {
 		if (got < 0) {
-			rc = reject(r, line, why);
+			rc = reject(r, line, why.msg);
 			continue;
 		}
 		if (n != ncols) {
-			snprintf(why, sizeof why, "%zu fields where the header has %zu", n, ncols);
-			rc = reject(r, line, why);
+			snprintf(why.msg, sizeof why.msg, "%zu fields where the header has %zu", n, ncols);
+			rc = reject(r, line, why.msg);
 			continue;
 		}
 		memset(&rec, 0, sizeof rec);
@@ -258,13 +262,13 @@ run_csv(struct run *r, struct masa_bytes body, char detail[160])
 enum masa_err
 masa_import(struct masa_db *db, struct masa_bytes body, enum masa_import_format fmt, int atomic,
     const char *actor, void (*progress)(void *arg, size_t done), void *arg,
-    struct masa_import_report *out, char detail[160])
+    struct masa_import_report *out, struct masa_diag *detail)
 {
 	struct masa_import_report rep = { 0, 0, json_array(), 0 };
 	struct run r = { db, NULL, atomic, actor, 0, progress, arg, &rep };
 	enum masa_err rc = rep.rejected ? masa_db_begin(db, 1, &r.t) : MASA_E_NOMEM;
 
-	detail[0] = '\0';
+	detail->msg[0] = '\0';
 	if (rc == MASA_OK)
 		rc = fmt == MASA_IMPORT_CSV ? run_csv(&r, body, detail) : run_ndjson(&r, body);
 	if (rc == MASA_OK && atomic && json_array_size(rep.rejected) > 0) {

@@ -39,6 +39,6 @@ struct masa_import_report {
 MASA_NODISCARD enum masa_err masa_import(struct masa_db *db, struct masa_bytes body,
     enum masa_import_format fmt, int atomic, const char *actor,
     void (*progress)(void *arg, size_t done), void *arg, struct masa_import_report *out,
-    char detail[160]);
+    struct masa_diag *detail);
 
 #endif

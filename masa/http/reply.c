@@ -43,14 +43,14 @@ void
 masa_reply_error(struct masa_reply *r, enum masa_err rc)
 {
 	const char *msg = masa_err_message(rc);
-	char line[400];
+	char line[1024];	/* a table message and a diag, whole */
 	size_t n = strlen(msg);
 
 	r->error = rc;
-	if (r->detail[0] != '\0') {
+	if (r->detail.msg[0] != '\0') {
 		if (n > 0 && msg[n - 1] == '.')
 			n--;
-		snprintf(line, sizeof line, "%.*s: %s.", (int)n, msg, r->detail);
+		snprintf(line, sizeof line, "%.*s: %s.", (int)n, msg, r->detail.msg);
 		msg = line;
 	}
 	/* On allocation failure the status stands and the body stays empty. */

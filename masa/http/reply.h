@@ -7,6 +7,7 @@
 #define MASA_REPLY_H
 
 #include "bytes.h"
+#include "diag.h"
 #include "err.h"
 #include "masa_limits.h"
 
@@ -22,7 +23,7 @@ struct masa_reply {
 	struct masa_buf body;
 	struct masa_reply_header headers[MASA_REPLY_HEADERS];
 	unsigned nheaders;
-	char detail[160];	/* optional: appended to an error's message */
+	struct masa_diag detail;	/* optional: appended to an error's message */
 	enum masa_err error;	/* the code of masa_reply_error, else MASA_OK */
 };
 

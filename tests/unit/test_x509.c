@@ -44,11 +44,20 @@ make_pem(const char *type, const char *curve, char *buf, size_t cap, uint8_t *de
 }
 
 /* For each supported key type the parsed SPKI is OpenSSL's own DER. */
+/* d, emptied: each call's own reason (a diag keeps its first message). */
+static struct masa_diag *
+fresh(struct masa_diag *d)
+{
+	d->msg[0] = '\0';
+	return d;
+}
+
 static void
 test_same_der_as_openssl(void **state)
 {
 	static const char *kinds[][2] = { { "EC", "P-256" }, { "EC", "P-384" }, { "ED25519", NULL } };
-	char pem[1024], diag[160];
+	char pem[1024];
+	struct masa_diag diag;
 	uint8_t der[MASA_SPKI_MAX], spki[MASA_SPKI_MAX];
 	size_t der_len, spki_len, n, i, k;
 	struct masa_buf cert;
@@ -58,7 +67,7 @@ test_same_der_as_openssl(void **state)
 		for (k = 0; k < 20; k++) {	/* different keys, different base64 */
 			n = make_pem(kinds[i][0], kinds[i][1], pem, sizeof pem, der, &der_len);
 			assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)pem, n }, "k", 0,
-			    spki, &spki_len, &cert, diag, sizeof diag), MASA_OK);
+			    spki, &spki_len, &cert, fresh(&diag)), MASA_OK);
 			assert_int_equal(spki_len, der_len);
 			assert_memory_equal(spki, der, der_len);
 			assert_int_equal(cert.len, 0);
@@ -82,7 +91,8 @@ to_pem(const uint8_t *der, size_t len, char *out)
 static void
 test_refusals(void **state)
 {
-	char pem[2048], diag[160];
+	char pem[2048];
+	struct masa_diag diag;
 	uint8_t der[MASA_SPKI_MAX], spki[MASA_SPKI_MAX];
 	size_t der_len, spki_len, n;
 	struct masa_buf cert;
@@ -95,17 +105,17 @@ test_refusals(void **state)
 	der[der_len - 1] ^= 1;	/* y no longer matches x */
 	n = to_pem(der, der_len, pem);
 	assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)pem, n }, "k", 0, spki,
-	    &spki_len, &cert, diag, sizeof diag), MASA_E_KEY);
+	    &spki_len, &cert, fresh(&diag)), MASA_E_KEY);
 	n = make_pem("EC", "P-521", pem, sizeof pem, der, &der_len);
 	assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)pem, n }, "k", 0, spki,
-	    &spki_len, &cert, diag, sizeof diag), MASA_E_KEY);
-	assert_non_null(strstr(diag, "not P-256, P-384 or Ed25519"));
+	    &spki_len, &cert, fresh(&diag)), MASA_E_KEY);
+	assert_non_null(strstr(diag.msg, "not P-256, P-384 or Ed25519"));
 	rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
 	b = BIO_new(BIO_s_mem());
 	PEM_write_bio_PUBKEY(b, rsa);
 	n = (size_t)BIO_get_mem_data(b, &p);
 	assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)p, n }, "k", 0, spki,
-	    &spki_len, &cert, diag, sizeof diag), MASA_E_KEY);
+	    &spki_len, &cert, fresh(&diag)), MASA_E_KEY);
 	BIO_free(b);
 	EVP_PKEY_free(rsa);
 }
@@ -116,7 +126,8 @@ static void
 test_compressed_point_uses_openssl(void **state)
 {
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	char pem[1024], diag[160];
+	char pem[1024];
+	struct masa_diag diag;
 	uint8_t der[MASA_SPKI_MAX], spki[MASA_SPKI_MAX], plain[MASA_SPKI_MAX];
 	unsigned char *d = NULL;
 	size_t spki_len, plain_len, n;
@@ -136,7 +147,7 @@ test_compressed_point_uses_openssl(void **state)
 	memcpy(der, d, (size_t)dl);
 	n = to_pem(der, (size_t)dl, pem);
 	assert_int_equal(masa_pem_key_mem((struct masa_bytes){ (uint8_t *)pem, n }, "k", 0, spki,
-	    &spki_len, &cert, diag, sizeof diag), MASA_OK);
+	    &spki_len, &cert, fresh(&diag)), MASA_OK);
 	assert_int_equal(spki_len, plain_len);
 	assert_memory_equal(spki, plain, plain_len);
 	masa_buf_free(&cert);
