@@ -48,15 +48,18 @@ masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply)
 	return masa_answer_later(req, reply, w, nothing, NULL, w, ready_finish, free);
 }
 
-/* GET /metrics (admin listener): the counters of metrics.c. */
+/* GET /metrics (admin listener): the counters of metrics.c, the store's
+ * and the signing key's. */
 enum masa_err
 masa_handle_metrics(const struct masa_req *req, struct masa_reply *reply)
 {
 	struct masa_db_stats store;
+	struct masa_signer_stats signer;
 	enum masa_err rc;
 
 	masa_db_stats(req->app->db, &store);
-	rc = masa_metrics_render(&reply->body, &store);
+	masa_signer_stats(req->app->signer, &signer);
+	rc = masa_metrics_render(&reply->body, &store, &signer);
 	if (rc != MASA_OK)
 		return rc;
 	reply->status = 200;

@@ -9,11 +9,13 @@
 
 #include <jansson.h>
 
+#include "crypto/signer.h"
 #include "fsutil.h"
 #include "utf8.h"
 
 enum ftype {
 	F_PATH,		/* string; relative to the config file's directory */
+	F_KEYREF,	/* string: a key URI kept verbatim, or else an F_PATH (signer.h) */
 	F_ADDR,		/* string HOST:PORT */
 	F_ADDR_OPT,	/* string HOST:PORT, or null to turn the listener off */
 	F_UINT,		/* integer in [min, max] */
@@ -42,7 +44,7 @@ static const struct field fields[] = {
 	{ "database.path", F_PATH, OFF(db_path), "masa.db", 0, 0, 0, NULL },
 	{ "database.busy_timeout_ms", F_UINT, OFF(busy_timeout_ms), NULL, 5000, 1, 600000, NULL },
 	{ "signing.alg", F_ALG, OFF(alg), "es256", 0, 0, 0, NULL },
-	{ "signing.key", F_PATH, OFF(signing_key), "signing.key", 0, 0, 0, NULL },
+	{ "signing.key", F_KEYREF, OFF(signing_key), "signing.key", 0, 0, 0, NULL },
 	{ "signing.cert", F_PATH, OFF(signing_cert), "signing.crt", 0, 0, 0, NULL },
 	{ "limits.body_max_bytes", F_UINT, OFF(limits.body_max_bytes), NULL, 65536, 1024, 1048576, NULL },
 	{ "limits.connection_limit", F_UINT, OFF(limits.connection_limit), NULL, 256, 1, 65536, NULL },
@@ -92,6 +94,18 @@ enum_index(const char *choices, const char *s, uint64_t *out)
 	}
 }
 
+/* Stores path s joined to the configuration's directory into dst. */
+static enum masa_err
+set_path(struct ctx *c, const struct field *f, const char *s, char *dst)
+{
+	if (s[0] == '\0' || masa_path_join(dst, MASA_PATH_MAX, c->dir, s) != MASA_OK) {
+		masa_diag_set(c->diag, "configuration key \"%s\" must be a non-empty path shorter than %d bytes",
+		    f->key, MASA_PATH_MAX);
+		return MASA_E_CONFIG;
+	}
+	return MASA_OK;
+}
+
 /* Stores one string field (after the type-specific check). */
 static enum masa_err
 set_string(struct ctx *c, const struct field *f, const char *s)
@@ -102,13 +116,18 @@ set_string(struct ctx *c, const struct field *f, const char *s)
 	enum masa_alg alg;
 
 	switch (f->type) {
-	case F_PATH:
-		if (s[0] == '\0' || masa_path_join(dst, MASA_PATH_MAX, c->dir, s) != MASA_OK) {
-			masa_diag_set(c->diag, "configuration key \"%s\" must be a non-empty path shorter than %d bytes",
+	case F_KEYREF:
+		if (!masa_signer_ref_is_uri(s))
+			return set_path(c, f, s, dst);
+		if (strlen(s) >= MASA_PATH_MAX) {
+			masa_diag_set(c->diag, "configuration key \"%s\" must be a key URI shorter than %d bytes",
 			    f->key, MASA_PATH_MAX);
 			return MASA_E_CONFIG;
 		}
+		memcpy(dst, s, strlen(s) + 1);	/* verbatim: a URI is no path */
 		return MASA_OK;
+	case F_PATH:
+		return set_path(c, f, s, dst);
 	case F_ADDR:
 	case F_ADDR_OPT:
 		if (strlen(s) >= sizeof c->cfg->listen ||
@@ -363,7 +382,7 @@ masa_config_changed_key(const struct masa_config *a, const struct masa_config *b
 			if (*(const enum masa_alg *)(const void *)pa != *(const enum masa_alg *)(const void *)pb)
 				return fields[i].key;
 			break;
-		case F_PATH: case F_ADDR: case F_ADDR_OPT:
+		case F_PATH: case F_KEYREF: case F_ADDR: case F_ADDR_OPT:
 			if (strcmp(pa, pb) != 0)
 				return fields[i].key;
 			break;

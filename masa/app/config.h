@@ -2,7 +2,9 @@
  * config.h: masa.json, read and validated once at start-up into a plain
  * struct. Every key has a default; unknown keys, wrong types and values
  * out of range are errors that name the key. Relative paths are resolved
- * against the directory holding the config file.
+ * against the directory holding the config file. signing.key is a key
+ * reference (crypto/signer.h): a path, resolved like the others, or a
+ * "pkcs11:" URI, kept verbatim.
  */
 #ifndef MASA_CONFIG_H
 #define MASA_CONFIG_H
@@ -36,7 +38,7 @@ struct masa_config {
 	char db_path[MASA_PATH_MAX];
 	uint64_t busy_timeout_ms;
 	enum masa_alg alg;
-	char signing_key[MASA_PATH_MAX];
+	char signing_key[MASA_PATH_MAX];	/* a path, or a key URI (masa_signer_open) */
 	char signing_cert[MASA_PATH_MAX];
 	struct masa_limits limits;
 	struct masa_policy_config policy;

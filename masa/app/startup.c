@@ -72,7 +72,7 @@ masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
 	if (rc != MASA_OK)
 		goto done;
 	if (need & MASA_NEED_SIGNER) {
-		rc = masa_signer_load(s.cfg.signing_key, s.cfg.alg, &s.signer, diag);
+		rc = masa_signer_open(s.cfg.signing_key, s.cfg.alg, &s.signer, diag);
 		if (rc == MASA_OK)
 			rc = masa_signer_load_cert(s.signer, s.cfg.signing_cert, &s.signing_cert, diag);
 		if (rc == MASA_OK)

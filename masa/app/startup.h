@@ -1,8 +1,10 @@
 /*
  * startup.h: loading what a command needs, with the checks `masa serve`
- * and `masa check` share: configuration, the voucher-signing key (owner-
- * only file, type matching the algorithm, self-test, certificate match),
- * the TLS files, and the database (WAL, FULL, schema version).
+ * and `masa check` share: configuration, the voucher-signing key (opened
+ * from its key reference: for a file, owner-only; for any key, type
+ * matching the algorithm and a self-test), its certificate chain (the
+ * first certifying the key), the TLS files, and the database (WAL, FULL,
+ * schema version).
  */
 #ifndef MASA_STARTUP_H
 #define MASA_STARTUP_H
@@ -24,8 +26,8 @@ enum {
 
 struct masa_startup {
 	struct masa_config cfg;
-	struct masa_signer *signer;
-	struct masa_buf signing_cert;	/* DER of signing.cert */
+	struct masa_signer *signer;	/* holds the whole chain (masa_signer_chain) */
+	struct masa_buf signing_cert;	/* DER of the first certificate of signing.cert */
 	struct masa_buf cose_key;	/* the signing public key as a COSE_Key */
 	struct masa_buf tls_cert;	/* PEM, NUL-terminated */
 	struct masa_buf tls_key;

@@ -19,6 +19,7 @@ masa_cmd_check(int argc, char **argv)
 	struct masa_diag diag = { { 0 } };
 	struct masa_startup st;
 	const char *config = NULL;
+	size_t chain_n = 0;
 	enum masa_err rc;
 	int c;
 
@@ -31,8 +32,10 @@ masa_cmd_check(int argc, char **argv)
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
 	printf("ok: configuration %s\n", config);
-	printf("ok: voucher-signing key %s (%s) and certificate %s\n", st.cfg.signing_key,
-	    masa_alg_name(st.cfg.alg), st.cfg.signing_cert);
+	/* The signer names its key: a URI's PIN never reaches the terminal. */
+	(void)masa_signer_chain(st.signer, &chain_n);
+	printf("ok: voucher-signing key %s (%s) and certificate %s (%zu in the chain)\n",
+	    masa_signer_where(st.signer), masa_alg_name(st.cfg.alg), st.cfg.signing_cert, chain_n);
 	printf("ok: TLS certificate %s and key %s\n", st.cfg.tls_cert, st.cfg.tls_key);
 	printf("ok: database %s (WAL, synchronous=FULL, schema version %d of %d%s)\n",
 	    st.cfg.db_path, st.schema_have, st.schema_latest,

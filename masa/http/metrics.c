@@ -260,8 +260,20 @@ render_pair(struct masa_buf *out, const char *name, const char *help, const char
 	return rc;
 }
 
+/* A counter family without labels. */
+static enum masa_err
+render_counter(struct masa_buf *out, const char *name, const char *help, uint64_t value)
+{
+	enum masa_err rc = header(out, name, "counter", help);
+
+	if (rc == MASA_OK)
+		rc = appendf(out, "%s %llu\n", name, (unsigned long long)value);
+	return rc;
+}
+
 enum masa_err
-masa_metrics_render(struct masa_buf *out, const struct masa_db_stats *store)
+masa_metrics_render(struct masa_buf *out, const struct masa_db_stats *store,
+    const struct masa_signer_stats *signer)
 {
 	static const char *const reasons[2] = { "voucher_bucket", "auth_throttle" };
 	static const char *const kinds[2] = { "unavailable", "busy" };
@@ -281,18 +293,20 @@ masa_metrics_render(struct masa_buf *out, const struct masa_db_stats *store)
 		    "unavailable (an SQLite error) or busy (the wait for the store timed out).",
 		    "kind", kinds, m.store_errors);
 	if (rc == MASA_OK)
-		rc = header(out, "masa_store_commits_total", "counter", "Group commits of the store: "
-		    "write transactions holding one or more changes, each made durable by one fsync.");
+		rc = render_counter(out, "masa_store_commits_total", "Group commits of the store: "
+		    "write transactions holding one or more changes, each made durable by one fsync.",
+		    store->batches);
 	if (rc == MASA_OK)
-		rc = appendf(out, "masa_store_commits_total %llu\n",
-		    (unsigned long long)store->batches);
-	if (rc == MASA_OK)
-		rc = header(out, "masa_store_commit_changes_total", "counter", "Changes (a voucher, "
+		rc = render_counter(out, "masa_store_commit_changes_total", "Changes (a voucher, "
 		    "an enrollment, an audited refusal...) committed in them; divided by "
-		    "masa_store_commits_total, the mean group size.");
+		    "masa_store_commits_total, the mean group size.", store->changes);
 	if (rc == MASA_OK)
-		rc = appendf(out, "masa_store_commit_changes_total %llu\n",
-		    (unsigned long long)store->changes);
+		rc = render_counter(out, "masa_signatures_total", "Signatures asked of the "
+		    "voucher-signing key since start-up, failed ones included (not its self-test "
+		    "at start-up).", signer->signatures);
+	if (rc == MASA_OK)
+		rc = render_counter(out, "masa_signature_failures_total", "Of those, the ones that "
+		    "failed (no signature made).", signer->failures);
 	if (rc == MASA_OK)
 		rc = header(out, "masa_build_info", "gauge", "The running masa's version; always 1.");
 	if (rc == MASA_OK)

@@ -14,6 +14,7 @@
 
 #include "attr.h"
 #include "bytes.h"
+#include "crypto/signer.h"
 #include "err.h"
 #include "negotiate.h"
 #include "routes.h"
@@ -40,8 +41,10 @@ void masa_metrics_error(enum masa_err rc);
 void masa_metrics_voucher(enum masa_format format, int multipart, int assertion, int replayed);
 
 /* Appends the exposition text of every metric to out, with the store's
- * group-commit counters from store. */
+ * group-commit counters from store and the voucher-signing key's
+ * signature counters from signer (masa_signer_stats: all 0 without a
+ * key). */
 MASA_NODISCARD enum masa_err masa_metrics_render(struct masa_buf *out,
-    const struct masa_db_stats *store);
+    const struct masa_db_stats *store, const struct masa_signer_stats *signer);
 
 #endif

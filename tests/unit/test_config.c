@@ -175,6 +175,51 @@ test_paths_resolve_against_config_dir(void **state)
 	assert_in_dir(cfg.db_path, d, "../up.db");
 }
 
+/* Proves signing.key is a key reference: a pkcs11: URI (any case) is kept
+ * verbatim, a path (even one holding "pkcs11:" further on) resolves like
+ * any other, other path keys never take a URI, and an overlong URI or an
+ * empty value is refused by name. */
+static void
+test_signing_key_reference(void **state)
+{
+	static const char *const uris[] = {
+		"pkcs11:token=masa;object=voucher%20signing;type=private",
+		"PKCS11:object=k?pin-source=file:/run/pin",
+	};
+	const struct tu_dir *d = *state;
+	struct masa_config c, base;
+	struct masa_diag diag = { "" };
+	char json[2 * MASA_PATH_MAX], *uri;
+	size_t i;
+
+	for (i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+		snprintf(json, sizeof json, "{\"signing\": {\"key\": \"%s\"}}", uris[i]);
+		assert_int_equal(load_json(d, json, &c, &diag), MASA_OK);
+		assert_string_equal(c.signing_key, uris[i]);
+	}
+	assert_int_equal(load_json(d, "{\"signing\": {\"key\": \"./pkcs11:k\"},"
+	    " \"tls\": {\"key\": \"pkcs11:object=tls\"}}", &c, &diag), MASA_OK);
+	assert_in_dir(c.signing_key, d, "./pkcs11:k");
+	assert_in_dir(c.tls_key, d, "pkcs11:object=tls");
+	assert_int_equal(load_json(d, "{\"signing\": {\"key\": \"/abs/k.key\"}}", &c, &diag), MASA_OK);
+	assert_string_equal(c.signing_key, "/abs/k.key");
+
+	/* a change of reference is a change of signing.key */
+	assert_int_equal(load_json(d, "{}", &base, &diag), MASA_OK);
+	snprintf(json, sizeof json, "{\"signing\": {\"key\": \"%s\"}}", uris[0]);
+	assert_int_equal(load_json(d, json, &c, &diag), MASA_OK);
+	assert_string_equal(masa_config_changed_key(&base, &c, NULL), "signing.key");
+
+	uri = calloc(1, MASA_PATH_MAX + 1);
+	assert_non_null(uri);
+	memcpy(uri, "pkcs11:object=", 14);
+	memset(uri + 14, 'k', MASA_PATH_MAX - 14);
+	snprintf(json, sizeof json, "{\"signing\": {\"key\": \"%s\"}}", uri);
+	free(uri);
+	expect_refused(d, json, "signing.key");
+	expect_refused(d, "{\"signing\": {\"key\": \"\"}}", "signing.key");
+}
+
 /* Proves admin.listen: null turns the admin listener off. */
 static void
 test_admin_listen_null_turns_it_off(void **state)
@@ -479,6 +524,7 @@ main(void)
 		DIR_TEST(test_empty_object_gives_defaults),
 		DIR_TEST(test_every_key_is_read),
 		DIR_TEST(test_paths_resolve_against_config_dir),
+		DIR_TEST(test_signing_key_reference),
 		DIR_TEST(test_admin_listen_null_turns_it_off),
 		DIR_TEST(test_write_default_round_trips),
 		DIR_TEST(test_write_default_refuses_existing),

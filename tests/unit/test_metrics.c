@@ -16,11 +16,12 @@ static char *
 render(void)
 {
 	struct masa_db_stats store = { 7, 19 };
+	struct masa_signer_stats signer = { 23, 5 };
 	struct masa_buf b;
 	char *s;
 
 	masa_buf_init(&b, 1024 * 1024);
-	assert_int_equal(masa_metrics_render(&b, &store), MASA_OK);
+	assert_int_equal(masa_metrics_render(&b, &store, &signer), MASA_OK);
 	s = calloc(1, b.len + 1);
 	assert_non_null(s);
 	memcpy(s, b.ptr, b.len);
@@ -227,6 +228,8 @@ test_format_and_handler(void **state)
 	assert_true(sample(text, "masa_build_info{version=\"" MASA_TEST_VERSION "\"}") == 1);
 	assert_true(sample(text, "masa_store_commits_total") == 7);
 	assert_true(sample(text, "masa_store_commit_changes_total") == 19);
+	assert_true(sample(text, "masa_signatures_total") == 23);
+	assert_true(sample(text, "masa_signature_failures_total") == 5);
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "# HELP ", 7) == 0) {
 			assert_int_equal(sscanf(line + 7, "%127s", family), 1);
@@ -265,8 +268,59 @@ test_format_and_handler(void **state)
 	assert_non_null(text);
 	memcpy(text, reply.body.ptr, reply.body.len);
 	assert_true(sample(text, "masa_store_commits_total") == 0);
+	assert_true(sample(text, "masa_signatures_total") == 0);	/* no key: 0, still rendered */
+	assert_true(sample(text, "masa_signature_failures_total") == 0);
 	free(text);
 	masa_reply_free(&reply);
+	masa_db_close(app.db);
+}
+
+/* The handler's masa_signatures_total and masa_signature_failures_total
+ * for app (-1 when absent). */
+static void
+handler_signatures(struct masa_app *app, double *made, double *failed)
+{
+	struct masa_req req;
+	struct masa_reply reply;
+	char *text;
+
+	memset(&req, 0, sizeof req);
+	req.app = app;
+	masa_reply_init(&reply);
+	assert_int_equal(masa_handle_metrics(&req, &reply), MASA_OK);
+	text = calloc(1, reply.body.len + 1);
+	assert_non_null(text);
+	memcpy(text, reply.body.ptr, reply.body.len);
+	*made = sample(text, "masa_signatures_total");
+	*failed = sample(text, "masa_signature_failures_total");
+	free(text);
+	masa_reply_free(&reply);
+}
+
+/* Proves GET /metrics shows the app's signer's counters: every call of
+ * masa_signer_sign, and not the self-test at load. */
+static void
+test_handler_counts_signatures(void **state)
+{
+	static const uint8_t msg[] = "a voucher";
+	uint8_t sig[MASA_SIG_MAX];
+	char path[TU_PATH_MAX];
+	struct masa_app app;
+	double made, failed;
+	size_t len, i;
+
+	memset(&app, 0, sizeof app);
+	tu_path(path, *state, "masa.db");
+	app.db = tu_db_migrated(path, 1000);
+	app.signer = tu_signer(*state, MASA_ALG_ES256);
+	handler_signatures(&app, &made, &failed);
+	assert_true(made == 0 && failed == 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(masa_signer_sign(app.signer, (struct masa_bytes){ msg, sizeof msg },
+		    sig, &len), MASA_OK);
+	handler_signatures(&app, &made, &failed);
+	assert_true(made == 3 && failed == 0);
+	masa_signer_free(app.signer);
 	masa_db_close(app.db);
 }
 
@@ -280,6 +334,8 @@ main(void)
 		cmocka_unit_test(test_vouchers),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test_setup_teardown(test_format_and_handler, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_handler_counts_signatures, tu_setup_dir,
+		    tu_teardown_dir),
 	};
 
 	masa_metrics_tables(&masa_public_routes, &masa_admin_routes);

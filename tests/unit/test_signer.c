@@ -1,8 +1,12 @@
-/* test_signer.c: common/crypto/signer.c (loading the voucher-signing key,
- * signing), alg.c (raw signature verification), keygen.c (self-signed key
- * pairs) and tlsfiles.c (the HTTPS key pair). */
+/* test_signer.c: common/crypto/signer.c (the generic signer: key
+ * references, the proof at open, counters, the certificate chain),
+ * signer_file.c (loading the voucher-signing key, signing), alg.c (raw
+ * signature verification), keygen.c (self-signed key pairs) and
+ * tlsfiles.c (the HTTPS key pair). */
 #include "testutil.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +17,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "crypto/signer_impl.h"
 #include "crypto/tlsfiles.h"
+#include "crypto/x509.h"
 
 static const enum masa_alg all_algs[] = { MASA_ALG_ES256, MASA_ALG_ES384, MASA_ALG_EDDSA };
 #define NALGS (sizeof all_algs / sizeof all_algs[0])
@@ -374,6 +380,373 @@ test_load_cert(void **state)
 	masa_signer_free(s);
 }
 
+/* Writes the certificates at the n paths in certs, in order, into one
+ * PEM file d/name; its path into out. */
+static void
+write_chain(const struct tu_dir *d, const char *name, const char *const *certs, size_t n,
+    char out[TU_PATH_MAX])
+{
+	struct masa_buf all;
+	char *pem;
+	size_t i;
+
+	masa_buf_init(&all, 64 * 1024);
+	for (i = 0; i < n; i++) {
+		pem = tu_read(certs[i], NULL);
+		assert_int_equal(masa_buf_append(&all, pem, strlen(pem)), MASA_OK);
+		free(pem);
+	}
+	tu_path(out, d, name);
+	tu_write(out, all.len ? (const char *)all.ptr : "", 0644);
+	masa_buf_free(&all);
+}
+
+/* Asserts that view holds the DER of the PEM certificate at path. */
+static void
+assert_cert(struct masa_bytes view, const char *path)
+{
+	struct masa_buf want = cert_der(path);
+
+	assert_int_equal(view.len, want.len);
+	assert_memory_equal(view.ptr, want.ptr, want.len);
+	masa_buf_free(&want);
+}
+
+/* Proves load_cert keeps every certificate of the file in order, returns
+ * the first, checks the first only against the key, and refuses a broken
+ * later one or too many, keeping the chain it had. */
+static void
+test_load_cert_chain(void **state)
+{
+	char key[TU_PATH_MAX], own[TU_PATH_MAX], ca_key[TU_PATH_MAX], ca[TU_PATH_MAX];
+	char path[TU_PATH_MAX], *text;
+	const char *certs[MASA_SIGNER_CHAIN_MAX + 1];
+	struct masa_diag diag = { "" };
+	struct masa_signer *s = NULL;
+	const struct masa_bytes *chain;
+	struct masa_buf der;
+	size_t n = 99, i;
+
+	gen_pair(*state, MASA_ALG_ES256, MASA_CERT_VOUCHER_SIGNING, NULL, "k", key, own);
+	gen_pair(*state, MASA_ALG_ES384, MASA_CERT_VOUCHER_SIGNING, NULL, "ca", ca_key, ca);
+	expect_load(key, MASA_ALG_ES256, MASA_OK, &s);
+	chain = masa_signer_chain(s, &n);
+	assert_int_equal(n, 0);
+
+	certs[0] = own;
+	certs[1] = ca;
+	write_chain(*state, "chain.crt", certs, 2, path);
+	assert_int_equal(masa_signer_load_cert(s, path, &der, &diag), MASA_OK);
+	assert_cert(masa_buf_view(&der), own);	/* what masa_app.masa_cert gets */
+	masa_buf_free(&der);
+	chain = masa_signer_chain(s, &n);
+	assert_int_equal(n, 2);
+	assert_cert(chain[0], own);
+	assert_cert(chain[1], ca);
+
+	/* the key's certificate must come first */
+	certs[0] = ca;
+	certs[1] = own;
+	write_chain(*state, "reversed.crt", certs, 2, path);
+	assert_int_equal(masa_signer_load_cert(s, path, &der, &diag), MASA_E_KEY);
+	assert_non_null(strstr(diag.msg, "does not certify the voucher-signing key"));
+
+	/* a later certificate that does not parse is refused, not dropped */
+	text = tu_read(own, NULL);
+	tu_path(path, *state, "broken.crt");
+	{
+		char body[8192];
+
+		snprintf(body, sizeof body, "%s-----BEGIN CERTIFICATE-----\nnope\n"
+		    "-----END CERTIFICATE-----\n", text);
+		tu_write(path, body, 0644);
+	}
+	free(text);
+	diag.msg[0] = '\0';
+	assert_int_equal(masa_signer_load_cert(s, path, &der, &diag), MASA_E_KEY);
+	assert_non_null(strstr(diag.msg, "certificate 2 of the signing chain"));
+
+	/* at most MASA_SIGNER_CHAIN_MAX */
+	certs[0] = own;
+	for (i = 1; i <= MASA_SIGNER_CHAIN_MAX; i++)
+		certs[i] = ca;
+	write_chain(*state, "long.crt", certs, MASA_SIGNER_CHAIN_MAX + 1, path);
+	diag.msg[0] = '\0';
+	assert_int_equal(masa_signer_load_cert(s, path, &der, &diag), MASA_E_KEY);
+	assert_non_null(strstr(diag.msg, "holds more than"));
+	write_chain(*state, "full.crt", certs, MASA_SIGNER_CHAIN_MAX, path);
+
+	/* failures left the chain as it was; a good file replaces it */
+	chain = masa_signer_chain(s, &n);
+	assert_int_equal(n, 2);
+	assert_cert(chain[1], ca);
+	assert_int_equal(masa_signer_load_cert(s, path, &der, &diag), MASA_OK);
+	masa_buf_free(&der);
+	chain = masa_signer_chain(s, &n);
+	assert_int_equal(n, MASA_SIGNER_CHAIN_MAX);
+	assert_cert(chain[MASA_SIGNER_CHAIN_MAX - 1], ca);
+	masa_signer_free(s);
+}
+
+/* Proves key references: a pkcs11: URI (any case) is refused with one
+ * sentence that does not echo it, and a path opens as a file, with the
+ * file's checks. */
+static void
+test_open_key_reference(void **state)
+{
+	static const char *const uris[] = {
+		"pkcs11:token=masa;object=voucher;type=private?pin-value=1234",
+		"PKCS11:object=voucher", "pkcs11:",
+	};
+	struct masa_diag diag = { "" };
+	struct masa_signer *s = NULL;
+	char key[TU_PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+		diag.msg[0] = '\0';
+		assert_true(masa_signer_ref_is_uri(uris[i]));
+		assert_int_equal(masa_signer_open(uris[i], MASA_ALG_ES256, &s, &diag), MASA_E_KEY);
+		assert_null(s);
+		assert_string_equal(diag.msg,
+		    "PKCS#11 keys (pkcs11: URIs) are not supported by this build");
+	}
+	assert_false(masa_signer_ref_is_uri("/etc/masa/signing.key"));
+	assert_false(masa_signer_ref_is_uri("pkcs11"));
+	assert_false(masa_signer_ref_is_uri("./pkcs11:x"));
+	assert_false(masa_signer_ref_is_uri("file:signing.key"));
+
+	gen_key(*state, MASA_ALG_ES384, "k", key);
+	assert_int_equal(masa_signer_open(key, MASA_ALG_ES384, &s, &diag), MASA_OK);
+	assert_string_equal(masa_signer_where(s), key);
+	assert_int_equal(masa_signer_alg(s), MASA_ALG_ES384);
+	masa_signer_free(s);
+	s = NULL;
+	assert_int_equal(chmod(key, 0644), 0);
+	assert_int_equal(masa_signer_open(key, MASA_ALG_ES384, &s, &diag), MASA_E_FILE_PERM);
+	assert_null(s);
+}
+
+/* A test implementation of the ops: signs with key, publishes pub's
+ * public key, counts its calls, fails or corrupts on demand. */
+struct fake {
+	EVP_PKEY *key, *pub;
+	enum masa_alg alg;
+	int fail;		/* sign fails */
+	int corrupt;		/* sign flips a bit of the signature */
+	atomic_int calls;	/* of sign */
+	int *freed;
+};
+
+static enum masa_err
+fake_sign(void *impl, struct masa_bytes msg, uint8_t sig[MASA_SIG_MAX])
+{
+	struct fake *f = impl;
+	enum masa_err rc;
+
+	atomic_fetch_add(&f->calls, 1);
+	if (f->fail)
+		return MASA_E_CRYPTO;
+	rc = masa_alg_sign_raw(f->alg, f->key, msg, sig);
+	if (f->corrupt)
+		sig[0] ^= 1;
+	return rc;
+}
+
+static enum masa_err
+fake_public_der(const void *impl, uint8_t *out, size_t cap, size_t *len)
+{
+	return masa_pubkey_spki(((const struct fake *)impl)->pub, out, cap, len);
+}
+
+static enum masa_alg
+fake_alg(const void *impl)
+{
+	return ((const struct fake *)impl)->alg;
+}
+
+static void
+fake_describe(const void *impl, char *out, size_t cap)
+{
+	(void)impl;
+	snprintf(out, cap, "the fake key");
+}
+
+static void
+fake_free(void *impl)
+{
+	struct fake *f = impl;
+
+	(*f->freed)++;
+	EVP_PKEY_free(f->key);
+	EVP_PKEY_free(f->pub);
+	free(f);
+}
+
+static const struct masa_signer_ops fake_ops = {
+	.sign = fake_sign, .public_der = fake_public_der, .alg = fake_alg,
+	.describe = fake_describe, .free = fake_free,
+};
+
+/* A new P-256 key. */
+static EVP_PKEY *
+p256(void)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+
+	assert_non_null(k);
+	return k;
+}
+
+/* A fake of alg signing with a new P-256 key and publishing it (or, with
+ * other_pub, another key's); *freed counts its release. */
+static struct fake *
+fake_new(enum masa_alg alg, int other_pub, int *freed)
+{
+	struct fake *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	f->alg = alg;
+	f->key = p256();
+	if (other_pub) {
+		f->pub = p256();
+	} else {
+		f->pub = f->key;
+		assert_int_equal(EVP_PKEY_up_ref(f->pub), 1);
+	}
+	f->freed = freed;
+	return f;
+}
+
+/* Proves the generic layer drives any implementation: one self-test
+ * signature at open (not counted), then every masa_signer_sign goes
+ * through the ops and is counted, failures apart; the public key, the
+ * algorithm and where it lives come from the ops; free releases it once. */
+static void
+test_ops_dispatch_and_counters(void **state)
+{
+	struct masa_diag diag = { "" };
+	struct masa_signer *s = NULL;
+	struct masa_signer_stats st;
+	int freed = 0;
+	struct fake *f = fake_new(MASA_ALG_ES256, 0, &freed);
+	uint8_t sig[MASA_SIG_MAX], spki[MASA_SPKI_MAX], want[MASA_SPKI_MAX];
+	size_t len = 0, wlen = 0;
+	EVP_PKEY *pk;
+	int i;
+
+	(void)state;
+	assert_int_equal(masa_signer_new(&fake_ops, f, &s, &diag), MASA_OK);
+	assert_int_equal(atomic_load(&f->calls), 1);	/* the self-test */
+	masa_signer_stats(s, &st);
+	assert_true(st.signatures == 0 && st.failures == 0);
+	assert_int_equal(masa_signer_alg(s), MASA_ALG_ES256);
+	assert_string_equal(masa_signer_where(s), "the fake key");
+	assert_int_equal(masa_signer_public_der(s, spki, sizeof spki, &len), MASA_OK);
+	assert_int_equal(masa_pubkey_spki(f->key, want, sizeof want, &wlen), MASA_OK);
+	assert_int_equal(len, wlen);
+	assert_memory_equal(spki, want, len);
+	assert_int_equal(masa_signer_public_der(s, spki, len - 1, &len), MASA_E_CRYPTO);
+
+	pk = public_key(s);
+	for (i = 0; i < 3; i++) {
+		sign(s, sig);
+		assert_int_equal(verify(MASA_ALG_ES256, pk, message, sizeof message - 1, sig, 64),
+		    MASA_OK);
+	}
+	EVP_PKEY_free(pk);
+	f->fail = 1;
+	len = 7;
+	assert_int_equal(masa_signer_sign(s, (struct masa_bytes){ message, 1 }, sig, &len),
+	    MASA_E_CRYPTO);
+	assert_int_equal(len, 7);
+	assert_int_equal(atomic_load(&f->calls), 5);
+	masa_signer_stats(s, &st);
+	assert_true(st.signatures == 4 && st.failures == 1);
+	masa_signer_stats(NULL, &st);
+	assert_true(st.signatures == 0 && st.failures == 0);
+	masa_signer_free(s);
+	assert_int_equal(freed, 1);
+}
+
+/* Proves the proof at open refuses, for any implementation, a failing
+ * signer, a wrong signature, a public key that is not the signing key's,
+ * and a key of another type than its algorithm, and frees the
+ * implementation each time. */
+static void
+test_ops_self_test_refuses(void **state)
+{
+	static const struct {
+		enum masa_alg alg;
+		int other_pub, fail, corrupt;
+		const char *msg;
+	} cases[] = {
+		{ MASA_ALG_ES256, 0, 1, 0, "the fake key failed the signing self-test" },
+		{ MASA_ALG_ES256, 0, 0, 1, "the fake key failed the signing self-test" },
+		{ MASA_ALG_ES256, 1, 0, 0, "the fake key failed the signing self-test" },
+		{ MASA_ALG_ES384, 0, 0, 0, "the fake key is not a key for algorithm es384" },
+		{ MASA_ALG_EDDSA, 0, 0, 0, "the fake key is not a key for algorithm eddsa" },
+	};
+	struct masa_diag diag;
+	struct masa_signer *s = NULL;
+	struct fake *f;
+	int freed = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		diag.msg[0] = '\0';
+		f = fake_new(cases[i].alg, cases[i].other_pub, &freed);
+		f->fail = cases[i].fail;
+		f->corrupt = cases[i].corrupt;
+		assert_int_equal(masa_signer_new(&fake_ops, f, &s, &diag), MASA_E_KEY);
+		assert_null(s);
+		assert_string_equal(diag.msg, cases[i].msg);
+		assert_int_equal(freed, (int)i + 1);
+	}
+}
+
+#define SIGN_THREADS 4
+#define SIGNS_EACH 100
+
+static void *
+sign_many(void *arg)
+{
+	uint8_t sig[MASA_SIG_MAX];
+	size_t len, i;
+
+	for (i = 0; i < SIGNS_EACH; i++)
+		if (masa_signer_sign(arg, (struct masa_bytes){ message, sizeof message - 1 }, sig,
+		    &len) != MASA_OK)
+			return arg;
+	return NULL;
+}
+
+/* Proves a file signer signs from several threads at once and counts
+ * every signature. */
+static void
+test_concurrent_signing_counts(void **state)
+{
+	pthread_t t[SIGN_THREADS];
+	struct masa_signer_stats st;
+	struct masa_signer *s = NULL;
+	char key[TU_PATH_MAX];
+	void *ret;
+	size_t i;
+
+	gen_key(*state, MASA_ALG_ES256, "k", key);
+	expect_load(key, MASA_ALG_ES256, MASA_OK, &s);
+	for (i = 0; i < SIGN_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, sign_many, s), 0);
+	for (i = 0; i < SIGN_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	masa_signer_stats(s, &st);
+	assert_true(st.signatures == SIGN_THREADS * SIGNS_EACH && st.failures == 0);
+	masa_signer_free(s);
+}
+
 /* masa_keygen_selfsigned into d/key_name, d/cert_name. */
 static enum masa_err
 keygen(const struct tu_dir *d, const char *key_name, const char *cert_name)
@@ -565,6 +938,11 @@ main(void)
 		DIR_TEST(test_sign_verify_each_alg),
 		DIR_TEST(test_es256_malformed_signatures),
 		DIR_TEST(test_load_cert),
+		DIR_TEST(test_load_cert_chain),
+		DIR_TEST(test_open_key_reference),
+		DIR_TEST(test_ops_dispatch_and_counters),
+		DIR_TEST(test_ops_self_test_refuses),
+		DIR_TEST(test_concurrent_signing_counts),
 		DIR_TEST(test_keygen_file_modes),
 		DIR_TEST(test_keygen_refuses_existing),
 		DIR_TEST(test_keygen_unwritable_cert),

@@ -1,0 +1,61 @@
+/*
+ * signer_impl.h: the interface between the generic signer (signer.c) and
+ * the places a key can live, for implementations and tests only; users of
+ * a signer include signer.h. An implementation fills a struct
+ * masa_signer_ops, makes its own state ("impl") and hands both to
+ * masa_signer_new, which proves the key and wraps it. Adding one (a
+ * PKCS#11 token, a separate key process) is a new file and a row in
+ * signer.c's scheme table, not edits across files.
+ */
+#ifndef MASA_SIGNER_IMPL_H
+#define MASA_SIGNER_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attr.h"
+#include "bytes.h"
+#include "crypto/alg.h"
+#include "crypto/signer.h"
+#include "diag.h"
+#include "err.h"
+
+/* What an implementation does; every member is required. impl is the
+ * pointer given to masa_signer_new. */
+struct masa_signer_ops {
+	/* Signs msg: exactly masa_alg_sig_len(alg) bytes of raw signature
+	 * into sig. Called from any thread, concurrently, for as long as the
+	 * signer lives: thread-safe, and without a lock per call if it can.
+	 * May block. Returns MASA_OK or an error (MASA_E_CRYPTO if nothing
+	 * better fits) and leaves its thread's OpenSSL error queue empty. */
+	enum masa_err (*sign)(void *impl, struct masa_bytes msg, uint8_t sig[MASA_SIG_MAX]);
+	/* The DER SubjectPublicKeyInfo of the key into out (cap bytes, at
+	 * least MASA_SPKI_MAX), *len its length. Called once, at open. */
+	enum masa_err (*public_der)(const void *impl, uint8_t *out, size_t cap, size_t *len);
+	/* The key's algorithm. Called once, at open. */
+	enum masa_alg (*alg)(const void *impl);
+	/* Where the key lives, as masa_signer_where shows it: NUL-terminated
+	 * into out (cap bytes; cut if longer), never secret (no PIN). Called
+	 * once, at open. */
+	void (*describe)(const void *impl, char *out, size_t cap);
+	/* Releases impl, wiping key material. Called once. */
+	void (*free)(void *impl);
+};
+
+/* Wraps impl: asks ops for the algorithm, the public key and where the
+ * key lives, checks the key's type against the algorithm ("<where> is not
+ * a key for algorithm <alg>") and runs the self-test, a signature by
+ * ops->sign verified with the public key ("<where> failed the signing
+ * self-test"); MASA_E_KEY for either, MASA_E_NOMEM. Takes impl in every
+ * case: on failure it has been freed through ops->free. ops must outlive
+ * the signer (a static table). *out only on success. */
+MASA_NODISCARD enum masa_err masa_signer_new(const struct masa_signer_ops *ops, void *impl,
+    struct masa_signer **out, struct masa_diag *diag);
+
+/* The opener of "pkcs11:" URIs (signer.c's scheme table): signer_pkcs11.c
+ * when built with PKCS#11, else signer_pkcs11_none.c, which refuses with
+ * MASA_E_KEY. Same contract as masa_signer_open. */
+MASA_NODISCARD enum masa_err masa_signer_pkcs11_open(const char *uri, enum masa_alg alg,
+    struct masa_signer **out, struct masa_diag *diag);
+
+#endif
