@@ -29,6 +29,8 @@ enum masa_err {
 	MASA_E_MEDIA_TYPE = 103,
 	MASA_E_NOT_ACCEPTABLE = 104,
 	MASA_E_ACCEPT = 105,
+	MASA_E_FRAMING = 106,		/* conflicting Content-Length, or with Transfer-Encoding */
+	MASA_E_BODY = 107,		/* a body on a route that takes none */
 
 	/* 200..299: malformed input (400) */
 	MASA_E_MALFORMED = 200,

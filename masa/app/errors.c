@@ -26,6 +26,8 @@ static const struct {
 	{ MASA_E_MEDIA_TYPE, "MASA_E_MEDIA_TYPE", 415, "Unsupported request media type." },
 	{ MASA_E_NOT_ACCEPTABLE, "MASA_E_NOT_ACCEPTABLE", 406, "No acceptable response format can be produced." },
 	{ MASA_E_ACCEPT, "MASA_E_ACCEPT", 415, "The Accept header is not understood." },
+	{ MASA_E_FRAMING, "MASA_E_FRAMING", 400, "The request's length is ambiguous: give one Content-Length, or Transfer-Encoding alone." },
+	{ MASA_E_BODY, "MASA_E_BODY", 413, "This resource takes no request body." },
 
 	{ MASA_E_MALFORMED, "MASA_E_MALFORMED", 400, "The request body is malformed." },
 	{ MASA_E_CBOR, "MASA_E_CBOR", 400, "The request body is not well-formed CBOR, or uses a construct that is not accepted." },

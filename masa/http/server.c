@@ -410,6 +410,50 @@ dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 	return ret;
 }
 
+/* Counts the Content-Length and Transfer-Encoding headers of a request. */
+struct framing {
+	unsigned content_length, transfer_encoding;
+};
+
+static enum MHD_Result
+note_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		f->content_length++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		f->transfer_encoding++;
+	return MHD_YES;
+}
+
+/* Strict framing (RFC 9112 §6.3): a request whose length could be read two
+ * ways (two Content-Length headers, or one with Transfer-Encoding) is
+ * refused, so that no proxy in front can read it differently from us.
+ * *has_body: it announces a body. */
+static enum masa_err
+check_framing(struct MHD_Connection *c, int *has_body)
+{
+	struct framing f = { 0, 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, note_framing, &f);
+	if (f.content_length > 1 || (f.content_length > 0 && f.transfer_encoding > 0) ||
+	    f.transfer_encoding > 1)
+		return MASA_E_FRAMING;
+	*has_body = f.transfer_encoding > 0;
+	return MASA_OK;
+}
+
+/* 1 if requests of method never carry a body here (GET, HEAD, DELETE). */
+static int
+takes_no_body(const char *method)
+{
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+	    strcmp(method, "DELETE") == 0;
+}
+
 /* A request id: the listener's random 32-bit prefix, then a counter, in
  * hex. Unique within a run and unlikely to repeat across runs; it only
  * ties a request's log line to its answer, so it need not be
@@ -440,7 +484,7 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	const char *cl, *expect;
 	char *end;
 	unsigned long long n = 0;
-	int waits;
+	int waits, chunked = 0;
 
 	r = calloc(1, sizeof *r);
 	if (r == NULL)
@@ -467,7 +511,12 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	 * refusal is answered at once instead of inviting a body to drop. */
 	expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
 	waits = expect != NULL && strcasecmp(expect, "100-continue") == 0;
+	if ((rc = check_framing(c, &chunked)) != MASA_OK)
+		return send_error(c, r, rc);
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	/* A body where none is taken is never read: answered at once. */
+	if (takes_no_body(method) && (chunked || (cl != NULL && strcmp(cl, "0") != 0)))
+		return send_error(c, r, MASA_E_BODY);
 	if (cl != NULL) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
