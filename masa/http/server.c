@@ -677,11 +677,14 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	char url[MASA_HOST_MAX + 16];
 	enum masa_err rc;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	/* The public listener: one event loop (epoll) per core, each serving
+	/* The public listener: one event loop (poll) per core, each serving
 	 * many connections. Its handlers never block: the crypto keeps every
 	 * core busy, and an answer that waits for a group commit is deferred
-	 * (the connection suspended) while the loop goes on with others. The
-	 * admin listener: a thread per connection (bounded by
+	 * (the connection suspended) while the loop goes on with others. Not
+	 * epoll: with libmicrohttpd 0.9.75 an epoll loop spins (recv ->
+	 * EAGAIN, again) while a TLS handshake waits for the peer, so ten
+	 * bytes of a ClientHello held a core until the connection timed out.
+	 * The admin listener: a thread per connection (bounded by
 	 * limits.connection_limit), since an import or an Argon2
 	 * verification may take a while. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
@@ -689,7 +692,8 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	if (routes->threaded) {
 		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC;
 	} else {
-		flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+		/* MHD_ALLOW_SUSPEND_RESUME includes MHD_USE_ITC: a resume wakes the poll. */
+		flags |= MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME;
 		if (cores > 1)	/* one loop is no pool: the library warns about a size of 1 */
 			pool[0] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE,
 			    cores < 256 ? cores : 256, NULL };
