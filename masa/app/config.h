@@ -27,6 +27,10 @@ struct masa_limits {
 	uint64_t connection_timeout_s;
 	uint64_t connection_memory_bytes;
 	uint64_t shutdown_grace_s;
+	/* refusals audited (core/refusal_limit.h) */
+	uint64_t refusal_audit_burst;
+	uint64_t refusal_audit_per_hour;
+	uint64_t refusal_audit_per_s;
 };
 
 struct masa_config {

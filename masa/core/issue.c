@@ -12,6 +12,7 @@
 #include "masa_limits.h"
 #include "netaddr.h"
 #include "policy.h"
+#include "refusal.h"
 #include "rows.h"
 #include "timeutil.h"
 #include "voucher.h"
@@ -37,6 +38,8 @@ struct masa_issuing {
 	const char *peer;
 	enum state state;
 	enum masa_err why;		/* S_FAILED, S_REFUSED */
+	int audit_refusal;		/* S_REFUSED: within the rates, with skipped */
+	uint64_t skipped;
 	char serial[MASA_SERIAL_MAX + 1];
 	struct masa_policy_request req;
 	uint8_t req_hash[MASA_SHA256_LEN];	/* of the request's bytes */
@@ -173,6 +176,21 @@ record(struct masa_txn *t, const struct masa_issuing *j, struct facts *f,
 	return rc;
 }
 
+/* The audit entry of refusal why, if the rates allow one now. */
+static enum masa_err
+audit_refusal(struct masa_txn *t, const struct masa_issuing *j, enum masa_err why)
+{
+	struct masa_refusal_rates r;
+	uint64_t skipped = 0;
+	char detail[96];
+
+	masa_refusal_rates_of(j->app->cfg, &r);
+	if (!masa_refusal_admit(&r, j->reg->sha256, j->peer, masa_now_ms(), &skipped))
+		return MASA_OK;
+	masa_refusal_detail(why, skipped, detail, sizeof detail);
+	return audit(t, j, MASA_EV_VOUCHER_REFUSED, -1, detail);
+}
+
 /* The transaction of a request that got past the snapshot: gather ->
  * decide -> replay, refuse or record the voucher signed beforehand. Runs
  * in the batch's transaction, so everything it writes commits together or
@@ -194,7 +212,7 @@ decide_and_record(struct masa_txn *t, struct masa_issuing *j)
 	if (d.refusal != MASA_OK) {
 		j->refusal = d.refusal;
 		j->retry_after_s = d.retry_after_s;
-		return audit(t, j, MASA_EV_VOUCHER_REFUSED, -1, masa_err_name(d.refusal));
+		return audit_refusal(t, j, d.refusal);
 	}
 	if (d.replay) {
 		j->is_replay = 1;
@@ -218,8 +236,12 @@ masa_issue_store(struct masa_txn *t, void *arg)
 {
 	struct masa_issuing *j = arg;
 
-	if (j->state == S_REFUSED)
-		return audit(t, j, MASA_EV_VOUCHER_REFUSED, -1, masa_err_name(j->why));
+	char detail[96];
+
+	if (j->state == S_REFUSED) {
+		masa_refusal_detail(j->why, j->skipped, detail, sizeof detail);
+		return audit(t, j, MASA_EV_VOUCHER_REFUSED, -1, detail);
+	}
 	return decide_and_record(t, j);
 }
 
@@ -282,6 +304,7 @@ void
 masa_issue_run(struct masa_issuing *j, void (*done)(void *done_arg, enum masa_err rc),
     void *done_arg)
 {
+	struct masa_refusal_rates r;
 	enum masa_err rc;
 
 	if (j->state == S_NEW)
@@ -290,8 +313,13 @@ masa_issue_run(struct masa_issuing *j, void (*done)(void *done_arg, enum masa_er
 		j->state = S_FAILED;
 		j->why = rc;
 	}
-	if (j->state == S_FAILED) {
-		done(done_arg, j->why);
+	if (j->state == S_REFUSED) {	/* audited only within the rates */
+		masa_refusal_rates_of(j->app->cfg, &r);
+		j->audit_refusal = masa_refusal_admit(&r, j->reg->sha256, j->peer, masa_now_ms(),
+		    &j->skipped);
+	}
+	if (j->state == S_FAILED || (j->state == S_REFUSED && !j->audit_refusal)) {
+		done(done_arg, j->state == S_FAILED ? j->why : MASA_OK);
 		return;
 	}
 	rc = masa_db_submit(j->app->db, masa_issue_store, j, done, done_arg);

@@ -1,12 +1,14 @@
 /* refusal.c: see refusal.h. */
 #include "refusal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
 #include "log.h"
 #include "masa_limits.h"
+#include "timeutil.h"
 
 struct masa_refusal {
 	enum masa_event ev;
@@ -14,19 +16,39 @@ struct masa_refusal {
 	const struct masa_registrar *reg;
 	const char *peer;
 	enum masa_err why;
+	uint64_t skipped;	/* refusals of reg not audited before this one */
 	char serial[MASA_SERIAL_MAX + 1];
 };
 
+void
+masa_refusal_rates_of(const struct masa_config *cfg, struct masa_refusal_rates *out)
+{
+	out->burst = cfg->limits.refusal_audit_burst;
+	out->per_hour = cfg->limits.refusal_audit_per_hour;
+	out->per_s = cfg->limits.refusal_audit_per_s;
+}
+
+void
+masa_refusal_detail(enum masa_err why, uint64_t skipped, char *out, size_t cap)
+{
+	if (skipped > 0)
+		snprintf(out, cap, "%s (+%llu not audited)", masa_err_name(why),
+		    (unsigned long long)skipped);
+	else
+		snprintf(out, cap, "%s", masa_err_name(why));
+}
+
 enum masa_err
-masa_refusal_new(enum masa_event ev, const struct masa_vreq_raw *v,
-    const struct masa_registrar *reg, const char *peer, enum masa_err why,
-    struct masa_refusal **out)
+masa_refusal_new(const struct masa_refusal_rates *rates, enum masa_event ev,
+    const struct masa_vreq_raw *v, const struct masa_registrar *reg, const char *peer,
+    enum masa_err why, struct masa_refusal **out)
 {
 	struct masa_refusal *r;
+	uint64_t skipped = 0;
 	size_t n;
 
 	*out = NULL;
-	if (reg == NULL)
+	if (reg == NULL || !masa_refusal_admit(rates, reg->sha256, peer, masa_now_ms(), &skipped))
 		return MASA_E_NOT_FOUND;
 	r = calloc(1, sizeof *r);
 	if (r == NULL) {
@@ -39,6 +61,7 @@ masa_refusal_new(enum masa_event ev, const struct masa_vreq_raw *v,
 	r->reg = reg;
 	r->peer = peer;
 	r->why = why;
+	r->skipped = skipped;
 	if (v != NULL && v->r.serial.ptr != NULL) {
 		n = v->r.serial.len <= MASA_SERIAL_MAX ? v->r.serial.len : 0;
 		memcpy(r->serial, v->r.serial.ptr, n);
@@ -52,13 +75,15 @@ masa_refusal_store(struct masa_txn *t, void *arg)
 {
 	const struct masa_refusal *r = arg;
 	struct masa_event_fields f = { 0 };
+	char detail[96];
 
 	f.serial = r->serial;
 	f.registrar_sha256 = r->reg->sha256;
 	if (r->v != NULL)
 		f.nonce = r->v->r.nonce;
 	f.source = r->peer;
-	f.detail = masa_err_name(r->why);
+	masa_refusal_detail(r->why, r->skipped, detail, sizeof detail);
+	f.detail = detail;
 	return masa_event_append(t, r->ev, &f);
 }
 

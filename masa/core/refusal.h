@@ -4,15 +4,22 @@
  * the store has written it. Only a request whose registrar signature
  * verified is attributable and audited: auditing anonymous garbage would
  * let anyone grow the append-only trail without bound (those refusals are
- * in the request log only).
+ * in the request log only). Nor is every attributable one: entries are
+ * limited per registrar key, per source network and in all
+ * (refusal_limit.h).
  */
 #ifndef MASA_REFUSAL_H
 #define MASA_REFUSAL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "attr.h"
+#include "config.h"
 #include "db.h"
 #include "err.h"
 #include "events.h"
+#include "refusal_limit.h"
 #include "registrar.h"
 #include "vreq.h"
 
@@ -20,10 +27,16 @@ struct masa_refusal;
 
 /* A refusal why of v (may be NULL) by reg as event ev from peer; v, reg
  * and peer must live until masa_refusal_free. MASA_OK with *out set;
- * MASA_E_NOT_FOUND when there is nothing to audit (reg NULL); MASA_E_NOMEM. */
-MASA_NODISCARD enum masa_err masa_refusal_new(enum masa_event ev, const struct masa_vreq_raw *v,
-    const struct masa_registrar *reg, const char *peer, enum masa_err why,
-    struct masa_refusal **out);
+ * MASA_E_NOT_FOUND when there is nothing to audit (reg NULL, or past the
+ * rates); MASA_E_NOMEM. */
+MASA_NODISCARD enum masa_err masa_refusal_new(const struct masa_refusal_rates *rates,
+    enum masa_event ev, const struct masa_vreq_raw *v, const struct masa_registrar *reg,
+    const char *peer, enum masa_err why, struct masa_refusal **out);
+/* The rates of limits.refusal_audit_* in cfg. */
+void masa_refusal_rates_of(const struct masa_config *cfg, struct masa_refusal_rates *out);
+/* The detail of a refusal's audit entry: the error's name, and how many
+ * refusals of the key it stands for when some were not audited. */
+void masa_refusal_detail(enum masa_err why, uint64_t skipped, char *out, size_t cap);
 /* The store change that appends the entry (a struct masa_refusal * as arg). */
 enum masa_err masa_refusal_store(struct masa_txn *txn, void *arg);
 /* The refusal to answer with, once the store has spoken (stored): a

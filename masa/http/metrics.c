@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "policy.h"
+#include "refusal_limit.h"
 
 #ifndef MASA_VERSION
 #define MASA_VERSION "unknown"
@@ -307,6 +308,10 @@ masa_metrics_render(struct masa_buf *out, const struct masa_db_stats *store,
 	if (rc == MASA_OK)
 		rc = render_counter(out, "masa_signature_failures_total", "Of those, the ones that "
 		    "failed (no signature made).", signer->failures);
+	if (rc == MASA_OK)
+		rc = render_counter(out, "masa_refusals_unaudited_total", "Refusals of verified "
+		    "registrars answered but not audited: past limits.refusal_audit_* for their "
+		    "key, network or the process.", masa_refusal_unaudited());
 	if (rc == MASA_OK)
 		rc = header(out, "masa_build_info", "gauge", "The running masa's version; always 1.");
 	if (rc == MASA_OK)
