@@ -2,7 +2,8 @@
  * startup.h: loading what a command needs, with the checks `masa serve`
  * and `masa check` share: configuration, the voucher-signing key (owner-
  * only file, type matching the algorithm, self-test, certificate match),
- * the TLS files, and the database (WAL, FULL, schema version).
+ * the TLS files, and the store (opened with its backend's durability
+ * settings, schema version).
  */
 #ifndef MASA_STARTUP_H
 #define MASA_STARTUP_H
@@ -13,7 +14,7 @@
 #include "crypto/signer.h"
 #include "diag.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 enum {
 	MASA_NEED_SIGNER = 1,

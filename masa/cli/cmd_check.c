@@ -19,6 +19,7 @@ masa_cmd_check(int argc, char **argv)
 	struct masa_diag diag = { { 0 } };
 	struct masa_startup st;
 	const char *config = NULL;
+	char settings[128];
 	enum masa_err rc;
 	int c;
 
@@ -30,12 +31,17 @@ masa_cmd_check(int argc, char **argv)
 	rc = masa_startup_load(config, MASA_NEED_SIGNER | MASA_NEED_TLS | MASA_NEED_DB, &st, &diag);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
+	rc = masa_db_check(st.db, settings, sizeof settings, &diag);	/* SQLite: WAL, FULL */
+	if (rc != MASA_OK) {
+		masa_startup_free(&st);
+		return masa_cli_fail(rc, &diag);
+	}
 	printf("ok: configuration %s\n", config);
 	printf("ok: voucher-signing key %s (%s) and certificate %s\n", st.cfg.signing_key,
 	    masa_alg_name(st.cfg.alg), st.cfg.signing_cert);
 	printf("ok: TLS certificate %s and key %s\n", st.cfg.tls_cert, st.cfg.tls_key);
-	printf("ok: database %s (WAL, synchronous=FULL, schema version %d of %d%s)\n",
-	    st.cfg.db_path, st.schema_have, st.schema_latest,
+	printf("ok: database %s (%s, schema version %d of %d%s)\n",
+	    st.cfg.db_path, settings, st.schema_have, st.schema_latest,
 	    st.schema_have < st.schema_latest ? "; serve will apply the rest" : "");
 	masa_startup_free(&st);
 	return MASA_EXIT_OK;

@@ -14,7 +14,7 @@
 #include "config.h"
 #include "crypto/keygen.h"
 #include "fsutil.h"
-#include "db.h"
+#include "store.h"
 #include "timeutil.h"
 #include "apitoken.h"
 

@@ -15,7 +15,7 @@
 #include "attr.h"
 #include "bytes.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 struct masa_enroll_rec {
 	struct masa_bytes serial;

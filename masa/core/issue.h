@@ -19,7 +19,7 @@
 #include "attr.h"
 #include "bytes.h"
 #include "format.h"
-#include "db.h"
+#include "store.h"
 #include "vreq.h"
 #include "vreq_verify.h"
 

@@ -10,7 +10,7 @@
 #define MASA_ANSWER_LATER_H
 
 #include "routes.h"
-#include "db.h"
+#include "store.h"
 
 /* Kept in the handler's state until its answer. */
 struct masa_answer_later {

@@ -20,7 +20,7 @@
 #include "attr.h"
 #include "bytes.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 #include "trust.h"
 
 #define MASA_HDR_FORWARDED_FOR "X-Forwarded-For"
