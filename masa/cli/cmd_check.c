@@ -41,7 +41,7 @@ masa_cmd_check(int argc, char **argv)
 	    masa_alg_name(st.cfg.alg), st.cfg.signing_cert);
 	printf("ok: TLS certificate %s and key %s\n", st.cfg.tls_cert, st.cfg.tls_key);
 	printf("ok: database %s (%s, schema version %d of %d%s)\n",
-	    st.cfg.db_path, settings, st.schema_have, st.schema_latest,
+	    st.cfg.db_url, settings, st.schema_have, st.schema_latest,
 	    st.schema_have < st.schema_latest ? "; serve will apply the rest" : "");
 	masa_startup_free(&st);
 	return MASA_EXIT_OK;
