@@ -100,7 +100,7 @@ struct masa_store_backend {
 
 	/* Connections. where is the URL with its scheme prefix taken off
 	 * (SQLite: the file path); be is this table (as SQLite hands a VFS
-	 * its own sqlite3_vfs), for the be of the handles open makes. open
+	 * its own method table), for the be of the handles open makes. open
 	 * allocates the backend's handle, whose struct masa_db has be set and
 	 * group NULL; close frees it (the committer has stopped by then). */
 	enum masa_err (*open)(const struct masa_store_backend *be, const char *where,
