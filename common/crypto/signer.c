@@ -1,6 +1,6 @@
-/* signer.c: see signer.h. The generic half of a signer: key references,
- * the proof at open, dispatch, counters, the public key and the
- * certificate chain. It never sees the private key; the implementations
+/* signer.c: see signer.h. The generic half of a signer: the proof at
+ * open, dispatch, counters, the public key and the certificate chain (key
+ * references: signer_ref.c). It never sees the private key; the implementations
  * (signer_file.c, ...) do. */
 #include "crypto/signer.h"
 
@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -41,46 +40,6 @@ struct masa_signer {
 	atomic_ullong signatures;
 	atomic_ullong failures;
 };
-
-/* The key references in URI form and who opens them; anything else is a
- * file path. */
-static const struct {
-	const char *scheme;	/* with its ':' */
-	enum masa_err (*open)(const char *ref, enum masa_alg alg, struct masa_signer **out,
-	    struct masa_diag *diag);
-} schemes[] = {
-	{ "pkcs11:", masa_signer_pkcs11_open },
-};
-#define NSCHEMES (sizeof schemes / sizeof schemes[0])
-
-/* The index of ref's scheme in schemes, or NSCHEMES for a path. */
-static size_t
-scheme_of(const char *ref)
-{
-	size_t i;
-
-	for (i = 0; i < NSCHEMES; i++)
-		if (strncasecmp(ref, schemes[i].scheme, strlen(schemes[i].scheme)) == 0)
-			break;
-	return i;
-}
-
-int
-masa_signer_ref_is_uri(const char *ref)
-{
-	return scheme_of(ref) < NSCHEMES;
-}
-
-enum masa_err
-masa_signer_open(const char *ref, enum masa_alg alg, struct masa_signer **out,
-    struct masa_diag *diag)
-{
-	size_t i = scheme_of(ref);
-
-	if (i < NSCHEMES)
-		return schemes[i].open(ref, alg, out, diag);
-	return masa_signer_load(ref, alg, out, diag);
-}
 
 /* Signs a fixed message through the implementation and verifies it with
  * the published public key: proves the two belong together and work for

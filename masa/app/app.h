@@ -5,7 +5,7 @@
 #include "bytes.h"
 #include "config.h"
 #include "crypto/signer.h"
-#include "db.h"
+#include "store.h"
 
 struct masa_auth;	/* the HTTP layer's token checks (auth.h) */
 struct masa_workq;	/* workq.h */

@@ -11,6 +11,7 @@
 
 #include "crypto/signer.h"
 #include "fsutil.h"
+#include "store.h"
 #include "utf8.h"
 
 enum ftype {
@@ -23,6 +24,9 @@ enum ftype {
 	F_BOOL,		/* true/false, stored as 0/1 */
 	F_ENUM,		/* one of the '|'-separated words in def's field "choices" */
 	F_NETS,		/* array of addresses, CIDR networks or "unix"; default empty */
+	F_DB_URL,	/* string: a store URL (store.h); a file path in it is resolved
+			 * like F_PATH. Another name for the F_PATH before it in the
+			 * table, sharing its field: neither default nor written */
 };
 
 struct field {
@@ -41,7 +45,8 @@ static const struct field fields[] = {
 	{ "admin.body_max_bytes", F_UINT, OFF(admin_body_max_bytes), NULL, 67108864, 1024, 268435456, NULL },
 	{ "tls.cert", F_PATH, OFF(tls_cert), "tls.crt", 0, 0, 0, NULL },
 	{ "tls.key", F_PATH, OFF(tls_key), "tls.key", 0, 0, 0, NULL },
-	{ "database.path", F_PATH, OFF(db_path), "masa.db", 0, 0, 0, NULL },
+	{ "database.path", F_PATH, OFF(db_url), "masa.db", 0, 0, 0, NULL },	/* the older name */
+	{ "database.url", F_DB_URL, OFF(db_url), NULL, 0, 0, 0, NULL },
 	{ "database.busy_timeout_ms", F_UINT, OFF(busy_timeout_ms), NULL, 5000, 1, 600000, NULL },
 	{ "signing.alg", F_ALG, OFF(alg), "es256", 0, 0, 0, NULL },
 	{ "signing.key", F_KEYREF, OFF(signing_key), "signing.key", 0, 0, 0, NULL },
@@ -69,11 +74,13 @@ static const struct field fields[] = {
 	{ "proxy.trusted", F_NETS, OFF(proxy_trusted), NULL, 0, 0, 0, NULL },
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
+_Static_assert(NFIELDS <= 64, "struct ctx's set has a bit a field");
 
 struct ctx {
 	struct masa_config *cfg;
 	char dir[MASA_PATH_MAX];
 	struct masa_diag *diag;
+	uint64_t set;		/* bit i: fields[i] was given */
 };
 
 /* The index of word s in "a|b|c", or -1. */
@@ -109,6 +116,29 @@ set_path(struct ctx *c, const struct field *f, const char *s, char *dst)
 	return MASA_OK;
 }
 
+/* Stores a store URL: a file path in it (masa_db_url_path) resolved
+ * against the config's directory, any other URL as it is. */
+static enum masa_err
+set_db_url(struct ctx *c, const struct field *f, const char *s, char *dst)
+{
+	char path[MASA_PATH_MAX];
+	const char *p = masa_db_url_path(s);
+	int n;
+
+	if (p == NULL)
+		n = snprintf(dst, MASA_PATH_MAX, "%s", s);
+	else if (p[0] == '\0' || masa_path_join(path, sizeof path, c->dir, p) != MASA_OK)
+		n = -1;
+	else
+		n = snprintf(dst, MASA_PATH_MAX, "%.*s%s", (int)(p - s), s, path);
+	if (n < 0 || n >= MASA_PATH_MAX) {
+		masa_diag_set(c->diag, "configuration key \"%s\" must be a database path, \"sqlite:PATH\" or a postgresql:// URL shorter than %d bytes",
+		    f->key, MASA_PATH_MAX);
+		return MASA_E_CONFIG;
+	}
+	return MASA_OK;
+}
+
 /* Stores one string field (after the type-specific check). */
 static enum masa_err
 set_string(struct ctx *c, const struct field *f, const char *s)
@@ -131,6 +161,8 @@ set_string(struct ctx *c, const struct field *f, const char *s)
 		return MASA_OK;
 	case F_PATH:
 		return set_path(c, f, s, dst);
+	case F_DB_URL:
+		return set_db_url(c, f, s, dst);
 	case F_ADDR:
 	case F_ADDR_OPT:
 		if (strlen(s) >= sizeof c->cfg->listen ||
@@ -160,6 +192,24 @@ set_string(struct ctx *c, const struct field *f, const char *s)
 		break;
 	}
 	return MASA_E_INTERNAL;
+}
+
+/* Notes that fields[i] was given; MASA_E_CONFIG if another name of the
+ * same setting was given too (database.path and database.url). */
+static enum masa_err
+mark_given(struct ctx *c, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < NFIELDS; j++) {
+		if (j != i && fields[j].off == fields[i].off && (c->set >> j & 1) != 0) {
+			masa_diag_set(c->diag, "configuration keys \"%s\" and \"%s\" name the same setting: give only one",
+			    fields[j].key, fields[i].key);
+			return MASA_E_CONFIG;
+		}
+	}
+	c->set |= (uint64_t)1 << i;
+	return MASA_OK;
 }
 
 /* Stores a JSON array of proxy.trusted entries (see proxy.h). */
@@ -262,7 +312,9 @@ walk(struct ctx *c, json_t *obj, const char *prefix)
 		if (strchr(k, '.') != NULL)
 			i = NFIELDS;
 		if (i < NFIELDS) {
-			rc = set_field(c, &fields[i], v);
+			rc = mark_given(c, i);
+			if (rc == MASA_OK)
+				rc = set_field(c, &fields[i], v);
 		} else if (prefix[0] == '\0' && strchr(k, '.') == NULL && is_section(name)) {
 			if (!json_is_object(v)) {
 				masa_diag_set(c->diag, "configuration key \"%s\" must be an object", name);
@@ -289,8 +341,8 @@ defaults(struct ctx *c)
 	for (i = 0; i < NFIELDS; i++) {
 		if (fields[i].type == F_UINT || fields[i].type == F_BOOL)
 			*(uint64_t *)(void *)((char *)c->cfg + fields[i].off) = fields[i].num;
-		else if (fields[i].type == F_NETS)
-			continue;	/* zeroed: none */
+		else if (fields[i].type == F_NETS || fields[i].type == F_DB_URL)
+			continue;	/* zeroed: none; filled by the name before it */
 		else if ((rc = set_string(c, &fields[i], fields[i].def)) != MASA_OK)
 			return rc;
 	}
@@ -302,7 +354,7 @@ masa_config_load(const char *path, struct masa_config *out, struct masa_diag *di
 {
 	static struct masa_config zero;
 	struct masa_config cfg = zero;
-	struct ctx c = { &cfg, ".", diag };
+	struct ctx c = { &cfg, ".", diag, 0 };
 	struct masa_buf text;
 	json_error_t jerr;
 	json_t *root = NULL;
@@ -389,6 +441,8 @@ masa_config_changed_key(const struct masa_config *a, const struct masa_config *b
 			if (strcmp(pa, pb) != 0)
 				return fields[i].key;
 			break;
+		case F_DB_URL:
+			break;	/* its field is compared under the name before it */
 		case F_NETS:
 			if (!same_nets((const struct masa_proxy_trust *)(const void *)pa,
 			    (const struct masa_proxy_trust *)(const void *)pb))
@@ -414,6 +468,8 @@ masa_config_write_default(const char *path, enum masa_alg alg, struct masa_diag 
 	for (i = 0; root != NULL && i < NFIELDS; i++) {
 		const struct field *f = &fields[i];
 
+		if (f->type == F_DB_URL)
+			continue;	/* the file says database.path, as it always has */
 		if (f->type == F_UINT)
 			v = json_integer((json_int_t)f->num);
 		else if (f->type == F_BOOL)

@@ -39,7 +39,8 @@ struct masa_config {
 	uint64_t admin_body_max_bytes;		/* bulk imports are large */
 	char tls_cert[MASA_PATH_MAX];
 	char tls_key[MASA_PATH_MAX];
-	char db_path[MASA_PATH_MAX];
+	char db_url[MASA_PATH_MAX];		/* the store (store.h): a path, "sqlite:PATH" or a
+						 * postgresql:// URL; a file path resolved */
 	uint64_t busy_timeout_ms;
 	enum masa_alg alg;
 	char signing_key[MASA_PATH_MAX];	/* a path, or a key URI (masa_signer_open) */

@@ -35,7 +35,7 @@ open_db(struct masa_startup *s, int migrate, struct masa_diag *diag)
 {
 	enum masa_err rc;
 
-	rc = masa_db_open(s->cfg.db_path, (int)s->cfg.busy_timeout_ms, 0, &s->db, diag);
+	rc = masa_db_open(s->cfg.db_url, (int)s->cfg.busy_timeout_ms, 0, &s->db, diag);
 	if (rc != MASA_OK)
 		return rc;
 	if (migrate) {
@@ -45,7 +45,7 @@ open_db(struct masa_startup *s, int migrate, struct masa_diag *diag)
 	}
 	rc = masa_db_version(s->db, &s->schema_have, &s->schema_latest);
 	if (rc != MASA_OK) {
-		masa_diag_set(diag, "cannot read the schema version of %s", s->cfg.db_path);
+		masa_diag_set(diag, "cannot read the schema version of %s", s->cfg.db_url);
 		return rc;
 	}
 	if (s->schema_have > s->schema_latest) {

@@ -3,8 +3,8 @@
  * and `masa check` share: configuration, the voucher-signing key (opened
  * from its key reference: for a file, owner-only; for any key, type
  * matching the algorithm and a self-test), its certificate chain (the
- * first certifying the key), the TLS files, and the database (WAL, FULL,
- * schema version).
+ * first certifying the key), the TLS files, and the store (opened with its
+ * backend's durability settings, schema version).
  */
 #ifndef MASA_STARTUP_H
 #define MASA_STARTUP_H
@@ -15,7 +15,7 @@
 #include "crypto/signer.h"
 #include "diag.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 enum {
 	MASA_NEED_SIGNER = 1,

@@ -20,6 +20,7 @@ masa_cmd_check(int argc, char **argv)
 	struct masa_startup st;
 	const char *config = NULL;
 	size_t chain_n = 0;
+	char settings[128];
 	enum masa_err rc;
 	int c;
 
@@ -31,14 +32,19 @@ masa_cmd_check(int argc, char **argv)
 	rc = masa_startup_load(config, MASA_NEED_SIGNER | MASA_NEED_TLS | MASA_NEED_DB, &st, &diag);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
+	rc = masa_db_check(st.db, settings, sizeof settings, &diag);	/* SQLite: WAL, FULL */
+	if (rc != MASA_OK) {
+		masa_startup_free(&st);
+		return masa_cli_fail(rc, &diag);
+	}
 	printf("ok: configuration %s\n", config);
 	/* The signer names its key: a URI's PIN never reaches the terminal. */
 	(void)masa_signer_chain(st.signer, &chain_n);
 	printf("ok: voucher-signing key %s (%s) and certificate %s (%zu in the chain)\n",
 	    masa_signer_where(st.signer), masa_alg_name(st.cfg.alg), st.cfg.signing_cert, chain_n);
 	printf("ok: TLS certificate %s and key %s\n", st.cfg.tls_cert, st.cfg.tls_key);
-	printf("ok: database %s (WAL, synchronous=FULL, schema version %d of %d%s)\n",
-	    st.cfg.db_path, st.schema_have, st.schema_latest,
+	printf("ok: database %s (%s, schema version %d of %d%s)\n",
+	    st.cfg.db_url, settings, st.schema_have, st.schema_latest,
 	    st.schema_have < st.schema_latest ? "; serve will apply the rest" : "");
 	masa_startup_free(&st);
 	return MASA_EXIT_OK;

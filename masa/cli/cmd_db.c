@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "startup.h"
-#include "backup.h"
+#include "store.h"
 
 static const char help[] =
     "usage: masa db backup --config FILE [--force] OUT\n\n"

@@ -14,7 +14,7 @@
 #include "config.h"
 #include "crypto/keygen.h"
 #include "fsutil.h"
-#include "db.h"
+#include "store.h"
 #include "timeutil.h"
 #include "apitoken.h"
 
@@ -74,7 +74,7 @@ populate(const char *dir, enum masa_alg alg, const char *host, struct masa_diag 
 	    TLS_CERT_DAYS, cfg.tls_key, cfg.tls_cert, diag);
 	if (rc != MASA_OK)
 		return rc;
-	rc = masa_db_open(cfg.db_path, (int)cfg.busy_timeout_ms, 1, &db, diag);
+	rc = masa_db_open(cfg.db_url, (int)cfg.busy_timeout_ms, 1, &db, diag);
 	if (rc == MASA_OK)
 		rc = masa_db_migrate(db, diag);
 	if (rc == MASA_OK)

@@ -11,7 +11,7 @@
 #include "attr.h"
 #include "diag.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 #define MASA_TOKEN_ID_BYTES 8
 #define MASA_TOKEN_SECRET_BYTES 32

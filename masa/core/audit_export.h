@@ -10,7 +10,7 @@
 
 #include "attr.h"
 #include "bytes.h"
-#include "db.h"
+#include "store.h"
 
 struct masa_audit_query {
 	const char *serial;	/* NULL: all */

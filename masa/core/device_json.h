@@ -7,7 +7,7 @@
 
 #include "attr.h"
 #include "config.h"
-#include "db.h"
+#include "store.h"
 
 /* The device with this serial as a new JSON object in *out:
  * serial-number, public-key-sha256 (hex), idevid (bool), product, owner,

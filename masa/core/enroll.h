@@ -16,7 +16,7 @@
 #include "bytes.h"
 #include "diag.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 struct masa_enroll_rec {
 	struct masa_bytes serial;

@@ -12,7 +12,7 @@
 #include "attr.h"
 #include "bytes.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 enum masa_event {
 	MASA_EV_VOUCHER_ISSUED,

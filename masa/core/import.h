@@ -17,7 +17,7 @@
 #include "attr.h"
 #include "bytes.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 #define MASA_IMPORT_CHUNK 1000
 

@@ -34,9 +34,9 @@
 #include "app.h"
 #include "attr.h"
 #include "bytes.h"
-#include "db.h"
 #include "format.h"
 #include "registrar.h"
+#include "store.h"
 #include "vreq.h"
 
 struct masa_issued {

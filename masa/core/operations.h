@@ -12,7 +12,7 @@
 #include "attr.h"
 #include "crypto/x509.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 /* MASA_E_NOT_FOUND for an unknown serial. */
 MASA_NODISCARD enum masa_err masa_op_release(struct masa_txn *t, const char *serial, const char *actor);

@@ -16,7 +16,7 @@
 
 #include "attr.h"
 #include "config.h"
-#include "db.h"
+#include "store.h"
 #include "err.h"
 #include "events.h"
 #include "refusal_limit.h"

@@ -13,8 +13,8 @@
 
 #include <semaphore.h>
 
-#include "db.h"
 #include "routes.h"
+#include "store.h"
 #include "workq.h"
 
 /* Kept in the handler's state until its answer. */

@@ -15,7 +15,7 @@
 
 #include "attr.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 enum {
 	MASA_ROLE_ADMIN = 1,

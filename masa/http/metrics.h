@@ -18,7 +18,7 @@
 #include "err.h"
 #include "negotiate.h"
 #include "routes.h"
-#include "db.h"
+#include "store.h"
 
 /* The exposition format's media type, for the Content-Type header. */
 #define MASA_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

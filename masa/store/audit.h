@@ -11,7 +11,7 @@
 #include "attr.h"
 #include "bytes.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 #define MASA_AUDIT_HASH_LEN 32
 

@@ -14,7 +14,7 @@
 #include "bytes.h"
 #include "crypto/x509.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 #define MASA_STORE_TEXT_MAX 128	/* serial, product, owner name, network */
 

@@ -7,7 +7,7 @@
 
 #include "attr.h"
 #include "err.h"
-#include "db.h"
+#include "store.h"
 
 #define MASA_TOKEN_ROLE_MAX 16
 #define MASA_TOKEN_HASH_MAX 160

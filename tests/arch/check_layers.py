@@ -105,8 +105,14 @@ def main():
     # Call graph from the objects of the layers' static libraries.
     objs = []
     for root, _, fs in os.walk(BUILD):
-        if re.search(r"/(masa|common)/CMakeFiles/masa_\w+\.dir", root) and "layercheck" not in root:
-            objs += [os.path.join(root, f) for f in fs if f.endswith(".c.o")]
+        m = re.search(r"/(masa|common)/CMakeFiles/masa_\w+\.dir/(.*)$", root + "/")
+        if not m or "layercheck" in root:
+            continue
+        for f in fs:
+            # only objects of sources that still exist (a build dir keeps old ones)
+            if f.endswith(".c.o") and os.path.exists(
+                    os.path.join(SRC, m.group(1), m.group(2), f[:-2])):
+                objs.append(os.path.join(root, f))
     defined, undefined = {}, {}
     for o in objs:
         src = re.sub(r".*\.dir/", "", o)[:-2]  # e.g. core/issue.c

@@ -47,7 +47,7 @@ assert_defaults(const struct masa_config *c, const struct tu_dir *d, enum masa_a
 	assert_string_equal(c->admin_listen, "127.0.0.1:8444");
 	assert_in_dir(c->tls_cert, d, "tls.crt");
 	assert_in_dir(c->tls_key, d, "tls.key");
-	assert_in_dir(c->db_path, d, "masa.db");
+	assert_in_dir(c->db_url, d, "masa.db");
 	assert_int_equal(c->busy_timeout_ms, 5000);
 	assert_int_equal(c->alg, alg);
 	assert_in_dir(c->signing_key, d, "signing.key");
@@ -147,7 +147,7 @@ test_every_key_is_read(void **state)
 	assert_string_equal(c.admin_listen, "[::1]:1002");
 	assert_in_dir(c.tls_cert, d, "a.crt");
 	assert_in_dir(c.tls_key, d, "b.key");
-	assert_in_dir(c.db_path, d, "c.db");
+	assert_in_dir(c.db_url, d, "c.db");
 	assert_int_equal(c.busy_timeout_ms, 7);
 	assert_int_equal(c.alg, MASA_ALG_EDDSA);
 	assert_in_dir(c.signing_key, d, "d.key");
@@ -172,7 +172,45 @@ test_paths_resolve_against_config_dir(void **state)
 	    " \"database\": {\"path\": \"../up.db\"}}", &cfg, &diag), MASA_OK);
 	assert_in_dir(cfg.tls_cert, d, "sub/x.crt");
 	assert_string_equal(cfg.tls_key, "/abs/x.key");
-	assert_in_dir(cfg.db_path, d, "../up.db");
+	assert_in_dir(cfg.db_url, d, "../up.db");
+}
+
+/* Proves database.url: a plain path and the path of "sqlite:PATH" resolve
+ * like database.path, a postgresql:// URL is kept as it is, database.path
+ * and database.url together are refused, and the default file still says
+ * database.path. */
+static void
+test_database_url(void **state)
+{
+	const struct tu_dir *d = *state;
+	char want[TU_PATH_MAX + 8], path[TU_PATH_MAX], *text;
+	struct masa_config cfg;
+	struct masa_diag diag = { "" };
+
+	assert_int_equal(load_json(d, "{\"database\": {\"url\": \"sub/u.db\"}}", &cfg, &diag), MASA_OK);
+	assert_in_dir(cfg.db_url, d, "sub/u.db");
+	assert_int_equal(load_json(d, "{\"database\": {\"url\": \"sqlite:s.db\"}}", &cfg, &diag), MASA_OK);
+	tu_path(path, d, "s.db");
+	snprintf(want, sizeof want, "sqlite:%s", path);
+	assert_string_equal(cfg.db_url, want);
+	assert_int_equal(load_json(d, "{\"database\": {\"url\": \"sqlite:/abs/s.db\"}}", &cfg, &diag), MASA_OK);
+	assert_string_equal(cfg.db_url, "sqlite:/abs/s.db");
+	assert_int_equal(load_json(d, "{\"database\": {\"url\": \"postgresql://masa@db.example/masa\"}}",
+	    &cfg, &diag), MASA_OK);
+	assert_string_equal(cfg.db_url, "postgresql://masa@db.example/masa");
+
+	expect_refused(d, "{\"database\": {\"path\": \"a.db\", \"url\": \"sqlite:b.db\"}}", "database.url");
+	expect_refused(d, "{\"database\": {\"url\": \"sqlite:b.db\", \"path\": \"a.db\"}}", "database.url");
+	expect_refused(d, "{\"database\": {\"url\": \"\"}}", "database.url");
+	expect_refused(d, "{\"database\": {\"url\": \"sqlite:\"}}", "database.url");
+	expect_refused(d, "{\"database\": {\"url\": 1}}", "database.url");
+
+	tu_path(path, d, "default.json");
+	assert_int_equal(masa_config_write_default(path, MASA_ALG_ES256, &diag), MASA_OK);
+	text = tu_read(path, NULL);
+	assert_non_null(strstr(text, "\"path\": \"masa.db\""));
+	assert_null(strstr(text, "\"url\""));
+	free(text);
 }
 
 /* Proves signing.key is a key reference: a pkcs11: URI (any case) is kept
@@ -525,6 +563,7 @@ main(void)
 		DIR_TEST(test_every_key_is_read),
 		DIR_TEST(test_paths_resolve_against_config_dir),
 		DIR_TEST(test_signing_key_reference),
+		DIR_TEST(test_database_url),
 		DIR_TEST(test_admin_listen_null_turns_it_off),
 		DIR_TEST(test_write_default_round_trips),
 		DIR_TEST(test_write_default_refuses_existing),

@@ -1,6 +1,6 @@
-/* test_db_group.c: common/store/db_group.c (group commit) and the
- * read-connection pool of common/store/db.c, with real threads on a real
- * SQLite file. */
+/* test_db_group.c: masa/store/group.c (group commit) and the
+ * read-connection pool of masa/store/sqlite/conn.c, with real threads on a
+ * real SQLite file. */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -30,13 +30,13 @@ insert_change(struct masa_txn *t, void *arg)
 {
 	const struct row *r = arg;
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, "INSERT INTO scratch (thread, n) VALUES (?, ?)", &st);
+	enum masa_err rc = masa_sqlite_prepare(t, "INSERT INTO scratch (thread, n) VALUES (?, ?)", &st);
 
 	if (rc != MASA_OK)
 		return rc;
 	sqlite3_bind_int(st, 1, r->thread);
 	sqlite3_bind_int(st, 2, r->n);
-	rc = masa_db_run(t, st);
+	rc = masa_sqlite_run(t, st);
 	if (rc == MASA_OK && r->n % FAIL_EVERY == 0)
 		rc = MASA_E_CONFLICT;
 	return rc;
@@ -68,7 +68,7 @@ static enum masa_err
 create_scratch(struct masa_txn *t, void *arg)
 {
 	(void)arg;
-	return sqlite3_exec(masa_txn_sqlite(t), "CREATE TABLE scratch (thread INTEGER, n INTEGER,"
+	return sqlite3_exec(masa_sqlite_conn(t), "CREATE TABLE scratch (thread INTEGER, n INTEGER,"
 	    " PRIMARY KEY (thread, n))", NULL, NULL, NULL) == SQLITE_OK ? MASA_OK : MASA_E_STORE;
 }
 
@@ -176,7 +176,7 @@ test_reads_do_not_wait_for_writer(void **state)
 	db = tu_db_migrated(path, BUSY_MS);
 	assert_int_equal(masa_db_write(db, create_scratch, NULL), MASA_OK);
 	assert_int_equal(masa_db_begin(db, 1, &w), MASA_OK);
-	tu_exec(masa_txn_sqlite(w), "INSERT INTO scratch VALUES (9, 9)");
+	tu_exec(masa_sqlite_conn(w), "INSERT INTO scratch VALUES (9, 9)");
 
 	rd.db = db;
 	assert_int_equal(pthread_create(&th, NULL, read_once, &rd), 0);
@@ -185,9 +185,9 @@ test_reads_do_not_wait_for_writer(void **state)
 	assert_true(rd.waited_ms < BUSY_MS / 2);
 
 	assert_int_equal(masa_db_begin(db, 0, &r), MASA_OK);
-	assert_int_equal(tu_query_int(masa_txn_sqlite(r), "SELECT COUNT(*) FROM scratch"), 0);
-	assert_int_equal(masa_db_prepare(r, "INSERT INTO scratch VALUES (1, 1)", &st), MASA_OK);
-	assert_int_not_equal(masa_db_run(r, st), MASA_OK);	/* query_only */
+	assert_int_equal(tu_query_int(masa_sqlite_conn(r), "SELECT COUNT(*) FROM scratch"), 0);
+	assert_int_equal(masa_sqlite_prepare(r, "INSERT INTO scratch VALUES (1, 1)", &st), MASA_OK);
+	assert_int_not_equal(masa_sqlite_run(r, st), MASA_OK);	/* query_only */
 	masa_db_rollback(r);
 	assert_int_equal(masa_db_commit(w), MASA_OK);
 	masa_db_close(db);
@@ -206,20 +206,20 @@ test_statement_cache_reset(void **state)
 	tu_path(path, *state, "masa.db");
 	db = tu_db_migrated(path, BUSY_MS);
 	assert_int_equal(masa_db_begin(db, 0, &t), MASA_OK);
-	assert_int_equal(masa_db_prepare(t, sql, &a), MASA_OK);
+	assert_int_equal(masa_sqlite_prepare(t, sql, &a), MASA_OK);
 	sqlite3_bind_int(a, 1, 5);
 	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(a, 0), 0);
 	/* the same SQL while a is in use: a separate statement */
-	assert_int_equal(masa_db_prepare(t, sql, &nested), MASA_OK);
+	assert_int_equal(masa_sqlite_prepare(t, sql, &nested), MASA_OK);
 	assert_ptr_not_equal(nested, a);
-	masa_db_finish(t, nested);
-	masa_db_finish(t, a);
-	assert_int_equal(masa_db_prepare(t, sql, &b), MASA_OK);
+	masa_sqlite_finish(t, nested);
+	masa_sqlite_finish(t, a);
+	assert_int_equal(masa_sqlite_prepare(t, sql, &b), MASA_OK);
 	assert_ptr_equal(b, a);	/* reused */
 	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(b, 0), 1);	/* binding cleared */
-	masa_db_finish(t, b);
+	masa_sqlite_finish(t, b);
 	masa_db_rollback(t);
 	masa_db_close(db);
 }
@@ -268,12 +268,12 @@ careless_change(struct masa_txn *t, void *arg)
 	enum masa_err rc, later;
 
 	(void)arg;
-	rc = masa_db_prepare(t, "INSERT OR ROLLBACK INTO scratch (thread, n) VALUES (1, 1)", &st);
+	rc = masa_sqlite_prepare(t, "INSERT OR ROLLBACK INTO scratch (thread, n) VALUES (1, 1)", &st);
 	if (rc == MASA_OK)
-		rc = masa_db_run(t, st);
-	later = masa_db_prepare(t, "INSERT INTO scratch (thread, n) VALUES (2, 2)", &st);
+		rc = masa_sqlite_run(t, st);
+	later = masa_sqlite_prepare(t, "INSERT INTO scratch (thread, n) VALUES (2, 2)", &st);
 	if (later == MASA_OK)
-		later = masa_db_run(t, st);
+		later = masa_sqlite_run(t, st);
 	assert_int_equal(later, MASA_E_STORE);	/* refused, not run in autocommit */
 	return rc;
 }
@@ -552,11 +552,11 @@ single_count(struct masa_db *db)
 	int n = -1;
 
 	assert_int_equal(masa_db_begin_single(db, &t), MASA_OK);
-	assert_int_equal(masa_db_prepare(t, "SELECT COUNT(*) FROM scratch", &st), MASA_OK);
+	assert_int_equal(masa_sqlite_prepare(t, "SELECT COUNT(*) FROM scratch", &st), MASA_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	n = sqlite3_column_int(st, 0);
-	masa_db_finish(t, st);
-	assert_true(sqlite3_get_autocommit(masa_txn_sqlite(t)));
+	masa_sqlite_finish(t, st);
+	assert_true(sqlite3_get_autocommit(masa_sqlite_conn(t)));
 	masa_db_rollback(t);
 	return n;
 }

@@ -1,5 +1,7 @@
-/* test_store.c: common/store/db.c (open, settings, migrations, locking)
- * and common/store/audit.c (the hash-chained, append-only audit trail). */
+/* test_store.c: the store with its SQLite backend (masa/store/store.c,
+ * masa/store/sqlite/: open, settings, migrations, locking) and the
+ * hash-chained, append-only audit trail (masa/store/audit*.c,
+ * masa/store/sqlite/audit.c). */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -49,7 +51,7 @@ txn_query_text(struct masa_db *db, const char *sql, char *out, size_t cap)
 	struct masa_txn *txn = NULL;
 
 	assert_int_equal(masa_db_begin(db, 0, &txn), MASA_OK);
-	query_text(masa_txn_sqlite(txn), sql, out, cap);
+	query_text(masa_sqlite_conn(txn), sql, out, cap);
 	masa_db_rollback(txn);
 }
 
@@ -80,7 +82,7 @@ test_open_create_settings(void **state)
 	assert_string_equal(v, "wal");
 }
 
-/* Proves a new database file is created 0600 whatever the umask (db.h
+/* Proves a new database file is created 0600 whatever the umask (store.h
  * promises it; masa's main() sets umask 077, but the library must not rely on
  * that), so that it passes its own owner-only check when opened again. */
 static void
@@ -465,7 +467,7 @@ test_audit_rollback(void **state)
 
 	assert_int_equal(masa_db_begin(db, 1, &txn), MASA_OK);
 	assert_int_equal(masa_audit_append(txn, &e), MASA_OK);
-	assert_int_equal(tu_query_int(masa_txn_sqlite(txn), "SELECT count(*) FROM audit"), 1);
+	assert_int_equal(tu_query_int(masa_sqlite_conn(txn), "SELECT count(*) FROM audit"), 1);
 	masa_db_rollback(txn);
 	c = tu_sqlite_open(path);
 	assert_int_equal(tu_query_int(c, "SELECT count(*) FROM audit"), 0);

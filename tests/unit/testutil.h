@@ -20,7 +20,8 @@
 #include "crypto/alg.h"
 #include "crypto/keygen.h"
 #include "crypto/signer.h"
-#include "db.h"
+#include "sqlite_stmt.h"	/* the SQLite backend's statements, for tests that look inside */
+#include "store.h"
 
 #define TU_PATH_MAX 512
 #define TU_NOBODY_UID 65534	/* "owned by another user" (tests run as root in CI) */

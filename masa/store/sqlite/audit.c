@@ -1,76 +1,8 @@
-/* audit.c: see audit.h. */
-#include "audit.h"
-
-#include <stdio.h>
+/* audit.c: the SQLite backend's audit trail (audit.h): the chain hash is
+ * masa_audit_hash's (audit_hash.c), the rows are here. */
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "crypto/ossl.h"
-
-/* Feeds one length-prefixed field (or the NULL marker) to the digest. */
-static int
-field(EVP_MD_CTX *ctx, const void *p, size_t n, int present)
-{
-	uint8_t hdr[5] = { 0 };
-
-	if (!present)
-		return EVP_DigestUpdate(ctx, hdr, 1);
-	hdr[0] = 1;
-	hdr[1] = (uint8_t)(n >> 24);
-	hdr[2] = (uint8_t)(n >> 16);
-	hdr[3] = (uint8_t)(n >> 8);
-	hdr[4] = (uint8_t)n;
-	return EVP_DigestUpdate(ctx, hdr, 5) && (n == 0 || EVP_DigestUpdate(ctx, p, n));
-}
-
-static int
-field_str(EVP_MD_CTX *ctx, const char *s)
-{
-	return field(ctx, s, s ? strlen(s) : 0, s != NULL);
-}
-
-static int
-field_int(EVP_MD_CTX *ctx, int64_t v, int present)
-{
-	char num[24];
-	int n = snprintf(num, sizeof num, "%lld", (long long)v);
-
-	return field(ctx, num, (size_t)n, present);
-}
-
-static int
-field_bytes(EVP_MD_CTX *ctx, struct masa_bytes b)
-{
-	return field(ctx, b.ptr, b.len, b.ptr != NULL && b.len > 0);
-}
-
-enum masa_err
-masa_audit_hash(int64_t seq, const struct masa_audit_entry *e,
-    const uint8_t prev[MASA_AUDIT_HASH_LEN], uint8_t out[MASA_AUDIT_HASH_LEN])
-{
-	static const char domain[] = "masa-audit-v1";
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int n = 0;
-	int ok;
-
-	ok = ctx != NULL &&
-	    EVP_DigestInit_ex(ctx, masa_ossl_sha256(), NULL) &&
-	    EVP_DigestUpdate(ctx, domain, sizeof domain - 1) &&
-	    EVP_DigestUpdate(ctx, prev, MASA_AUDIT_HASH_LEN) &&
-	    field_int(ctx, seq, 1) &&
-	    field_int(ctx, e->at_ms, 1) &&
-	    field_str(ctx, e->event) &&
-	    field_str(ctx, e->serial) &&
-	    field_bytes(ctx, e->registrar_sha256) &&
-	    field_bytes(ctx, e->nonce) &&
-	    field_int(ctx, e->assertion, e->assertion >= 0) &&
-	    field_str(ctx, e->source) &&
-	    field_str(ctx, e->detail) &&
-	    EVP_DigestFinal_ex(ctx, out, &n) && n == MASA_AUDIT_HASH_LEN;
-	EVP_MD_CTX_free(ctx);
-	return ok ? MASA_OK : MASA_E_CRYPTO;
-}
+#include "sqlite_int.h"
 
 static void
 bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -90,8 +22,8 @@ bind_blob(sqlite3_stmt *st, int i, struct masa_bytes b)
 		sqlite3_bind_null(st, i);
 }
 
-enum masa_err
-masa_audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
+static enum masa_err
+audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 {
 	static const char last_sql[] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 	static const char ins_sql[] =
@@ -106,7 +38,7 @@ masa_audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 
 	if (e->event == NULL || e->detail == NULL)
 		return MASA_E_INTERNAL;
-	rc = masa_db_prepare(txn, last_sql, &st);
+	rc = masa_sqlite_prepare(txn, last_sql, &st);
 	if (rc != MASA_OK)
 		return rc;
 	src = sqlite3_step(st);
@@ -118,15 +50,15 @@ masa_audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 		seq = sqlite3_column_int64(st, 0) + 1;
 		memcpy(prev, sqlite3_column_blob(st, 1), MASA_AUDIT_HASH_LEN);
 	} else if (src != SQLITE_DONE) {
-		rc = masa_db_err(src);
+		rc = masa_sqlite_err(src);
 		goto done;
 	}
-	masa_db_finish(txn, st);
+	masa_sqlite_finish(txn, st);
 	st = NULL;
 
 	rc = masa_audit_hash(seq, e, prev, hash);
 	if (rc == MASA_OK)
-		rc = masa_db_prepare(txn, ins_sql, &st);
+		rc = masa_sqlite_prepare(txn, ins_sql, &st);
 	if (rc != MASA_OK)
 		goto done;
 	sqlite3_bind_int64(st, 1, seq);
@@ -144,9 +76,9 @@ masa_audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 	sqlite3_bind_blob(st, 10, prev, sizeof prev, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 11, hash, sizeof hash, SQLITE_STATIC);
 	src = sqlite3_step(st);
-	rc = src == SQLITE_DONE ? MASA_OK : masa_db_err(src);
+	rc = src == SQLITE_DONE ? MASA_OK : masa_sqlite_err(src);
 done:
-	masa_db_finish(txn, st);
+	masa_sqlite_finish(txn, st);
 	return rc;
 }
 
@@ -166,8 +98,8 @@ col_blob(sqlite3_stmt *st, int i)
 	return b;
 }
 
-enum masa_err
-masa_audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms, int64_t after_seq,
+static enum masa_err
+audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms, int64_t after_seq,
     int (*fn)(void *arg, const struct masa_audit_row *r), void *arg)
 {
 	static const char sql[] =
@@ -177,7 +109,7 @@ masa_audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms, int6
 	struct masa_audit_row r;
 	struct masa_bytes b;
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(txn, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(txn, sql, &st);
 	int src;
 
 	if (rc != MASA_OK)
@@ -208,59 +140,12 @@ masa_audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms, int6
 			break;
 	}
 	if (src != SQLITE_ROW && src != SQLITE_DONE)
-		rc = masa_db_err(src);
-	masa_db_finish(txn, st);
+		rc = masa_sqlite_err(src);
+	masa_sqlite_finish(txn, st);
 	return rc;
 }
 
-struct verify_state {
-	int64_t count, bad;
-	uint8_t prev[MASA_AUDIT_HASH_LEN];
-	char *why;
-	size_t why_cap;
+const struct masa_store_audit_ops masa_sqlite_audit = {
+	.append = audit_append,
+	.each = audit_each,
 };
-
-/* Checks one entry against the one before it. */
-static int
-verify_one(void *arg, const struct masa_audit_row *r)
-{
-	struct verify_state *v = arg;
-	uint8_t h[MASA_AUDIT_HASH_LEN];
-	const char *why = NULL;
-
-	if (r->seq != v->count + 1)
-		why = "sequence gap: an entry before it was deleted or it was inserted";
-	else if (memcmp(r->prev, v->prev, sizeof h) != 0)
-		why = "prev_hash does not match the previous entry's hash";
-	else if (r->e.event == NULL || r->e.detail == NULL ||
-	    masa_audit_hash(r->seq, &r->e, r->prev, h) != MASA_OK || memcmp(h, r->hash, sizeof h) != 0)
-		why = "its hash does not match its contents: it was edited";
-	if (why != NULL) {
-		v->bad = r->seq;
-		snprintf(v->why, v->why_cap, "%s", why);
-		return 1;
-	}
-	v->count++;
-	memcpy(v->prev, r->hash, sizeof v->prev);
-	return 0;
-}
-
-enum masa_err
-masa_audit_verify(struct masa_txn *txn, int64_t *count, int64_t *bad_seq, char *why,
-    size_t why_cap, uint8_t head[MASA_AUDIT_HASH_LEN])
-{
-	struct verify_state v;
-	enum masa_err rc;
-
-	memset(&v, 0, sizeof v);
-	v.why = why;
-	v.why_cap = why_cap;
-	why[0] = '\0';
-	rc = masa_audit_each(txn, NULL, INT64_MIN, 0, verify_one, &v);
-	if (rc != MASA_OK)
-		return rc;
-	*count = v.count;
-	*bad_seq = v.bad;
-	memcpy(head, v.prev, MASA_AUDIT_HASH_LEN);
-	return MASA_OK;
-}

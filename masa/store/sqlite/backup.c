@@ -1,5 +1,11 @@
-/* backup.c: see backup.h. */
-#include "backup.h"
+/*
+ * backup.c: masa_db_backup (store.h) with SQLite's backup API. It reads
+ * one consistent snapshot inside a read transaction (in WAL mode writers go
+ * on meanwhile), writes it to a temporary file next to the destination,
+ * checks the copy (PRAGMA integrity_check, the same schema version), makes
+ * it a self-contained rollback-journal file, fsyncs it and only then gives
+ * it its name.
+ */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "sqlite_int.h"
 
 #define PATH_CAP 4096
 #define STEP_RETRIES 100	/* x 50 ms: how long a busy source is waited for */
@@ -20,7 +28,7 @@ copy_pages(struct masa_txn *txn, sqlite3 *out, struct masa_diag *diag)
 	sqlite3_backup *b;
 	int rc, tries = 0;
 
-	b = sqlite3_backup_init(out, "main", masa_txn_sqlite(txn), "main");
+	b = sqlite3_backup_init(out, "main", masa_sqlite_conn(txn), "main");
 	if (b == NULL) {
 		masa_diag_set(diag, "cannot start the backup: %s", sqlite3_errmsg(out));
 		return MASA_E_STORE;
@@ -34,7 +42,7 @@ copy_pages(struct masa_txn *txn, sqlite3 *out, struct masa_diag *diag)
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE) {
 		masa_diag_set(diag, "the backup failed: %s", sqlite3_errstr(rc));
-		return masa_db_err(rc) == MASA_OK ? MASA_E_STORE : masa_db_err(rc);
+		return masa_sqlite_err(rc) == MASA_OK ? MASA_E_STORE : masa_sqlite_err(rc);
 	}
 	return MASA_OK;
 }
@@ -45,17 +53,17 @@ check_copy(sqlite3 *out, int want_version, int *version, struct masa_diag *diag)
 {
 	char v[256];
 
-	if (masa_db_pragma_text(out, "PRAGMA journal_mode=DELETE", v, sizeof v) != SQLITE_OK ||
+	if (masa_sqlite_pragma_text(out, "PRAGMA journal_mode=DELETE", v, sizeof v) != SQLITE_OK ||
 	    strcmp(v, "delete") != 0) {
 		masa_diag_set(diag, "cannot take the copy out of WAL mode (%s)", v);
 		return MASA_E_STORE;
 	}
-	if (masa_db_pragma_text(out, "PRAGMA integrity_check", v, sizeof v) != SQLITE_OK ||
+	if (masa_sqlite_pragma_text(out, "PRAGMA integrity_check", v, sizeof v) != SQLITE_OK ||
 	    strcmp(v, "ok") != 0) {
 		masa_diag_set(diag, "the copy fails its integrity check: %s", v);
 		return MASA_E_STORE;
 	}
-	if (masa_db_pragma_text(out, "PRAGMA user_version", v, sizeof v) != SQLITE_OK ||
+	if (masa_sqlite_pragma_text(out, "PRAGMA user_version", v, sizeof v) != SQLITE_OK ||
 	    atoi(v) != want_version) {
 		masa_diag_set(diag, "the copy's schema version (%s) is not the database's (%d)", v,
 		    want_version);
@@ -103,7 +111,7 @@ publish(const char *tmp, const char *dest, int replace, struct masa_diag *diag)
 }
 
 enum masa_err
-masa_db_backup(struct masa_db *db, const char *dest, int replace, int *schema_version,
+masa_sqlite_backup(struct masa_db *db, const char *dest, int replace, int *schema_version,
     struct masa_diag *diag)
 {
 	char tmp[PATH_CAP], journal[PATH_CAP + 16];
@@ -121,7 +129,7 @@ masa_db_backup(struct masa_db *db, const char *dest, int replace, int *schema_ve
 		masa_diag_set(diag, "the backup path is too long");
 		return MASA_E_IO;
 	}
-	rc = masa_db_version(db, &have, &latest);
+	rc = masa_sqlite_version(db, &have, &latest);
 	if (rc != MASA_OK) {
 		masa_diag_set(diag, "cannot read the database's schema version");
 		return rc;
@@ -138,12 +146,13 @@ masa_db_backup(struct masa_db *db, const char *dest, int replace, int *schema_ve
 		rc = MASA_E_STORE;
 		goto done;
 	}
-	rc = masa_db_begin(db, 0, &txn);
-	if (rc == MASA_OK)
+	rc = masa_sqlite_begin(db, 0, &txn);
+	if (rc == MASA_OK) {
 		rc = copy_pages(txn, out, diag);
-	else
+		masa_sqlite_rollback(txn);
+	} else {
 		masa_diag_set(diag, "the database stayed busy");
-	masa_db_rollback(txn);
+	}
 	if (rc == MASA_OK)
 		rc = check_copy(out, have, schema_version, diag);
 	if (sqlite3_close(out) != SQLITE_OK && rc == MASA_OK) {

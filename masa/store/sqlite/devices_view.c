@@ -1,11 +1,11 @@
-/* devices_view.c: see devices_view.h. */
-#include "devices_view.h"
+/* devices_view.c: the SQLite backend's device views (devices_view.h). */
+#include "sqlite_int.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum masa_err
-masa_store_device_view(struct masa_txn *t, const struct masa_device *d, struct masa_device_view *out)
+static enum masa_err
+device_view(struct masa_txn *t, const struct masa_device *d, struct masa_device_view *out)
 {
 	static const char sql[] =
 	    "SELECT (SELECT name FROM owners WHERE id = ?1),"
@@ -14,7 +14,7 @@ masa_store_device_view(struct masa_txn *t, const struct masa_device *d, struct m
 	struct masa_device_view v;
 	sqlite3_stmt *st = NULL;
 	const unsigned char *owner;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 	int src;
 
 	if (rc != MASA_OK)
@@ -33,21 +33,21 @@ masa_store_device_view(struct masa_txn *t, const struct masa_device *d, struct m
 		}
 		v.vouchers = sqlite3_column_int64(st, 2);
 	}
-	masa_db_finish(t, st);
+	masa_sqlite_finish(t, st);
 	if (src != SQLITE_ROW)
-		return masa_db_err(src);
-	rc = masa_store_bucket_get(t, d->id, &v.tat_ms, &v.has_bucket);
+		return masa_sqlite_err(src);
+	rc = masa_sqlite_bucket_get(t, d->id, &v.tat_ms, &v.has_bucket);
 	if (rc == MASA_OK)
 		*out = v;
 	return rc;
 }
 
-enum masa_err
-masa_store_device_page(struct masa_txn *t, const char *after, unsigned limit,
+static enum masa_err
+device_page(struct masa_txn *t, const char *after, unsigned limit,
     int (*fn)(void *arg, const char *serial), void *arg)
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t,
+	enum masa_err rc = masa_sqlite_prepare(t,
 	    "SELECT serial FROM devices WHERE serial > ? ORDER BY serial LIMIT ?", &st);
 	int src;
 
@@ -58,6 +58,11 @@ masa_store_device_page(struct masa_txn *t, const char *after, unsigned limit,
 	while ((src = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn(arg, (const char *)sqlite3_column_text(st, 0)) != 0)
 			break;
-	masa_db_finish(t, st);
-	return src == SQLITE_ROW || src == SQLITE_DONE ? MASA_OK : masa_db_err(src);
+	masa_sqlite_finish(t, st);
+	return src == SQLITE_ROW || src == SQLITE_DONE ? MASA_OK : masa_sqlite_err(src);
 }
+
+const struct masa_store_view_ops masa_sqlite_views = {
+	.device = device_view,
+	.page = device_page,
+};

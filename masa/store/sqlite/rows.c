@@ -1,6 +1,7 @@
-/* rows.c: see rows.h. Every statement is a constant with bound
- * parameters; text read back is copied before the next step. */
-#include "rows.h"
+/* rows.c: the SQLite backend's rows (rows.h). Every statement is a
+ * constant with bound parameters; text read back is copied before the
+ * next step. */
+#include "sqlite_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,11 +51,11 @@ step_row(sqlite3_stmt *st)
 
 	if (rc == SQLITE_ROW)
 		return MASA_OK;
-	return rc == SQLITE_DONE ? MASA_E_NOT_FOUND : masa_db_err(rc);
+	return rc == SQLITE_DONE ? MASA_E_NOT_FOUND : masa_sqlite_err(rc);
 }
 
-enum masa_err
-masa_store_device_get(struct masa_txn *t, const char *serial, struct masa_device *out)
+static enum masa_err
+device_get(struct masa_txn *t, const char *serial, struct masa_device *out)
 {
 	static const char sql[] =
 	    "SELECT id, serial, pubkey, idevid IS NOT NULL, product, owner_id,"
@@ -64,7 +65,7 @@ masa_store_device_get(struct masa_txn *t, const char *serial, struct masa_device
 	enum masa_err rc;
 	int n;
 
-	rc = masa_db_prepare(t, sql, &st);
+	rc = masa_sqlite_prepare(t, sql, &st);
 	if (rc != MASA_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
@@ -88,12 +89,12 @@ masa_store_device_get(struct masa_txn *t, const char *serial, struct masa_device
 			*out = d;
 		}
 	}
-	masa_db_finish(t, st);
+	masa_sqlite_finish(t, st);
 	return rc;
 }
 
-enum masa_err
-masa_store_device_add(struct masa_txn *t, const char *serial, struct masa_bytes spki,
+static enum masa_err
+device_add(struct masa_txn *t, const char *serial, struct masa_bytes spki,
     struct masa_bytes idevid, const char *product, int64_t owner_id, int64_t now_ms,
     int *created)
 {
@@ -104,7 +105,7 @@ masa_store_device_add(struct masa_txn *t, const char *serial, struct masa_bytes 
 	sqlite3_stmt *st = NULL;
 	enum masa_err rc;
 
-	rc = masa_store_device_get(t, serial, &d);
+	rc = device_get(t, serial, &d);
 	if (rc == MASA_OK) {
 		if (d.pubkey_len != spki.len || memcmp(d.pubkey, spki.ptr, spki.len) != 0)
 			return MASA_E_EXISTS;
@@ -113,7 +114,7 @@ masa_store_device_add(struct masa_txn *t, const char *serial, struct masa_bytes 
 	}
 	if (rc != MASA_E_NOT_FOUND)
 		return rc;
-	rc = masa_db_prepare(t, sql, &st);
+	rc = masa_sqlite_prepare(t, sql, &st);
 	if (rc != MASA_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
@@ -122,7 +123,7 @@ masa_store_device_add(struct masa_txn *t, const char *serial, struct masa_bytes 
 	bind_opt_text(st, 4, product);
 	bind_opt_id(st, 5, owner_id);
 	sqlite3_bind_int64(st, 6, now_ms);
-	rc = masa_db_run(t, st);
+	rc = masa_sqlite_run(t, st);
 	if (rc == MASA_OK)
 		*created = 1;
 	return rc;
@@ -133,59 +134,59 @@ static enum masa_err
 device_set(struct masa_txn *t, const char *sql, int64_t device_id, int64_t value)
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 
 	if (rc != MASA_OK)
 		return rc;
 	bind_opt_id(st, 1, value);
 	sqlite3_bind_int64(st, 2, device_id);
-	rc = masa_db_run(t, st);	/* finishes st */
-	if (rc == MASA_OK && sqlite3_changes(masa_txn_sqlite(t)) == 0)
+	rc = masa_sqlite_run(t, st);	/* finishes st */
+	if (rc == MASA_OK && sqlite3_changes(masa_sqlite_conn(t)) == 0)
 		rc = MASA_E_NOT_FOUND;
 	return rc;
 }
 
-enum masa_err
-masa_store_device_set_pin(struct masa_txn *t, int64_t device_id, int64_t registrar_id)
+static enum masa_err
+device_set_pin(struct masa_txn *t, int64_t device_id, int64_t registrar_id)
 {
 	return device_set(t, "UPDATE devices SET pinned_registrar_id = ? WHERE id = ?",
 	    device_id, registrar_id);
 }
 
-enum masa_err
-masa_store_device_set_owner(struct masa_txn *t, int64_t device_id, int64_t owner_id)
+static enum masa_err
+device_set_owner(struct masa_txn *t, int64_t device_id, int64_t owner_id)
 {
 	return device_set(t, "UPDATE devices SET owner_id = ? WHERE id = ?", device_id, owner_id);
 }
 
-enum masa_err
-masa_store_device_retire(struct masa_txn *t, int64_t device_id)
+static enum masa_err
+device_retire(struct masa_txn *t, int64_t device_id)
 {
 	return device_set(t, "UPDATE devices SET retired = ? WHERE id = ?", device_id, 1);
 }
 
-enum masa_err
-masa_store_owner_add(struct masa_txn *t, const char *name, int64_t now_ms, int64_t *id)
+static enum masa_err
+owner_add(struct masa_txn *t, const char *name, int64_t now_ms, int64_t *id)
 {
 	static const char sql[] = "INSERT INTO owners (name, created_ms) VALUES (?, ?)";
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 
 	if (rc != MASA_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms);
-	rc = masa_db_run(t, st);
+	rc = masa_sqlite_run(t, st);
 	if (rc == MASA_OK)
-		*id = sqlite3_last_insert_rowid(masa_txn_sqlite(t));
+		*id = sqlite3_last_insert_rowid(masa_sqlite_conn(t));
 	return rc;
 }
 
-enum masa_err
-masa_store_owner_get(struct masa_txn *t, const char *name, int64_t *id)
+static enum masa_err
+owner_get(struct masa_txn *t, const char *name, int64_t *id)
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, "SELECT id FROM owners WHERE name = ?", &st);
+	enum masa_err rc = masa_sqlite_prepare(t, "SELECT id FROM owners WHERE name = ?", &st);
 
 	if (rc != MASA_OK)
 		return rc;
@@ -193,18 +194,18 @@ masa_store_owner_get(struct masa_txn *t, const char *name, int64_t *id)
 	rc = step_row(st);
 	if (rc == MASA_OK)
 		*id = sqlite3_column_int64(st, 0);
-	masa_db_finish(t, st);
+	masa_sqlite_finish(t, st);
 	return rc;
 }
 
-enum masa_err
-masa_store_registrar_get(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN],
+static enum masa_err
+registrar_get(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN],
     struct masa_registrar_row *out)
 {
 	static const char sql[] =
 	    "SELECT id, owner_id, first_seen_net FROM registrar_keys WHERE spki_sha256 = ?";
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 
 	if (rc != MASA_OK)
 		return rc;
@@ -215,19 +216,19 @@ masa_store_registrar_get(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LE
 		out->owner_id = sqlite3_column_int64(st, 1);
 		col_text(st, 2, out->first_seen_net, sizeof out->first_seen_net);
 	}
-	masa_db_finish(t, st);
+	masa_sqlite_finish(t, st);
 	return rc;
 }
 
-enum masa_err
-masa_store_registrar_add(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN],
+static enum masa_err
+registrar_add(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN],
     struct masa_bytes spki, int64_t owner_id, const char *net, int64_t now_ms, int64_t *id)
 {
 	static const char sql[] =
 	    "INSERT INTO registrar_keys (spki_sha256, spki, owner_id, first_seen_ms, first_seen_net)"
 	    " VALUES (?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 
 	if (rc != MASA_OK)
 		return rc;
@@ -236,52 +237,52 @@ masa_store_registrar_add(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LE
 	bind_opt_id(st, 3, owner_id);
 	sqlite3_bind_int64(st, 4, now_ms);
 	bind_opt_text(st, 5, net);
-	rc = masa_db_run(t, st);
+	rc = masa_sqlite_run(t, st);
 	if (rc == MASA_OK)
-		*id = sqlite3_last_insert_rowid(masa_txn_sqlite(t));
+		*id = sqlite3_last_insert_rowid(masa_sqlite_conn(t));
 	return rc;
 }
 
-enum masa_err
-masa_store_registrar_set_owner(struct masa_txn *t, int64_t id, int64_t owner_id)
+static enum masa_err
+registrar_set_owner(struct masa_txn *t, int64_t id, int64_t owner_id)
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t,
+	enum masa_err rc = masa_sqlite_prepare(t,
 	    "UPDATE registrar_keys SET owner_id = ? WHERE id = ?", &st);
 
 	if (rc != MASA_OK)
 		return rc;
 	bind_opt_id(st, 1, owner_id);
 	sqlite3_bind_int64(st, 2, id);
-	return masa_db_run(t, st);
+	return masa_sqlite_run(t, st);
 }
 
-enum masa_err
-masa_store_registrar_first_net(struct masa_txn *t, int64_t id, const char *net)
+static enum masa_err
+registrar_first_net(struct masa_txn *t, int64_t id, const char *net)
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t,
+	enum masa_err rc = masa_sqlite_prepare(t,
 	    "UPDATE registrar_keys SET first_seen_net = ? WHERE id = ? AND first_seen_net IS NULL", &st);
 
 	if (rc != MASA_OK)
 		return rc;
 	bind_opt_text(st, 1, net);
 	sqlite3_bind_int64(st, 2, id);
-	return masa_db_run(t, st);
+	return masa_sqlite_run(t, st);
 }
 
-enum masa_err
-masa_store_is_blocked(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN], int *blocked)
+static enum masa_err
+is_blocked(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN], int *blocked)
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t,
+	enum masa_err rc = masa_sqlite_prepare(t,
 	    "SELECT 1 FROM blocked_registrars WHERE spki_sha256 = ?", &st);
 
 	if (rc != MASA_OK)
 		return rc;
 	sqlite3_bind_blob(st, 1, sha256, MASA_SHA256_LEN, SQLITE_STATIC);
 	rc = step_row(st);
-	masa_db_finish(t, st);
+	masa_sqlite_finish(t, st);
 	if (rc == MASA_OK || rc == MASA_E_NOT_FOUND) {
 		*blocked = rc == MASA_OK;
 		rc = MASA_OK;
@@ -289,44 +290,44 @@ masa_store_is_blocked(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN],
 	return rc;
 }
 
-enum masa_err
-masa_store_block(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN], const char *reason,
+static enum masa_err
+block(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN], const char *reason,
     int64_t now_ms)
 {
 	static const char sql[] =
 	    "INSERT INTO blocked_registrars (spki_sha256, reason, created_ms) VALUES (?, ?, ?)";
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 
 	if (rc != MASA_OK)
 		return rc;
 	sqlite3_bind_blob(st, 1, sha256, MASA_SHA256_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, reason ? reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now_ms);
-	return masa_db_run(t, st);
+	return masa_sqlite_run(t, st);
 }
 
-enum masa_err
-masa_store_unblock(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN])
+static enum masa_err
+unblock(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN])
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t,
+	enum masa_err rc = masa_sqlite_prepare(t,
 	    "DELETE FROM blocked_registrars WHERE spki_sha256 = ?", &st);
 
 	if (rc != MASA_OK)
 		return rc;
 	sqlite3_bind_blob(st, 1, sha256, MASA_SHA256_LEN, SQLITE_STATIC);
-	rc = masa_db_run(t, st);
-	if (rc == MASA_OK && sqlite3_changes(masa_txn_sqlite(t)) == 0)
+	rc = masa_sqlite_run(t, st);
+	if (rc == MASA_OK && sqlite3_changes(masa_sqlite_conn(t)) == 0)
 		rc = MASA_E_NOT_FOUND;
 	return rc;
 }
 
 enum masa_err
-masa_store_bucket_get(struct masa_txn *t, int64_t device_id, int64_t *tat_ms, int *has)
+masa_sqlite_bucket_get(struct masa_txn *t, int64_t device_id, int64_t *tat_ms, int *has)
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t,
+	enum masa_err rc = masa_sqlite_prepare(t,
 	    "SELECT tat_ms FROM token_buckets WHERE device_id = ?", &st);
 
 	if (rc != MASA_OK)
@@ -339,35 +340,35 @@ masa_store_bucket_get(struct masa_txn *t, int64_t device_id, int64_t *tat_ms, in
 			*tat_ms = sqlite3_column_int64(st, 0);
 		rc = MASA_OK;
 	}
-	masa_db_finish(t, st);
+	masa_sqlite_finish(t, st);
 	return rc;
 }
 
-enum masa_err
-masa_store_bucket_set(struct masa_txn *t, int64_t device_id, int64_t tat_ms)
+static enum masa_err
+bucket_set(struct masa_txn *t, int64_t device_id, int64_t tat_ms)
 {
 	static const char sql[] =
 	    "INSERT INTO token_buckets (device_id, tat_ms) VALUES (?, ?)"
 	    " ON CONFLICT (device_id) DO UPDATE SET tat_ms = excluded.tat_ms";
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 
 	if (rc != MASA_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, device_id);
 	sqlite3_bind_int64(st, 2, tat_ms);
-	return masa_db_run(t, st);
+	return masa_sqlite_run(t, st);
 }
 
-enum masa_err
-masa_store_voucher_add(struct masa_txn *t, const struct masa_voucher_row *v)
+static enum masa_err
+voucher_add(struct masa_txn *t, const struct masa_voucher_row *v)
 {
 	static const char sql[] =
 	    "INSERT INTO vouchers (device_id, registrar_id, request_sha256, domain_id, nonce,"
 	    " assertion, media_type, voucher, created_ms, expires_ms)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 
 	if (rc != MASA_OK)
 		return rc;
@@ -381,11 +382,11 @@ masa_store_voucher_add(struct masa_txn *t, const struct masa_voucher_row *v)
 	bind_bytes(st, 8, v->voucher);
 	sqlite3_bind_int64(st, 9, v->created_ms);
 	bind_opt_id(st, 10, v->expires_ms);
-	return masa_db_run(t, st);
+	return masa_sqlite_run(t, st);
 }
 
-enum masa_err
-masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t registrar_id,
+static enum masa_err
+voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t registrar_id,
     const uint8_t request_sha256[MASA_SHA256_LEN], int64_t since_ms, int64_t now_ms,
     struct masa_buf *out, char *media, size_t media_cap)
 {
@@ -395,7 +396,7 @@ masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t reg
 	    " ORDER BY id DESC LIMIT 1";
 	sqlite3_stmt *st = NULL;
 	struct masa_buf b;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 
 	if (rc != MASA_OK)
 		return rc;
@@ -416,15 +417,15 @@ masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t reg
 			masa_buf_free(&b);
 		}
 	}
-	masa_db_finish(t, st);
+	masa_sqlite_finish(t, st);
 	return rc;
 }
 
-enum masa_err
-masa_store_voucher_held(struct masa_txn *t, int64_t device_id, int64_t registrar_id, int *held)
+static enum masa_err
+voucher_held(struct masa_txn *t, int64_t device_id, int64_t registrar_id, int *held)
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t,
+	enum masa_err rc = masa_sqlite_prepare(t,
 	    "SELECT 1 FROM vouchers WHERE device_id = ? AND registrar_id = ? LIMIT 1", &st);
 
 	if (rc != MASA_OK)
@@ -432,7 +433,7 @@ masa_store_voucher_held(struct masa_txn *t, int64_t device_id, int64_t registrar
 	sqlite3_bind_int64(st, 1, device_id);
 	sqlite3_bind_int64(st, 2, registrar_id);
 	rc = step_row(st);
-	masa_db_finish(t, st);
+	masa_sqlite_finish(t, st);
 	if (rc == MASA_OK || rc == MASA_E_NOT_FOUND) {
 		*held = rc == MASA_OK;
 		rc = MASA_OK;
@@ -440,8 +441,8 @@ masa_store_voucher_held(struct masa_txn *t, int64_t device_id, int64_t registrar
 	return rc;
 }
 
-enum masa_err
-masa_store_voucher_groups(struct masa_txn *t, int64_t device_id,
+static enum masa_err
+voucher_groups(struct masa_txn *t, int64_t device_id,
     int (*fn)(void *arg, const struct masa_voucher_group *g), void *arg)
 {
 	/* voucher_groups is kept by a trigger on vouchers (0001_init.sql). */
@@ -451,7 +452,7 @@ masa_store_voucher_groups(struct masa_txn *t, int64_t device_id,
 	    " WHERE g.device_id = ? ORDER BY g.last_voucher_id DESC";
 	struct masa_voucher_group g;
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 	int src, n;
 
 	if (rc != MASA_OK)
@@ -476,7 +477,30 @@ masa_store_voucher_groups(struct masa_txn *t, int64_t device_id,
 			break;
 	}
 	if (rc == MASA_OK && src != SQLITE_ROW && src != SQLITE_DONE)
-		rc = masa_db_err(src);
-	masa_db_finish(t, st);
+		rc = masa_sqlite_err(src);
+	masa_sqlite_finish(t, st);
 	return rc;
 }
+
+const struct masa_store_row_ops masa_sqlite_rows = {
+	.device_get = device_get,
+	.device_add = device_add,
+	.device_set_pin = device_set_pin,
+	.device_set_owner = device_set_owner,
+	.device_retire = device_retire,
+	.owner_add = owner_add,
+	.owner_get = owner_get,
+	.registrar_get = registrar_get,
+	.registrar_add = registrar_add,
+	.registrar_set_owner = registrar_set_owner,
+	.registrar_first_net = registrar_first_net,
+	.is_blocked = is_blocked,
+	.block = block,
+	.unblock = unblock,
+	.bucket_get = masa_sqlite_bucket_get,
+	.bucket_set = bucket_set,
+	.voucher_add = voucher_add,
+	.voucher_find_retry = voucher_find_retry,
+	.voucher_held = voucher_held,
+	.voucher_groups = voucher_groups,
+};

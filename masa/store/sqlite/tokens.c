@@ -1,5 +1,5 @@
-/* tokens.c: see tokens.h. */
-#include "tokens.h"
+/* tokens.c: the SQLite backend's API tokens (tokens.h). */
+#include "sqlite_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,13 +22,13 @@ row_of(sqlite3_stmt *st, struct masa_token_row *r)
 	r->created_ms = sqlite3_column_int64(st, 4);
 }
 
-enum masa_err
-masa_store_token_add(struct masa_txn *t, const struct masa_token_row *r)
+static enum masa_err
+token_add(struct masa_txn *t, const struct masa_token_row *r)
 {
 	static const char sql[] =
 	    "INSERT INTO api_tokens (id, name, role, secret_hash, created_ms) VALUES (?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 
 	if (rc != MASA_OK)
 		return rc;
@@ -37,16 +37,16 @@ masa_store_token_add(struct masa_txn *t, const struct masa_token_row *r)
 	sqlite3_bind_text(st, 3, r->role, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, r->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, r->created_ms);
-	return masa_db_run(t, st);
+	return masa_sqlite_run(t, st);
 }
 
-enum masa_err
-masa_store_token_get(struct masa_txn *t, const char *id, struct masa_token_row *out)
+static enum masa_err
+token_get(struct masa_txn *t, const char *id, struct masa_token_row *out)
 {
 	static const char sql[] =
 	    "SELECT id, name, role, secret_hash, created_ms FROM api_tokens WHERE id = ?";
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 	int src;
 
 	if (rc != MASA_OK)
@@ -55,20 +55,20 @@ masa_store_token_get(struct masa_txn *t, const char *id, struct masa_token_row *
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW)
 		row_of(st, out);
-	rc = src == SQLITE_ROW ? MASA_OK : src == SQLITE_DONE ? MASA_E_NOT_FOUND : masa_db_err(src);
-	masa_db_finish(t, st);
+	rc = src == SQLITE_ROW ? MASA_OK : src == SQLITE_DONE ? MASA_E_NOT_FOUND : masa_sqlite_err(src);
+	masa_sqlite_finish(t, st);
 	return rc;
 }
 
-enum masa_err
-masa_store_token_each(struct masa_txn *t, void (*fn)(void *arg, const struct masa_token_row *r),
+static enum masa_err
+token_each(struct masa_txn *t, void (*fn)(void *arg, const struct masa_token_row *r),
     void *arg)
 {
 	static const char sql[] =
 	    "SELECT id, name, role, secret_hash, created_ms FROM api_tokens ORDER BY name";
 	struct masa_token_row r;
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, sql, &st);
+	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
 	int src;
 
 	if (rc != MASA_OK)
@@ -77,15 +77,15 @@ masa_store_token_each(struct masa_txn *t, void (*fn)(void *arg, const struct mas
 		row_of(st, &r);
 		fn(arg, &r);
 	}
-	masa_db_finish(t, st);
-	return src == SQLITE_DONE ? MASA_OK : masa_db_err(src);
+	masa_sqlite_finish(t, st);
+	return src == SQLITE_DONE ? MASA_OK : masa_sqlite_err(src);
 }
 
-enum masa_err
-masa_store_token_delete(struct masa_txn *t, const char *name, char id_out[24])
+static enum masa_err
+token_delete(struct masa_txn *t, const char *name, char id_out[24])
 {
 	sqlite3_stmt *st = NULL;
-	enum masa_err rc = masa_db_prepare(t, "DELETE FROM api_tokens WHERE name = ? RETURNING id", &st);
+	enum masa_err rc = masa_sqlite_prepare(t, "DELETE FROM api_tokens WHERE name = ? RETURNING id", &st);
 	int src;
 
 	if (rc != MASA_OK)
@@ -94,9 +94,16 @@ masa_store_token_delete(struct masa_txn *t, const char *name, char id_out[24])
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW)
 		copy_col(st, 0, id_out, 24);
-	rc = src == SQLITE_ROW ? MASA_OK : src == SQLITE_DONE ? MASA_E_NOT_FOUND : masa_db_err(src);
+	rc = src == SQLITE_ROW ? MASA_OK : src == SQLITE_DONE ? MASA_E_NOT_FOUND : masa_sqlite_err(src);
 	if (src == SQLITE_ROW && sqlite3_step(st) != SQLITE_DONE)
 		rc = MASA_E_STORE;
-	masa_db_finish(t, st);
+	masa_sqlite_finish(t, st);
 	return rc;
 }
+
+const struct masa_store_token_ops masa_sqlite_tokens = {
+	.add = token_add,
+	.get = token_get,
+	.each = token_each,
+	.del = token_delete,
+};
