@@ -83,53 +83,51 @@ audit(struct masa_txn *t, const struct masa_issuing *j, enum masa_event ev, int 
 	return masa_event_append(t, ev, &f);
 }
 
-/* Reads what policy needs, inside t; a retry's stored voucher goes to
- * retry (NULL: only whether there is one). */
+/* Reads what policy needs, inside t (one statement); a retry's stored
+ * voucher goes to retry (NULL: only whether there is one). */
 static enum masa_err
 gather(struct masa_txn *t, const struct masa_issuing *j, struct facts *f, struct masa_buf *retry)
 {
 	const struct masa_policy_config *cfg = &j->app->cfg->policy;
-	struct masa_buf ignored;
+	int64_t since = j->req.now_ms - (int64_t)cfg->retry_window_s * 1000, owner;
+	struct masa_issue_facts x;
 	char media[64];
 	enum masa_err rc;
-	int64_t owner, now = j->req.now_ms;
 
 	memset(f, 0, sizeof *f);
 	if (masa_netaddr_net(j->peer, f->net, sizeof f->net) != 0)
 		f->net[0] = '\0';
-	rc = masa_store_device_get(t, j->serial, &f->dev);
-	if (rc == MASA_E_NOT_FOUND)
-		return MASA_OK;	/* device_found stays 0 */
-	if (rc != MASA_OK)
-		return rc;
+	rc = masa_store_issue_facts(t, j->serial, j->reg->sha256, j->req_hash, since, j->req.now_ms,
+	    &x);
+	if (rc != MASA_OK || !x.device_found)
+		return rc;	/* device_found stays 0 */
+	f->dev = x.dev;
+	f->reg = x.reg;
+	f->reg_known = x.registrar_known;
+	owner = f->dev.owner_id;
 	f->st.device_found = 1;
 	f->st.device_retired = f->dev.retired;
-	rc = masa_store_registrar_get(t, j->reg->sha256, &f->reg);
-	if (rc != MASA_OK && rc != MASA_E_NOT_FOUND)
-		return rc;
-	f->reg_known = rc == MASA_OK;
-	owner = f->dev.owner_id;
 	f->st.pinned = f->dev.pinned_registrar_id != 0;
 	f->st.pinned_is_this = f->reg_known && f->dev.pinned_registrar_id == f->reg.id;
 	f->st.registrar_is_owner = f->reg_known && owner != 0 && f->reg.owner_id == owner;
 	f->st.net_known = f->reg_known && f->reg.first_seen_net[0] != '\0';
 	f->st.net_matches = f->st.net_known && strcmp(f->reg.first_seen_net, f->net) == 0;
-	rc = masa_store_is_blocked(t, j->reg->sha256, &f->st.registrar_blocked);
-	if (rc == MASA_OK)
-		rc = masa_store_bucket_get(t, f->dev.id, &f->st.tat_ms, &f->st.has_bucket);
-	if (rc != MASA_OK || !f->reg_known)
-		return rc;
-	rc = masa_store_voucher_find_retry(t, f->dev.id, f->reg.id, j->req_hash,
-	    now - (int64_t)cfg->retry_window_s * 1000, now, retry != NULL ? retry : &ignored,
-	    media, sizeof media);
-	if (retry == NULL && rc == MASA_OK)
-		masa_buf_free(&ignored);
-	f->st.retry_found = rc == MASA_OK;
-	return rc == MASA_E_NOT_FOUND ? MASA_OK : rc;
+	f->st.registrar_blocked = x.blocked;
+	f->st.has_bucket = x.has_bucket;
+	f->st.tat_ms = x.tat_ms;
+	f->st.retry_found = x.retry_found;
+	if (retry == NULL || !x.retry_found)
+		return MASA_OK;
+	/* The stored voucher itself only when it is to be sent again. */
+	rc = masa_store_voucher_find_retry(t, f->dev.id, f->reg.id, j->req_hash, since,
+	    j->req.now_ms, retry, media, sizeof media);
+	return rc;
 }
 
 /* RFC 8995 §5.8.2 domainID of what is pinned: the certificate's subject
- * key identifier, else base64 of the SHA-256 of the pinned SPKI. */
+ * key identifier when it is derived from the key (one copied from another
+ * registrar's certificate is not), else base64 of the SHA-256 of the
+ * pinned SPKI. */
 static void
 domain_id(const struct masa_registrar *reg, int pin_cert, char out[DOMAIN_ID_MAX])
 {
@@ -184,7 +182,7 @@ audit_refusal(struct masa_txn *t, const struct masa_issuing *j, enum masa_err wh
 	uint64_t skipped = 0;
 	char detail[96];
 
-	masa_refusal_rates_of(j->app->cfg, &r);
+	masa_refusal_rates_of(j->app, &r);
 	if (!masa_refusal_admit(&r, j->reg->sha256, j->peer, masa_now_ms(), &skipped))
 		return MASA_OK;
 	masa_refusal_detail(why, skipped, detail, sizeof detail);
@@ -314,7 +312,7 @@ masa_issue_run(struct masa_issuing *j, void (*done)(void *done_arg, enum masa_er
 		j->why = rc;
 	}
 	if (j->state == S_REFUSED) {	/* audited only within the rates */
-		masa_refusal_rates_of(j->app->cfg, &r);
+		masa_refusal_rates_of(j->app, &r);
 		j->audit_refusal = masa_refusal_admit(&r, j->reg->sha256, j->peer, masa_now_ms(),
 		    &j->skipped);
 	}

@@ -67,6 +67,10 @@ struct masa_store_row_ops {
 	    int64_t now_ms, struct masa_buf *out, char *media, size_t media_cap);
 	enum masa_err (*voucher_held)(struct masa_txn *t, int64_t device_id, int64_t registrar_id,
 	    int *held);
+	enum masa_err (*issue_facts)(struct masa_txn *t, const char *serial,
+	    const uint8_t registrar_sha256[MASA_SHA256_LEN],
+	    const uint8_t request_sha256[MASA_SHA256_LEN], int64_t since_ms, int64_t now_ms,
+	    struct masa_issue_facts *out);
 	enum masa_err (*voucher_groups)(struct masa_txn *t, int64_t device_id,
 	    int (*fn)(void *arg, const struct masa_voucher_group *g), void *arg);
 };
@@ -131,6 +135,9 @@ struct masa_store_backend {
 	    struct masa_diag *diag);
 	enum masa_err (*backup)(struct masa_db *db, const char *dest, int replace,
 	    int *schema_version, struct masa_diag *diag);
+	/* Bytes free where the store writes (SQLite: the database's file
+	 * system); MASA_E_NOT_FOUND when the backend cannot tell. */
+	enum masa_err (*free_bytes)(struct masa_db *db, uint64_t *out);
 
 	/* The data. */
 	const struct masa_store_row_ops *rows;

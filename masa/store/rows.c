@@ -113,6 +113,16 @@ masa_store_voucher_add(struct masa_txn *t, const struct masa_voucher_row *v)
 }
 
 enum masa_err
+masa_store_issue_facts(struct masa_txn *t, const char *serial,
+    const uint8_t registrar_sha256[MASA_SHA256_LEN],
+    const uint8_t request_sha256[MASA_SHA256_LEN], int64_t since_ms, int64_t now_ms,
+    struct masa_issue_facts *out)
+{
+	return t->be->rows->issue_facts(t, serial, registrar_sha256, request_sha256, since_ms,
+	    now_ms, out);
+}
+
+enum masa_err
 masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t registrar_id,
     const uint8_t request_sha256[MASA_SHA256_LEN], int64_t since_ms, int64_t now_ms,
     struct masa_buf *out, char *media, size_t media_cap)

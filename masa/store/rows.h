@@ -104,6 +104,26 @@ MASA_NODISCARD enum masa_err masa_store_voucher_find_retry(struct masa_txn *t,
     int64_t device_id, int64_t registrar_id, const uint8_t request_sha256[MASA_SHA256_LEN],
     int64_t since_ms, int64_t now_ms, struct masa_buf *out, char *media, size_t media_cap);
 
+/* What issuing a voucher needs to know about the request's device and
+ * registrar, read in one statement (issue.c reads it twice: on a snapshot
+ * before signing and in the write transaction). Without a device nothing
+ * else is read. */
+struct masa_issue_facts {
+	int device_found;
+	struct masa_device dev;		/* its serial and created_ms are not read */
+	int registrar_known;
+	struct masa_registrar_row reg;
+	int blocked;			/* the registrar key is on the block-list */
+	int has_bucket;
+	int64_t tat_ms;
+	int retry_found;		/* a voucher of this registrar for these request bytes,
+					 * created at or after since_ms, unexpired at now_ms */
+};
+MASA_NODISCARD enum masa_err masa_store_issue_facts(struct masa_txn *t, const char *serial,
+    const uint8_t registrar_sha256[MASA_SHA256_LEN],
+    const uint8_t request_sha256[MASA_SHA256_LEN], int64_t since_ms, int64_t now_ms,
+    struct masa_issue_facts *out);
+
 /* *held = 1 if registrar_id has ever been issued a voucher for device_id. */
 MASA_NODISCARD enum masa_err masa_store_voucher_held(struct masa_txn *t, int64_t device_id,
     int64_t registrar_id, int *held);

@@ -145,6 +145,12 @@ masa_db_backup(struct masa_db *db, const char *dest, int replace, int *schema_ve
 }
 
 enum masa_err
+masa_db_free_bytes(struct masa_db *db, uint64_t *out)
+{
+	return db->be->free_bytes != NULL ? db->be->free_bytes(db, out) : MASA_E_NOT_FOUND;
+}
+
+enum masa_err
 masa_db_begin(struct masa_db *db, int write, struct masa_txn **out)
 {
 	return db->be->begin(db, write, out);

@@ -68,6 +68,10 @@ MASA_NODISCARD enum masa_err masa_db_check(struct masa_db *db, char *desc, size_
 MASA_NODISCARD enum masa_err masa_db_backup(struct masa_db *db, const char *dest, int replace,
     int *schema_version, struct masa_diag *diag);
 
+/* Bytes free where the store writes (for SQLite the database's file
+ * system), for the reserve that keeps issuance writing when the disk runs
+ * low. MASA_E_NOT_FOUND when the backend cannot tell; MASA_E_IO. */
+MASA_NODISCARD enum masa_err masa_db_free_bytes(struct masa_db *db, uint64_t *out);
 /* Starts a transaction. *out only on success. A write transaction holds
  * the one writer connection (FIFO among this process's threads; SQLite:
  * BEGIN IMMEDIATE); a read transaction takes one of a few read-only

@@ -18,6 +18,7 @@ const struct masa_store_backend masa_store_sqlite = {
 	.migrate = masa_sqlite_migrate,
 	.check = masa_sqlite_check,
 	.backup = masa_sqlite_backup,
+	.free_bytes = masa_sqlite_free_bytes,
 	.rows = &masa_sqlite_rows,
 	.views = &masa_sqlite_views,
 	.audit = &masa_sqlite_audit,

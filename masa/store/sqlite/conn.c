@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -244,6 +245,28 @@ masa_sqlite_close(struct masa_db *base)
 /* Reads the settings back on the writer connection, whose settings are
  * the ones that count (another process may have changed the file's
  * journal mode since it was opened). */
+enum masa_err
+masa_sqlite_free_bytes(struct masa_db *base, uint64_t *out)
+{
+	struct masa_sqlite *db = masa_sqlite_of(base);
+	char dir[sizeof db->path];
+	struct statvfs vfs;
+	char *slash;
+
+	snprintf(dir, sizeof dir, "%s", db->path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (statvfs(dir, &vfs) != 0)
+		return MASA_E_IO;
+	*out = (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
+	return MASA_OK;
+}
+
 enum masa_err
 masa_sqlite_check(struct masa_db *base, char *desc, size_t desc_cap, struct masa_diag *diag)
 {

@@ -502,5 +502,6 @@ const struct masa_store_row_ops masa_sqlite_rows = {
 	.voucher_add = voucher_add,
 	.voucher_find_retry = voucher_find_retry,
 	.voucher_held = voucher_held,
+	.issue_facts = masa_sqlite_issue_facts,
 	.voucher_groups = voucher_groups,
 };

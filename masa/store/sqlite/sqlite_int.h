@@ -87,6 +87,7 @@ enum masa_err masa_sqlite_open(const struct masa_store_backend *be, const char *
 void masa_sqlite_close(struct masa_db *db);
 enum masa_err masa_sqlite_check(struct masa_db *db, char *desc, size_t desc_cap,
     struct masa_diag *diag);
+enum masa_err masa_sqlite_free_bytes(struct masa_db *db, uint64_t *out);
 /* Waits for this thread's turn at the writer connection; MASA_E_STORE_BUSY
  * after the busy timeout in the queue. */
 enum masa_err masa_sqlite_acquire(struct masa_sqlite *db);
@@ -118,6 +119,11 @@ enum masa_err masa_sqlite_backup(struct masa_db *db, const char *dest, int repla
 
 /* The row code's ops (rows.c, devices_view.c, audit.c, tokens.c). */
 extern const struct masa_store_row_ops masa_sqlite_rows;
+/* rows.h's masa_store_issue_facts (facts.c). */
+enum masa_err masa_sqlite_issue_facts(struct masa_txn *t, const char *serial,
+    const uint8_t registrar_sha256[MASA_SHA256_LEN],
+    const uint8_t request_sha256[MASA_SHA256_LEN], int64_t since_ms, int64_t now_ms,
+    struct masa_issue_facts *out);
 extern const struct masa_store_view_ops masa_sqlite_views;
 extern const struct masa_store_audit_ops masa_sqlite_audit;
 extern const struct masa_store_token_ops masa_sqlite_tokens;
