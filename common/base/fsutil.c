@@ -48,6 +48,67 @@ masa_file_check_private(const char *path, struct masa_diag *diag)
 	return check_private_stat(path, &st, diag);
 }
 
+/* One path component's rule for masa_path_check_guarded. */
+static enum masa_err
+guarded(const char *path, const struct stat *st, struct masa_diag *diag)
+{
+	int sticky_root = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && st->st_uid == 0;
+
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		masa_diag_set(diag, "%s is owned by uid %u, neither root nor the user running masa (uid %u)",
+		    path, (unsigned)st->st_uid, (unsigned)geteuid());
+		return MASA_E_FILE_PERM;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 && !sticky_root) {
+		masa_diag_set(diag, "%s has mode %04o: others could change what masa trusts (chmod go-w it)",
+		    path, (unsigned)(st->st_mode & 07777));
+		return MASA_E_FILE_PERM;
+	}
+	return MASA_OK;
+}
+
+enum masa_err
+masa_path_check_guarded(const char *path, struct masa_diag *diag)
+{
+	char walk[4096];
+	struct stat st;
+	enum masa_err rc;
+	char *slash;
+	int err;
+
+	if (strlen(path) >= sizeof walk) {
+		masa_diag_set(diag, "%s: path too long", path);
+		return MASA_E_CONFIG;
+	}
+	if (path[0] == '/')
+		snprintf(walk, sizeof walk, "%s", path);
+	else if (getcwd(walk, sizeof walk) == NULL || strlen(walk) + 1 + strlen(path) >= sizeof walk) {
+		masa_diag_set(diag, "%s: cannot resolve the working directory", path);
+		return MASA_E_IO;
+	} else {
+		strcat(walk, "/");
+		strcat(walk, path);
+	}
+	/* The file itself (if it exists), then each directory up to "/". */
+	for (;;) {
+		if (stat(walk[0] != '\0' ? walk : "/", &st) != 0) {
+			err = errno;
+			if (err != ENOENT) {
+				masa_diag_set(diag, "cannot access %s: %s", walk, strerror(err));
+				return MASA_E_IO;
+			}
+		} else if ((rc = guarded(walk[0] != '\0' ? walk : "/", &st, diag)) != MASA_OK) {
+			return rc;
+		}
+		if (walk[0] == '\0')
+			return MASA_OK;
+		slash = strrchr(walk, '/');
+		if (slash == NULL)
+			return MASA_OK;
+		*slash = '\0';
+	}
+}
+
 enum masa_err
 masa_file_read(const char *path, int private, size_t max, struct masa_buf *out,
     struct masa_diag *diag)

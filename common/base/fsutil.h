@@ -18,6 +18,13 @@
  * MASA_E_FILE_PERM (symlink, not regular, other owner, group/world bits). */
 MASA_NODISCARD enum masa_err masa_file_check_private(const char *path, struct masa_diag *diag);
 
+/* Checks that nobody but root and the user running masa can change what
+ * path names (sshd's StrictModes): path, if it exists, and every directory
+ * above it must be owned by root or the effective user and not writable by
+ * group or others (a root-owned sticky directory such as /tmp is allowed:
+ * nobody else can replace what is in it). MASA_E_FILE_PERM, with diag. */
+MASA_NODISCARD enum masa_err masa_path_check_guarded(const char *path, struct masa_diag *diag);
+
 /* Reads a whole file of at most max bytes into out (initialised here).
  * With private set, the same rules as masa_file_check_private apply to the
  * opened descriptor (no window between check and read). out is written

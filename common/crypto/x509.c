@@ -160,6 +160,29 @@ masa_x509_subject_serial(X509 *cert, char *out, size_t cap)
 	return MASA_OK;
 }
 
+/* 1 if ski (n bytes) is derived from x's public key as RFC 5280 §4.2.1.2
+ * method 1 (SHA-1 of the subjectPublicKey bits) or RFC 7093 methods 1-3
+ * (the leftmost 160 bits of their SHA-256, SHA-384 or SHA-512) say. */
+static int
+ski_of_key(X509 *x, const uint8_t *ski, size_t n)
+{
+	const EVP_MD *mds[4];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned len = 0, i;
+
+	mds[0] = EVP_sha1();
+	mds[1] = EVP_sha256();
+	mds[2] = EVP_sha384();
+	mds[3] = EVP_sha512();
+	if (n != 20)
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (X509_pubkey_digest(x, mds[i], md, &len) == 1 && len >= 20 &&
+		    memcmp(md, ski, 20) == 0)
+			return 1;
+	return 0;
+}
+
 enum masa_err
 masa_x509_ski_base64(struct masa_bytes der, char *out, size_t cap)
 {
@@ -172,7 +195,9 @@ masa_x509_ski_base64(struct masa_bytes der, char *out, size_t cap)
 		return MASA_E_MALFORMED;
 	ski = X509_get0_subject_key_id(x);
 	n = ski != NULL ? ASN1_STRING_length(ski) : 0;
-	if (n > 0 && MASA_B64_LEN((size_t)n) < cap) {
+	if (n > 0 && !ski_of_key(x, ASN1_STRING_get0_data(ski), (size_t)n))
+		rc = MASA_E_SIGNATURE;	/* an identifier anyone could copy */
+	else if (n > 0 && MASA_B64_LEN((size_t)n) < cap) {
 		masa_b64(ASN1_STRING_get0_data(ski), (size_t)n, out);
 		rc = MASA_OK;
 	}

@@ -51,7 +51,10 @@ MASA_NODISCARD enum masa_err masa_pem_key_mem(struct masa_bytes pem, const char 
     struct masa_diag *diag);
 
 /* Standard base64 of the subject key identifier of DER certificate der
- * into out (cap bytes). MASA_E_NOT_FOUND if it has none. */
+ * into out (cap bytes). MASA_E_NOT_FOUND if it has none; MASA_E_SIGNATURE
+ * if it is not derived from the certificate's key (RFC 5280 method 1 or
+ * RFC 7093 methods 1-3): an unverified certificate's SKI could be copied
+ * from another registrar's (security review F7). */
 MASA_NODISCARD enum masa_err masa_x509_ski_base64(struct masa_bytes der, char *out, size_t cap);
 
 #endif

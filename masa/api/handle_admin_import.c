@@ -16,7 +16,7 @@ masa_handle_device_import(const struct masa_req *req, struct masa_reply *reply)
 	struct masa_import_report rep;
 	enum masa_import_format fmt;
 	char name[MASA_MEDIA_NAME_MAX], actor[40];
-	json_t *doc;
+	struct masa_buf text;
 	enum masa_err rc;
 
 	if (ctype == NULL || strlen(ctype) > MASA_HEADER_MAX ||
@@ -37,9 +37,13 @@ masa_handle_device_import(const struct masa_req *req, struct masa_reply *reply)
 	    NULL, NULL, &rep, &reply->detail);
 	if (rc != MASA_OK)
 		return rc;
-	doc = json_pack("{s:I, s:I, s:o, s:b}", "accepted", (json_int_t)rep.accepted,
-	    "unchanged", (json_int_t)rep.unchanged, "rejected", rep.rejected, "committed", rep.committed);
-	rc = doc ? masa_reply_json(reply, 200, doc) : MASA_E_NOMEM;
-	json_decref(doc);
-	return rc;
+	rc = masa_import_report_json(&rep, 0, &text);
+	masa_import_report_free(&rep);
+	if (rc != MASA_OK)
+		return rc;
+	reply->status = 200;
+	reply->content_type = "application/json";
+	masa_buf_free(&reply->body);
+	reply->body = text;
+	return MASA_OK;
 }

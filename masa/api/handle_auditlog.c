@@ -60,7 +60,7 @@ log_work(void *arg, struct masa_answer_later *w)
 	struct masa_refusal_rates rates;
 	enum masa_err rc;
 
-	masa_refusal_rates_of(call->app->cfg, &rates);
+	masa_refusal_rates_of(call->app, &rates);
 	rc = masa_auditlog(call->app, &call->v, &call->reg, &call->log);
 	if (rc == MASA_OK || masa_refusal_new(&rates, MASA_EV_AUDITLOG_REFUSED, &call->v, &call->reg,
 	    call->peer, rc, &call->refused) != MASA_OK) {
@@ -84,7 +84,7 @@ masa_handle_requestauditlog(const struct masa_req *req, struct masa_reply *reply
 	struct masa_refusal_rates rates;
 	enum masa_err rc;
 
-	masa_refusal_rates_of(req->app->cfg, &rates);
+	masa_refusal_rates_of(req->app, &rates);
 	call = calloc(1, sizeof *call);
 	if (call == NULL)
 		return MASA_E_NOMEM;

@@ -85,7 +85,7 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	struct masa_refusal_rates rates;
 	enum masa_err rc;
 
-	masa_refusal_rates_of(req->app->cfg, &rates);
+	masa_refusal_rates_of(req->app, &rates);
 	call = calloc(1, sizeof *call);
 	if (call == NULL)
 		return MASA_E_NOMEM;

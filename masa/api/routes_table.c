@@ -36,11 +36,13 @@ static const struct masa_route admin_routes[] = {
 };
 
 const struct masa_route_table masa_public_routes = {
-	.name = "public", .threaded = 0,
+	.name = "public", .threaded = 0, .forwarded = 1,
 	.routes = public_routes, .n = sizeof public_routes / sizeof public_routes[0],
 };
 const struct masa_route_table masa_admin_routes = {
-	/* Imports and Argon2 verifications take long: a thread each. */
-	.name = "admin", .threaded = 1,
+	/* Imports and Argon2 verifications take long: a thread each. No
+	 * proxy fronts it (README, Behind nginx), so no peer may forward an
+	 * identity to it: an address the throttle keys on is the peer's own. */
+	.name = "admin", .threaded = 1, .forwarded = 0,
 	.routes = admin_routes, .n = sizeof admin_routes / sizeof admin_routes[0],
 };

@@ -60,6 +60,7 @@ static const struct field fields[] = {
 	{ "limits.refusal_audit_burst", F_UINT, OFF(limits.refusal_audit_burst), NULL, 100, 1, 100000, NULL },
 	{ "limits.refusal_audit_per_hour", F_UINT, OFF(limits.refusal_audit_per_hour), NULL, 60, 1, 3600000, NULL },
 	{ "limits.refusal_audit_per_s", F_UINT, OFF(limits.refusal_audit_per_s), NULL, 2, 1, 1000, NULL },
+	{ "limits.store_reserve_mb", F_UINT, OFF(limits.store_reserve_mb), NULL, 256, 0, 1048576, NULL },
 	{ "policy.mode", F_ENUM, OFF(policy.mode), "first-use", 0, 0, 0, "first-use|owner|open" },
 	{ "policy.created_on_max_age_s", F_UINT, OFF(policy.created_on_max_age_s), NULL, 3600, 1, 315360000, NULL },
 	{ "policy.created_on_max_future_s", F_UINT, OFF(policy.created_on_max_future_s), NULL, 300, 0, 86400, NULL },

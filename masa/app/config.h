@@ -31,6 +31,7 @@ struct masa_limits {
 	uint64_t refusal_audit_burst;
 	uint64_t refusal_audit_per_hour;
 	uint64_t refusal_audit_per_s;
+	uint64_t store_reserve_mb;	/* free space kept for issuance */
 };
 
 struct masa_config {

@@ -1,5 +1,5 @@
 /*
- * limits.h: every fixed size, depth and count limit of the service in one
+ * masa_limits.h: every fixed size, depth and count limit of the service in one
  * place. Configurable limits (body cap, connections, timeouts) have their
  * defaults and bounds in config.c; these are the ones that are not.
  */
@@ -8,6 +8,7 @@
 
 #define MASA_PATH_MAX 1024		/* a configured file path */
 #define MASA_CONFIG_FILE_MAX (64 * 1024)	/* masa.json */
+#define MASA_REGISTRAR_TRIES 4	/* keys of the message's algorithm tried on one RVR */
 #define MASA_PROXY_AUDIT_BURST 20	/* proxy.header_refused entries before one a second */
 #define MASA_LOG_PATH_MAX 256		/* request path as logged */
 #define MASA_DISCARD_MAX (1024 * 1024)	/* body bytes drained past the cap before the connection is dropped */

@@ -6,6 +6,7 @@
 #include "cose/cose_key.h"
 #include "crypto/tlsfiles.h"
 #include "crypto/x509.h"
+#include "fsutil.h"
 
 /* The signing public key as a COSE_Key whose kid is the SHA-256 of its
  * SubjectPublicKeyInfo, for multipart answers. */
@@ -56,6 +57,25 @@ open_db(struct masa_startup *s, int migrate, struct masa_diag *diag)
 	return MASA_OK;
 }
 
+/* The configuration and what it names that decides trust (keys,
+ * certificates, the database file) must be beyond the reach of other
+ * users (security review F11). A key reference that is a URI and a store
+ * URL that names no file are not files. */
+static enum masa_err
+guard_paths(const char *config, const struct masa_config *cfg, struct masa_diag *diag)
+{
+	const char *paths[] = { config, cfg->tls_cert, cfg->tls_key, cfg->signing_cert,
+		masa_signer_ref_is_uri(cfg->signing_key) ? NULL : cfg->signing_key,
+		masa_db_url_path(cfg->db_url) };
+	enum masa_err rc = MASA_OK;
+	size_t i;
+
+	for (i = 0; rc == MASA_OK && i < sizeof paths / sizeof paths[0]; i++)
+		if (paths[i] != NULL)
+			rc = masa_path_check_guarded(paths[i], diag);
+	return rc;
+}
+
 enum masa_err
 masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
     struct masa_diag *diag)
@@ -69,6 +89,8 @@ masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
 	masa_buf_init(&s.cose_key, 0);
 	masa_buf_init(&s.tls_key, 0);
 	rc = masa_config_load(path, &s.cfg, diag);
+	if (rc == MASA_OK)
+		rc = guard_paths(path, &s.cfg, diag);
 	if (rc != MASA_OK)
 		goto done;
 	if (need & MASA_NEED_SIGNER) {

@@ -34,7 +34,7 @@ masa_cli_device_import(const char *config, const char *path, int atomic)
 	struct masa_buf body;
 	size_t n = strlen(path);
 	int tty = isatty(STDERR_FILENO), csv = n > 4 && strcmp(path + n - 4, ".csv") == 0;
-	json_t *doc;
+	struct masa_buf text;
 	enum masa_err rc;
 
 	masa_buf_init(&body, IMPORT_FILE_MAX);
@@ -55,15 +55,12 @@ masa_cli_device_import(const char *config, const char *path, int atomic)
 		masa_diag_set(&diag, "the import failed");	/* unless it said why */
 		return masa_cli_fail(rc, &diag);
 	}
-	doc = json_pack("{s:I, s:I, s:O, s:b}", "accepted", (json_int_t)rep.accepted,
-	    "unchanged", (json_int_t)rep.unchanged, "rejected", rep.rejected, "committed", rep.committed);
-	if (doc != NULL)
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	putchar('\n');
-	n = json_array_size(rep.rejected);
-	json_decref(doc);
-	json_decref(rep.rejected);
-	return n == 0 && doc != NULL ? MASA_EXIT_OK : MASA_EXIT_FAIL;
+	rc = masa_import_report_json(&rep, 1, &text);
+	if (rc == MASA_OK)
+		fwrite(text.ptr, 1, text.len, stdout);
+	masa_buf_free(&text);
+	masa_import_report_free(&rep);
+	return rc == MASA_OK && rep.rejected_total == 0 ? MASA_EXIT_OK : MASA_EXIT_FAIL;
 }
 
 /* What print_device needs. */

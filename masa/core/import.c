@@ -125,10 +125,14 @@ struct run {
 static enum masa_err
 reject(struct run *r, size_t line, const char *why)
 {
-	json_t *e = json_pack("{s:I, s:s}", "line", (json_int_t)line, "error", why);
+	struct masa_import_report *rep = r->rep;
 
-	if (e == NULL || json_array_append_new(r->rep->rejected, e) != 0)
-		return MASA_E_NOMEM;
+	rep->rejected_total++;
+	if (rep->nrejected < MASA_IMPORT_REJECTED_MAX) {
+		rep->rejected[rep->nrejected].line = line;
+		snprintf(rep->rejected[rep->nrejected].why, MASA_IMPORT_WHY_MAX, "%s", why);
+		rep->nrejected++;
+	}
 	return MASA_OK;
 }
 
@@ -264,14 +268,17 @@ masa_import(struct masa_db *db, struct masa_bytes body, enum masa_import_format 
     const char *actor, void (*progress)(void *arg, size_t done), void *arg,
     struct masa_import_report *out, struct masa_diag *detail)
 {
-	struct masa_import_report rep = { 0, 0, json_array(), 0 };
+	struct masa_import_report rep = { 0, 0, 0, 0, NULL, 0 };
 	struct run r = { db, NULL, atomic, actor, 0, progress, arg, &rep };
-	enum masa_err rc = rep.rejected ? masa_db_begin(db, 1, &r.t) : MASA_E_NOMEM;
+	enum masa_err rc;
+
+	rep.rejected = calloc(MASA_IMPORT_REJECTED_MAX, sizeof *rep.rejected);
+	rc = rep.rejected != NULL ? masa_db_begin(db, 1, &r.t) : MASA_E_NOMEM;
 
 	detail->msg[0] = '\0';
 	if (rc == MASA_OK)
 		rc = fmt == MASA_IMPORT_CSV ? run_csv(&r, body, detail) : run_ndjson(&r, body);
-	if (rc == MASA_OK && atomic && json_array_size(rep.rejected) > 0) {
+	if (rc == MASA_OK && atomic && rep.rejected_total > 0) {
 		rep.accepted = rep.unchanged = 0;	/* nothing was written */
 		goto done;
 	}
@@ -283,9 +290,48 @@ masa_import(struct masa_db *db, struct masa_bytes body, enum masa_import_format 
 done:
 	masa_db_rollback(r.t);
 	if (rc != MASA_OK) {
-		json_decref(rep.rejected);
+		masa_import_report_free(&rep);
 		return rc;
 	}
 	*out = rep;
 	return MASA_OK;
+}
+
+void
+masa_import_report_free(struct masa_import_report *rep)
+{
+	free(rep->rejected);
+	rep->rejected = NULL;
+	rep->nrejected = 0;
+}
+
+enum masa_err
+masa_import_report_json(const struct masa_import_report *rep, int pretty, struct masa_buf *out)
+{
+	json_t *doc, *list = json_array(), *e;
+	enum masa_err rc = list != NULL ? MASA_OK : MASA_E_NOMEM;
+	char *text = NULL;
+	size_t i;
+
+	for (i = 0; rc == MASA_OK && i < rep->nrejected; i++) {
+		e = json_pack("{s:I, s:s}", "line", (json_int_t)rep->rejected[i].line, "error",
+		    rep->rejected[i].why);
+		if (e == NULL || json_array_append_new(list, e) != 0)
+			rc = MASA_E_NOMEM;
+	}
+	doc = rc == MASA_OK ? json_pack("{s:I, s:I, s:O, s:I, s:b}", "accepted",
+	    (json_int_t)rep->accepted, "unchanged", (json_int_t)rep->unchanged, "rejected", list,
+	    "rejected-count", (json_int_t)rep->rejected_total, "committed", rep->committed) : NULL;
+	if (doc != NULL)
+		text = json_dumps(doc, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
+	masa_buf_init(out, 1024 * 1024);
+	if (text == NULL || masa_buf_append(out, text, strlen(text)) != MASA_OK ||
+	    masa_buf_append(out, "\n", 1) != MASA_OK) {
+		masa_buf_free(out);
+		rc = MASA_E_NOMEM;
+	}
+	free(text);
+	json_decref(doc);
+	json_decref(list);
+	return rc;
 }

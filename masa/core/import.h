@@ -12,24 +12,34 @@
 
 #include <stddef.h>
 
-#include <jansson.h>
-
 #include "attr.h"
 #include "bytes.h"
 #include "err.h"
 #include "store.h"
 
 #define MASA_IMPORT_CHUNK 1000
+#define MASA_IMPORT_REJECTED_MAX 1000	/* rejections reported by line; the rest counted */
+#define MASA_IMPORT_WHY_MAX 160
 
 enum masa_import_format {
 	MASA_IMPORT_NDJSON = 0,
 	MASA_IMPORT_CSV = 1,
 };
 
+struct masa_import_rejection {
+	size_t line;
+	char why[MASA_IMPORT_WHY_MAX];
+};
+
+/* What an import did. Its size is bounded whatever the body: the first
+ * MASA_IMPORT_REJECTED_MAX rejections by line, and a count of all (a body
+ * of short bad lines once cost ~600 bytes of memory a line: review F5). */
 struct masa_import_report {
 	size_t accepted;	/* new devices */
 	size_t unchanged;	/* identical records already enrolled */
-	json_t *rejected;	/* array of {"line": n, "error": text}; caller decrefs */
+	size_t rejected_total;	/* every rejected record */
+	size_t nrejected;	/* of them, in rejected[] */
+	struct masa_import_rejection *rejected;	/* free with masa_import_report_free */
 	int committed;		/* 0 when atomic and something was rejected */
 };
 
@@ -40,5 +50,12 @@ MASA_NODISCARD enum masa_err masa_import(struct masa_db *db, struct masa_bytes b
     enum masa_import_format fmt, int atomic, const char *actor,
     void (*progress)(void *arg, size_t done), void *arg, struct masa_import_report *out,
     struct masa_diag *detail);
+
+/* The report as JSON text (initialised here): {"accepted", "unchanged",
+ * "rejected": [{"line", "error"}...], "rejected-count", "committed"};
+ * indented for people when pretty. */
+MASA_NODISCARD enum masa_err masa_import_report_json(const struct masa_import_report *rep,
+    int pretty, struct masa_buf *out);
+void masa_import_report_free(struct masa_import_report *rep);
 
 #endif

@@ -1,6 +1,7 @@
 /* refusal.c: see refusal.h. */
 #include "refusal.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,49 @@ struct masa_refusal {
 	char serial[MASA_SERIAL_MAX + 1];
 };
 
-void
-masa_refusal_rates_of(const struct masa_config *cfg, struct masa_refusal_rates *out)
+static atomic_llong space_checked_ms;
+static atomic_int space_low;
+
+int
+masa_refusal_space_low(void)
 {
+	return atomic_load_explicit(&space_low, memory_order_relaxed);
+}
+
+/* Whether db is under reserve_mb of free space, looked at once a second. */
+static int
+under_reserve(struct masa_db *db, uint64_t reserve_mb)
+{
+	int64_t now = masa_now_ms(), last = atomic_load(&space_checked_ms);
+	uint64_t free_b;
+	int low, was;
+
+	if (now - last < 1000 || !atomic_compare_exchange_strong(&space_checked_ms, &last, now))
+		return masa_refusal_space_low();
+	if (masa_db_free_bytes(db, &free_b) != MASA_OK)
+		return masa_refusal_space_low();
+	low = free_b < reserve_mb * 1024 * 1024;
+	was = atomic_exchange(&space_low, low);
+	if (low != was)
+		masa_log_event(low ? "warn" : "info", low ?
+		    "the store has %llu MiB free, under limits.store_reserve_mb (%llu): refusals are "
+		    "no longer audited, the space is kept for issuance" :
+		    "the store has %llu MiB free again (limits.store_reserve_mb %llu): refusals are "
+		    "audited again", (unsigned long long)(free_b >> 20),
+		    (unsigned long long)reserve_mb);
+	return low;
+}
+
+void
+masa_refusal_rates_of(const struct masa_app *app, struct masa_refusal_rates *out)
+{
+	const struct masa_config *cfg = app->cfg;
+
 	out->burst = cfg->limits.refusal_audit_burst;
 	out->per_hour = cfg->limits.refusal_audit_per_hour;
 	out->per_s = cfg->limits.refusal_audit_per_s;
+	out->space_low = cfg->limits.store_reserve_mb > 0 && app->db != NULL &&
+	    under_reserve(app->db, cfg->limits.store_reserve_mb);
 }
 
 void

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "attr.h"
-#include "config.h"
+#include "app.h"
 #include "store.h"
 #include "err.h"
 #include "events.h"
@@ -32,8 +32,12 @@ struct masa_refusal;
 MASA_NODISCARD enum masa_err masa_refusal_new(const struct masa_refusal_rates *rates,
     enum masa_event ev, const struct masa_vreq_raw *v, const struct masa_registrar *reg,
     const char *peer, enum masa_err why, struct masa_refusal **out);
-/* The rates of limits.refusal_audit_* in cfg. */
-void masa_refusal_rates_of(const struct masa_config *cfg, struct masa_refusal_rates *out);
+/* The rates of limits.refusal_audit_* in app's configuration, and whether
+ * its store is under limits.store_reserve_mb (looked at most once a second;
+ * crossing the line is logged). */
+void masa_refusal_rates_of(const struct masa_app *app, struct masa_refusal_rates *out);
+/* 1 while the store was under its reserve when last looked at. */
+int masa_refusal_space_low(void);
 /* The detail of a refusal's audit entry: the error's name, and how many
  * refusals of the key it stands for when some were not audited. */
 void masa_refusal_detail(enum masa_err why, uint64_t skipped, char *out, size_t cap);

@@ -75,8 +75,10 @@ masa_refusal_admit(const struct masa_refusal_rates *r, const uint8_t sha256[MASA
 	int64_t unit, full, gunit, gfull;
 	int ok;
 
-	if (r->per_hour == 0 || r->per_s == 0)
+	if (r->per_hour == 0 || r->per_s == 0 || r->space_low) {
+		atomic_fetch_add_explicit(&unaudited, 1, memory_order_relaxed);
 		return 0;
+	}
 	unit = 3600000 / (int64_t)r->per_hour;
 	full = unit * (int64_t)r->burst;
 	gunit = 1000 / (int64_t)r->per_s > 0 ? 1000 / (int64_t)r->per_s : 1;

@@ -11,6 +11,9 @@
  * ("(+N not audited)"). The trail then grows at most by
  * limits.refusal_audit_burst entries and limits.refusal_audit_per_hour an
  * hour per key or network, and limits.refusal_audit_per_s a second in all.
+ * And none at all while the store's free space is under
+ * limits.store_reserve_mb: the space left is kept for issuance, whose
+ * records must be written (refusal.c watches it).
  */
 #ifndef MASA_REFUSAL_LIMIT_H
 #define MASA_REFUSAL_LIMIT_H
@@ -23,6 +26,7 @@ struct masa_refusal_rates {
 	uint64_t burst;		/* entries per key or network before the rate applies */
 	uint64_t per_hour;	/* then, per key or network */
 	uint64_t per_s;		/* for the whole process (its burst: 60 seconds' worth) */
+	int space_low;		/* the store is under its reserve: audit none */
 };
 
 /* Whether a refusal of registrar key sha256 from source (the peer's

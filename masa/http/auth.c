@@ -1,8 +1,12 @@
 /*
  * auth.c: see auth.h. The throttle is a fixed table (no allocation per
  * attacker): open addressing over MASA_THROTTLE_SLOTS entries keyed by
- * "ip:<address>" or "id:<token id>"; when a probe run is full, the entry
- * least recently seen is replaced.
+ * "ip:<source>" (attempts that name no existing token) or
+ * "tok:<token id>@<source>" (wrong secrets for one token from one source).
+ * Only a failure takes a slot, an empty or the least recently seen unlocked
+ * one of its probe run; a lock is never evicted, and when a run holds
+ * nothing but locks the failure goes uncounted (fail open): a full table
+ * never refuses anyone it has not seen fail (security review F4).
  */
 #include "auth.h"
 
@@ -82,12 +86,11 @@ fnv1a(uint32_t seed, const char *s)
 	return h;
 }
 
-/* The slot for key (lock held): found, or a fresh one taking the place of
- * an empty or least recently seen unlocked slot in the probe run. A lock is
- * never evicted: when every slot of the run is locked, NULL (the caller
- * then treats key as locked: fail closed). */
+/* The slot for key (lock held): found, or with create a fresh one taking
+ * the place of an empty or least recently seen unlocked slot in the probe
+ * run; NULL when there is none (not found, or a run of locks only). */
 static struct slot *
-slot_for(struct masa_auth *a, const char *key, int64_t now)
+slot_for(struct masa_auth *a, const char *key, int64_t now, int create)
 {
 	unsigned h = fnv1a(a->seed, key), i;
 	struct slot *s, *empty = NULL, *oldest = NULL, *victim;
@@ -104,7 +107,7 @@ slot_for(struct masa_auth *a, const char *key, int64_t now)
 		}
 	}
 	victim = empty != NULL ? empty : oldest;
-	if (victim == NULL)
+	if (victim == NULL || !create)
 		return NULL;
 	memset(victim, 0, sizeof *victim);
 	snprintf(victim->key, sizeof victim->key, "%s", key);
@@ -120,22 +123,18 @@ locked_for(struct masa_auth *a, const char *key, int64_t now)
 	int64_t left;
 
 	pthread_mutex_lock(&a->lock);
-	s = slot_for(a, key, now);
-	left = s != NULL ? s->locked_until_ms - now : MASA_AUTH_LOCKOUT_MS;
+	s = slot_for(a, key, now, 0);
+	left = s != NULL ? s->locked_until_ms - now : 0;	/* never seen: not locked */
 	pthread_mutex_unlock(&a->lock);
 	return left > 0 ? left : 0;
 }
 
-/* 1 if the source key or the token id key (when not empty) is locked,
- * with *retry_after_s set to the longer wait in whole seconds. */
+/* 1 if key is locked, with *retry_after_s set to the wait in whole seconds. */
 static int
-throttled(struct masa_auth *a, const char *src_key, const char *id_key, int64_t now,
-    uint64_t *retry_after_s)
+throttled(struct masa_auth *a, const char *key, int64_t now, uint64_t *retry_after_s)
 {
-	int64_t wait = locked_for(a, src_key, now), w;
+	int64_t wait = locked_for(a, key, now);
 
-	if (id_key[0] != '\0' && (w = locked_for(a, id_key, now)) > wait)
-		wait = w;
 	if (wait == 0)
 		return 0;
 	*retry_after_s = (uint64_t)((wait + 999) / 1000);
@@ -149,7 +148,7 @@ fail(struct masa_auth *a, const char *key, int64_t now)
 	struct slot *s;
 
 	pthread_mutex_lock(&a->lock);
-	s = slot_for(a, key, now);
+	s = slot_for(a, key, now, 1);
 	if (s != NULL) {
 		if (now - s->last_ms > MASA_AUTH_LOCKOUT_MS)
 			s->failures = 0;	/* old failures expire */
@@ -214,51 +213,49 @@ masa_auth_check(struct masa_auth *a, struct masa_db *db, const char *authorizati
     const char *peer, int64_t now_ms, struct masa_principal *out, int *hashed,
     uint64_t *retry_after_s)
 {
-	char src_key[80], id_key[80], id[ID_LEN + 1];
+	char src_key[80], tok_key[128], id[ID_LEN + 1];
 	struct masa_token_row row;
 	struct masa_txn *t = NULL;
 	const char *secret = NULL;
-	enum masa_err rc;
+	enum masa_err rc = MASA_E_NOT_FOUND;
 	int ok;
 
 	*hashed = 0;
 	source_key(peer, src_key, sizeof src_key);
-	id_key[0] = '\0';
-	if (parse(authorization, id, &secret) == 0)
-		snprintf(id_key, sizeof id_key, "id:%s", id);
-	if (throttled(a, src_key, id_key, now_ms, retry_after_s))
+	if (parse(authorization, id, &secret) == 0) {
+		rc = masa_db_begin(db, 0, &t);
+		if (rc == MASA_OK)
+			rc = masa_store_token_get(t, id, &row);
+		masa_db_rollback(t);
+		if (rc != MASA_OK && rc != MASA_E_NOT_FOUND)
+			return rc;
+	}
+	if (rc == MASA_E_NOT_FOUND) {	/* names no token: counted against the source */
+		if (throttled(a, src_key, now_ms, retry_after_s))
+			return MASA_E_THROTTLED;
+		fail(a, src_key, now_ms);
+		return MASA_E_UNAUTHENTICATED;
+	}
+	/* A real token's wrong secrets lock that token at that source only: no
+	 * one elsewhere can lock a valid token out (review F6). */
+	snprintf(tok_key, sizeof tok_key, "tok:%s@%s", id, src_key + 3);
+	if (throttled(a, tok_key, now_ms, retry_after_s)) {
+		OPENSSL_cleanse(row.hash, sizeof row.hash);
 		return MASA_E_THROTTLED;
-	if (secret == NULL) {
-		fail(a, src_key, now_ms);
-		return MASA_E_UNAUTHENTICATED;
 	}
-	rc = masa_db_begin(db, 0, &t);
-	if (rc != MASA_OK)
-		return rc;
-	rc = masa_store_token_get(t, id, &row);
-	masa_db_rollback(t);
-	if (rc == MASA_E_NOT_FOUND) {
-		fail(a, src_key, now_ms);
-		fail(a, id_key, now_ms);
-		return MASA_E_UNAUTHENTICATED;
-	}
-	if (rc != MASA_OK)
-		return rc;
 	sem_wait(&a->hashing);
 	/* Failures recorded while this request queued count, and a failure is
 	 * recorded before the next hash may start: a burst of concurrent
 	 * guesses gets at most MASA_AUTH_CONCURRENT_HASHES - 1 hashes past
 	 * the limit, not one per request in the burst. */
-	if (throttled(a, src_key, id_key, now_ms, retry_after_s)) {
+	if (throttled(a, tok_key, now_ms, retry_after_s)) {
 		rc = MASA_E_THROTTLED;
 	} else {
 		ok = argon2id_verify(row.hash, secret, SECRET_LEN) == ARGON2_OK &&
 		    role_bit(row.role) != 0;
 		*hashed = 1;
-		if (!ok) {
-			fail(a, src_key, now_ms);
-			fail(a, id_key, now_ms);
-		}
+		if (!ok)
+			fail(a, tok_key, now_ms);
 		rc = ok ? MASA_OK : MASA_E_UNAUTHENTICATED;
 	}
 	sem_post(&a->hashing);

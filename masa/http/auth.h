@@ -4,9 +4,12 @@
  * A token is "<16 hex id>.<43 base64url secret>": one indexed lookup by
  * id, then one Argon2id verification of the secret. At most two
  * verifications run at once (a flood cannot starve voucher traffic of
- * CPU). After 5 failures from one source (an IPv4 address or an IPv6
- * /64), or for one token id, further attempts from it (or for it) get 429
- * for 15 minutes without any hashing. Roles: admin, factory, auditor.
+ * CPU). A source (an IPv4 address or an IPv6 /64) whose 5 attempts named
+ * no existing token, or a token whose secret was wrong 5 times from one
+ * source, gets 429 for 15 minutes without any hashing: for such attempts
+ * from that source, or for that token from that source. Failures never
+ * lock out a valid token used from elsewhere, and a full table never
+ * refuses a source it has not seen fail. Roles: admin, factory, auditor.
  */
 #ifndef MASA_AUTH_H
 #define MASA_AUTH_H

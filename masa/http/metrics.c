@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "policy.h"
-#include "refusal_limit.h"
+#include "refusal.h"
 
 #ifndef MASA_VERSION
 #define MASA_VERSION "unknown"
@@ -312,6 +312,11 @@ masa_metrics_render(struct masa_buf *out, const struct masa_db_stats *store,
 		rc = render_counter(out, "masa_refusals_unaudited_total", "Refusals of verified "
 		    "registrars answered but not audited: past limits.refusal_audit_* for their "
 		    "key, network or the process.", masa_refusal_unaudited());
+	if (rc == MASA_OK)
+		rc = header(out, "masa_store_reserve_low", "gauge", "1 while the store's free space is "
+		    "under limits.store_reserve_mb (refusals are then not audited), else 0.");
+	if (rc == MASA_OK)
+		rc = appendf(out, "masa_store_reserve_low %d\n", masa_refusal_space_low());
 	if (rc == MASA_OK)
 		rc = header(out, "masa_build_info", "gauge", "The running masa's version; always 1.");
 	if (rc == MASA_OK)

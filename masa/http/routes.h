@@ -61,6 +61,7 @@ struct masa_route {
 struct masa_route_table {
 	const char *name;	/* "public" or "admin", for logs */
 	int threaded;		/* a thread per connection: handlers may block */
+	int forwarded;		/* proxy.trusted peers may forward client identity (proxy.h) */
 	const struct masa_route *routes;
 	size_t n;
 };

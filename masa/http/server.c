@@ -172,8 +172,10 @@ apply_proxy(struct MHD_Connection *c, struct conn_req *r)
 
 	memset(&h, 0, sizeof h);
 	MHD_get_connection_values(c, MHD_HEADER_KIND, note_header, &h);
-	rc = masa_proxy_resolve(&r->srv->app->cfg->proxy_trusted, &h, r->tls_cert.len > 0,
-	    r->peer, sizeof r->peer, &r->tls_cert);
+	static const struct masa_proxy_trust nobody;	/* n = 0 */
+
+	rc = masa_proxy_resolve(r->srv->routes->forwarded ? &r->srv->app->cfg->proxy_trusted :
+	    &nobody, &h, r->tls_cert.len > 0, r->peer, sizeof r->peer, &r->tls_cert);
 	if (rc == MASA_E_PROXY_HEADER &&
 	    !masa_proxy_refusal_detail(&h, r->audit_detail, sizeof r->audit_detail))
 		r->audit_detail[0] = '\0';

@@ -147,6 +147,25 @@ class TestCheckFindsProblems(InstanceTest):
         os.symlink(self.inst.path("real.key"), self.inst.path("signing.key"))
         self.check_fails("symbolic link")
 
+    def test_group_writable_config_is_refused(self):
+        """Security review F11: a masa.json writable by group or others, or a directory
+        above it (or above the keys and database) that is, is refused by check (and
+        serve); restoring the modes makes it pass again."""
+        cfg, home = self.inst.config, os.path.dirname(self.inst.config)
+        os.chmod(cfg, 0o664)
+        self.check_fails("masa.json", "0664", "chmod go-w")
+        os.chmod(cfg, 0o644)
+        mode = os.stat(home).st_mode & 0o7777
+        os.chmod(home, 0o777)
+        try:
+            self.check_fails(home, "0777")
+            code, _out, err = self.serve_fails()
+            self.assertEqual(code, 1, err)
+            self.assertIn("0777", err)
+        finally:
+            os.chmod(home, mode)
+        self.assertEqual(run("check", "--config", cfg).returncode, 0)
+
     def test_world_readable_database(self):
         os.chmod(self.inst.path("masa.db"), 0o644)
         self.check_fails("masa.db", "0644")

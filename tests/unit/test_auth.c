@@ -54,11 +54,38 @@ test_source_keys(void **state)
 	masa_auth_free(a);
 }
 
+/* Security review F4: a table full of locked sources never refuses a
+ * source it has not seen fail, and the locks it holds stay. */
+static void
+test_full_table_fails_open(void **state)
+{
+	struct masa_auth *a = masa_auth_new();
+	int64_t now = 5000000;
+	char peer[32];
+	int i, locked = 0;
+
+	(void)state;
+	assert_non_null(a);
+	for (i = 0; i < 10000; i++) {
+		snprintf(peer, sizeof peer, "10.%d.%d.1", i / 256, i % 256);
+		lock_out(a, peer, now);
+	}
+	for (i = 0; i < 10000; i++) {
+		snprintf(peer, sizeof peer, "10.%d.%d.1", i / 256, i % 256);
+		locked += attempt(a, peer, now) == MASA_E_THROTTLED;
+	}
+	assert_true(locked >= 2048);	/* most of the table's 4,096 slots hold a lock */
+	assert_int_equal(attempt(a, "192.0.2.77", now), MASA_E_UNAUTHENTICATED);
+	assert_int_equal(attempt(a, "2001:db8:77::1", now), MASA_E_UNAUTHENTICATED);
+	masa_auth_free(a);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_source_keys),
+		cmocka_unit_test(test_full_table_fails_open),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

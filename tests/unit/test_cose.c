@@ -15,6 +15,7 @@
 #include "cose/cose_sign1.h"
 #include "crypto/x509.h"
 #include "cose_codec.h"
+#include "masa_limits.h"
 #include "registrar.h"
 #include "vreq.h"
 
@@ -308,12 +309,54 @@ test_crit_and_duplicates(void **state)
 	}
 }
 
+/* A codec whose verify counts its calls and verifies nothing. */
+static int verify_calls;
+
+static enum masa_err
+counting_verify(const struct masa_vreq_raw *v, int pvr, EVP_PKEY *key)
+{
+	(void)v;
+	(void)pvr;
+	(void)key;
+	verify_calls++;
+	return MASA_E_SIGNATURE;
+}
+
+/* Security review F9: an RVR with 8 certificates, a TLS client
+ * certificate and a PVR proximity key, none of which verifies, costs at
+ * most MASA_REGISTRAR_TRIES verifications, not one per key; and a key
+ * named outside the certificate set is tried first. */
+static void
+test_registrar_candidates_are_capped(void **state)
+{
+	static uint8_t cert[4096];
+	struct masa_codec counting = masa_codec_cose;
+	struct masa_vreq_raw v;
+	struct masa_registrar reg;
+	size_t n = vector("registrar.hex", cert, sizeof cert), i;
+
+	(void)state;
+	counting.verify = counting_verify;
+	memset(&v, 0, sizeof v);
+	v.codec = &counting;
+	v.rvr.alg_ok = 1;
+	v.rvr.alg = MASA_ALG_ES256;
+	for (i = 0; i < MASA_VREQ_CERTS_MAX; i++)
+		v.rvr.certs[i] = (struct masa_bytes){ cert, n };
+	v.rvr.ncerts = MASA_VREQ_CERTS_MAX;
+	verify_calls = 0;
+	assert_int_equal(masa_vreq_find_registrar(&v, (struct masa_bytes){ cert, n }, &reg),
+	    MASA_E_SIGNATURE);
+	assert_int_equal(verify_calls, MASA_REGISTRAR_TRIES);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors_verify),
 		cmocka_unit_test(test_rvr_vector_pipeline),
+		cmocka_unit_test(test_registrar_candidates_are_capped),
 		cmocka_unit_test_setup_teardown(test_sign_round_trip, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_structural_defects, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test(test_crit_and_duplicates),

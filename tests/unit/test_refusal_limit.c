@@ -28,7 +28,7 @@ key(uint8_t b, uint8_t out[MASA_SHA256_LEN])
 static void
 test_key_burst_then_rate(void **state)
 {
-	const struct masa_refusal_rates r = { 3, 60, 1000 };	/* one a minute */
+	const struct masa_refusal_rates r = { 3, 60, 1000, 0 };	/* one a minute */
 	uint8_t k[MASA_SHA256_LEN];
 	uint64_t skipped = 99, before = masa_refusal_unaudited();
 	int64_t t = T0;
@@ -54,7 +54,7 @@ test_key_burst_then_rate(void **state)
 static void
 test_network_bucket(void **state)
 {
-	const struct masa_refusal_rates r = { 2, 60, 1000 };
+	const struct masa_refusal_rates r = { 2, 60, 1000, 0 };
 	uint8_t k[MASA_SHA256_LEN];
 	uint64_t skipped;
 	int64_t t = T0 + 100 * MIN;
@@ -82,7 +82,7 @@ test_network_bucket(void **state)
 static void
 test_process_bucket(void **state)
 {
-	const struct masa_refusal_rates r = { 100, 3600, 2 };
+	const struct masa_refusal_rates r = { 100, 3600, 2, 0 };
 	uint8_t k[MASA_SHA256_LEN];
 	char src[32];
 	uint64_t skipped;
@@ -107,7 +107,7 @@ test_process_bucket(void **state)
 static void
 test_table_turnover(void **state)
 {
-	const struct masa_refusal_rates r = { 1, 60, 1000 };
+	const struct masa_refusal_rates r = { 1, 60, 1000, 0 };
 	uint8_t k[MASA_SHA256_LEN];
 	char src[32];
 	uint64_t skipped;
@@ -125,6 +125,20 @@ test_table_turnover(void **state)
 	assert_true(ok <= 60 * 1000 + 20000);	/* never more than the process allows */
 }
 
+/* Proves a store under its reserve audits nothing, and counts it. */
+static void
+test_space_low(void **state)
+{
+	const struct masa_refusal_rates r = { 100, 3600, 100, 1 };
+	uint8_t k[MASA_SHA256_LEN];
+	uint64_t skipped, before = masa_refusal_unaudited();
+
+	(void)state;
+	key(200, k);
+	assert_int_equal(masa_refusal_admit(&r, k, "192.0.2.200", T0 + 400 * MIN, &skipped), 0);
+	assert_int_equal(masa_refusal_unaudited() - before, 1);
+}
+
 int
 main(void)
 {
@@ -133,6 +147,7 @@ main(void)
 		cmocka_unit_test(test_network_bucket),
 		cmocka_unit_test(test_process_bucket),
 		cmocka_unit_test(test_table_turnover),
+		cmocka_unit_test(test_space_low),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

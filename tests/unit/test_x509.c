@@ -9,10 +9,12 @@
 
 #include <openssl/ec.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "crypto/alg.h"
 #include "crypto/spki.h"
 #include "crypto/x509.h"
+#include "encode.h"
 
 /* A new key of the given kind as PEM SPKI text in buf; its DER in der. */
 static size_t
@@ -229,6 +231,66 @@ test_borrowed_key(void **state)
 	EVP_PKEY_free(e);
 }
 
+/* A self-signed P-256 certificate (DER into der) whose subject key
+ * identifier is ski (20 bytes), or the key's own (RFC 5280 method 1) when
+ * ski is NULL; that identifier goes to used. */
+static size_t
+cert_with_ski(const uint8_t *ski, uint8_t *der, size_t cap, uint8_t used[20])
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
+	unsigned char md[EVP_MAX_MD_SIZE], *p = der;
+	unsigned len = 0;
+	int n;
+
+	assert_non_null(k);
+	assert_non_null(x);
+	assert_int_equal(X509_set_version(x, 2), 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)"registrar", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	assert_int_equal(X509_set_pubkey(x, k), 1);
+	if (ski == NULL) {
+		assert_int_equal(X509_pubkey_digest(x, EVP_sha1(), md, &len), 1);
+		ski = md;
+	}
+	memcpy(used, ski, 20);
+	assert_int_equal(ASN1_OCTET_STRING_set(id, ski, 20), 1);
+	assert_int_equal(X509_add1_ext_i2d(x, NID_subject_key_identifier, id, 0, 0), 1);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	n = i2d_X509(x, NULL);
+	assert_true(n > 0 && (size_t)n <= cap);
+	i2d_X509(x, &p);
+	ASN1_OCTET_STRING_free(id);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return (size_t)n;
+}
+
+/* Security review F7: a certificate's subject key identifier is its
+ * domainID only when it is derived from its key; one copied from another
+ * registrar's certificate is refused (the caller then uses the key). */
+static void
+test_ski_must_come_from_the_key(void **state)
+{
+	uint8_t a[2048], b[2048], ski_a[20], ski_b[20];
+	char out[64], want[64];
+	size_t na, nb;
+
+	(void)state;
+	na = cert_with_ski(NULL, a, sizeof a, ski_a);
+	assert_int_equal(masa_x509_ski_base64((struct masa_bytes){ a, na }, out, sizeof out), MASA_OK);
+	masa_b64(ski_a, sizeof ski_a, want);
+	assert_string_equal(out, want);
+	nb = cert_with_ski(ski_a, b, sizeof b, ski_b);	/* another key, the same SKI */
+	assert_int_equal(masa_x509_ski_base64((struct masa_bytes){ b, nb }, out, sizeof out),
+	    MASA_E_SIGNATURE);
+}
+
 int
 main(void)
 {
@@ -237,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_compressed_point_uses_openssl),
 		cmocka_unit_test(test_borrowed_key),
+		cmocka_unit_test(test_ski_must_come_from_the_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
