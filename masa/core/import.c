@@ -130,7 +130,8 @@ reject(struct run *r, size_t line, const char *why)
 	rep->rejected_total++;
 	if (rep->nrejected < MASA_IMPORT_REJECTED_MAX) {
 		rep->rejected[rep->nrejected].line = line;
-		snprintf(rep->rejected[rep->nrejected].why, MASA_IMPORT_WHY_MAX, "%s", why);
+		snprintf(rep->rejected[rep->nrejected].why, MASA_IMPORT_WHY_MAX, "%.*s",
+		    MASA_IMPORT_WHY_MAX - 1, why);
 		rep->nrejected++;
 	}
 	return MASA_OK;

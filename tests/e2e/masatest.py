@@ -128,6 +128,15 @@ class Server:
         return rc
 
 
+def rss_kib(pid):
+    """The resident set size of process pid, in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
 def tls_context(inst):
     """Verifies the server against the instance's self-signed certificate."""
     ctx = ssl.create_default_context(cafile=inst.path("tls.crt"))

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 import brski
 import vtest
-from masatest import MASA_BIN, TOKEN_RE, Instance, run, tls_context
+from masatest import MASA_BIN, TOKEN_RE, Instance, rss_kib, run, tls_context
 from vtest import Pledge
 
 V1 = "/admin/v1"
@@ -83,14 +83,6 @@ def off_curve_pem(kind):
 def random_secret():
     """43 base64url characters: the shape of a token secret."""
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 def token_id(token):

@@ -10,20 +10,12 @@ Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_fra
 """
 import unittest
 
-from masatest import InstanceTest, tls_socket
+from masatest import InstanceTest, rss_kib, tls_socket
 
 VOUCHER = b"/.well-known/brski/requestvoucher"
 BODY_MSG = b"This resource takes no request body.\n"
 FRAMING_MSG = (b"The request's length is ambiguous: give one Content-Length, or "
                b"Transfer-Encoding alone.\n")
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 class Framing(InstanceTest):
