@@ -35,6 +35,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"
+#include "slots.h"
 #include "timeutil.h"
 #include "tlscreds.h"
 #include "unixsock.h"
@@ -54,6 +55,9 @@ struct masa_server {
 	uint8_t rid_prefix[4];	/* request ids: random per listener... */
 	atomic_uint_least32_t requests;	/* ...then a count */
 	struct masa_unix_sock unix_sock;	/* a unix: listener's socket file */
+	struct masa_slots *slots;	/* connections per IPv6 /64 */
+	unsigned handshake_timeout_s;	/* until a connection's first request */
+	unsigned idle_timeout_s;	/* then */
 };
 
 /* A deferred answer (routes.h): the connection is suspended meanwhile. */
@@ -456,6 +460,40 @@ takes_no_body(const char *method)
 	    strcmp(method, "DELETE") == 0;
 }
 
+/* Accept policy: an IPv6 /64 holds at most limits.per_ip_connection_limit
+ * connections, as an IPv4 address does (slots.h). */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct masa_server *srv = cls;
+
+	(void)addrlen;
+	return masa_slots_allow(srv->slots, addr) ? MHD_YES : MHD_NO;
+}
+
+/* A connection starts or ends. Until its first request it has
+ * limits.handshake_timeout_s to speak (begin() then gives it the idle
+ * timeout): idle connections that never send a request cannot hold the
+ * listener's slots for long (security review F10). */
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct masa_server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	(void)socket_context;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		if (srv->handshake_timeout_s != srv->idle_timeout_s)
+			(void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+			    srv->handshake_timeout_s);
+		masa_slots_count(srv->slots, ci != NULL ? ci->client_addr : NULL, 1);
+	} else {
+		masa_slots_count(srv->slots, ci != NULL ? ci->client_addr : NULL, -1);
+	}
+}
+
 /* A request id: the listener's random 32-bit prefix, then a counter, in
  * hex. Unique within a run and unlikely to repeat across runs; it only
  * ties a request's log line to its answer, so it need not be
@@ -493,6 +531,8 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 		return MHD_NO;
 	r->srv = srv;
 	r->start_us = masa_mono_us();
+	if (srv->handshake_timeout_s != srv->idle_timeout_s)	/* it spoke: the idle timeout */
+		(void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, srv->idle_timeout_s);
 	masa_buf_init(&r->body, srv->body_max);
 	masa_buf_init(&r->tls_cert, MASA_TLS_CERT_MAX);
 	masa_reply_init(&r->early);
@@ -708,6 +748,13 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 		return MASA_E_NOMEM;
 	s->app = app;
 	s->routes = routes;
+	s->handshake_timeout_s = (unsigned)lim->handshake_timeout_s;
+	s->idle_timeout_s = (unsigned)lim->connection_timeout_s;
+	s->slots = masa_slots_new((unsigned)lim->per_ip_connection_limit);
+	if (s->slots == NULL) {
+		free(s);
+		return MASA_E_NOMEM;
+	}
 	s->body_max = body_max;
 	s->unix_sock.fd = -1;
 	atomic_init(&s->inflight, 0);
@@ -718,10 +765,11 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	if (rc == MASA_OK)
 		rc = transport(s, addr, tls, where, &flags, diag);
 	if (rc != MASA_OK) {
+		masa_slots_free(s->slots);
 		free(s);
 		return rc;
 	}
-	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	s->daemon = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */
 	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_ARRAY, pool,
@@ -731,6 +779,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)lim->connection_memory_bytes,
 	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		masa_netaddr_url(addr, addr->port, url, sizeof url);
@@ -740,6 +789,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 		 * its failure paths: closing it again could hit a reused
 		 * descriptor, so at worst it stays open until serve exits. */
 		masa_unix_unlink(&s->unix_sock);
+		masa_slots_free(s->slots);
 		free(s);
 		return MASA_E_IO;
 	}
@@ -790,5 +840,6 @@ masa_server_stop(struct masa_server *s)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
 	masa_unix_unlink(&s->unix_sock);
+	masa_slots_free(s->slots);
 	free(s);
 }

@@ -54,7 +54,8 @@ def cpu_seconds(pid):
 class TestTlsSpin(InstanceTest):
     def test_incomplete_handshakes_cost_no_cpu(self):
         # Longer than the hold, so the server does not end them first.
-        self.inst.edit_config(limits={"connection_timeout_s": int(HOLD) + 30})
+        self.inst.edit_config(limits={"connection_timeout_s": int(HOLD) + 30,
+                                      "handshake_timeout_s": int(HOLD) + 30})
         s = self.serve(admin=False)
         prefix = client_hello_prefix()
         socks = []
