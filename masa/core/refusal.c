@@ -34,7 +34,7 @@ masa_refusal_space_low(void)
 static int
 under_reserve(struct masa_db *db, uint64_t reserve_mb)
 {
-	int64_t now = masa_now_ms(), last = atomic_load(&space_checked_ms);
+	long long now = masa_now_ms(), last = atomic_load(&space_checked_ms);
 	uint64_t free_b;
 	int low, was;
 
