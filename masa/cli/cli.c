@@ -25,6 +25,26 @@ masa_cli_usage_error(const char *cmd, const char *msg)
 }
 
 int
+masa_cli_bad_option(const char *cmd, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	const char *eq = strchr(arg, '=');
+	char msg[200];
+
+	/* getopt_long (opterr off, see main) leaves optopt 0 for an unknown
+	 * long option and the option's value for a known one misused. */
+	if (strncmp(arg, "--", 2) == 0 && optopt != 0 && eq != NULL)
+		snprintf(msg, sizeof msg, "option %.*s takes no value", (int)(eq - arg), arg);
+	else if (strncmp(arg, "--", 2) == 0 && optopt != 0)
+		snprintf(msg, sizeof msg, "option %.100s needs a value", arg);
+	else if (strncmp(arg, "--", 2) != 0 && optopt > ' ' && optopt < 127)
+		snprintf(msg, sizeof msg, "unknown option -%c", optopt);
+	else
+		snprintf(msg, sizeof msg, "unknown option %.100s", arg);
+	return masa_cli_usage_error(cmd, msg);
+}
+
+int
 masa_cli_config_only(int argc, char **argv, const char *cmd, const char *help, const char **config)
 {
 	static const struct option opts[] = {
@@ -39,7 +59,7 @@ masa_cli_config_only(int argc, char **argv, const char *cmd, const char *help, c
 		switch (c) {
 		case 'c': *config = optarg; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error(cmd, "unknown option");
+		default: return masa_cli_bad_option(cmd, argv);
 		}
 	}
 	if (*config == NULL)

@@ -24,6 +24,10 @@ int masa_cli_fail(enum masa_err rc, const struct masa_diag *diag);
 /* Prints "masa <cmd>: <msg>" and a pointer to --help; returns MASA_EXIT_USAGE. */
 int masa_cli_usage_error(const char *cmd, const char *msg);
 
+/* After getopt_long returned '?': names the unknown option, or the option
+ * missing its value, in one usage error; returns MASA_EXIT_USAGE. */
+int masa_cli_bad_option(const char *cmd, char **argv);
+
 struct masa_startup;
 struct masa_txn;
 

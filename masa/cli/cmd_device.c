@@ -143,11 +143,11 @@ masa_cmd_device(int argc, char **argv)
 		case 'o': a.rec.owner = view(optarg); break;
 		case 'a': atomic = 1; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("device", "unknown option");
+		default: return masa_cli_bad_option("device", argv);
 		}
 	}
 	if (optind >= argc || config == NULL)
-		return masa_cli_usage_error("device", "a subcommand (add, release, retire) and --config FILE are required");
+		return masa_cli_usage_error("device", "a subcommand (add, import, show, list, release, retire) and --config FILE are required");
 	sub = argv[optind];
 	if (strcmp(sub, "add") == 0 && optind + 1 == argc) {
 		rc = device_add(config, &a, idevid, pubkey, &pem);

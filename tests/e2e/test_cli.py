@@ -30,6 +30,25 @@ class TestHelp(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertFalse(os.path.exists("/tmp/never-made"))
 
+    def assertUsage(self, r, text):
+        """Exit 2 and one line on stderr that says text."""
+        self.assertEqual(r.returncode, 2, r.stderr)
+        lines = r.stderr.strip("\n").split("\n")
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertIn(text, lines[0])
+
+    def test_usage_errors_name_the_problem(self):
+        """An extra operand is named (not "--config is required"); a typo'd
+        option gives one line naming it (no getopt line); device lists all
+        its subcommands."""
+        self.assertUsage(run("serve", "--config", "/nonexistent.json", "extra"),
+                         "unexpected argument extra")
+        self.assertUsage(run("serve", "--confg", "x"), "unknown option --confg")
+        self.assertUsage(run("serve", "--config"), "option --config needs a value")
+        self.assertUsage(run("check", "--bogus"), "unknown option --bogus")
+        self.assertUsage(run("device", "list"),
+                         "(add, import, show, list, release, retire)")
+
 
 class TestInit(InstanceTest):
     def test_files_and_modes(self):

@@ -148,6 +148,20 @@ class TestClient(ClientCase):
         self.assertEqual(run("client", "--help").returncode, 0)
 
 
+class TestClientUsage(unittest.TestCase):
+    def test_unknown_subcommand_and_plain_http(self):
+        """A misspelt subcommand is named; an http:// URL is told to be https://."""
+        r = run("client", "vouchr", "--url", "https://x", "--serial", "S", "--nonceless",
+                "--registrar-key", "k")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.strip().split("\n")), 1, r.stderr)
+        self.assertIn('unknown subcommand "vouchr"', r.stderr)
+        r = run("client", "voucher", "--url", "http://127.0.0.1:8443", "--serial", "S",
+                "--nonceless", "--registrar-key", "k")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--url must start with https://", r.stderr)
+
+
 class TestClientWithVectorKeys(ClientCase):
     """The client signs with the published cBRSKI vectors' keys (the pledge's IDevID
     key, the registrar's key and certificate) and the server accepts what it sends."""
