@@ -1,8 +1,10 @@
 /* cli.c: what the commands share: failure and usage messages, --config-only
  * option parsing, opening the store from a config, one write transaction per
  * command. */
+#define _GNU_SOURCE	/* memmem */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -78,4 +80,43 @@ masa_cli_write(struct masa_startup *st, enum masa_err (*change)(struct masa_txn 
     void *arg)
 {
 	return masa_db_write(st->db, change, arg);
+}
+
+enum masa_pem_kind
+masa_cli_pem_kind(const void *pem, size_t len)
+{
+	static const struct {
+		const char *marker;
+		enum masa_pem_kind kind;
+	} kinds[] = {
+		{ "PRIVATE KEY-----", MASA_PEM_PRIVATE },	/* also EC, ENCRYPTED */
+		{ "-----BEGIN PUBLIC KEY-----", MASA_PEM_PUBLIC },
+		{ "-----BEGIN CERTIFICATE-----", MASA_PEM_CERT },
+	};
+	size_t i;
+
+	for (i = 0; pem != NULL && i < sizeof kinds / sizeof kinds[0]; i++)
+		if (memmem(pem, len, kinds[i].marker, strlen(kinds[i].marker)) != NULL)
+			return kinds[i].kind;
+	return MASA_PEM_OTHER;
+}
+
+enum masa_pem_kind
+masa_cli_pem_file_kind(const char *path)
+{
+	enum { CAP = 64 * 1024 };
+	enum masa_pem_kind kind = MASA_PEM_OTHER;
+	char *buf = malloc(CAP);
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (buf != NULL && f != NULL) {
+		n = fread(buf, 1, CAP, f);
+		kind = masa_cli_pem_kind(buf, n);
+		explicit_bzero(buf, n);	/* it may be a private key */
+	}
+	if (f != NULL)
+		fclose(f);
+	free(buf);
+	return kind;
 }

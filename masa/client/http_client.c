@@ -62,6 +62,12 @@ masa_http_post(const struct masa_http_request *rq, struct masa_http_answer *out,
 		curl_easy_setopt(c, CURLOPT_SSLKEY, rq->client_key);
 	}
 	cc = curl_easy_perform(c);
+	if (cc == CURLE_PEER_FAILED_VERIFICATION) {
+		masa_diag_set(diag, "cannot POST to %s: the server's certificate is not trusted (%s); "
+		    "give its CA certificate with --ca FILE (for a masa instance, its tls.crt)",
+		    rq->url, curl_easy_strerror(cc));
+		goto done;
+	}
 	if (cc != CURLE_OK) {
 		masa_diag_set(diag, "cannot POST to %s: %s", rq->url, curl_easy_strerror(cc));
 		goto done;

@@ -295,6 +295,20 @@ class TestEnrollmentCommands(InstanceTest):
                 self.assertOneSentence(r.stderr)
         self.assertEqual(self.rows("SELECT count(*) FROM devices"), [(0,)])
 
+    def test_private_key_as_pubkey(self):
+        """A private key given to --pubkey is named as one, with the command
+        that makes the public key."""
+        key = self.inst.path("priv.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-out", key], check=True)
+        r = self.masa("device", "add", "--serial", "SN1", "--pubkey", key)
+        self.assertEqual(r.returncode, 1)
+        self.assertOneSentence(r.stderr)
+        self.assertIn("masa: %s holds a private key; --pubkey takes the device's public key"
+                      % key, r.stderr)
+        self.assertIn("openssl pkey -in %s -pubout" % key, r.stderr)
+        self.assertEqual(self.rows("SELECT count(*) FROM devices"), [(0,)])
+
     def test_idevid_serial_must_match(self):
         pki = os.path.join(self.inst.tmp, "pki")
         subprocess.run(["bash", os.path.join(os.environ.get("MASA_SRC", "../.."), "keys",

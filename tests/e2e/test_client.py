@@ -131,7 +131,22 @@ class TestClient(ClientCase):
         r = run("client", "voucher", "--url", "https://127.0.0.1:%d" % self.server.port,
                 "--serial", "SN1", "--pledge-key", self.pledge, "--registrar-key", self.reg)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("error: cannot POST", r.stdout)
+        self.assertOneSentence(r.stderr)
+        self.assertTrue(r.stderr.startswith("masa: cannot POST"), r.stderr)
+        self.assertIn("not trusted", r.stderr)
+        self.assertIn("--ca FILE", r.stderr)
+        self.assertNotIn("error:", r.stdout)
+
+    def test_public_key_as_pledge_key(self):
+        """A public key given as --pledge-key is named as such, with the fix,
+        not as a file to chmod or an OpenSSL decoder error."""
+        pub = self.inst.path("pledge.pub")
+        os.chmod(pub, 0o644)
+        r = self.client(pledge=pub)
+        self.assertEqual(r.returncode, 1)
+        self.assertOneSentence(r.stderr)
+        self.assertEqual(r.stderr, "masa: %s holds a public key; --pledge-key needs the pledge's "
+                                   "private key\n" % pub)
 
     def test_insecure_only_when_asked(self):
         """--insecure, and only that, skips verifying the server: the voucher still
