@@ -5,6 +5,7 @@ import http.server
 import os
 import re
 import socket
+import sqlite3
 import ssl
 import subprocess
 import threading
@@ -314,10 +315,40 @@ class TestDemo(InstanceTest):
             self.assertEqual(len(re.findall(r"signature: verified", r.stdout)), 2)
             self.assertIn("status: 403", r.stdout)
             self.assertIn("tokens left: 22 of 24", r.stdout)
+            # The command it suggests works as printed.
+            tail = r.stdout.split("Try it yourself with:\n", 1)[1].strip().split("\n")
+            self.assertEqual(len(tail), 1, tail)
+            argv = tail[0].split()
+            self.assertEqual(argv[:3], ["masa", "client", "voucher"])
+            self.assertIn("--masa-key", argv)
+            again = run(*argv[1:])
+            self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+            self.assertIn("signature: verified", again.stdout)
         finally:
             server.terminate()
             server.wait(10)
             server.stdout.close()
+
+    def test_demo_without_server_changes_nothing(self):
+        """No server: one sentence saying to start masa serve, nothing enrolled."""
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.inst.edit_config(listen="127.0.0.1:%d" % port, admin={"listen": None})
+        r = run("demo", "--config", self.inst.config, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertOneSentence(r.stderr)
+        self.assertTrue(r.stderr.startswith("masa: no masa serve answers at https://127.0.0.1:%d"
+                                            % port), r.stderr)
+        self.assertIn("start masa serve", r.stderr)
+        self.assertEqual(r.stdout, "")
+        db = sqlite3.connect(self.inst.path("masa.db"))
+        try:
+            self.assertEqual(db.execute("SELECT count(*) FROM devices").fetchone(), (0,))
+            self.assertEqual(db.execute("SELECT count(*) FROM audit WHERE event LIKE 'device.%'")
+                             .fetchone(), (0,))
+        finally:
+            db.close()
 
 
 if __name__ == "__main__":
