@@ -1,5 +1,6 @@
 """The masa command line: init, check, key show, --help, and refusals."""
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -219,6 +220,31 @@ class TestCheckFindsProblems(InstanceTest):
         with open(self.inst.config, "w") as f:
             f.write("{ listen: ")
         self.check_fails("not valid JSON")
+
+
+class TestServeBind(InstanceTest):
+    """A listener that cannot bind: one sentence naming the address and the
+    cause, no libmicrohttpd log line."""
+
+    def serve_on(self, listen):
+        self.inst.edit_config(admin={"listen": None})
+        return run("serve", "--config", self.inst.config, "--listen", listen, timeout=20)
+
+    def test_port_in_use(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            port = s.getsockname()[1]
+            r = self.serve_on("127.0.0.1:%d" % port)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(r.stderr, "masa: 127.0.0.1:%d is already in use (another masa serve?)\n"
+                         % port)
+
+    def test_address_not_of_this_host(self):
+        r = self.serve_on("192.0.2.1:8443")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, "masa: 192.0.2.1:8443 is not an address of this host\n")
 
 
 class TestEnrollmentCommands(InstanceTest):
