@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages masa needs: to build and run it, and with
-# --test also what the test suite uses. Uses sudo when not run as root.
+# --test also what the test suite uses. Installs only the packages dpkg-query
+# does not show as installed (none missing: no apt-get at all), with sudo
+# when not run as root.
 set -euo pipefail
 
 runtime_build=(
@@ -19,11 +21,28 @@ if [ "${1:-}" = "--test" ]; then
   pkgs+=("${test_only[@]}")
 fi
 
+# Only what dpkg does not show as installed: with everything present, no
+# apt-get at all (no update, no root needed).
+missing=()
+for p in "${pkgs[@]}"; do
+  if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" != installed ]; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "install-deps: ${#missing[@]} packages to install (${missing[*]}): run this as root, or install sudo" >&2
+    exit 1
+  fi
   SUDO="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-echo "install-deps: ${#pkgs[@]} packages present"
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: installed ${#missing[@]}; all ${#pkgs[@]} packages present"

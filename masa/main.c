@@ -1,4 +1,5 @@
 /* main.c: `masa COMMAND ...`: dispatch to the subcommands (cmd_*.c). */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -46,6 +47,8 @@ main(int argc, char **argv)
 
 	/* Secrets are created owner-only, and never end up in a core file. */
 	umask(077);
+	/* Option errors are reported by masa_cli_bad_option, in one line. */
+	opterr = 0;
 	setrlimit(RLIMIT_CORE, &no_core);
 	if (argc < 2) {
 		usage(stderr);

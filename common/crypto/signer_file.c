@@ -131,7 +131,10 @@ masa_signer_load_any(const char *key_path, struct masa_signer **out, struct masa
 		if (rc != MASA_E_KEY)
 			break;
 	}
-	if (rc != MASA_OK)
-		masa_diag_set(diag, "%s", quiet.msg[0] ? quiet.msg : "not a P-256, P-384 or Ed25519 key");
+	if (rc != MASA_OK && strstr(quiet.msg, key_path) != NULL)
+		masa_diag_set(diag, "%s", quiet.msg);
+	else if (rc != MASA_OK)	/* name the file: OpenSSL's reason does not */
+		masa_diag_set(diag, "%s: %s", key_path,
+		    quiet.msg[0] ? quiet.msg : "not a P-256, P-384 or Ed25519 key");
 	return rc;
 }

@@ -1,8 +1,10 @@
 /* cli.c: what the commands share: failure and usage messages, --config-only
  * option parsing, opening the store from a config, one write transaction per
  * command. */
+#define _GNU_SOURCE	/* memmem */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -25,6 +27,26 @@ masa_cli_usage_error(const char *cmd, const char *msg)
 }
 
 int
+masa_cli_bad_option(const char *cmd, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	const char *eq = strchr(arg, '=');
+	char msg[200];
+
+	/* getopt_long (opterr off, see main) leaves optopt 0 for an unknown
+	 * long option and the option's value for a known one misused. */
+	if (strncmp(arg, "--", 2) == 0 && optopt != 0 && eq != NULL)
+		snprintf(msg, sizeof msg, "option %.*s takes no value", (int)(eq - arg), arg);
+	else if (strncmp(arg, "--", 2) == 0 && optopt != 0)
+		snprintf(msg, sizeof msg, "option %.100s needs a value", arg);
+	else if (strncmp(arg, "--", 2) != 0 && optopt > ' ' && optopt < 127)
+		snprintf(msg, sizeof msg, "unknown option -%c", optopt);
+	else
+		snprintf(msg, sizeof msg, "unknown option %.100s", arg);
+	return masa_cli_usage_error(cmd, msg);
+}
+
+int
 masa_cli_config_only(int argc, char **argv, const char *cmd, const char *help, const char **config)
 {
 	static const struct option opts[] = {
@@ -39,7 +61,7 @@ masa_cli_config_only(int argc, char **argv, const char *cmd, const char *help, c
 		switch (c) {
 		case 'c': *config = optarg; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error(cmd, "unknown option");
+		default: return masa_cli_bad_option(cmd, argv);
 		}
 	}
 	if (*config == NULL)
@@ -58,4 +80,43 @@ masa_cli_write(struct masa_startup *st, enum masa_err (*change)(struct masa_txn 
     void *arg)
 {
 	return masa_db_write(st->db, change, arg);
+}
+
+enum masa_pem_kind
+masa_cli_pem_kind(const void *pem, size_t len)
+{
+	static const struct {
+		const char *marker;
+		enum masa_pem_kind kind;
+	} kinds[] = {
+		{ "PRIVATE KEY-----", MASA_PEM_PRIVATE },	/* also EC, ENCRYPTED */
+		{ "-----BEGIN PUBLIC KEY-----", MASA_PEM_PUBLIC },
+		{ "-----BEGIN CERTIFICATE-----", MASA_PEM_CERT },
+	};
+	size_t i;
+
+	for (i = 0; pem != NULL && i < sizeof kinds / sizeof kinds[0]; i++)
+		if (memmem(pem, len, kinds[i].marker, strlen(kinds[i].marker)) != NULL)
+			return kinds[i].kind;
+	return MASA_PEM_OTHER;
+}
+
+enum masa_pem_kind
+masa_cli_pem_file_kind(const char *path)
+{
+	enum { CAP = 64 * 1024 };
+	enum masa_pem_kind kind = MASA_PEM_OTHER;
+	char *buf = malloc(CAP);
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (buf != NULL && f != NULL) {
+		n = fread(buf, 1, CAP, f);
+		kind = masa_cli_pem_kind(buf, n);
+		explicit_bzero(buf, n);	/* it may be a private key */
+	}
+	if (f != NULL)
+		fclose(f);
+	free(buf);
+	return kind;
 }

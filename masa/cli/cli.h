@@ -4,6 +4,7 @@
 #ifndef MASA_CLI_H
 #define MASA_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -23,6 +24,18 @@ int masa_cli_config_only(int argc, char **argv, const char *cmd, const char *hel
 int masa_cli_fail(enum masa_err rc, const struct masa_diag *diag);
 /* Prints "masa <cmd>: <msg>" and a pointer to --help; returns MASA_EXIT_USAGE. */
 int masa_cli_usage_error(const char *cmd, const char *msg);
+
+/* After getopt_long returned '?': names the unknown option, or the option
+ * missing its value, in one usage error; returns MASA_EXIT_USAGE. */
+int masa_cli_bad_option(const char *cmd, char **argv);
+
+/* What a PEM text holds, judged by its first BEGIN line of each kind, so
+ * that a key of the wrong kind is named before any parser sees it. */
+enum masa_pem_kind { MASA_PEM_OTHER, MASA_PEM_PUBLIC, MASA_PEM_PRIVATE, MASA_PEM_CERT };
+enum masa_pem_kind masa_cli_pem_kind(const void *pem, size_t len);
+/* The same for the first 64 KiB of a file (MASA_PEM_OTHER if unreadable);
+ * the text read is wiped. */
+enum masa_pem_kind masa_cli_pem_file_kind(const char *path);
 
 struct masa_startup;
 struct masa_txn;

@@ -83,7 +83,7 @@ masa_cmd_audit(int argc, char **argv)
 		case 't': since = optarg; break;
 		case 'f': format = optarg; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("audit", "unknown option");
+		default: return masa_cli_bad_option("audit", argv);
 		}
 	}
 	if (config == NULL || optind != argc - 1)

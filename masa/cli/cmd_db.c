@@ -38,7 +38,7 @@ masa_cmd_db(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 'f': force = 1; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("db", "unknown option");
+		default: return masa_cli_bad_option("db", argv);
 		}
 	}
 	if (config == NULL || optind != argc - 2 || strcmp(argv[optind], "backup") != 0)

@@ -39,6 +39,7 @@ device_add(const char *config, struct masa_enroll_one *a, const char *idevid, co
 {
 	struct masa_diag diag = { { 0 } };
 	struct masa_startup st;
+	enum masa_pem_kind kind;
 	enum masa_err rc;
 
 	if (a->rec.serial.ptr == NULL || (idevid == NULL) == (pubkey == NULL))
@@ -48,6 +49,18 @@ device_add(const char *config, struct masa_enroll_one *a, const char *idevid, co
 	rc = masa_file_read(idevid ? idevid : pubkey, 0, 64 * 1024, pem, &diag);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
+	kind = masa_cli_pem_kind(pem->ptr, pem->len);
+	if (pubkey != NULL && kind == MASA_PEM_PRIVATE)
+		masa_diag_set(&diag, "%s holds a private key; --pubkey takes the device's public key "
+		    "(openssl pkey -in %s -pubout)", pubkey, pubkey);
+	else if (pubkey != NULL && kind == MASA_PEM_CERT)
+		masa_diag_set(&diag, "%s holds a certificate; give it with --idevid, or its public "
+		    "key with --pubkey", pubkey);
+	else if (idevid != NULL && kind == MASA_PEM_PRIVATE)
+		masa_diag_set(&diag, "%s holds a private key; --idevid takes the device's IDevID "
+		    "certificate", idevid);
+	if (diag.msg[0] != '\0')
+		return masa_cli_fail(MASA_E_KEY, &diag);
 	if (idevid != NULL)
 		a->rec.idevid = masa_buf_view(pem);
 	else
@@ -143,11 +156,11 @@ masa_cmd_device(int argc, char **argv)
 		case 'o': a.rec.owner = view(optarg); break;
 		case 'a': atomic = 1; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("device", "unknown option");
+		default: return masa_cli_bad_option("device", argv);
 		}
 	}
 	if (optind >= argc || config == NULL)
-		return masa_cli_usage_error("device", "a subcommand (add, release, retire) and --config FILE are required");
+		return masa_cli_usage_error("device", "a subcommand (add, import, show, list, release, retire) and --config FILE are required");
 	sub = argv[optind];
 	if (strcmp(sub, "add") == 0 && optind + 1 == argc) {
 		rc = device_add(config, &a, idevid, pubkey, &pem);

@@ -115,7 +115,7 @@ masa_cmd_init(int argc, char **argv)
 				return masa_cli_usage_error("init", "--alg must be es256, es384 or eddsa");
 			break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("init", "unknown option");
+		default: return masa_cli_bad_option("init", argv);
 		}
 	}
 	if (dir == NULL || optind != argc)

@@ -78,7 +78,7 @@ masa_cmd_owner(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 'k': key = optarg; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("owner", "unknown option");
+		default: return masa_cli_bad_option("owner", argv);
 		}
 	}
 	if (config == NULL || argc - optind < 2)

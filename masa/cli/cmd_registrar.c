@@ -61,7 +61,7 @@ masa_cmd_registrar(int argc, char **argv)
 		case 's': hex = optarg; break;
 		case 'r': a.reason = optarg; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("registrar", "unknown option");
+		default: return masa_cli_bad_option("registrar", argv);
 		}
 	}
 	if (config == NULL || optind != argc - 1 || (key == NULL) == (hex == NULL) ||

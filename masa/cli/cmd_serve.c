@@ -105,10 +105,16 @@ masa_cmd_serve(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 'a': admin_listen = optarg; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("serve", "unknown option");
+		default: return masa_cli_bad_option("serve", argv);
 		}
 	}
-	if (config == NULL || optind != argc)
+	if (optind != argc) {
+		char msg[200];
+
+		snprintf(msg, sizeof msg, "unexpected argument %.100s", argv[optind]);
+		return masa_cli_usage_error("serve", msg);
+	}
+	if (config == NULL)
 		return masa_cli_usage_error("serve", "--config FILE is required");
 
 	/* Signals are taken by sigwait below, never by a server thread. */

@@ -53,7 +53,7 @@ masa_cmd_token(int argc, char **argv)
 		case 'r': role = optarg; break;
 		case 'n': name = optarg; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("token", "unknown option");
+		default: return masa_cli_bad_option("token", argv);
 		}
 	}
 	if (config == NULL || optind >= argc)

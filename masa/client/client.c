@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "cli.h"
 #include "cbor/cbor_diag.h"
 #include "cose/cose_key.h"
 #include "cose/cose_sign1.h"
@@ -21,11 +22,28 @@
 
 static const struct masa_cbor_limits limits = { 16, 4096, 256 };
 
+/* Loads the private key of path given as option (the role's key); a
+ * public key or certificate there is named as such, not handed to the
+ * parser (whose complaint would name neither the file nor the fix). */
+static enum masa_err
+load_key(const char *path, const char *option, const char *role, struct masa_signer **out,
+    struct masa_diag *diag)
+{
+	enum masa_pem_kind kind = masa_cli_pem_file_kind(path);
+
+	if (kind == MASA_PEM_PUBLIC || kind == MASA_PEM_CERT) {
+		masa_diag_set(diag, "%s holds a %s; %s needs the %s's private key", path,
+		    kind == MASA_PEM_PUBLIC ? "public key" : "certificate", option, role);
+		return MASA_E_KEY;
+	}
+	return masa_signer_load_any(path, out, diag);
+}
+
 /* Builds the RVR (with its PVR unless nonceless) into out; the nonce it
  * carries (MASA_NONCE_MIN bytes, none if nonceless) into nonce. */
 static enum masa_err
 build_request(const struct masa_client_opts *o, struct masa_buf *out,
-    uint8_t nonce[MASA_NONCE_MIN], FILE *f)
+    uint8_t nonce[MASA_NONCE_MIN])
 {
 	struct masa_signer *pledge = NULL, *reg = NULL;
 	struct masa_diag diag = { { 0 } };
@@ -37,9 +55,9 @@ build_request(const struct masa_client_opts *o, struct masa_buf *out,
 
 	masa_buf_init(&pvr, 64 * 1024);
 	masa_buf_init(&cert, 0);
-	rc = masa_signer_load_any(o->registrar_key, &reg, &diag);
+	rc = load_key(o->registrar_key, "--registrar-key", "registrar", &reg, &diag);
 	if (rc == MASA_OK && !o->nonceless)
-		rc = masa_signer_load_any(o->pledge_key, &pledge, &diag);
+		rc = load_key(o->pledge_key, "--pledge-key", "pledge", &pledge, &diag);
 	if (rc == MASA_OK && o->registrar_cert != NULL) {
 		rc = masa_pem_key_file(o->registrar_cert, 1, spki, &spki_len, &cert, &diag);
 	}
@@ -55,7 +73,7 @@ build_request(const struct masa_client_opts *o, struct masa_buf *out,
 		rc = masa_vreq_build_rvr(reg, serial, (struct masa_bytes){ nonce, o->nonceless ? 0 : MASA_NONCE_MIN },
 		    masa_buf_view(&pvr), masa_now_ms(), masa_buf_view(&cert), out);
 	if (rc != MASA_OK)
-		fprintf(f, "error: %s\n", diag.msg[0] ? diag.msg : "cannot build the voucher-request");
+		fprintf(stderr, "masa: %s\n", diag.msg[0] ? diag.msg : "cannot build the voucher-request");
 	masa_signer_free(pledge);
 	masa_signer_free(reg);
 	masa_buf_free(&pvr);
@@ -85,7 +103,7 @@ post(const struct masa_client_opts *o, const char *path, const char *accept, str
 	rq.client_key = o->registrar_cert ? o->registrar_key : NULL;
 	rc = masa_http_post(&rq, a, &diag);
 	if (rc != MASA_OK)
-		fprintf(f, "error: %s\n", diag.msg);
+		fprintf(stderr, "masa: %s\n", diag.msg);
 	else
 		fprintf(f, "status: %ld %s\n", a->status, a->content_type);
 	return rc;
@@ -225,7 +243,7 @@ report_voucher(const struct masa_client_opts *o, struct masa_bytes voucher, EVP_
 		source = o->masa_key;
 		if (masa_pem_key_file(o->masa_key, 0, spki, &spki_len, &cert, NULL) != MASA_OK &&
 		    masa_pem_key_file(o->masa_key, 1, spki, &spki_len, &cert, &msg) != MASA_OK) {
-			fprintf(f, "error: %s\n", msg.msg);
+			fprintf(stderr, "masa: %s\n", msg.msg);
 			return 1;
 		}
 		masa_buf_free(&cert);
@@ -258,7 +276,7 @@ masa_client_voucher(const struct masa_client_opts *o, FILE *f)
 	masa_buf_init(&rvr, 128 * 1024);
 	memset(&a, 0, sizeof a);
 	masa_buf_init(&a.body, 0);
-	if (build_request(o, &rvr, nonce, f) != MASA_OK ||
+	if (build_request(o, &rvr, nonce) != MASA_OK ||
 	    post(o, "/.well-known/brski/requestvoucher", o->accept, masa_buf_view(&rvr), &a, f) != MASA_OK)
 		goto done;
 	voucher = masa_buf_view(&a.body);
@@ -268,12 +286,12 @@ masa_client_voucher(const struct masa_client_opts *o, FILE *f)
 	}
 	if (strncmp(a.content_type, "multipart/", 10) == 0) {
 		if (!multipart_part(a.content_type, masa_buf_view(&a.body), "application/voucher", &voucher)) {
-			fprintf(f, "error: no voucher part in the multipart answer\n");
+			fprintf(stderr, "masa: no voucher part in the multipart answer\n");
 			goto done;
 		}
 		if (multipart_part(a.content_type, masa_buf_view(&a.body), "application/cose-key", &key_part) &&
 		    masa_cose_key_decode(key_part, &answer_key) != MASA_OK)
-			fprintf(f, "error: the answer's COSE_Key does not decode\n");
+			fprintf(stderr, "masa: the answer's COSE_Key does not decode\n");
 	}
 	code = report_voucher(o, voucher, answer_key, nonce, f);
 done:
@@ -294,7 +312,7 @@ masa_client_auditlog(const struct masa_client_opts *o, FILE *f)
 	masa_buf_init(&rvr, 128 * 1024);
 	memset(&a, 0, sizeof a);
 	masa_buf_init(&a.body, 0);
-	if (build_request(o, &rvr, nonce, f) == MASA_OK &&
+	if (build_request(o, &rvr, nonce) == MASA_OK &&
 	    post(o, "/.well-known/brski/requestauditlog", "application/json", masa_buf_view(&rvr), &a,
 	    f) == MASA_OK) {
 		fprintf(f, "%s%.*s", a.status == 200 ? "log: " : "message: ", (int)a.body.len,

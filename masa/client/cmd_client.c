@@ -40,6 +40,7 @@ masa_cmd_client(int argc, char **argv)
 	};
 	struct masa_client_opts o;
 	const char *sub;
+	char msg[200];
 	int c;
 
 	memset(&o, 0, sizeof o);
@@ -56,18 +57,24 @@ masa_cmd_client(int argc, char **argv)
 		case 'k': o.insecure = 1; break;
 		case 'n': o.nonceless = 1; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
-		default: return masa_cli_usage_error("client", "unknown option");
+		default: return masa_cli_bad_option("client", argv);
 		}
 	}
 	if (optind != argc - 1)
 		return masa_cli_usage_error("client", "expected: voucher | auditlog");
 	sub = argv[optind];
-	if (o.url == NULL || strncmp(o.url, "https://", 8) != 0 || o.serial == NULL ||
+	if (strcmp(sub, "voucher") != 0 && strcmp(sub, "auditlog") != 0) {
+		snprintf(msg, sizeof msg, "unknown subcommand \"%.100s\" (expected: voucher | auditlog)", sub);
+		return masa_cli_usage_error("client", msg);
+	}
+	if (o.url != NULL && strncmp(o.url, "https://", 8) != 0) {
+		snprintf(msg, sizeof msg, "--url must start with https:// (not %.100s)", o.url);
+		return masa_cli_usage_error("client", msg);
+	}
+	if (o.url == NULL || o.serial == NULL ||
 	    o.serial[0] == '\0' || o.registrar_key == NULL || (o.pledge_key == NULL && !o.nonceless))
 		return masa_cli_usage_error("client", "--url https://..., --serial, --registrar-key and --pledge-key (or --nonceless) are required");
 	if (strcmp(sub, "voucher") == 0)
 		return masa_client_voucher(&o, stdout);
-	if (strcmp(sub, "auditlog") == 0)
-		return masa_client_auditlog(&o, stdout);
-	return masa_cli_usage_error("client", "expected: voucher | auditlog");
+	return masa_client_auditlog(&o, stdout);
 }

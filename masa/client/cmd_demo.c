@@ -16,6 +16,7 @@
 #include "encode.h"
 #include "enroll.h"
 #include "fsutil.h"
+#include "http_client.h"
 #include "startup.h"
 #include "timeutil.h"
 
@@ -176,13 +177,19 @@ masa_cmd_demo(int argc, char **argv)
 	if (c >= 0)
 		return c;
 	memset(&d, 0, sizeof d);
-	snprintf(d.dir, sizeof d.dir, "/tmp/masa-demo-XXXXXX");
-	if (mkdtemp(d.dir) == NULL)
-		return masa_cli_fail(MASA_E_IO, NULL);
 	rc = masa_startup_load(config, MASA_NEED_SIGNER | MASA_NEED_MIGRATE, &d.st, &diag);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
 	snprintf(d.url, sizeof d.url, "https://%s", d.st.cfg.listen);
+	/* Nothing is made or enrolled unless the server answers. */
+	rc = masa_http_healthz(d.url, d.st.cfg.tls_cert, &diag);
+	snprintf(d.dir, sizeof d.dir, "/tmp/masa-demo-XXXXXX");
+	if (rc == MASA_OK && mkdtemp(d.dir) == NULL)
+		rc = MASA_E_IO;
+	if (rc != MASA_OK) {
+		masa_startup_free(&d.st);
+		return masa_cli_fail(rc, &diag);
+	}
 	printf("1. Demo keys in %s: a pledge key (its IDevID key), a registrar key with\n"
 	    "   a certificate (id-kp-cmcRA), another registrar, and the MASA's public key.\n", d.dir);
 	rc = make_keys(&d, &diag);
@@ -195,9 +202,11 @@ masa_cmd_demo(int argc, char **argv)
 	c = rc == MASA_OK ? tour(&d) : masa_cli_fail(rc, &diag);
 	if (rc == MASA_OK)
 		printf("\nWhat next: masa device show --config %s %s; masa audit export --config %s;\n"
-		    "masa --help. Try it yourself with masa client voucher --url %s --ca %s\n"
-		    "--serial %s --pledge-key %s --registrar-key %s --registrar-cert %s\n",
-		    config, d.serial, config, d.url, d.st.cfg.tls_cert, d.serial, d.pledge, d.reg, d.reg_crt);
+		    "masa --help. Try it yourself with:\n"
+		    "masa client voucher --url %s --ca %s --serial %s --pledge-key %s "
+		    "--registrar-key %s --registrar-cert %s --masa-key %s\n",
+		    config, d.serial, config, d.url, d.st.cfg.tls_cert, d.serial, d.pledge, d.reg,
+		    d.reg_crt, d.masa);
 	masa_startup_free(&d.st);
 	return c;
 }

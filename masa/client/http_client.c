@@ -62,6 +62,12 @@ masa_http_post(const struct masa_http_request *rq, struct masa_http_answer *out,
 		curl_easy_setopt(c, CURLOPT_SSLKEY, rq->client_key);
 	}
 	cc = curl_easy_perform(c);
+	if (cc == CURLE_PEER_FAILED_VERIFICATION) {
+		masa_diag_set(diag, "cannot POST to %s: the server's certificate is not trusted (%s); "
+		    "give its CA certificate with --ca FILE (for a masa instance, its tls.crt)",
+		    rq->url, curl_easy_strerror(cc));
+		goto done;
+	}
 	if (cc != CURLE_OK) {
 		masa_diag_set(diag, "cannot POST to %s: %s", rq->url, curl_easy_strerror(cc));
 		goto done;
@@ -77,4 +83,45 @@ done:
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(c);
 	return rc;
+}
+
+/* Throws an answer's body away. */
+static size_t
+discard(char *data, size_t size, size_t n, void *arg)
+{
+	(void)data;
+	(void)arg;
+	return size * n;
+}
+
+enum masa_err
+masa_http_healthz(const char *url, const char *ca_file, struct masa_diag *diag)
+{
+	char target[512];
+	long status = 0;
+	CURLcode cc;
+	CURL *c = curl_easy_init();
+
+	if (c == NULL)
+		return MASA_E_NOMEM;
+	snprintf(target, sizeof target, "%s/healthz", url);
+	curl_easy_setopt(c, CURLOPT_URL, target);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	cc = curl_easy_perform(c);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	if (cc != CURLE_OK)
+		masa_diag_set(diag, "no masa serve answers at %s (%s); start masa serve with this "
+		    "config first", url, curl_easy_strerror(cc));
+	else if (status != 200)
+		masa_diag_set(diag, "%s/healthz answered %ld, not 200; is this the masa serve of this "
+		    "config?", url, status);
+	return cc == CURLE_OK && status == 200 ? MASA_OK : MASA_E_IO;
 }

@@ -30,4 +30,9 @@ struct masa_http_answer {
 MASA_NODISCARD enum masa_err masa_http_post(const struct masa_http_request *rq,
     struct masa_http_answer *out, struct masa_diag *diag);
 
+/* GET url/healthz with a short timeout, the server verified against
+ * ca_file: MASA_OK if it answers 200, else diag says what went wrong. */
+MASA_NODISCARD enum masa_err masa_http_healthz(const char *url, const char *ca_file,
+    struct masa_diag *diag);
+
 #endif

@@ -39,6 +39,7 @@
 #include "timeutil.h"
 #include "tlscreds.h"
 #include "unixsock.h"
+#include "bindprobe.h"
 
 /* TLS 1.2 and 1.3 only (RFC 8995 §5.4 requires at least 1.2). */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -689,6 +690,9 @@ transport(struct masa_server *s, const struct masa_netaddr *addr, const struct m
 			return rc;
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, s->unix_sock.fd, NULL };
 	} else {
+		rc = masa_bind_probe(addr, diag);	/* the cause, before MHD's vague log line */
+		if (rc != MASA_OK)
+			return rc;
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)&addr->ss };
 	}
 	if (addr->kind == MASA_LISTEN_HTTPS) {

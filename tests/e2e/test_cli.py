@@ -1,5 +1,6 @@
 """The masa command line: init, check, key show, --help, and refusals."""
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -29,6 +30,25 @@ class TestHelp(unittest.TestCase):
         r = run("init", "--dir", "/tmp/never-made", "--alg", "rs256")
         self.assertEqual(r.returncode, 2)
         self.assertFalse(os.path.exists("/tmp/never-made"))
+
+    def assertUsage(self, r, text):
+        """Exit 2 and one line on stderr that says text."""
+        self.assertEqual(r.returncode, 2, r.stderr)
+        lines = r.stderr.strip("\n").split("\n")
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertIn(text, lines[0])
+
+    def test_usage_errors_name_the_problem(self):
+        """An extra operand is named (not "--config is required"); a typo'd
+        option gives one line naming it (no getopt line); device lists all
+        its subcommands."""
+        self.assertUsage(run("serve", "--config", "/nonexistent.json", "extra"),
+                         "unexpected argument extra")
+        self.assertUsage(run("serve", "--confg", "x"), "unknown option --confg")
+        self.assertUsage(run("serve", "--config"), "option --config needs a value")
+        self.assertUsage(run("check", "--bogus"), "unknown option --bogus")
+        self.assertUsage(run("device", "list"),
+                         "(add, import, show, list, release, retire)")
 
 
 class TestInit(InstanceTest):
@@ -202,6 +222,31 @@ class TestCheckFindsProblems(InstanceTest):
         self.check_fails("not valid JSON")
 
 
+class TestServeBind(InstanceTest):
+    """A listener that cannot bind: one sentence naming the address and the
+    cause, no libmicrohttpd log line."""
+
+    def serve_on(self, listen):
+        self.inst.edit_config(admin={"listen": None})
+        return run("serve", "--config", self.inst.config, "--listen", listen, timeout=20)
+
+    def test_port_in_use(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            port = s.getsockname()[1]
+            r = self.serve_on("127.0.0.1:%d" % port)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(r.stderr, "masa: 127.0.0.1:%d is already in use (another masa serve?)\n"
+                         % port)
+
+    def test_address_not_of_this_host(self):
+        r = self.serve_on("192.0.2.1:8443")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, "masa: 192.0.2.1:8443 is not an address of this host\n")
+
+
 class TestEnrollmentCommands(InstanceTest):
     """device add/release, owner add/assign, registrar block: results in the
     store, refusals as one sentence with nothing changed, audit entries."""
@@ -274,6 +319,20 @@ class TestEnrollmentCommands(InstanceTest):
                 r = self.masa("device", "add", *extra)
                 self.assertEqual(r.returncode, code, r.stderr)
                 self.assertOneSentence(r.stderr)
+        self.assertEqual(self.rows("SELECT count(*) FROM devices"), [(0,)])
+
+    def test_private_key_as_pubkey(self):
+        """A private key given to --pubkey is named as one, with the command
+        that makes the public key."""
+        key = self.inst.path("priv.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-out", key], check=True)
+        r = self.masa("device", "add", "--serial", "SN1", "--pubkey", key)
+        self.assertEqual(r.returncode, 1)
+        self.assertOneSentence(r.stderr)
+        self.assertIn("masa: %s holds a private key; --pubkey takes the device's public key"
+                      % key, r.stderr)
+        self.assertIn("openssl pkey -in %s -pubout" % key, r.stderr)
         self.assertEqual(self.rows("SELECT count(*) FROM devices"), [(0,)])
 
     def test_idevid_serial_must_match(self):

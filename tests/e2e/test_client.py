@@ -5,6 +5,7 @@ import http.server
 import os
 import re
 import socket
+import sqlite3
 import ssl
 import subprocess
 import threading
@@ -131,7 +132,22 @@ class TestClient(ClientCase):
         r = run("client", "voucher", "--url", "https://127.0.0.1:%d" % self.server.port,
                 "--serial", "SN1", "--pledge-key", self.pledge, "--registrar-key", self.reg)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("error: cannot POST", r.stdout)
+        self.assertOneSentence(r.stderr)
+        self.assertTrue(r.stderr.startswith("masa: cannot POST"), r.stderr)
+        self.assertIn("not trusted", r.stderr)
+        self.assertIn("--ca FILE", r.stderr)
+        self.assertNotIn("error:", r.stdout)
+
+    def test_public_key_as_pledge_key(self):
+        """A public key given as --pledge-key is named as such, with the fix,
+        not as a file to chmod or an OpenSSL decoder error."""
+        pub = self.inst.path("pledge.pub")
+        os.chmod(pub, 0o644)
+        r = self.client(pledge=pub)
+        self.assertEqual(r.returncode, 1)
+        self.assertOneSentence(r.stderr)
+        self.assertEqual(r.stderr, "masa: %s holds a public key; --pledge-key needs the pledge's "
+                                   "private key\n" % pub)
 
     def test_insecure_only_when_asked(self):
         """--insecure, and only that, skips verifying the server: the voucher still
@@ -146,6 +162,20 @@ class TestClient(ClientCase):
         """Missing options are a usage error (exit 2)."""
         self.assertEqual(run("client", "voucher", "--url", "https://x").returncode, 2)
         self.assertEqual(run("client", "--help").returncode, 0)
+
+
+class TestClientUsage(unittest.TestCase):
+    def test_unknown_subcommand_and_plain_http(self):
+        """A misspelt subcommand is named; an http:// URL is told to be https://."""
+        r = run("client", "vouchr", "--url", "https://x", "--serial", "S", "--nonceless",
+                "--registrar-key", "k")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.strip().split("\n")), 1, r.stderr)
+        self.assertIn('unknown subcommand "vouchr"', r.stderr)
+        r = run("client", "voucher", "--url", "http://127.0.0.1:8443", "--serial", "S",
+                "--nonceless", "--registrar-key", "k")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--url must start with https://", r.stderr)
 
 
 class TestClientWithVectorKeys(ClientCase):
@@ -285,10 +315,40 @@ class TestDemo(InstanceTest):
             self.assertEqual(len(re.findall(r"signature: verified", r.stdout)), 2)
             self.assertIn("status: 403", r.stdout)
             self.assertIn("tokens left: 22 of 24", r.stdout)
+            # The command it suggests works as printed.
+            tail = r.stdout.split("Try it yourself with:\n", 1)[1].strip().split("\n")
+            self.assertEqual(len(tail), 1, tail)
+            argv = tail[0].split()
+            self.assertEqual(argv[:3], ["masa", "client", "voucher"])
+            self.assertIn("--masa-key", argv)
+            again = run(*argv[1:])
+            self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+            self.assertIn("signature: verified", again.stdout)
         finally:
             server.terminate()
             server.wait(10)
             server.stdout.close()
+
+    def test_demo_without_server_changes_nothing(self):
+        """No server: one sentence saying to start masa serve, nothing enrolled."""
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.inst.edit_config(listen="127.0.0.1:%d" % port, admin={"listen": None})
+        r = run("demo", "--config", self.inst.config, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertOneSentence(r.stderr)
+        self.assertTrue(r.stderr.startswith("masa: no masa serve answers at https://127.0.0.1:%d"
+                                            % port), r.stderr)
+        self.assertIn("start masa serve", r.stderr)
+        self.assertEqual(r.stdout, "")
+        db = sqlite3.connect(self.inst.path("masa.db"))
+        try:
+            self.assertEqual(db.execute("SELECT count(*) FROM devices").fetchone(), (0,))
+            self.assertEqual(db.execute("SELECT count(*) FROM audit WHERE event LIKE 'device.%'")
+                             .fetchone(), (0,))
+        finally:
+            db.close()
 
 
 if __name__ == "__main__":

@@ -206,7 +206,8 @@ class TestServe(InstanceTest):
                            capture_output=True, text=True, timeout=10)
         self.assertEqual(p.returncode, 1)
         self.assertEqual(p.stdout, "")
-        self.assertIn("cannot listen", p.stderr)
+        self.assertEqual(p.stderr, "masa: 127.0.0.1:%d is already in use (another masa serve?)\n"
+                         % s.port)
 
     def test_admin_listener_off(self):
         self.inst.edit_config(admin={"listen": None})
