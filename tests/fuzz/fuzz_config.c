@@ -46,6 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct masa_config a, b;
 	struct masa_diag diag = { "" };
 	const char *key;
+	enum masa_err rc;
 	int fd;
 
 	setup();
@@ -55,7 +56,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0 && write(fd, data, size) != (ssize_t)size)
 		abort();
 	close(fd);
-	if (masa_config_load(path, &a, &diag) != MASA_OK)
+	rc = masa_config_load(path, &a, &diag);
+	if (getenv("MASA_FUZZ_VERBOSE") != NULL)
+		fprintf(stderr, "fuzz_config: %d %s\n", (int)rc, diag.msg);
+	if (rc != MASA_OK)
 		return 0;
 	if (masa_config_load(path, &b, &diag) != MASA_OK)
 		abort();	/* the same file loads the same way */

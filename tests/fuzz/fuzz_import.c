@@ -74,6 +74,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = masa_import(db, (struct masa_bytes){ data + 1, size - 1 },
 	    (data[0] & 1) ? MASA_IMPORT_CSV : MASA_IMPORT_NDJSON, 1, "fuzz", NULL, NULL, &rep,
 	    &detail);
+	if (getenv("MASA_FUZZ_VERBOSE") != NULL)
+		fprintf(stderr, "fuzz_import: %d accepted %zu unchanged %zu rejected %zu committed %d %s\n",
+		    (int)rc, rep.accepted, rep.unchanged, rep.rejected_total, rep.committed,
+		    rep.nrejected > 0 ? rep.rejected[0].why : detail.msg);
 	if (rc == MASA_OK) {
 		if (rep.nrejected > MASA_IMPORT_REJECTED_MAX || rep.nrejected > rep.rejected_total)
 			abort();	/* the report is bounded */

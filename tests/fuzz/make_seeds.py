@@ -220,7 +220,8 @@ def config():
         "out-of-range": {"limits": {"body_max_bytes": 1}},
         "wrong-type": {"policy": {"require_pvr": "yes"}},
         "bad-cidr": {"proxy": {"trusted": ["10.0.0.1/8"]}},
-        "admin-off": {"admin": {"listen": ""}},
+        "admin-off": {"admin": {"listen": None}},
+        "admin-empty": {"admin": {"listen": ""}},
         "abs-paths": {"tls": {"cert": "/a/b", "key": "/a/c"}, "signing": {"key": "/k"}},
     }
     for name, value in seeds.items():
@@ -263,23 +264,29 @@ def admin_json():
 def import_():
     import json
     cert, key = records()
+    from cryptography.hazmat.primitives import serialization
+    other = vector_key("registrar").public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     nd = "\n".join(json.dumps(r) for r in (
         {"serial-number": "SN-1", "public-key": key},
-        {"serial-number": "SN-2", "idevid": cert, "owner": "acme"},
+        {"serial-number": "JADA123456789", "idevid": cert, "product": "vector"},
     )) + "\n"
     put("import", "ndjson-ok", "\x00" + nd)
     put("import", "ndjson-bad-line", "\x00" + nd + "{not json}\n" +
         json.dumps({"serial-number": "SN-3"}) + "\n")
     put("import", "ndjson-blank-crlf", "\x00\r\n\r\n" + nd.replace("\n", "\r\n"))
-    put("import", "ndjson-conflict", "\x00" + json.dumps(
-        {"serial-number": "SN-1", "idevid": cert}) + "\n")
+    put("import", "ndjson-conflict", "\x00" + nd + json.dumps(
+        {"serial-number": "SN-1", "public-key": other}) + "\n")
+    put("import", "ndjson-unknown-owner", "\x00" + json.dumps(
+        {"serial-number": "SN-8", "public-key": key, "owner": "acme"}) + "\n")
 
     def q(s):
         return '"' + s.replace('"', '""') + '"'
     csv = ("serial-number,public-key,idevid,product,owner\r\n" +
-           "SN-1,%s,,,\r\n" % q(key) + "SN-4,,%s,prod,acme\r\n" % q(cert))
+           "SN-1,%s,,,\r\n" % q(key) + "JADA123456789,,%s,prod,\r\n" % q(cert))
     put("import", "csv-ok", "\x01" + csv)
-    put("import", "csv-reordered", "\x01owner,serial-number,public-key\nacme,SN-5,%s\n" % q(key))
+    put("import", "csv-reordered", "\x01product,serial-number,public-key\np,SN-5,%s\n" % q(key))
+    put("import", "csv-unknown-owner", "\x01owner,serial-number,public-key\nacme,SN-9,%s\n" % q(key))
     put("import", "csv-bad-header", "\x01serial,key\nx,y\n")
     put("import", "csv-dup-header", "\x01serial-number,serial-number\na,b\n")
     put("import", "csv-unterminated", "\x01serial-number,public-key\nSN-6,\"-----BEGIN\n")
