@@ -7,10 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-60}
 CC=clang cmake -S . -B build-fuzz -DMASA_FUZZ=ON >build-fuzz.log 2>&1 || { cat build-fuzz.log; exit 1; }
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_vreq fuzz_media >>build-fuzz.log 2>&1 ||
+targets="vreq media cbor cose pvr proxy config import admin_json"
+# shellcheck disable=SC2086
+cmake --build build-fuzz -j"$(nproc)" --target $(printf 'fuzz_%s ' $targets) >>build-fuzz.log 2>&1 ||
   { tail -n 40 build-fuzz.log; exit 1; }
 mkdir -p build-fuzz/findings
-for target in vreq media; do
+for target in $targets; do
   work=$(mktemp -d)
   cp tests/fuzz/corpus/$target/* "$work/"
   if ! build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$seconds" -timeout=2 -rss_limit_mb=1024 \
