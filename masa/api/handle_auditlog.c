@@ -57,12 +57,10 @@ static void
 log_work(void *arg, struct masa_answer_later *w)
 {
 	struct log_call *call = arg;
-	struct masa_refusal_rates rates;
 	enum masa_err rc;
 
-	masa_refusal_rates_of(call->app, &rates);
 	rc = masa_auditlog(call->app, &call->v, &call->reg, &call->log);
-	if (rc == MASA_OK || masa_refusal_new(&rates, MASA_EV_AUDITLOG_REFUSED, &call->v, &call->reg,
+	if (rc == MASA_OK || masa_refusal_new(call->app, MASA_EV_AUDITLOG_REFUSED, &call->v, &call->reg,
 	    call->peer, rc, &call->refused) != MASA_OK) {
 		masa_answer_later_done(w, rc);
 		return;
@@ -81,10 +79,8 @@ masa_handle_requestauditlog(const struct masa_req *req, struct masa_reply *reply
 	const struct masa_registrar *found = NULL;
 	const struct masa_codec *codec = NULL;
 	enum masa_format format = 0;
-	struct masa_refusal_rates rates;
 	enum masa_err rc;
 
-	masa_refusal_rates_of(req->app, &rates);
 	call = calloc(1, sizeof *call);
 	if (call == NULL)
 		return MASA_E_NOMEM;
@@ -100,7 +96,7 @@ masa_handle_requestauditlog(const struct masa_req *req, struct masa_reply *reply
 	if (rc == MASA_OK)
 		return masa_answer_later_work(req, reply, &call->wait, log_work, call, call, finish,
 		    call_free);
-	if (masa_refusal_new(&rates, MASA_EV_AUDITLOG_REFUSED, decoded, found, req->peer, rc,
+	if (masa_refusal_new(req->app, MASA_EV_AUDITLOG_REFUSED, decoded, found, req->peer, rc,
 	    &call->refused) != MASA_OK) {
 		call_free(call);
 		return rc;

@@ -82,10 +82,8 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	const struct masa_vreq_raw *decoded = NULL;
 	const struct masa_registrar *found = NULL;
 	const struct masa_codec *codec = NULL;
-	struct masa_refusal_rates rates;
 	enum masa_err rc;
 
-	masa_refusal_rates_of(req->app, &rates);
 	call = calloc(1, sizeof *call);
 	if (call == NULL)
 		return MASA_E_NOMEM;
@@ -104,7 +102,7 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	if (rc == MASA_OK)
 		return masa_answer_later_work(req, reply, &call->wait, issue_work, call, call,
 		    finish, call_free);
-	if (masa_refusal_new(&rates, MASA_EV_VOUCHER_REFUSED, decoded, found, req->peer, rc,
+	if (masa_refusal_new(req->app, MASA_EV_VOUCHER_REFUSED, decoded, found, req->peer, rc,
 	    &call->refused) != MASA_OK) {
 		call_free(call);	/* nothing to audit: answer now */
 		return rc;

@@ -56,11 +56,10 @@ struct masa_issuing {
 	uint64_t retry_after_s;
 };
 
-/* Everything a read of the store learns about the request's subjects. */
+/* Everything a read of the store learns about the request's subjects, and
+ * the policy's view of it. */
 struct facts {
-	struct masa_device dev;
-	struct masa_registrar_row reg;
-	int reg_known;
+	struct masa_issue_facts x;
 	char net[MASA_STORE_TEXT_MAX + 1];	/* the peer's /24 or /64, or "" */
 	struct masa_policy_state st;
 };
@@ -90,7 +89,7 @@ gather(struct masa_txn *t, const struct masa_issuing *j, struct facts *f, struct
 {
 	const struct masa_policy_config *cfg = &j->app->cfg->policy;
 	int64_t since = j->req.now_ms - (int64_t)cfg->retry_window_s * 1000, owner;
-	struct masa_issue_facts x;
+	const struct masa_issue_facts *x = &f->x;
 	char media[64];
 	enum masa_err rc;
 
@@ -98,30 +97,26 @@ gather(struct masa_txn *t, const struct masa_issuing *j, struct facts *f, struct
 	if (masa_netaddr_net(j->peer, f->net, sizeof f->net) != 0)
 		f->net[0] = '\0';
 	rc = masa_store_issue_facts(t, j->serial, j->reg->sha256, j->req_hash, since, j->req.now_ms,
-	    &x);
-	if (rc != MASA_OK || !x.device_found)
+	    &f->x);
+	if (rc != MASA_OK || !x->device_found)
 		return rc;	/* device_found stays 0 */
-	f->dev = x.dev;
-	f->reg = x.reg;
-	f->reg_known = x.registrar_known;
-	owner = f->dev.owner_id;
+	owner = x->dev.owner_id;
 	f->st.device_found = 1;
-	f->st.device_retired = f->dev.retired;
-	f->st.pinned = f->dev.pinned_registrar_id != 0;
-	f->st.pinned_is_this = f->reg_known && f->dev.pinned_registrar_id == f->reg.id;
-	f->st.registrar_is_owner = f->reg_known && owner != 0 && f->reg.owner_id == owner;
-	f->st.net_known = f->reg_known && f->reg.first_seen_net[0] != '\0';
-	f->st.net_matches = f->st.net_known && strcmp(f->reg.first_seen_net, f->net) == 0;
-	f->st.registrar_blocked = x.blocked;
-	f->st.has_bucket = x.has_bucket;
-	f->st.tat_ms = x.tat_ms;
-	f->st.retry_found = x.retry_found;
-	if (retry == NULL || !x.retry_found)
+	f->st.device_retired = x->dev.retired;
+	f->st.pinned = x->dev.pinned_registrar_id != 0;
+	f->st.pinned_is_this = x->registrar_known && x->dev.pinned_registrar_id == x->reg.id;
+	f->st.registrar_is_owner = x->registrar_known && owner != 0 && x->reg.owner_id == owner;
+	f->st.net_known = x->registrar_known && x->reg.first_seen_net[0] != '\0';
+	f->st.net_matches = f->st.net_known && strcmp(x->reg.first_seen_net, f->net) == 0;
+	f->st.registrar_blocked = x->blocked;
+	f->st.has_bucket = x->has_bucket;
+	f->st.tat_ms = x->tat_ms;
+	f->st.retry_found = x->retry_found;
+	if (retry == NULL || !x->retry_found)
 		return MASA_OK;
 	/* The stored voucher itself only when it is to be sent again. */
-	rc = masa_store_voucher_find_retry(t, f->dev.id, f->reg.id, j->req_hash, since,
+	return masa_store_voucher_find_retry(t, x->dev.id, x->reg.id, j->req_hash, since,
 	    j->req.now_ms, retry, media, sizeof media);
-	return rc;
 }
 
 /* RFC 8995 §5.8.2 domainID of what is pinned: the certificate's subject
@@ -146,20 +141,20 @@ record(struct masa_txn *t, const struct masa_issuing *j, struct facts *f,
 	struct masa_voucher_row row;
 	enum masa_err rc = MASA_OK;
 
-	if (!f->reg_known)
+	if (!f->x.registrar_known)
 		rc = masa_store_registrar_add(t, reg->sha256,
-		    (struct masa_bytes){ reg->spki, reg->spki_len }, 0, f->net, now, &f->reg.id);
-	else if (f->reg.first_seen_net[0] == '\0' && f->net[0] != '\0')
-		rc = masa_store_registrar_first_net(t, f->reg.id, f->net);	/* an owner's key */
+		    (struct masa_bytes){ reg->spki, reg->spki_len }, 0, f->net, now, &f->x.reg.id);
+	else if (f->x.reg.first_seen_net[0] == '\0' && f->net[0] != '\0')
+		rc = masa_store_registrar_first_net(t, f->x.reg.id, f->net);	/* an owner's key */
 	if (rc == MASA_OK && d->pin_registrar)
-		rc = masa_store_device_set_pin(t, f->dev.id, f->reg.id);
+		rc = masa_store_device_set_pin(t, f->x.dev.id, f->x.reg.id);
 	if (rc == MASA_OK)
-		rc = masa_store_bucket_set(t, f->dev.id, d->tat_ms);
+		rc = masa_store_bucket_set(t, f->x.dev.id, d->tat_ms);
 	if (rc != MASA_OK)
 		return rc;
 	memset(&row, 0, sizeof row);
-	row.device_id = f->dev.id;
-	row.registrar_id = f->reg.id;
+	row.device_id = f->x.dev.id;
+	row.registrar_id = f->x.reg.id;
 	memcpy(row.request_sha256, j->req_hash, sizeof row.request_sha256);
 	row.domain_id = j->domain_id;
 	row.nonce = j->v->r.nonce;
@@ -178,12 +173,10 @@ record(struct masa_txn *t, const struct masa_issuing *j, struct facts *f,
 static enum masa_err
 audit_refusal(struct masa_txn *t, const struct masa_issuing *j, enum masa_err why)
 {
-	struct masa_refusal_rates r;
 	uint64_t skipped = 0;
 	char detail[96];
 
-	masa_refusal_rates_of(j->app, &r);
-	if (!masa_refusal_admit(&r, j->reg->sha256, j->peer, masa_now_ms(), &skipped))
+	if (!masa_refusal_allowed(j->app, j->reg->sha256, j->peer, &skipped))
 		return MASA_OK;
 	masa_refusal_detail(why, skipped, detail, sizeof detail);
 	return audit(t, j, MASA_EV_VOUCHER_REFUSED, -1, detail);
@@ -262,7 +255,7 @@ snapshot(struct masa_issuing *j)
 		return S_FAILED;
 	}
 	if (f.st.device_found && !f.st.device_retired && j->v->has_pvr) {
-		rc = masa_vreq_verify_pvr(j->v, (struct masa_bytes){ f.dev.pubkey, f.dev.pubkey_len },
+		rc = masa_vreq_verify_pvr(j->v, (struct masa_bytes){ f.x.dev.pubkey, f.x.dev.pubkey_len },
 		    j->reg);
 		if (rc != MASA_OK) {
 			j->why = rc;
@@ -302,7 +295,6 @@ void
 masa_issue_run(struct masa_issuing *j, void (*done)(void *done_arg, enum masa_err rc),
     void *done_arg)
 {
-	struct masa_refusal_rates r;
 	enum masa_err rc;
 
 	if (j->state == S_NEW)
@@ -311,11 +303,9 @@ masa_issue_run(struct masa_issuing *j, void (*done)(void *done_arg, enum masa_er
 		j->state = S_FAILED;
 		j->why = rc;
 	}
-	if (j->state == S_REFUSED) {	/* audited only within the rates */
-		masa_refusal_rates_of(j->app, &r);
-		j->audit_refusal = masa_refusal_admit(&r, j->reg->sha256, j->peer, masa_now_ms(),
+	if (j->state == S_REFUSED)	/* audited only within the rates */
+		j->audit_refusal = masa_refusal_allowed(j->app, j->reg->sha256, j->peer,
 		    &j->skipped);
-	}
 	if (j->state == S_FAILED || (j->state == S_REFUSED && !j->audit_refusal)) {
 		done(done_arg, j->state == S_FAILED ? j->why : MASA_OK);
 		return;

@@ -54,16 +54,19 @@ under_reserve(struct masa_db *db, uint64_t reserve_mb)
 	return low;
 }
 
-void
-masa_refusal_rates_of(const struct masa_app *app, struct masa_refusal_rates *out)
+int
+masa_refusal_allowed(const struct masa_app *app, const uint8_t sha256[MASA_SHA256_LEN],
+    const char *peer, uint64_t *skipped)
 {
 	const struct masa_config *cfg = app->cfg;
+	struct masa_refusal_rates r;
 
-	out->burst = cfg->limits.refusal_audit_burst;
-	out->per_hour = cfg->limits.refusal_audit_per_hour;
-	out->per_s = cfg->limits.refusal_audit_per_s;
-	out->space_low = cfg->limits.store_reserve_mb > 0 && app->db != NULL &&
+	r.burst = cfg->limits.refusal_audit_burst;
+	r.per_hour = cfg->limits.refusal_audit_per_hour;
+	r.per_s = cfg->limits.refusal_audit_per_s;
+	r.space_low = cfg->limits.store_reserve_mb > 0 && app->db != NULL &&
 	    under_reserve(app->db, cfg->limits.store_reserve_mb);
+	return masa_refusal_admit(&r, sha256, peer, masa_now_ms(), skipped);
 }
 
 void
@@ -77,7 +80,7 @@ masa_refusal_detail(enum masa_err why, uint64_t skipped, char *out, size_t cap)
 }
 
 enum masa_err
-masa_refusal_new(const struct masa_refusal_rates *rates, enum masa_event ev,
+masa_refusal_new(const struct masa_app *app, enum masa_event ev,
     const struct masa_vreq_raw *v, const struct masa_registrar *reg, const char *peer,
     enum masa_err why, struct masa_refusal **out)
 {
@@ -86,7 +89,7 @@ masa_refusal_new(const struct masa_refusal_rates *rates, enum masa_event ev,
 	size_t n;
 
 	*out = NULL;
-	if (reg == NULL || !masa_refusal_admit(rates, reg->sha256, peer, masa_now_ms(), &skipped))
+	if (reg == NULL || !masa_refusal_allowed(app, reg->sha256, peer, &skipped))
 		return MASA_E_NOT_FOUND;
 	r = calloc(1, sizeof *r);
 	if (r == NULL) {

@@ -29,13 +29,16 @@ struct masa_refusal;
  * and peer must live until masa_refusal_free. MASA_OK with *out set;
  * MASA_E_NOT_FOUND when there is nothing to audit (reg NULL, or past the
  * rates); MASA_E_NOMEM. */
-MASA_NODISCARD enum masa_err masa_refusal_new(const struct masa_refusal_rates *rates,
+MASA_NODISCARD enum masa_err masa_refusal_new(const struct masa_app *app,
     enum masa_event ev, const struct masa_vreq_raw *v, const struct masa_registrar *reg,
     const char *peer, enum masa_err why, struct masa_refusal **out);
-/* The rates of limits.refusal_audit_* in app's configuration, and whether
- * its store is under limits.store_reserve_mb (looked at most once a second;
- * crossing the line is logged). */
-void masa_refusal_rates_of(const struct masa_app *app, struct masa_refusal_rates *out);
+/* Whether a refusal of registrar key sha256 from peer may be audited now
+ * (masa_refusal_admit with app's limits.refusal_audit_*, and none while
+ * its store is under limits.store_reserve_mb: looked at most once a
+ * second, crossing the line logged); *skipped as there. Only refusals
+ * ask: a request that is answered pays nothing for it. */
+int masa_refusal_allowed(const struct masa_app *app, const uint8_t sha256[MASA_SHA256_LEN],
+    const char *peer, uint64_t *skipped);
 /* 1 while the store was under its reserve when last looked at. */
 int masa_refusal_space_low(void);
 /* The detail of a refusal's audit entry: the error's name, and how many
