@@ -18,7 +18,7 @@
 
 #define BUSY_MS 100
 
-/* The tables of schema/0001_init.sql. */
+/* The tables of schema/sqlite/0001_init.sql. */
 static const char *const schema_tables[] = {
 	"owners", "registrar_keys", "blocked_registrars", "devices", "token_buckets",
 	"vouchers", "api_tokens", "audit",

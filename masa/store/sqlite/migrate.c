@@ -1,6 +1,6 @@
 /*
  * migrate.c: the SQLite backend's schema: its version is PRAGMA
- * user_version, and its migrations are schema/NNNN_*.sql, embedded at
+ * user_version, and its migrations are schema/sqlite/NNNN_*.sql, embedded at
  * build time (migrations.h), each applied in its own write transaction.
  */
 #include <stdio.h>
