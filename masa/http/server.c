@@ -62,6 +62,7 @@ struct masa_server {
 	struct masa_evict *evict;	/* slow clients yield their place */
 	unsigned handshake_timeout_s;	/* until a connection's first request */
 	unsigned idle_timeout_s;	/* then */
+	unsigned body_timeout_s;	/* a request's whole body, from its headers */
 };
 
 /* A deferred answer (routes.h): the connection is suspended meanwhile. */
@@ -623,6 +624,17 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return finish_later(c, r);
 	}
 	if (*upload_size != 0) {
+		/* On the public listener, a body that trickles in (a byte every few
+		 * seconds keeps the idle timeout away) has limits.body_timeout_s
+		 * from its headers. The admin listener admits a body only with a
+		 * valid token (admit() runs on the headers), and its imports are
+		 * large. */
+		if (!srv->routes->threaded &&
+		    masa_mono_us() - r->start_us > (int64_t)srv->body_timeout_s * 1000000) {
+			masa_log_event("warn", "request %s: body not complete %u s after its headers; "
+			    "connection dropped", r->rid, srv->body_timeout_s);
+			return MHD_NO;
+		}
 		if (!r->too_large && !r->refused && (rc = masa_buf_append(&r->body, upload_data, *upload_size)) != MASA_OK) {
 			r->too_large = 1;	/* drain the rest either way */
 			r->out_of_memory = rc == MASA_E_NOMEM;
@@ -806,6 +818,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->routes = routes;
 	s->handshake_timeout_s = (unsigned)lim->handshake_timeout_s;
 	s->idle_timeout_s = (unsigned)lim->connection_timeout_s;
+	s->body_timeout_s = (unsigned)lim->body_timeout_s;
 	s->slots = masa_slots_new((unsigned)lim->per_ip_connection_limit);
 	/* Above the mark, a new connection evicts the oldest one that is not in
 	 * a request; at 100% never (the library refuses past the limit first). */
