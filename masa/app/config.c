@@ -56,6 +56,8 @@ static const struct field fields[] = {
 	{ "limits.per_ip_connection_limit", F_UINT, OFF(limits.per_ip_connection_limit), NULL, 32, 1, 65536, NULL },
 	{ "limits.connection_timeout_s", F_UINT, OFF(limits.connection_timeout_s), NULL, 15, 1, 3600, NULL },
 	{ "limits.handshake_timeout_s", F_UINT, OFF(limits.handshake_timeout_s), NULL, 5, 1, 3600, NULL },
+	{ "limits.body_timeout_s", F_UINT, OFF(limits.body_timeout_s), NULL, 60, 1, 3600, NULL },
+	{ "limits.evict_idle_above_percent", F_UINT, OFF(limits.evict_idle_above_percent), NULL, 75, 1, 100, NULL },
 	{ "limits.connection_memory_bytes", F_UINT, OFF(limits.connection_memory_bytes), NULL, 32768, 8192, 1048576, NULL },
 	{ "limits.shutdown_grace_s", F_UINT, OFF(limits.shutdown_grace_s), NULL, 10, 0, 600, NULL },
 	{ "limits.refusal_audit_burst", F_UINT, OFF(limits.refusal_audit_burst), NULL, 100, 1, 100000, NULL },

@@ -26,6 +26,8 @@ struct masa_limits {
 	uint64_t per_ip_connection_limit;
 	uint64_t connection_timeout_s;
 	uint64_t handshake_timeout_s;	/* until a connection's first request */
+	uint64_t body_timeout_s;	/* a request's whole body, from its headers */
+	uint64_t evict_idle_above_percent;	/* of connection_limit (http/evict.h) */
 	uint64_t connection_memory_bytes;
 	uint64_t shutdown_grace_s;
 	/* refusals audited (core/refusal_limit.h) */

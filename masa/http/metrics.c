@@ -43,6 +43,7 @@ static struct {
 	atomic_ullong replayed[NFORMATS];
 	atomic_ullong rate_limited[2];	/* voucher bucket, auth throttle */
 	atomic_ullong store_errors[2];	/* unavailable, busy */
+	atomic_ullong evicted[NTABLES];	/* connections shut down to make room */
 } m;	/* static storage: all zero at start, as atomics may be */
 
 #define ADD(counter) atomic_fetch_add_explicit(&(counter), 1, memory_order_relaxed)
@@ -116,6 +117,15 @@ masa_metrics_error(enum masa_err rc)
 	case MASA_E_STORE_BUSY: ADD(m.store_errors[1]); break;
 	default: break;
 	}
+}
+
+void
+masa_metrics_evicted(const struct masa_route_table *t)
+{
+	int ti = table_index(t);
+
+	if (ti >= 0)
+		ADD(m.evicted[ti]);
 }
 
 void
@@ -293,6 +303,11 @@ masa_metrics_render(struct masa_buf *out, const struct masa_db_stats *store,
 		rc = render_pair(out, "masa_store_errors_total", "Store failures met while serving: "
 		    "unavailable (an SQLite error) or busy (the wait for the store timed out).",
 		    "kind", kinds, m.store_errors);
+	if (rc == MASA_OK)
+		rc = render_pair(out, "masa_connections_evicted_total", "Connections not in a "
+		    "request shut down to make room for a new one: the listener held more than "
+		    "limits.evict_idle_above_percent of limits.connection_limit.",
+		    "listener", table_names, m.evicted);
 	if (rc == MASA_OK)
 		rc = render_counter(out, "masa_store_commits_total", "Group commits of the store: "
 		    "write transactions holding one or more changes, each made durable by one fsync.",

@@ -36,6 +36,8 @@ void masa_metrics_request(const struct masa_route_table *t, const struct masa_ro
  * MASA_E_THROTTLED (429s), MASA_E_STORE and MASA_E_STORE_BUSY. Any other
  * code is ignored. */
 void masa_metrics_error(enum masa_err rc);
+/* A connection of table t's listener was evicted to make room (evict.h). */
+void masa_metrics_evicted(const struct masa_route_table *t);
 /* A voucher was sent: its format, whether as a multipart answer, its
  * assertion (MASA_ASSERT_*), and whether it was a stored one replayed. */
 void masa_metrics_voucher(enum masa_format format, int multipart, int assertion, int replayed);

@@ -17,6 +17,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"
+#include "evict.h"
 #include "slots.h"
 #include "timeutil.h"
 #include "tlscreds.h"
@@ -57,8 +59,10 @@ struct masa_server {
 	atomic_uint_least32_t requests;	/* ...then a count */
 	struct masa_unix_sock unix_sock;	/* a unix: listener's socket file */
 	struct masa_slots *slots;	/* connections per IPv6 /64 */
+	struct masa_evict *evict;	/* slow clients yield their place */
 	unsigned handshake_timeout_s;	/* until a connection's first request */
 	unsigned idle_timeout_s;	/* then */
+	unsigned body_timeout_s;	/* a request's whole body, from its headers */
 };
 
 /* A deferred answer (routes.h): the connection is suspended meanwhile. */
@@ -481,18 +485,35 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
 	struct masa_server *srv = cls;
-	const union MHD_ConnectionInfo *ci;
+	const union MHD_ConnectionInfo *ci, *fd;
+	int evicted;
 
-	(void)socket_context;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		if (srv->handshake_timeout_s != srv->idle_timeout_s)
 			(void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
 			    srv->handshake_timeout_s);
 		masa_slots_count(srv->slots, ci != NULL ? ci->client_addr : NULL, 1);
+		fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = masa_evict_started(srv->evict, fd != NULL ? fd->connect_fd : -1,
+		    ci != NULL ? ci->client_addr : NULL, &evicted);
+		if (evicted)
+			masa_metrics_evicted(srv->routes);
 	} else {
 		masa_slots_count(srv->slots, ci != NULL ? ci->client_addr : NULL, -1);
+		masa_evict_closed(srv->evict, *socket_context);
+		*socket_context = NULL;
 	}
+}
+
+/* The connection's entry in the eviction table (evict.h), or NULL. */
+static struct masa_evict_conn *
+evict_entry(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
 }
 
 /* A request id: the listener's random 32-bit prefix, then a counter, in
@@ -537,6 +558,7 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	masa_buf_init(&r->body, srv->body_max);
 	masa_buf_init(&r->tls_cert, MASA_TLS_CERT_MAX);
 	masa_reply_init(&r->early);
+	masa_evict_busy(srv->evict, evict_entry(c), 1);
 	capture_client_cert(c, r);
 	next_request_id(srv, r->rid);
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -602,6 +624,17 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return finish_later(c, r);
 	}
 	if (*upload_size != 0) {
+		/* On the public listener, a body that trickles in (a byte every few
+		 * seconds keeps the idle timeout away) has limits.body_timeout_s
+		 * from its headers. The admin listener admits a body only with a
+		 * valid token (admit() runs on the headers), and its imports are
+		 * large. */
+		if (!srv->routes->threaded &&
+		    masa_mono_us() - r->start_us > (int64_t)srv->body_timeout_s * 1000000) {
+			masa_log_event("warn", "request %s: body not complete %u s after its headers; "
+			    "connection dropped", r->rid, srv->body_timeout_s);
+			return MHD_NO;
+		}
 		if (!r->too_large && !r->refused && (rc = masa_buf_append(&r->body, upload_data, *upload_size)) != MASA_OK) {
 			r->too_large = 1;	/* drain the rest either way */
 			r->out_of_memory = rc == MASA_E_NOMEM;
@@ -632,8 +665,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct masa_log_request line;
 	int64_t elapsed_us;
 
-	(void)c;
 	(void)toe;
+	masa_evict_busy(srv->evict, evict_entry(c), 0);	/* idle again: evictable */
 	if (r == NULL)
 		return;
 	line.rid = r->rid;
@@ -660,18 +693,49 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 /* libmicrohttpd's own messages, as JSON log lines. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) MASA_PRINTF(2, 0);
 
+/* libmicrohttpd's messages: LOG_BURST at once, then LOG_PER_S a second
+ * (GCRA). It writes one for each broken handshake, so a flood of them
+ * (evicted ones too, evict.h) must not turn into a flood of log lines; the
+ * next line written says how many were left out. */
+#define LOG_BURST 20
+#define LOG_PER_S 10
+
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t tat_us;
+	static unsigned long long left_out;
+	const int64_t step_us = 1000000 / LOG_PER_S;
+	unsigned long long before = 0;
+	int64_t now = masa_mono_us();
+	int write;
 	char msg[512];
 	size_t n;
 
 	(void)cls;
+	pthread_mutex_lock(&lock);
+	if (tat_us < now)
+		tat_us = now;
+	write = tat_us - now <= (LOG_BURST - 1) * step_us;
+	if (write) {
+		tat_us += step_us;
+		before = left_out;
+		left_out = 0;
+	} else {
+		left_out++;
+	}
+	pthread_mutex_unlock(&lock);
+	if (!write)
+		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
-	masa_log_event("warn", "libmicrohttpd: %s", msg);
+	if (before > 0)
+		masa_log_event("warn", "libmicrohttpd: %s (%llu earlier messages left out)", msg, before);
+	else
+		masa_log_event("warn", "libmicrohttpd: %s", msg);
 }
 
 /* Where and how the listener speaks: options for o (ending with
@@ -754,8 +818,15 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	s->routes = routes;
 	s->handshake_timeout_s = (unsigned)lim->handshake_timeout_s;
 	s->idle_timeout_s = (unsigned)lim->connection_timeout_s;
+	s->body_timeout_s = (unsigned)lim->body_timeout_s;
 	s->slots = masa_slots_new((unsigned)lim->per_ip_connection_limit);
-	if (s->slots == NULL) {
+	/* Above the mark, a new connection evicts the oldest one that is not in
+	 * a request; at 100% never (the library refuses past the limit first). */
+	s->evict = masa_evict_new((unsigned)(lim->connection_limit *
+	    lim->evict_idle_above_percent / 100));
+	if (s->slots == NULL || s->evict == NULL) {
+		masa_slots_free(s->slots);
+		masa_evict_free(s->evict);
 		free(s);
 		return MASA_E_NOMEM;
 	}
@@ -770,6 +841,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 		rc = transport(s, addr, tls, where, &flags, diag);
 	if (rc != MASA_OK) {
 		masa_slots_free(s->slots);
+		masa_evict_free(s->evict);
 		free(s);
 		return rc;
 	}
@@ -794,6 +866,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 		 * descriptor, so at worst it stays open until serve exits. */
 		masa_unix_unlink(&s->unix_sock);
 		masa_slots_free(s->slots);
+		masa_evict_free(s->evict);
 		free(s);
 		return MASA_E_IO;
 	}
@@ -845,5 +918,6 @@ masa_server_stop(struct masa_server *s)
 	MHD_stop_daemon(s->daemon);
 	masa_unix_unlink(&s->unix_sock);
 	masa_slots_free(s->slots);
+	masa_evict_free(s->evict);
 	free(s);
 }
