@@ -323,3 +323,26 @@ masa_metrics_render(struct masa_buf *out, const struct masa_db_stats *store,
 		rc = appendf(out, "masa_build_info{version=\"%s\"} 1\n", MASA_VERSION);
 	return rc;
 }
+
+enum masa_err
+masa_metrics_render_health(struct masa_buf *out, int ready, const int64_t not_after_s[2])
+{
+	static const char *const certs[2] = { "signing", "tls" };
+	enum masa_err rc;
+	size_t i;
+
+	rc = header(out, "masa_ready", "gauge", "1 when the voucher-signing key is loaded and the "
+	    "store takes a write (what GET /readyz answers 200 for), else 0.");
+	if (rc == MASA_OK)
+		rc = appendf(out, "masa_ready %d\n", ready != 0);
+	if (rc == MASA_OK)
+		rc = header(out, "masa_certificate_expiry_timestamp_seconds", "gauge", "When a "
+		    "certificate stops being valid (its notAfter), in seconds since the epoch: the "
+		    "voucher-signing certificate and the TLS certificate as the configuration names "
+		    "it now.");
+	for (i = 0; rc == MASA_OK && i < 2; i++)
+		if (not_after_s[i] > 0)
+			rc = appendf(out, "masa_certificate_expiry_timestamp_seconds{certificate=\"%s\"} "
+			    "%lld\n", certs[i], (long long)not_after_s[i]);
+	return rc;
+}
