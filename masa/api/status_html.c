@@ -273,7 +273,7 @@ masa_status_html(const struct masa_status *st, const char *version, struct masa_
 	    "<title>masa status</title>\n<link rel=\"icon\" href=\"data:,\">\n<style>body{font:14px sans-serif;margin:1.5em;color:#222}"
 	    "table{border-collapse:collapse}th,td{text-align:left;padding:2px 10px 2px 0}"
 	    "table.keys td{font-family:monospace;font-size:12px;max-width:240px;"
-	    "word-break:break-all}td.soon{color:#c62828;"
+	    "overflow-wrap:anywhere}td.soon{color:#c62828;"
 	    "font-weight:bold}svg text{font:11px sans-serif}ul.legend{list-style:none;padding:0}"
 	    "ul.legend li{display:inline-block;margin-right:1.2em}ul.legend i{display:inline-block;"
 	    "width:10px;height:10px;margin-right:4px}</style></head>\n<body>\n"
