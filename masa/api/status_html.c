@@ -1,10 +1,10 @@
 /* status_html.c: the status page as HTML (GET /status): one document with
  * its style inline and the chart as inline SVG; no script, no external
  * asset. Every text that comes from the store, a certificate or the
- * configuration is escaped (esc). */
+ * configuration is escaped (esc); formatted text (masa_buf_appendf) holds
+ * only our own words and numbers. */
 #include "status_view.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,25 +21,6 @@ static const char *const palette[MASA_STATUS_REASONS + 1] = {
 	"#c62828", "#6a1b9a", "#283593", "#00838f", "#827717", "#4e342e", "#ad1457", "#37474f",
 	"#9e9e9e",
 };
-
-/* Appends printf text made only of our own words and numbers (never
- * outside text: that goes through esc). */
-static enum masa_err put(struct masa_buf *out, const char *fmt, ...) MASA_PRINTF(2, 3);
-
-static enum masa_err
-put(struct masa_buf *out, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof line)
-		return MASA_E_INTERNAL;
-	return masa_buf_append(out, line, (size_t)n);
-}
 
 /* Appends s with &, <, >, " and ' escaped (for text and attribute values). */
 static enum masa_err
@@ -62,22 +43,31 @@ esc(struct masa_buf *out, const char *s)
 	return rc;
 }
 
+/* Appends before and after as they are (our own markup) around text escaped. */
+static enum masa_err
+esc_between(struct masa_buf *out, const char *before, const char *text, const char *after)
+{
+	enum masa_err rc = masa_buf_append(out, before, strlen(before));
+
+	if (rc == MASA_OK)
+		rc = esc(out, text);
+	return rc == MASA_OK ? masa_buf_append(out, after, strlen(after)) : rc;
+}
+
 /* <tr><th>name</th><td>value (escaped)</td></tr> */
 static enum masa_err
 row(struct masa_buf *out, const char *name, const char *value)
 {
-	enum masa_err rc = put(out, "<tr><th>%s</th><td>", name);
+	enum masa_err rc = masa_buf_appendf(out, "<tr><th>%s</th>", name);
 
-	if (rc == MASA_OK)
-		rc = esc(out, value);
-	return rc == MASA_OK ? put(out, "</td></tr>\n") : rc;
+	return rc == MASA_OK ? esc_between(out, "<td>", value, "</td></tr>\n") : rc;
 }
 
 static enum masa_err
 facts(struct masa_buf *out, const struct masa_status *st, const char *version)
 {
 	char b[96];
-	enum masa_err rc = put(out, "<h2>Service</h2>\n<table>\n");
+	enum masa_err rc = masa_buf_appendf(out, "<h2>Service</h2>\n<table>\n");
 
 	if (rc == MASA_OK)
 		rc = row(out, "version", version);
@@ -87,7 +77,7 @@ facts(struct masa_buf *out, const struct masa_status *st, const char *version)
 	if (rc == MASA_OK)
 		rc = row(out, "uptime", b);
 	if (rc == MASA_OK)
-		rc = put(out, "</table>\n<h2>Store</h2>\n<table>\n");
+		rc = masa_buf_appendf(out, "</table>\n<h2>Store</h2>\n<table>\n");
 	if (rc == MASA_OK)
 		rc = row(out, "backend", st->backend);
 	if (rc == MASA_OK && st->have_summary) {
@@ -104,7 +94,7 @@ facts(struct masa_buf *out, const struct masa_status *st, const char *version)
 		if (rc == MASA_OK)
 			rc = row(out, "registrars", b);
 	}
-	return rc == MASA_OK ? put(out, "</table>\n") : rc;
+	return rc == MASA_OK ? masa_buf_appendf(out, "</table>\n") : rc;
 }
 
 /* One row of the keys table. */
@@ -114,25 +104,18 @@ key_row(struct masa_buf *out, const char *use, const char *alg, const char *wher
 {
 	char when[MASA_RFC3339_LEN];
 	const char *cells[] = { use, alg ? alg : "-", where ? where : "-", spki, NULL };
-	enum masa_err rc = put(out, "<tr>");
+	enum masa_err rc = masa_buf_appendf(out, "<tr>");
 	size_t i;
 
-	for (i = 0; rc == MASA_OK && cells[i] != NULL; i++) {
-		rc = put(out, "<td>");
-		if (rc == MASA_OK)
-			rc = esc(out, cells[i]);
-		if (rc == MASA_OK)
-			rc = put(out, "</td>");
-	}
+	for (i = 0; rc == MASA_OK && cells[i] != NULL; i++)
+		rc = esc_between(out, "<td>", cells[i], "</td>");
 	if (rc == MASA_OK && !have)
-		return put(out, "<td>-</td><td>-</td><td>-</td></tr>\n");
+		return masa_buf_appendf(out, "<td>-</td><td>-</td><td>-</td></tr>\n");
 	if (rc == MASA_OK)
-		rc = put(out, "<td>");
-	if (rc == MASA_OK)
-		rc = esc(out, c->subject);
+		rc = esc_between(out, "<td>", c->subject, "</td>");
 	masa_rfc3339_s(c->not_after_s * 1000, when);
 	if (rc == MASA_OK)
-		rc = put(out, "</td><td>%s</td><td class=\"%s\">%lld</td></tr>\n", when,
+		rc = masa_buf_appendf(out, "<td>%s</td><td class=\"%s\">%lld</td></tr>\n", when,
 		    c->not_after_s - now_s < 30 * 86400 ? "soon" : "ok",
 		    (long long)((c->not_after_s - now_s) / 86400));
 	return rc;
@@ -142,7 +125,7 @@ static enum masa_err
 keys(struct masa_buf *out, const struct masa_status *st)
 {
 	char hex[2 * MASA_SHA256_LEN + 1] = "-";
-	enum masa_err rc = put(out, "<h2>Keys and certificates</h2>\n<table class=\"keys\">\n"
+	enum masa_err rc = masa_buf_appendf(out, "<h2>Keys and certificates</h2>\n<table class=\"keys\">\n"
 	    "<tr><th>use</th><th>algorithm</th><th>where</th><th>SPKI SHA-256</th>"
 	    "<th>certificate subject</th><th>expires</th><th>days left</th></tr>\n");
 
@@ -153,7 +136,7 @@ keys(struct masa_buf *out, const struct masa_status *st)
 		    st->have_signing_cert, &st->signing_cert, st->now_s);
 	if (rc == MASA_OK)
 		rc = key_row(out, "TLS", NULL, NULL, "-", st->have_tls_cert, &st->tls_cert, st->now_s);
-	return rc == MASA_OK ? put(out, "</table>\n") : rc;
+	return rc == MASA_OK ? masa_buf_appendf(out, "</table>\n") : rc;
 }
 
 static uint32_t
@@ -181,27 +164,27 @@ bar(struct masa_buf *out, const char *cls, const char *reason, const char *color
 		return MASA_OK;
 	*y -= h;
 	masa_rfc3339_s(hour_s * 1000, when);
-	rc = put(out, "<rect class=\"bar %s\" data-hour=\"%s\" data-count=\"%u\" data-reason=\"",
+	rc = masa_buf_appendf(out,
+	    "<rect class=\"bar %s\" data-hour=\"%s\" data-count=\"%u\" data-reason=\"",
 	    cls, when, n);
 	if (rc == MASA_OK)
 		rc = esc(out, reason);
 	if (rc == MASA_OK)
-		rc = put(out, "\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>%s %u ",
+		rc = masa_buf_appendf(out,
+		    "\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>%s %u ",
 		    x, *y, BAR_W, h, color, when, n);
 	if (rc == MASA_OK)
 		rc = esc(out, reason);
-	return rc == MASA_OK ? put(out, "</title></rect>\n") : rc;
+	return rc == MASA_OK ? masa_buf_appendf(out, "</title></rect>\n") : rc;
 }
 
 /* A legend entry for a refusal reason. */
 static enum masa_err
 legend(struct masa_buf *out, const char *color, const char *reason)
 {
-	enum masa_err rc = put(out, "<li><i style=\"background:%s\"></i>refused: ", color);
+	enum masa_err rc = masa_buf_appendf(out, "<li><i style=\"background:%s\"></i>", color);
 
-	if (rc == MASA_OK)
-		rc = esc(out, reason);
-	return rc == MASA_OK ? put(out, "</li>\n") : rc;
+	return rc == MASA_OK ? esc_between(out, "refused: ", reason, "</li>\n") : rc;
 }
 
 static enum masa_err
@@ -223,11 +206,12 @@ chart(struct masa_buf *out, const struct masa_status *st)
 		refused += r;
 		limited += st->hours[i].rate_limited;
 	}
-	rc = put(out, "<h2>Last %d hours</h2>\n<p id=\"totals\">%u vouchers issued, %u refused, "
+	rc = masa_buf_appendf(out,
+	    "<h2>Last %d hours</h2>\n<p id=\"totals\">%u vouchers issued, %u refused, "
 	    "%u answered 429 (from %lld audit entries%s).</p>\n", MASA_STATUS_HOURS, issued, refused,
 	    limited, (long long)st->entries_read, st->truncated ? ", the newest only: cut" : "");
 	if (rc == MASA_OK)
-		rc = put(out, "<svg id=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+		rc = masa_buf_appendf(out, "<svg id=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 		    "height=\"%d\" role=\"img\" aria-label=\"vouchers issued, refusals by reason and "
 		    "429s per hour\">\n<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#555\"/>\n"
 		    "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%u</text>\n<text x=\"%d\" y=\"%d\" "
@@ -249,17 +233,17 @@ chart(struct masa_buf *out, const struct masa_status *st)
 			    h->rate_limited, max, h->start_s);
 		if (rc == MASA_OK && i % 6 == 0) {
 			masa_rfc3339_s(h->start_s * 1000, label);
-			rc = put(out, "<text x=\"%d\" y=\"%d\">%.5s</text>\n", x, base + 16, label + 11);
+			rc = masa_buf_appendf(out, "<text x=\"%d\" y=\"%d\">%.5s</text>\n", x, base + 16, label + 11);
 		}
 	}
 	if (rc == MASA_OK)
-		rc = put(out, "</svg>\n<ul class=\"legend\"><li><i style=\"background:#2e7d32\"></i>"
+		rc = masa_buf_appendf(out, "</svg>\n<ul class=\"legend\"><li><i style=\"background:#2e7d32\"></i>"
 		    "vouchers issued</li><li><i style=\"background:#ef6c00\"></i>429 (bucket empty)</li>\n");
 	for (k = 0; rc == MASA_OK && k < st->nreasons; k++)
 		rc = legend(out, palette[k], st->reasons[k]);
 	if (rc == MASA_OK && st->other_reasons)
 		rc = legend(out, palette[MASA_STATUS_REASONS], "other");
-	return rc == MASA_OK ? put(out, "</ul>\n") : rc;
+	return rc == MASA_OK ? masa_buf_appendf(out, "</ul>\n") : rc;
 }
 
 enum masa_err
@@ -269,8 +253,9 @@ masa_status_html(const struct masa_status *st, const char *version, struct masa_
 	enum masa_err rc;
 
 	masa_rfc3339_s(st->now_s * 1000, now);
-	rc = put(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<title>masa status</title>\n<link rel=\"icon\" href=\"data:,\">\n<style>body{font:14px sans-serif;margin:1.5em;color:#222}"
+	rc = masa_buf_appendf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<title>masa status</title>\n<link rel=\"icon\" href=\"data:,\">\n"
+	    "<style>body{font:14px sans-serif;margin:1.5em;color:#222}"
 	    "table{border-collapse:collapse}th,td{text-align:left;padding:2px 10px 2px 0}"
 	    "table.keys td{font-family:monospace;font-size:12px;max-width:240px;"
 	    "overflow-wrap:anywhere}td.soon{color:#c62828;"
@@ -284,5 +269,5 @@ masa_status_html(const struct masa_status *st, const char *version, struct masa_
 		rc = keys(out, st);
 	if (rc == MASA_OK)
 		rc = chart(out, st);
-	return rc == MASA_OK ? put(out, "</body></html>\n") : rc;
+	return rc == MASA_OK ? masa_buf_appendf(out, "</body></html>\n") : rc;
 }
