@@ -221,5 +221,40 @@ class StatusPage(VoucherCase):
         self.assertEqual(st, 400, body)
 
 
+class StatusBound(VoucherCase):
+    """More audit entries in the window than MASA_STATUS_AUDIT_MAX: the page reads that
+    many, newest first, and says it stopped there."""
+    LIMIT = 200000   # masa/app/masa_limits.h
+
+    def prepare(self):
+        now = int(time.time() * 1000)
+        db = sqlite3.connect(self.inst.path("masa.db"))
+        try:
+            seq = db.execute("SELECT max(seq) FROM audit").fetchone()[0]
+            # Not chained (the page does not verify the chain; `audit verify` would fail).
+            db.executemany("INSERT INTO audit (seq, at_ms, event, detail, prev_hash, hash)"
+                           " VALUES (?, ?, 'voucher.issued', '', zeroblob(32), zeroblob(32))",
+                           ((seq + 1 + i, now - 60000 + i // 1000) for i in range(self.LIMIT + 5)))
+            db.commit()
+        finally:
+            db.close()
+        self.server = self.serve()
+
+    def test_history_is_cut_at_the_limit(self):
+        token = self.inst.token
+        t0 = time.monotonic()
+        st, _, body = request(self.inst, self.server.admin_port, "GET", "/status?format=json",
+                              headers={"Authorization": "Bearer " + token})
+        elapsed = time.monotonic() - t0
+        self.assertEqual(st, 200, body)
+        hist = json.loads(body)["history"]
+        self.assertEqual((hist["audit-entries-read"], hist["truncated"]), (self.LIMIT, True))
+        self.assertEqual(sum(h["issued"] for h in hist["series"]), self.LIMIT)
+        st, _, body = request(self.inst, self.server.admin_port, "GET", "/status",
+                              headers={"Authorization": "Bearer " + token})
+        self.assertIn(b"from %d audit entries, the newest only: cut" % self.LIMIT, body)
+        self.assertLess(elapsed, 20, "the bounded read took %.1f s" % elapsed)
+
+
 if __name__ == "__main__":
     unittest.main()
