@@ -115,7 +115,8 @@ class Browser:
 
     def open(self, url, headers=None):
         """A new page (tab) loading url with the extra request headers; returns the main
-        document's HTTP status once the page has loaded."""
+        document's HTTP status once the page has loaded, or the browser's error text
+        (e.g. net::ERR_CERT_AUTHORITY_INVALID) when it could not load it."""
         target = self.call("Target.createTarget", {"url": "about:blank"}, session=False)
         self.session = self.call("Target.attachToTarget",
                                  {"targetId": target["targetId"], "flatten": True},
@@ -127,7 +128,9 @@ class Browser:
         self.call("Emulation.setDeviceMetricsOverride",
                   {"width": self.width, "height": self.height, "deviceScaleFactor": 1,
                    "mobile": False})
-        self.call("Page.navigate", {"url": url})
+        nav = self.call("Page.navigate", {"url": url})
+        if nav.get("errorText"):
+            return nav["errorText"]
         status = None
         deadline = time.time() + 30
         while status is None:

@@ -167,6 +167,20 @@ class StatusPage(VoucherCase):
         self.assertEqual((scripts, bold, external), (0, 0, []))  # ... no markup, no assets
         self.assertIn("CN=localhost", text)
 
+    def test_chromium_trusts_only_the_pinned_key(self):
+        """The browser is not told to ignore certificate errors: pinned to another key, it
+        refuses the server's certificate (so the pin above is what lets the page load)."""
+        other = self.masa_key().public_bytes(  # the voucher-signing key: not the TLS one
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        browser = cdp.Browser(trust_spki_der=other)
+        try:
+            got = browser.open("https://localhost:%d/status" % self.server.admin_port,
+                               {"Authorization": "Bearer " + self.auditor})
+        finally:
+            browser.close()
+        self.assertIsInstance(got, str)
+        self.assertIn("CERT", got)
+
     def test_json_matches_the_store_and_certificates(self):
         """?format=json: the same history, the store's counts and size, the keys'
         fingerprints and certificate expiries as the files have them."""
