@@ -13,7 +13,7 @@ runtime_build=(
 test_only=(
   libcmocka-dev python3 python3-cryptography python3-cbor2 sqlite3 curl
   clang libclang-rt-14-dev nginx
-  prometheus systemd
+  prometheus systemd chromium python3-yaml
 )
 
 pkgs=("${runtime_build[@]}")

@@ -1,6 +1,8 @@
 /* bytes.c: see bytes.h. */
 #include "bytes.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,4 +74,19 @@ masa_buf_view(const struct masa_buf *b)
 {
 	struct masa_bytes v = { b->ptr, b->len };
 	return v;
+}
+
+enum masa_err
+masa_buf_appendf(struct masa_buf *b, const char *fmt, ...)
+{
+	char text[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof text)
+		return MASA_E_INTERNAL;
+	return masa_buf_append(b, text, (size_t)n);
 }

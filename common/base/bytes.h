@@ -29,6 +29,10 @@ void masa_buf_init(struct masa_buf *b, size_t max);
 /* Appends; MASA_E_TOO_LARGE past the maximum, MASA_E_NOMEM. The buffer is
  * unchanged on failure. It always keeps one spare NUL after the data. */
 MASA_NODISCARD enum masa_err masa_buf_append(struct masa_buf *b, const void *p, size_t n);
+/* Appends printf-formatted text (at most 4 KiB of it: longer is
+ * MASA_E_INTERNAL, a caller's mistake). */
+MASA_NODISCARD enum masa_err masa_buf_appendf(struct masa_buf *b, const char *fmt, ...)
+    MASA_PRINTF(2, 3);
 /* Drops everything past len (len <= b->len), keeping the trailing NUL. */
 void masa_buf_truncate(struct masa_buf *b, size_t len);
 /* Releases the memory; wipes it first (buffers may hold key material). */

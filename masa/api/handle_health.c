@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "answer_later.h"
+#include "crypto/certinfo.h"
 #include "metrics.h"
 #include "handlers.h"
 
@@ -49,17 +50,29 @@ masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply)
 }
 
 /* GET /metrics (admin listener): the counters of metrics.c, the store's
- * and the signing key's. */
+ * and the signing key's, readiness and the certificates' expiries. */
 enum masa_err
 masa_handle_metrics(const struct masa_req *req, struct masa_reply *reply)
 {
 	struct masa_db_stats store;
 	struct masa_signer_stats signer;
+	struct masa_cert_info ci;
+	int64_t not_after[2] = { 0, 0 };
 	enum masa_err rc;
+	int ready;
 
 	masa_db_stats(req->app->db, &store);
 	masa_signer_stats(req->app->signer, &signer);
+	/* The admin listener has a thread per connection: waiting for the
+	 * store's writer here blocks no other request. */
+	ready = req->app->signer != NULL && masa_db_write(req->app->db, nothing, NULL) == MASA_OK;
+	if (masa_cert_info_der(req->app->masa_cert, &ci) == MASA_OK)
+		not_after[0] = ci.not_after_s;
+	if (req->app->cfg != NULL && masa_cert_info_pem_file(req->app->cfg->tls_cert, &ci) == MASA_OK)
+		not_after[1] = ci.not_after_s;
 	rc = masa_metrics_render(&reply->body, &store, &signer);
+	if (rc == MASA_OK)
+		rc = masa_metrics_render_health(&reply->body, ready, not_after);
 	if (rc != MASA_OK)
 		return rc;
 	reply->status = 200;

@@ -30,5 +30,7 @@ enum masa_err masa_handle_block(const struct masa_req *req, struct masa_reply *r
 enum masa_err masa_handle_unblock(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_audit(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_key(const struct masa_req *req, struct masa_reply *reply);
+/* The status page (handle_status.c). */
+enum masa_err masa_handle_status(const struct masa_req *req, struct masa_reply *reply);
 
 #endif

@@ -21,6 +21,8 @@ static const struct masa_route admin_routes[] = {
 	/* Operational counters: for a Prometheus scraper holding an auditor
 	 * token (read-only), or an admin. */
 	{ "GET", "/metrics", masa_handle_metrics, AUDIT },
+	/* The status page (HTML, or ?format=json), for the same roles. */
+	{ "GET", "/status", masa_handle_status, AUDIT },
 	{ "POST", "/admin/v1/devices", masa_handle_device_add, ENROLL },
 	{ "GET", "/admin/v1/devices", masa_handle_device_list, ALL },
 	{ "POST", "/admin/v1/devices/import", masa_handle_device_import, ENROLL },

@@ -20,6 +20,7 @@ struct masa_app {
 	/* Workers for what must not run on an event-loop thread (store reads,
 	 * signatures); NULL: such work runs where it is started. */
 	struct masa_workq *work;
+	int64_t started_ms;	/* when serve started (masa_now_ms), for the status page */
 };
 
 #endif

@@ -35,4 +35,8 @@
 #define MASA_HEADER_MAX 1024		/* Content-Type or Accept value */
 #define MASA_ACCEPT_MAX_RANGES 16	/* media ranges in one Accept */
 
+/* The status page (GET /status): audit entries it reads, newest first,
+ * for its 48 hours of history; past this it says the history is cut. */
+#define MASA_STATUS_AUDIT_MAX 200000
+
 #endif

@@ -53,8 +53,8 @@ int masa_cmd_db(int argc, char **argv);
 int masa_cmd_demo(int argc, char **argv);
 /* device import / show / list (cmd_device_bulk.c). */
 int masa_cli_device_import(const char *config, const char *path, int atomic);
-int masa_cli_device_show(const char *config, const char *serial);
-int masa_cli_device_list(const char *config);
+int masa_cli_device_show(const char *config, const char *serial, int json);
+int masa_cli_device_list(const char *config, int json);
 
 int masa_cmd_init(int argc, char **argv);
 int masa_cmd_device(int argc, char **argv);

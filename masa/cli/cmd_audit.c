@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "audit_export.h"
 #include "cli.h"
 #include "encode.h"
@@ -14,15 +16,35 @@
 #include "timeutil.h"
 
 static const char help[] =
-    "usage: masa audit verify --config FILE\n"
+    "usage: masa audit verify --config FILE [--json]\n"
     "       masa audit export --config FILE [--serial S] [--since RFC3339] [--format jsonl|csv]\n\n"
     "verify checks the audit trail's hash chain and names the first entry that was\n"
     "edited, inserted or removed; it prints the head hash, which operators record\n"
     "elsewhere (a chain cut off at its end is only detectable against a recorded head).\n"
+    "With --json, verify prints {\"ok\", \"entries\", \"head\"} and, for a broken chain,\n"
+    "\"broken-entry\" and \"why\" (exit 1 still).\n"
     "export writes the trail as JSON lines (default) or CSV.\n";
 
+/* verify --json: one JSON object; bad is 0 for an intact chain. */
+static void
+verify_json(int64_t count, int64_t bad, const char *why, const char *head)
+{
+	json_t *o = json_pack("{s:b, s:I, s:s}", "ok", bad == 0, "entries", (json_int_t)count,
+	    "head", head);
+
+	if (o != NULL && bad != 0) {
+		json_object_set_new(o, "broken-entry", json_integer(bad));
+		json_object_set_new(o, "why", json_string(why));
+	}
+	if (o != NULL) {
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	}
+	json_decref(o);
+}
+
 static int
-audit_verify(struct masa_startup *st)
+audit_verify(struct masa_startup *st, int json)
 {
 	uint8_t head[MASA_AUDIT_HASH_LEN];
 	char why[160], hex[2 * MASA_AUDIT_HASH_LEN + 1];
@@ -35,12 +57,15 @@ audit_verify(struct masa_startup *st)
 	masa_db_rollback(t);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, NULL);
+	masa_hex(head, sizeof head, hex);
+	if (json)
+		verify_json(count, bad, why, hex);
 	if (bad != 0) {
 		fprintf(stderr, "masa: audit entry %lld is broken: %s\n", (long long)bad, why);
 		return MASA_EXIT_FAIL;
 	}
-	masa_hex(head, sizeof head, hex);
-	printf("ok: %lld entries, head %s\n", (long long)count, hex);
+	if (!json)
+		printf("ok: %lld entries, head %s\n", (long long)count, hex);
 	return MASA_EXIT_OK;
 }
 
@@ -67,6 +92,7 @@ masa_cmd_audit(int argc, char **argv)
 		{ "serial", required_argument, NULL, 's' },
 		{ "since", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -74,7 +100,7 @@ masa_cmd_audit(int argc, char **argv)
 	struct masa_startup st;
 	const char *config = NULL, *serial = NULL, *since = NULL, *format = "jsonl";
 	int64_t since_ms = INT64_MIN;
-	int c, rc, verify;
+	int c, rc, verify, json = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -82,6 +108,7 @@ masa_cmd_audit(int argc, char **argv)
 		case 's': serial = optarg; break;
 		case 't': since = optarg; break;
 		case 'f': format = optarg; break;
+		case 'j': json = 1; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
 		default: return masa_cli_bad_option("audit", argv);
 		}
@@ -97,7 +124,7 @@ masa_cmd_audit(int argc, char **argv)
 		return masa_cli_usage_error("audit", "--since must be an RFC 3339 date-time");
 	if (masa_startup_load(config, MASA_NEED_DB, &st, &diag) != MASA_OK)
 		return masa_cli_fail(MASA_E_STORE, &diag);
-	rc = verify ? audit_verify(&st) : audit_export(&st, serial, since_ms, strcmp(format, "csv") == 0);
+	rc = verify ? audit_verify(&st, json) : audit_export(&st, serial, since_ms, strcmp(format, "csv") == 0);
 	masa_startup_free(&st);
 	return rc;
 }

@@ -20,8 +20,8 @@ static const char help[] =
     "       masa device release --config FILE SERIAL\n"
     "       masa device retire --config FILE SERIAL\n"
     "       masa device import --config FILE [--atomic] FILE.jsonl|FILE.csv\n"
-    "       masa device show --config FILE SERIAL\n"
-    "       masa device list --config FILE\n\n"
+    "       masa device show --config FILE [--json] SERIAL\n"
+    "       masa device list --config FILE [--json]\n\n"
     "add enrolls a device: with --idevid, the certificate's subject serialNumber\n"
     "must equal S; keys are P-256, P-384 or Ed25519. Enrolling the same record\n"
     "again changes nothing; the same serial with another key is refused.\n"
@@ -30,7 +30,8 @@ static const char help[] =
     "import enrolls one record a line (JSON objects with serial-number, public-key\n"
     "or idevid, product, owner; or CSV with a header row naming those columns),\n"
     "prints a report, and with --atomic writes nothing if any line is rejected.\n"
-    "show and list print devices as JSON lines.\n";
+    "show prints a device's fields, list a table of devices; with --json, each\n"
+    "device is one JSON object on one line.\n";
 
 /* Reads the PEM file named by --idevid or --pubkey into the record. */
 static int
@@ -135,13 +136,14 @@ masa_cmd_device(int argc, char **argv)
 		{ "product", required_argument, NULL, 'P' },
 		{ "owner", required_argument, NULL, 'o' },
 		{ "atomic", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct masa_enroll_one a;
 	struct masa_buf pem;
 	const char *config = NULL, *idevid = NULL, *pubkey = NULL, *sub;
-	int c, rc, atomic = 0;
+	int c, rc, atomic = 0, json = 0;
 
 	memset(&a, 0, sizeof a);
 	snprintf(a.actor, sizeof a.actor, "cli");
@@ -155,6 +157,7 @@ masa_cmd_device(int argc, char **argv)
 		case 'P': a.rec.product = view(optarg); break;
 		case 'o': a.rec.owner = view(optarg); break;
 		case 'a': atomic = 1; break;
+		case 'j': json = 1; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
 		default: return masa_cli_bad_option("device", argv);
 		}
@@ -172,8 +175,8 @@ masa_cmd_device(int argc, char **argv)
 	if (strcmp(sub, "import") == 0 && optind + 2 == argc)
 		return masa_cli_device_import(config, argv[optind + 1], atomic);
 	if (strcmp(sub, "show") == 0 && optind + 2 == argc)
-		return masa_cli_device_show(config, argv[optind + 1]);
+		return masa_cli_device_show(config, argv[optind + 1], json);
 	if (strcmp(sub, "list") == 0 && optind + 1 == argc)
-		return masa_cli_device_list(config);
+		return masa_cli_device_list(config, json);
 	return masa_cli_usage_error("device", "expected: add [options] | import [--atomic] FILE | show SERIAL | list | release SERIAL | retire SERIAL");
 }

@@ -67,10 +67,50 @@ masa_cli_device_import(const char *config, const char *path, int atomic)
 struct lister {
 	struct masa_txn *t;
 	const struct masa_config *cfg;
+	int json, show;		/* --json; show (one device) or list */
 	enum masa_err rc;
 };
 
-/* Prints one device as a JSON line. */
+/* A device field for people: null "-", booleans yes/no, strings as they
+ * are, integers in decimal; into buf. */
+static const char *
+field_text(json_t *v, char *buf, size_t cap)
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_boolean(v))
+		return json_is_true(v) ? "yes" : "no";
+	if (json_is_integer(v)) {
+		snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	return "-";
+}
+
+/* One device: with --json a JSON line; else, for show, "field  value"
+ * lines, for list, a row of the table list_header names. */
+static void
+print_human(const struct lister *l, json_t *o)
+{
+	char b[7][24];
+	const char *k;
+	json_t *v;
+
+	if (l->show) {
+		json_object_foreach(o, k, v)
+			printf("%-18s %s\n", k, field_text(v, b[0], sizeof b[0]));
+		return;
+	}
+	printf("%-24s %-12s %-12s %-16.16s %6s %8s %s\n",
+	    field_text(json_object_get(o, "serial-number"), b[0], sizeof b[0]),
+	    field_text(json_object_get(o, "product"), b[1], sizeof b[1]),
+	    field_text(json_object_get(o, "owner"), b[2], sizeof b[2]),
+	    field_text(json_object_get(o, "pinned-registrar"), b[3], sizeof b[3]),
+	    field_text(json_object_get(o, "tokens-left"), b[4], sizeof b[4]),
+	    field_text(json_object_get(o, "vouchers-issued"), b[5], sizeof b[5]),
+	    field_text(json_object_get(o, "retired"), b[6], sizeof b[6]));
+}
+
 static int
 print_device(void *arg, const char *serial)
 {
@@ -80,29 +120,37 @@ print_device(void *arg, const char *serial)
 	l->rc = masa_device_json(l->t, l->cfg, serial, masa_now_ms(), &o);
 	if (l->rc != MASA_OK)
 		return 1;
-	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	putchar('\n');
+	if (l->json) {
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else {
+		print_human(l, o);
+	}
 	json_decref(o);
 	return 0;
 }
 
 /* show SERIAL (serial != NULL) or list. */
 static int
-device_print(const char *config, const char *serial)
+device_print(const char *config, const char *serial, int json)
 {
 	struct masa_diag diag = { { 0 } };
 	struct masa_startup st;
-	struct lister l = { NULL, NULL, MASA_OK };
+	struct lister l = { NULL, NULL, json, serial != NULL, MASA_OK };
 	enum masa_err rc;
 
 	if (masa_cli_open_store(config, &st, &diag) != 0)
 		return masa_cli_fail(MASA_E_STORE, &diag);
 	l.cfg = &st.cfg;
 	rc = masa_db_begin(st.db, 0, &l.t);
-	if (rc == MASA_OK && serial != NULL)
+	if (rc == MASA_OK && serial != NULL) {
 		(void)print_device(&l, serial);
-	else if (rc == MASA_OK)
+	} else if (rc == MASA_OK) {
+		if (!json)
+			printf("%-24s %-12s %-12s %-16s %6s %8s %s\n", "SERIAL", "PRODUCT", "OWNER",
+			    "PINNED", "TOKENS", "VOUCHERS", "RETIRED");
 		rc = masa_store_device_page(l.t, "", 0x7fffffff, print_device, &l);
+	}
 	if (rc == MASA_OK)
 		rc = l.rc;
 	masa_db_rollback(l.t);
@@ -113,13 +161,13 @@ device_print(const char *config, const char *serial)
 }
 
 int
-masa_cli_device_show(const char *config, const char *serial)
+masa_cli_device_show(const char *config, const char *serial, int json)
 {
-	return device_print(config, serial);
+	return device_print(config, serial, json);
 }
 
 int
-masa_cli_device_list(const char *config)
+masa_cli_device_list(const char *config, int json)
 {
-	return device_print(config, NULL);
+	return device_print(config, NULL, json);
 }

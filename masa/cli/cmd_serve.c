@@ -130,6 +130,7 @@ masa_cmd_serve(int argc, char **argv)
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
 	app.cfg = &st.cfg;
+	app.started_ms = masa_now_ms();
 	app.db = st.db;
 	masa_db_gather(app.db, MASA_COMMIT_GATHER_US, MASA_COMMIT_GATHER_MIN);
 	app.signer = st.signer;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "startup.h"
 #include "tokens.h"
@@ -13,20 +15,34 @@
 
 static const char help[] =
     "usage: masa token create --config FILE --role admin|factory|auditor --name NAME\n"
-    "       masa token list --config FILE\n"
+    "       masa token list --config FILE [--json]\n"
     "       masa token revoke --config FILE NAME\n\n"
     "create prints a new API token \"<id>.<secret>\" alone on one line (shown once).\n"
+    "list prints name, role, id and creation time, tab-separated; with --json one\n"
+    "JSON object a token: {\"name\", \"role\", \"id\", \"created\"}.\n"
     "Roles: admin (everything), factory (enroll, import and read devices), auditor\n"
     "(read devices and the audit trail).\n";
 
+/* One token: a tab-separated line, or with --json (arg non-NULL) a JSON
+ * line. Never its hash. */
 static void
 print_token(void *arg, const struct masa_token_row *r)
 {
 	char when[MASA_RFC3339_LEN];
+	json_t *o;
 
-	(void)arg;
 	masa_rfc3339_ms(r->created_ms, when);
-	printf("%s\t%s\t%s\t%s\n", r->name, r->role, r->id, when);
+	if (arg == NULL) {
+		printf("%s\t%s\t%s\t%s\n", r->name, r->role, r->id, when);
+		return;
+	}
+	o = json_pack("{s:s, s:s, s:s, s:s}", "name", r->name, "role", r->role, "id", r->id,
+	    "created", when);
+	if (o != NULL) {
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	}
+	json_decref(o);
 }
 
 int
@@ -36,6 +52,7 @@ masa_cmd_token(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -45,13 +62,14 @@ masa_cmd_token(int argc, char **argv)
 	const char *config = NULL, *role = NULL, *name = NULL, *sub;
 	char token[MASA_TOKEN_MAX];
 	enum masa_err rc;
-	int c, nargs;
+	int c, nargs, json = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'r': role = optarg; break;
 		case 'n': name = optarg; break;
+		case 'j': json = 1; break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
 		default: return masa_cli_bad_option("token", argv);
 		}
@@ -76,7 +94,7 @@ masa_cmd_token(int argc, char **argv)
 	} else if (strcmp(sub, "list") == 0) {
 		rc = masa_db_begin(st.db, 0, &t);
 		if (rc == MASA_OK)
-			rc = masa_store_token_each(t, print_token, NULL);
+			rc = masa_store_token_each(t, print_token, json ? &json : NULL);
 		masa_db_rollback(t);
 	} else {
 		rc = masa_token_revoke(st.db, argv[optind + 1]);

@@ -23,12 +23,12 @@
 static const char help[] =
     "usage: masa demo --config FILE\n\n"
     "Runs against the masa serve of FILE (start it first): creates a demo pledge\n"
-    "and two registrars in a new directory under /tmp, enrolls the pledge, asks\n"
-    "for a voucher, asks again, lets another registrar try, and fetches the\n"
-    "audit log, explaining each step.\n";
+    "and two registrars in a new directory under $TMPDIR (default /tmp), enrolls\n"
+    "the pledge, asks for a voucher, asks again, lets another registrar try,\n"
+    "and fetches the audit log, explaining each step.\n";
 
 struct demo {
-	char dir[64];
+	char dir[96];	/* $TMPDIR/masa-demo-XXXXXX; names in it are short */
 	char pledge[128], reg[128], reg_crt[128], other[128], other_crt[128], masa[128];
 	char serial[32], url[300];
 	struct masa_startup st;
@@ -39,6 +39,29 @@ static void
 path(const struct demo *d, const char *name, char out[128])
 {
 	snprintf(out, 128, "%s/%s", d->dir, name);
+}
+
+/* A new directory for the demo's keys under $TMPDIR (an absolute path),
+ * else /tmp; -1 with diag if it cannot be made. */
+static int
+demo_dir(struct demo *d, struct masa_diag *diag)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n;
+
+	if (tmp == NULL || tmp[0] != '/')
+		tmp = "/tmp";
+	n = snprintf(d->dir, sizeof d->dir, "%s/masa-demo-XXXXXX", tmp);
+	if (n < 0 || (size_t)n >= sizeof d->dir) {
+		masa_diag_set(diag, "TMPDIR is too long for the demo's directory (at most %d bytes)",
+		    (int)(sizeof d->dir - sizeof "/masa-demo-XXXXXX"));
+		return -1;
+	}
+	if (mkdtemp(d->dir) == NULL) {
+		masa_diag_set(diag, "cannot make a directory in %s for the demo's keys", tmp);
+		return -1;
+	}
+	return 0;
 }
 
 /* Keys for the pledge, two registrars, and the MASA's public key. */
@@ -183,8 +206,7 @@ masa_cmd_demo(int argc, char **argv)
 	snprintf(d.url, sizeof d.url, "https://%s", d.st.cfg.listen);
 	/* Nothing is made or enrolled unless the server answers. */
 	rc = masa_http_healthz(d.url, d.st.cfg.tls_cert, &diag);
-	snprintf(d.dir, sizeof d.dir, "/tmp/masa-demo-XXXXXX");
-	if (rc == MASA_OK && mkdtemp(d.dir) == NULL)
+	if (rc == MASA_OK && demo_dir(&d, &diag) != 0)
 		rc = MASA_E_IO;
 	if (rc != MASA_OK) {
 		masa_startup_free(&d.st);

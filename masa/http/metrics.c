@@ -5,7 +5,6 @@
  */
 #include "metrics.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
@@ -142,28 +141,10 @@ masa_metrics_voucher(enum masa_format format, int multipart, int assertion, int 
 	ADD(m.vouchers[format][multipart != 0][assertion]);
 }
 
-/* Appends one printf-formatted line (the caller's text is short). */
-static enum masa_err appendf(struct masa_buf *out, const char *fmt, ...) MASA_PRINTF(2, 3);
-
-static enum masa_err
-appendf(struct masa_buf *out, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof line)
-		return MASA_E_INTERNAL;
-	return masa_buf_append(out, line, (size_t)n);
-}
-
 static enum masa_err
 header(struct masa_buf *out, const char *name, const char *type, const char *help)
 {
-	return appendf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	return masa_buf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* masa_requests_total: only the series that have counted something (300
@@ -195,7 +176,7 @@ render_requests(struct masa_buf *out)
 					snprintf(code, sizeof code, "%u", codes[ci]);
 				else
 					snprintf(code, sizeof code, "other");
-				rc = appendf(out, "masa_requests_total{listener=\"%s\",method=\"%s\","
+				rc = masa_buf_appendf(out, "masa_requests_total{listener=\"%s\",method=\"%s\","
 				    "route=\"%s\",code=\"%s\"} %llu\n", t->name, method, path, code, v);
 			}
 		}
@@ -218,14 +199,14 @@ render_latency(struct masa_buf *out)
 		for (b = 0; rc == MASA_OK && b <= NBOUNDS; b++) {
 			cum += GET(m.latency[ti][b]);
 			if (b < NBOUNDS)
-				rc = appendf(out, "masa_request_duration_seconds_bucket{listener=\"%s\","
+				rc = masa_buf_appendf(out, "masa_request_duration_seconds_bucket{listener=\"%s\","
 				    "le=\"%g\"} %llu\n", table_names[ti], (double)bounds_us[b] / 1e6, cum);
 			else
-				rc = appendf(out, "masa_request_duration_seconds_bucket{listener=\"%s\","
+				rc = masa_buf_appendf(out, "masa_request_duration_seconds_bucket{listener=\"%s\","
 				    "le=\"+Inf\"} %llu\n", table_names[ti], cum);
 		}
 		if (rc == MASA_OK)
-			rc = appendf(out, "masa_request_duration_seconds_sum{listener=\"%s\"} %.6f\n"
+			rc = masa_buf_appendf(out, "masa_request_duration_seconds_sum{listener=\"%s\"} %.6f\n"
 			    "masa_request_duration_seconds_count{listener=\"%s\"} %llu\n",
 			    table_names[ti], (double)GET(m.latency_sum_us[ti]) / 1e6,
 			    table_names[ti], cum);
@@ -245,7 +226,7 @@ render_vouchers(struct masa_buf *out)
 	for (f = 0; rc == MASA_OK && f < NFORMATS; f++)
 		for (mp = 0; rc == MASA_OK && format_name(f) != NULL && mp < 2; mp++)
 			for (a = 0; rc == MASA_OK && a < NASSERT; a++)
-				rc = appendf(out, "masa_vouchers_issued_total{format=\"%s\",answer=\"%s\","
+				rc = masa_buf_appendf(out, "masa_vouchers_issued_total{format=\"%s\",answer=\"%s\","
 				    "assertion=\"%s\"} %llu\n", format_name(f), mp ? "multipart" : "plain",
 				    assert_names[a], GET(m.vouchers[f][mp][a]));
 	if (rc == MASA_OK)
@@ -253,7 +234,7 @@ render_vouchers(struct masa_buf *out)
 		    "Stored vouchers sent again for a byte-identical retry (no token spent).");
 	for (f = 0; rc == MASA_OK && f < NFORMATS; f++)
 		if (format_name(f) != NULL)
-			rc = appendf(out, "masa_vouchers_replayed_total{format=\"%s\"} %llu\n",
+			rc = masa_buf_appendf(out, "masa_vouchers_replayed_total{format=\"%s\"} %llu\n",
 			    format_name(f), GET(m.replayed[f]));
 	return rc;
 }
@@ -267,7 +248,7 @@ render_pair(struct masa_buf *out, const char *name, const char *help, const char
 	size_t i;
 
 	for (i = 0; rc == MASA_OK && i < 2; i++)
-		rc = appendf(out, "%s{%s=\"%s\"} %llu\n", name, label, names[i], GET(values[i]));
+		rc = masa_buf_appendf(out, "%s{%s=\"%s\"} %llu\n", name, label, names[i], GET(values[i]));
 	return rc;
 }
 
@@ -278,7 +259,7 @@ render_counter(struct masa_buf *out, const char *name, const char *help, uint64_
 	enum masa_err rc = header(out, name, "counter", help);
 
 	if (rc == MASA_OK)
-		rc = appendf(out, "%s %llu\n", name, (unsigned long long)value);
+		rc = masa_buf_appendf(out, "%s %llu\n", name, (unsigned long long)value);
 	return rc;
 }
 
@@ -331,10 +312,33 @@ masa_metrics_render(struct masa_buf *out, const struct masa_db_stats *store,
 		rc = header(out, "masa_store_reserve_low", "gauge", "1 while the store's free space is "
 		    "under limits.store_reserve_mb (refusals are then not audited), else 0.");
 	if (rc == MASA_OK)
-		rc = appendf(out, "masa_store_reserve_low %d\n", masa_refusal_space_low());
+		rc = masa_buf_appendf(out, "masa_store_reserve_low %d\n", masa_refusal_space_low());
 	if (rc == MASA_OK)
 		rc = header(out, "masa_build_info", "gauge", "The running masa's version; always 1.");
 	if (rc == MASA_OK)
-		rc = appendf(out, "masa_build_info{version=\"%s\"} 1\n", MASA_VERSION);
+		rc = masa_buf_appendf(out, "masa_build_info{version=\"%s\"} 1\n", MASA_VERSION);
+	return rc;
+}
+
+enum masa_err
+masa_metrics_render_health(struct masa_buf *out, int ready, const int64_t not_after_s[2])
+{
+	static const char *const certs[2] = { "signing", "tls" };
+	enum masa_err rc;
+	size_t i;
+
+	rc = header(out, "masa_ready", "gauge", "1 when the voucher-signing key is loaded and the "
+	    "store takes a write (what GET /readyz answers 200 for), else 0.");
+	if (rc == MASA_OK)
+		rc = masa_buf_appendf(out, "masa_ready %d\n", ready != 0);
+	if (rc == MASA_OK)
+		rc = header(out, "masa_certificate_expiry_timestamp_seconds", "gauge", "When a "
+		    "certificate stops being valid (its notAfter), in seconds since the epoch: the "
+		    "voucher-signing certificate and the TLS certificate as the configuration names "
+		    "it now.");
+	for (i = 0; rc == MASA_OK && i < 2; i++)
+		if (not_after_s[i] > 0)
+			rc = masa_buf_appendf(out, "masa_certificate_expiry_timestamp_seconds{certificate=\"%s\"} "
+			    "%lld\n", certs[i], (long long)not_after_s[i]);
 	return rc;
 }

@@ -49,4 +49,12 @@ void masa_metrics_voucher(enum masa_format format, int multipart, int assertion,
 MASA_NODISCARD enum masa_err masa_metrics_render(struct masa_buf *out,
     const struct masa_db_stats *store, const struct masa_signer_stats *signer);
 
+/* Appends the gauges a scrape computes: masa_ready (1 when ready is set:
+ * the signing key is loaded and the store takes a write now) and
+ * masa_certificate_expiry_timestamp_seconds for the voucher-signing and
+ * the TLS certificate (not_after_s[0], [1]: seconds since the epoch; 0:
+ * unknown, and the series is left out). */
+MASA_NODISCARD enum masa_err masa_metrics_render_health(struct masa_buf *out, int ready,
+    const int64_t not_after_s[2]);
+
 #endif

@@ -20,6 +20,15 @@ masa_audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms, int6
 	return txn->be->audit->each(txn, serial, since_ms, after_seq, fn, arg);
 }
 
+enum masa_err
+masa_audit_recent(struct masa_txn *txn, int64_t since_ms,
+    int (*fn)(void *arg, const struct masa_audit_row *r), void *arg)
+{
+	if (txn->be->audit->recent == NULL)
+		return MASA_E_NOT_FOUND;
+	return txn->be->audit->recent(txn, since_ms, fn, arg);
+}
+
 struct verify_state {
 	int64_t count, bad;
 	uint8_t prev[MASA_AUDIT_HASH_LEN];

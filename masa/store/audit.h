@@ -58,6 +58,13 @@ MASA_NODISCARD enum masa_err masa_audit_each(struct masa_txn *txn, const char *s
     int64_t since_ms, int64_t after_seq, int (*fn)(void *arg, const struct masa_audit_row *r),
     void *arg);
 
+/* Calls fn for each entry newest first (highest seq first), stopping
+ * before the first one older than since_ms or when fn returns non-zero:
+ * the status page's recent history, whose cost is what fn reads.
+ * MASA_E_NOT_FOUND if the backend cannot walk backwards. */
+MASA_NODISCARD enum masa_err masa_audit_recent(struct masa_txn *txn, int64_t since_ms,
+    int (*fn)(void *arg, const struct masa_audit_row *r), void *arg);
+
 /* Walks the whole chain: seq runs 1, 2, 3... without gaps, each prev_hash
  * is the previous entry's hash, each hash recomputes. On a break,
  * *bad_seq is the first entry that fails and why says how (else 0). *count

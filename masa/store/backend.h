@@ -81,6 +81,8 @@ struct masa_store_view_ops {
 	    struct masa_device_view *out);
 	enum masa_err (*page)(struct masa_txn *t, const char *after, unsigned limit,
 	    int (*fn)(void *arg, const char *serial), void *arg);
+	/* Optional (NULL: MASA_E_NOT_FOUND from the wrapper). */
+	enum masa_err (*summary)(struct masa_txn *t, struct masa_store_summary *out);
 };
 
 /* audit.h (the chain hash and its verification are generic: audit.c). */
@@ -88,6 +90,9 @@ struct masa_store_audit_ops {
 	enum masa_err (*append)(struct masa_txn *txn, const struct masa_audit_entry *e);
 	enum masa_err (*each)(struct masa_txn *txn, const char *serial, int64_t since_ms,
 	    int64_t after_seq, int (*fn)(void *arg, const struct masa_audit_row *r), void *arg);
+	/* Optional (NULL: MASA_E_NOT_FOUND from the wrapper). */
+	enum masa_err (*recent)(struct masa_txn *txn, int64_t since_ms,
+	    int (*fn)(void *arg, const struct masa_audit_row *r), void *arg);
 };
 
 /* tokens.h. */

@@ -21,4 +21,14 @@ MASA_NODISCARD enum masa_err masa_store_device_view(struct masa_txn *t, const st
 MASA_NODISCARD enum masa_err masa_store_device_page(struct masa_txn *t, const char *after,
     unsigned limit, int (*fn)(void *arg, const char *serial), void *arg);
 
+/* What the status page shows of the store: how many devices, owners and
+ * registrar keys it holds and its size in bytes (SQLite: the main
+ * database file's pages, without the WAL). */
+struct masa_store_summary {
+	int64_t devices, owners, registrars, bytes;
+};
+/* MASA_E_NOT_FOUND if the backend cannot tell. */
+MASA_NODISCARD enum masa_err masa_store_summary(struct masa_txn *t,
+    struct masa_store_summary *out);
+
 #endif

@@ -156,3 +156,11 @@ masa_store_device_page(struct masa_txn *t, const char *after, unsigned limit,
 {
 	return t->be->views->page(t, after, limit, fn, arg);
 }
+
+enum masa_err
+masa_store_summary(struct masa_txn *t, struct masa_store_summary *out)
+{
+	if (t->be->views->summary == NULL)
+		return MASA_E_NOT_FOUND;
+	return t->be->views->summary(t, out);
+}

@@ -174,3 +174,9 @@ masa_db_rollback(struct masa_txn *txn)
 	if (txn != NULL)
 		txn->be->rollback(txn);
 }
+
+const char *
+masa_db_backend_name(const struct masa_db *db)
+{
+	return db->be->name;
+}

@@ -113,6 +113,8 @@ MASA_NODISCARD enum masa_err masa_db_submit(struct masa_db *db,
  * writers that each wait for their change (fewer than min_changes) wait
  * the full time on every batch. 0 (the default) never waits. */
 void masa_db_gather(struct masa_db *db, long wait_us, size_t min_changes);
+/* The backend's name, for people ("SQLite"). */
+const char *masa_db_backend_name(const struct masa_db *db);
 /* Counts since open, for metrics and tests. */
 struct masa_db_stats {
 	uint64_t batches;	/* group commits attempted */

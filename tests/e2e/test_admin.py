@@ -1072,12 +1072,12 @@ class Lifecycle(AdminCase):
                 self.assertApiError(self.api("GET", "/devices?limit=" + bad), 400, MALFORMED)
 
     def test_cli_shows_what_the_api_shows(self):
-        """masa device show and list print the same device JSON as the API."""
+        """masa device show and list --json print the same device JSON as the API."""
         pledge, _doc = self.add(product="x")
         self.add()
-        shown = json.loads(self.cli("device", "show", pledge.serial).stdout)
+        shown = json.loads(self.cli("device", "show", "--json", pledge.serial).stdout)
         self.assertEqual(shown, self.device(pledge.serial))
-        listed = [json.loads(l) for l in self.cli("device", "list").stdout.splitlines()]
+        listed = [json.loads(l) for l in self.cli("device", "list", "--json").stdout.splitlines()]
         self.assertEqual(listed, self.api_json(200, "GET", "/devices")["devices"])
 
 

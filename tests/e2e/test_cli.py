@@ -1,4 +1,6 @@
 """The masa command line: init, check, key show, --help, and refusals."""
+import hashlib
+import json
 import os
 import socket
 import sqlite3
@@ -273,6 +275,88 @@ class TestEnrollmentCommands(InstanceTest):
             return db.execute(sql).fetchall()
         finally:
             db.close()
+
+    # --- --json on the read commands (operator issue 20) --------------------------------
+
+    def spki_sha256(self, pub_path):
+        der = subprocess.run(["openssl", "pkey", "-pubin", "-in", pub_path, "-outform", "DER"],
+                             capture_output=True, check=True).stdout
+        return hashlib.sha256(der).hexdigest()
+
+    def test_device_show_and_list_json(self):
+        """device show/list --json: one JSON object a device, with the store's values;
+        without --json, fields and a table for people."""
+        self.assertEqual(self.masa("owner", "add", "acme", "--registrar-key",
+                                   self.keys["reg"]).returncode, 0)
+        self.assertEqual(self.masa("device", "add", "--serial", "SN2", "--pubkey", self.keys["k2"],
+                                   "--owner", "acme").returncode, 0)
+        self.assertEqual(self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"],
+                                   "--product", "widget").returncode, 0)
+        self.assertEqual(self.masa("device", "retire", "SN2").returncode, 0)
+        r = self.masa("device", "show", "--json", "SN1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.splitlines()), 1, r.stdout)
+        d = json.loads(r.stdout)
+        self.assertEqual(d["serial-number"], "SN1")
+        self.assertEqual(d["public-key-sha256"], self.spki_sha256(self.keys["k1"]))
+        self.assertEqual((d["product"], d["owner"], d["pinned-registrar"]), ("widget", None, None))
+        self.assertEqual((d["idevid"], d["retired"], d["tokens-left"], d["vouchers-issued"]),
+                         (False, False, 24, 0))
+        r = self.masa("device", "list", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        listed = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertEqual([x["serial-number"] for x in listed], ["SN1", "SN2"])
+        self.assertEqual(listed[0], d)
+        self.assertEqual((listed[1]["owner"], listed[1]["retired"]), ("acme", True))
+        self.assertEqual(listed[1]["public-key-sha256"], self.spki_sha256(self.keys["k2"]))
+        # For people: "field value" lines and a table with a header row.
+        shown = self.masa("device", "show", "SN1").stdout.splitlines()
+        self.assertIn("product            widget", shown)
+        self.assertIn("owner              -", shown)
+        table = self.masa("device", "list").stdout.splitlines()
+        self.assertEqual(len(table), 3, table)
+        self.assertEqual(table[0].split(), ["SERIAL", "PRODUCT", "OWNER", "PINNED", "TOKENS",
+                                            "VOUCHERS", "RETIRED"])
+        self.assertEqual(table[2].split(), ["SN2", "-", "acme", "-", "24", "0", "yes"])
+
+    def test_token_list_json(self):
+        """token list --json: name, role, id (the token's prefix) and creation time; no secret."""
+        r = self.masa("token", "create", "--role", "auditor", "--name", "ci")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        token_id = r.stdout.strip().split(".")[0]
+        r = self.masa("token", "list", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = {t["name"]: t for t in map(json.loads, r.stdout.splitlines())}
+        self.assertEqual(sorted(rows), ["admin", "ci"])
+        self.assertEqual(rows["ci"]["role"], "auditor")
+        self.assertEqual(rows["ci"]["id"], token_id)
+        self.assertEqual(rows["admin"]["id"], self.inst.token.split(".")[0])
+        for t in rows.values():
+            self.assertEqual(sorted(t), ["created", "id", "name", "role"])
+            self.assertRegex(t["created"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+    def test_audit_verify_json(self):
+        """audit verify --json: entries and head as the database has them; a broken chain
+        gives ok false, the entry and exit 1."""
+        self.assertEqual(self.masa("device", "add", "--serial", "SN1", "--pubkey",
+                                   self.keys["k1"]).returncode, 0)
+        r = self.masa("audit", "verify", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        v = json.loads(r.stdout)
+        (count, head), = self.rows("SELECT count(*), (SELECT hex(hash) FROM audit "
+                                   "ORDER BY seq DESC LIMIT 1) FROM audit")
+        self.assertEqual(v, {"ok": True, "entries": count, "head": head.lower()})
+        self.assertGreaterEqual(count, 2)
+        c = sqlite3.connect(self.inst.path("masa.db"))
+        c.execute("DROP TRIGGER audit_no_update")
+        c.execute("UPDATE audit SET detail = detail || 'x' WHERE seq = 1")
+        c.commit()
+        c.close()
+        r = self.masa("audit", "verify", "--json")
+        self.assertEqual(r.returncode, 1, r.stdout)
+        v = json.loads(r.stdout)
+        self.assertEqual((v["ok"], v["broken-entry"]), (False, 1))
+        self.assertTrue(v["why"])
 
     def test_device_add_is_idempotent_and_refuses_another_key(self):
         r = self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"])

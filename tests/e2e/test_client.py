@@ -1,6 +1,7 @@
 """`masa client` against the real server (voucher with --masa-key and with
 a multipart answer, refusals, a wrong MASA key, auditlog) and `masa demo`
 running to completion."""
+import glob
 import http.server
 import os
 import re
@@ -306,8 +307,16 @@ class TestDemo(InstanceTest):
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
             self.assertEqual(server.stdout.readline().strip(), "listening on https://127.0.0.1:%d" % port)
-            r = run("demo", "--config", self.inst.config, timeout=120)
+            # Its keys go under $TMPDIR: the instance's temp directory, removed
+            # with it, so that the test leaves no /tmp/masa-demo-* behind.
+            before = set(glob.glob("/tmp/masa-demo-*"))
+            r = subprocess.run([MASA_BIN, "demo", "--config", self.inst.config],
+                               capture_output=True, text=True, timeout=120,
+                               env=dict(os.environ, TMPDIR=self.inst.tmp))
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("1. Demo keys in %s/masa-demo-" % self.inst.tmp, r.stdout)
+            self.assertEqual(len(glob.glob(self.inst.tmp + "/masa-demo-*")), 1)
+            self.assertEqual(set(glob.glob("/tmp/masa-demo-*")) - before, set())
             for step in ("1. Demo keys", "2. Enrolled the pledge as DEMO-", "3. The registrar asks",
                          "4. It asks again", "5. Another registrar", "6. The first registrar",
                          "What next"):
