@@ -63,6 +63,12 @@ class Abuse(OpsCase):
         self.server = self.serve(admin=True)
         self.pid = self.server.proc.pid
 
+    def tearDown(self):
+        # A clean stop after the abuse: exit 0 (under valgrind, with
+        # --error-exitcode, also no leak and no memory error).
+        self.assertEqual(self.server.stop(60), 0, "".join(self.server.stderr_lines[-5:]))
+        super().tearDown()
+
     def healthy(self):
         st, _, _ = request(self.inst, self.server.port, "GET", "/healthz")
         self.assertEqual(st, 200)

@@ -130,6 +130,9 @@ class SlowFlood(OpsCase):
         mhd = [ln for ln in server.stderr_lines if "libmicrohttpd" in ln]
         self.assertLess(len(mhd), 20 + 10 * (time.monotonic() - t_start + 1), mhd[-3:])
         self.assertGreater(self.metrics()['masa_connections_evicted_total{listener="public"}'], 0)
+        # A clean stop after the flood: exit 0 (under valgrind, with
+        # --error-exitcode, also no leak and no memory error).
+        self.assertEqual(server.stop(60), 0, "not a clean stop after the flood")
         if P99_MAX:
             self.assertLess(pct(0.99), float(P99_MAX))
 
