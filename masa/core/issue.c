@@ -343,7 +343,10 @@ masa_issue_new(struct masa_app *app, const struct masa_codec *codec,
 	j->pin_cert = cfg->pinned_domain == MASA_PIN_CERT;
 	masa_sha256(v->body, j->req_hash);
 	domain_id(reg, j->pin_cert, j->domain_id);
-	if (v->r.created_on.ptr != NULL) {
+	if (v->r.created_on_epoch) {	/* a CBOR epoch date (cose_vreq.c) */
+		j->req.created_on_ms = v->r.created_on_ms;
+		j->req.has_created_on = 1;
+	} else if (v->r.created_on.ptr != NULL) {
 		if (masa_rfc3339_parse((const char *)v->r.created_on.ptr, v->r.created_on.len,
 		    &j->req.created_on_ms) != 0) {
 			j->state = S_REFUSED;	/* audited as such */

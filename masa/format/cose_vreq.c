@@ -6,14 +6,38 @@
  */
 #include "cose_codec.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "cose/cose_sign1.h"
 #include "masa_limits.h"
 
 #define SID_VOUCHER 2501
-#define NAME_VOUCHER "ietf-voucher-request:voucher"
 #define TAG_SID 47	/* absolute SID key (RFC 9254 §9.3) */
+#define TAG_DATETIME 0	/* standard date/time text (RFC 8949 §3.4.1) */
+#define TAG_EPOCH 1	/* epoch-based date/time (RFC 8949 §3.4.2) */
+
+/* Top-level names of the voucher-request container. Besides the module's
+ * own, deployed registrars send (product.md §3.1, "the legacy top-level
+ * names"): "ietf-request-voucher:voucher", a typo an OpenThread-based
+ * registrar sent in 2022 (a cBRSKI example carried it);
+ * "ietf-cwt-voucher-request" and "ietf-cwt-voucher-request:voucher",
+ * which ChariWTs maps to SID 2501 (AnimaGUS-minerva/ChariWTs,
+ * lib/chariwt/voucher_sid.rb VoucherRequestSID); and
+ * "ietf-voucher-request-constrained:voucher", which ot-registrar maps to
+ * SID 2501 (EskoDijk/ot-registrar, src/main/java/com/google/openthread/
+ * brski/VoucherRequest.java). Under a name, integer keys are absolute. */
+static const char *const container_names[] = {
+	"ietf-voucher-request:voucher",
+	"ietf-request-voucher:voucher",
+	"ietf-cwt-voucher-request",
+	"ietf-cwt-voucher-request:voucher",
+	"ietf-voucher-request-constrained:voucher",
+};
+
+/* The assertion enumeration's names (RFC 8366bis), for the text form
+ * highway's 2022 fixtures use. */
+static const char *const assertion_names[] = { "verified", "logged", "proximity" };
 
 enum {
 	SID_ASSERTION = 2502,
@@ -94,30 +118,86 @@ key_sid(const struct masa_cbor *k, uint64_t delta, uint64_t *sid)
 	}
 }
 
-/* Stores the value of one known leaf after checking its type. */
+/* 1 if v is a text string naming an assertion. */
+static int
+assertion_text(const struct masa_cbor *v)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof assertion_names / sizeof assertion_names[0]; i++)
+		if (masa_cbor_is_text(v, assertion_names[i]))
+			return 1;
+	return 0;
+}
+
+/* created-on as tag 1: a non-negative integer or a float64 count of
+ * seconds since the epoch (Fountain and ChariWTs encode a Ruby Time this
+ * way: AnimaGUS-minerva/fountain, app/models/cose_voucher_request.rb;
+ * highway's spec/files/parboiled_vr_*.vrq carry c1 1a ...). */
+static enum masa_err
+epoch_ms(const struct masa_cbor *v, int64_t *ms)
+{
+	struct masa_cbor in;
+	uint64_t bits;
+	double d;
+
+	masa_cbor_untag(v, &in);
+	if (in.type == MASA_CBOR_UINT && in.arg <= (uint64_t)INT64_MAX / 1000) {
+		*ms = (int64_t)in.arg * 1000;
+		return MASA_OK;
+	}
+	if (in.type != MASA_CBOR_SIMPLE || in.raw.len != 9)	/* only a float64 */
+		return MASA_E_VREQ;
+	bits = in.arg;
+	memcpy(&d, &bits, sizeof d);
+	if (!(d >= 0 && d < 1e14))	/* NaN too; 1e14 s is past year 3 million */
+		return MASA_E_VREQ;
+	*ms = (int64_t)(d * 1000);
+	return MASA_OK;
+}
+
+/* Stores the value of one known leaf after checking its type. Where the
+ * signature already covers the bytes and the meaning is not in doubt,
+ * the older forms deployed registrars send are read too (product.md
+ * §3.1, as highway's 2022 fixtures spec/files/parboiled_vr_*.vrq have
+ * them): a text assertion name, created-on as tag 0 text or tag 1 epoch
+ * (product.md: "created-on as text or CBOR tag 1"), a UTF-8 byte-string
+ * serial-number, a text nonce (its bytes are the nonce). */
 static enum masa_err
 set_leaf(uint64_t sid, const struct masa_cbor *v, struct masa_vreq_leaves *out)
 {
 	struct masa_bytes *dst = NULL;
-	int want = MASA_CBOR_BSTR;
+	struct masa_cbor in;
+	int want = MASA_CBOR_BSTR, alt = -1;
 
 	switch (sid) {
 	case SID_ASSERTION:
 		/* The MASA ignores the request's assertion (it decides from the
 		 * PVR), but the leaf must still be an enumeration value. */
-		return v->type == MASA_CBOR_UINT ? MASA_OK : MASA_E_VREQ;
-	case SID_CREATED_ON: dst = &out->created_on; want = MASA_CBOR_TSTR; break;
+		return v->type == MASA_CBOR_UINT || assertion_text(v) ? MASA_OK : MASA_E_VREQ;
+	case SID_CREATED_ON:
+		if (v->type == MASA_CBOR_TAG && v->arg == TAG_EPOCH) {
+			out->created_on_epoch = 1;
+			return epoch_ms(v, &out->created_on_ms);
+		}
+		if (v->type == MASA_CBOR_TAG && v->arg == TAG_DATETIME) {
+			masa_cbor_untag(v, &in);	/* tag 0: RFC 3339 text */
+			v = &in;
+		}
+		dst = &out->created_on;
+		want = MASA_CBOR_TSTR;
+		break;
 	case SID_IDEVID_ISSUER: dst = &out->idevid_issuer; break;
-	case SID_NONCE: dst = &out->nonce; break;
+	case SID_NONCE: dst = &out->nonce; alt = MASA_CBOR_TSTR; break;
 	case SID_PRIOR: dst = &out->prior; break;
 	case SID_PROX_CERT: dst = &out->prox_cert; break;
 	case SID_PROX_SHA256: dst = &out->prox_sha256; break;
 	case SID_PROX_PUBK: dst = &out->prox_pubk; break;
-	case SID_SERIAL: dst = &out->serial; want = MASA_CBOR_TSTR; break;
+	case SID_SERIAL: dst = &out->serial; want = MASA_CBOR_TSTR; alt = MASA_CBOR_BSTR; break;
 	default:
 		return MASA_OK;	/* a leaf the MASA does not read */
 	}
-	if (v->type != want)
+	if (v->type != want && v->type != alt)
 		return MASA_E_VREQ;
 	if (sid == SID_NONCE && (v->str.len < MASA_NONCE_MIN || v->str.len > MASA_NONCE_MAX))
 		return MASA_E_VREQ;
@@ -129,6 +209,18 @@ set_leaf(uint64_t sid, const struct masa_cbor *v, struct masa_vreq_leaves *out)
 		return MASA_E_VREQ;	/* empty binary leaves carry nothing */
 	*dst = v->str;	/* len > 0, so ptr is set: presence is ptr != NULL */
 	return MASA_OK;
+}
+
+/* 1 if k names the voucher-request container. */
+static int
+container_name(const struct masa_cbor *k)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof container_names / sizeof container_names[0]; i++)
+		if (masa_cbor_is_text(k, container_names[i]))
+			return 1;
+	return 0;
 }
 
 enum masa_err
@@ -153,7 +245,7 @@ masa_cose_vreq_payload(struct masa_bytes payload, struct masa_vreq_leaves *out)
 		return MASA_E_VREQ;
 	if (k.type == MASA_CBOR_UINT && k.arg == SID_VOUCHER)
 		delta = SID_VOUCHER;	/* RFC 9254 §3.2: children use delta keys */
-	else if (masa_cbor_is_text(&k, NAME_VOUCHER))
+	else if (container_name(&k))
 		delta = 0;		/* under a name, integer keys are absolute */
 	else
 		return MASA_E_VREQ;
