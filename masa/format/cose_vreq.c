@@ -302,6 +302,70 @@ sig_decode(struct masa_bytes in, struct masa_vreq_sig *sig, struct masa_vreq_lea
 	return MASA_OK;
 }
 
+/* The leaves of a voucher (SID 2451, delta keys, as cose_voucher.c writes
+ * them) that a renewal is checked on: serial-number, nonce, the pin. */
+static enum masa_err
+voucher_payload(struct masa_bytes payload, struct masa_vreq_leaves *out)
+{
+	struct masa_vreq_leaves l;
+	struct masa_cbor top, k, v, inner;
+	struct masa_cbor_iter it;
+	struct masa_bytes *dst;
+	enum masa_err rc;
+
+	memset(&l, 0, sizeof l);
+	rc = masa_cbor_decode(payload, &limits, &top);
+	if (rc != MASA_OK)
+		return rc;
+	if (top.type != MASA_CBOR_MAP || top.arg != 1)
+		return MASA_E_VREQ;
+	masa_cbor_iter_init(&top, &it);
+	if (!masa_cbor_iter_next(&it, &k) || !masa_cbor_iter_next(&it, &inner) ||
+	    k.type != MASA_CBOR_UINT || k.arg != MASA_SID_VOUCHER || inner.type != MASA_CBOR_MAP)
+		return MASA_E_VREQ;
+	masa_cbor_iter_init(&inner, &it);
+	while (masa_cbor_iter_next(&it, &k) && masa_cbor_iter_next(&it, &v)) {
+		if (k.type != MASA_CBOR_UINT)
+			return MASA_E_VREQ;
+		switch (k.arg) {
+		case MASA_V_SERIAL: dst = &l.serial; break;
+		case MASA_V_NONCE: dst = &l.nonce; break;
+		case MASA_V_PINNED_CERT: dst = &l.pinned_cert; break;
+		case MASA_V_PINNED_PUBK: dst = &l.pinned_pubk; break;
+		default: continue;
+		}
+		if (dst->ptr != NULL)
+			return MASA_E_DUPLICATE_KEY;
+		if ((k.arg == MASA_V_SERIAL ? v.type != MASA_CBOR_TSTR : v.type != MASA_CBOR_BSTR) ||
+		    v.str.len == 0)
+			return MASA_E_VREQ;
+		*dst = v.str;
+	}
+	if (l.serial.ptr == NULL || (l.pinned_cert.ptr == NULL && l.pinned_pubk.ptr == NULL))
+		return MASA_E_VREQ;
+	*out = l;
+	return MASA_OK;
+}
+
+/* A voucher in prior-signed-voucher-request (a renewal): its COSE_Sign1
+ * and leaves, as sig_decode does for a PVR. */
+static enum masa_err
+voucher_decode(struct masa_bytes in, struct masa_vreq_sig *sig, struct masa_vreq_leaves *leaves)
+{
+	struct masa_cose_sign1 m;
+	enum masa_err rc;
+
+	rc = masa_cose_sign1_decode(in, &limits, &m);
+	if (rc == MASA_OK)
+		rc = voucher_payload(m.payload, leaves);
+	if (rc != MASA_OK)
+		return rc;
+	sig->alg_ok = m.alg_state == 1 && masa_alg_from_cose(m.alg, &sig->alg) == MASA_OK;
+	sig->ncerts = 0;	/* a renewal is checked against this MASA's key only */
+	memcpy(sig->priv, &m, sizeof m);
+	return MASA_OK;
+}
+
 enum masa_err
 masa_cose_vreq_decode(struct masa_bytes body, struct masa_vreq_raw *out)
 {
@@ -314,8 +378,13 @@ masa_cose_vreq_decode(struct masa_bytes body, struct masa_vreq_raw *out)
 	if (rc != MASA_OK)
 		return rc;
 	if (v.r.prior.ptr != NULL) {
-		v.has_pvr = 1;
-		if (sig_decode(v.r.prior, &v.pvr, &v.p) != MASA_OK)
+		/* A PVR; else an earlier voucher (a renewal, RFC 8366bis);
+		 * anything else is a malformed PVR, as before. */
+		if (sig_decode(v.r.prior, &v.pvr, &v.p) == MASA_OK)
+			v.has_pvr = 1;
+		else if (voucher_decode(v.r.prior, &v.pvr, &v.p) == MASA_OK)
+			v.prior_is_voucher = 1;
+		else
 			return MASA_E_PVR_MALFORMED;
 	}
 	*out = v;

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 import brski
 from masatest import MASA_BIN, MASA_SRC, run, tls_context
 from vtest import COSE, COSE_OLD, PATH, VoucherCase, new_nonce
+from vtest import Pledge as vtest_pledge
 
 HIGHWAY = os.path.join(MASA_SRC, "tests", "vectors", "highway")
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
@@ -398,6 +399,120 @@ class SigningChainTest(VoucherCase):
                 rc, _, err = self.serve_fails()
                 self.assertEqual(rc, 1)
                 self.assertIn(bad, err)
+
+
+class IdevidIssuerTest(VoucherCase):
+    """Item 8: idevid-issuer compared with the enrolled IDevID's authority key identifier."""
+
+    def prepare(self):
+        self.start()
+        self.ca_key = brski.new_key("es256")
+        self.ca = brski.make_cert(self.ca_key, "vendor IDevID CA", ca=True, server_auth=False)
+        self.r = self.registrar()
+
+    def enroll_idevid(self):
+        """A pledge enrolled with an IDevID issued by the vendor CA (AKI = CA's SKI)."""
+        key = brski.new_key("es256")
+        serial = "IDEV-%s" % os.urandom(4).hex()
+        cert = brski.make_cert(key, "pledge", issuer_key=self.ca_key, issuer_cert=self.ca,
+                               server_auth=False, serial_number=serial)
+        self.cli("device", "add", "--serial", serial, "--idevid",
+                 self.write(ssl.DER_cert_to_PEM_cert(cert).encode()))
+        return vtest_pledge(serial, key), cert
+
+    def test_matching_forms_are_issued(self):
+        """The 8366bis OCTET STRING form (what ot-registrar sends: Registrar.java
+        req.setIdevidIssuer(getExtensionValue(AKI))) and the bare keyIdentifier: 200."""
+        p, cert = self.enroll_idevid()
+        aki = x509.load_der_x509_certificate(cert).extensions.get_extension_for_class(
+            x509.AuthorityKeyIdentifier).value.key_identifier
+        for form in (brski.idevid_issuer_from_cert(cert), aki):
+            with self.subTest(form=form.hex()):
+                rvr, nonce = self.make_request(p, self.r, rvr_kw={"idevid_issuer": form})
+                self.assertVoucher(self.post(rvr), p.serial, nonce, self.r)
+
+    def test_mismatch_is_answered_as_unknown_device(self):
+        """Another CA's AKI, in the RVR or in the PVR: exactly the unknown-serial answer
+        (same status and sentence), audited as MASA_E_IDEVID_ISSUER, nothing spent."""
+        p, cert = self.enroll_idevid()
+        other_ca = brski.make_cert(brski.new_key("es256"), "other CA", ca=True,
+                                   server_auth=False)
+        other = brski.make_cert(brski.new_key("es256"), "x", issuer_key=brski.new_key("es256"),
+                                issuer_cert=other_ca, server_auth=False)
+        wrong = brski.idevid_issuer_from_cert(other)
+        unknown = self.post(self.make_request(vtest_pledge("NO-SUCH-DEVICE", p.key),
+                                              self.r)[0])
+        for where in ("rvr", "pvr"):
+            with self.subTest(where=where):
+                kw = ({"rvr_kw": {"idevid_issuer": wrong}} if where == "rvr" else
+                      {"pvr_kw": {"extra": {5: wrong}}})
+                rvr, _ = self.make_request(p, self.r, **kw)
+                resp = self.assertRefused("MASA_E_IDEVID_ISSUER", lambda: self.post(rvr))
+                self.assertEqual((resp[0], resp[2]), (unknown[0], unknown[2]))
+
+    def test_device_enrolled_by_public_key_only(self):
+        """No IDevID enrolled: nothing to compare with, so idevid-issuer is not checked
+        (issue.c check_idevid_issuer says why): 200."""
+        p = self.enroll()
+        rvr, nonce = self.make_request(p, self.r,
+                                       rvr_kw={"idevid_issuer": b"\x04\x02\x30\x00"})
+        self.assertVoucher(self.post(rvr), p.serial, nonce, self.r)
+
+
+class RenewalTest(VoucherCase):
+    """Item 9: RFC 8366bis renewals, an earlier voucher of this MASA in
+    prior-signed-voucher-request."""
+
+    def prepare(self):
+        self.start()
+        self.p, self.r = self.enroll(), self.registrar()
+        _, _, self.voucher = self.issue(self.p, self.r)
+
+    def renewal(self, registrar, voucher, serial=None):
+        nonce = new_nonce()
+        return registrar.rvr(serial or self.p.serial, nonce, voucher), nonce
+
+    def test_renewal_is_issued_and_spends_a_token(self):
+        """Same serial, from the registrar the voucher pinned: a new voucher pinning the
+        same key, one token spent, the device's pin unchanged."""
+        before = self.bucket(self.p.serial)
+        rvr, nonce = self.renewal(self.r, self.voucher)
+        leaves = self.assertVoucher(self.post(rvr), self.p.serial, nonce, self.r,
+                                    assertion=1)
+        self.assertEqual(leaves["pinned-domain-pubk"], self.r.spki)
+        self.assertGreater(self.bucket(self.p.serial)[1], before[1])
+        self.assertEqual(self.pinned_spki(self.p.serial), self.r.spki)
+        self.assertEqual(len(self.voucher_rows(self.p.serial)), 2)
+
+    def test_refusals(self):
+        """A voucher not signed by this MASA, one for another serial, one pinning another
+        registrar, and a renewal after the device was released: each refused with its
+        sentence and audited; nothing spent."""
+        forged = brski.make_voucher(brski.new_key("es256"), {
+            "assertion": 2, "created-on": brski.now_rfc3339(), "nonce": b"12345678",
+            "pinned-domain-pubk": self.r.spki, "serial-number": self.p.serial})
+        p2 = self.enroll()
+        _, _, other_serial = self.issue(p2, self.r)
+        r2 = self.registrar(cn="registrar2")
+        cases = [("MASA_E_RENEWAL_NOT_OURS", self.r, forged),
+                 ("MASA_E_RENEWAL_SERIAL", self.r, other_serial),
+                 ("MASA_E_RENEWAL_REGISTRAR", r2, self.voucher)]
+        for name, reg, voucher in cases:
+            with self.subTest(name=name):
+                rvr, _ = self.renewal(reg, voucher)
+                self.assertRefused(name, lambda: self.post(rvr))
+        self.cli("device", "release", self.p.serial)
+        rvr, _ = self.renewal(self.r, self.voucher)
+        self.assertRefused("MASA_E_RENEWAL_RELEASED", lambda: self.post(rvr))
+
+    def test_other_signed_object_is_still_a_pvr(self):
+        """A PVR there is checked as a PVR (a wrong one: 403 PVR signature); a voucher
+        that is neither: 400 malformed PVR, as before."""
+        rvr, _ = self.make_request(self.p, self.r, pvr_kw={"key": brski.new_key("es256")})
+        self.assertRefused("MASA_E_PVR_SIGNATURE", lambda: self.post(rvr))
+        junk = brski.cose_sign1(cbor2.dumps({2452: {}}), brski.new_key("es256"))
+        rvr, _ = self.renewal(self.r, junk)
+        self.assertRefused("MASA_E_PVR_MALFORMED", lambda: self.post(rvr))
 
 
 @unittest.skipUnless(os.path.exists(FAKETIME_LIB), "libfaketime (Debian package faketime) "
