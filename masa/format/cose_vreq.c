@@ -118,14 +118,14 @@ key_sid(const struct masa_cbor *k, uint64_t delta, uint64_t *sid)
 	}
 }
 
-/* 1 if v is a text string naming an assertion. */
+/* 1 if v is a text string equal to one of the n names. */
 static int
-assertion_text(const struct masa_cbor *v)
+text_in(const struct masa_cbor *v, const char *const *set, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof assertion_names / sizeof assertion_names[0]; i++)
-		if (masa_cbor_is_text(v, assertion_names[i]))
+	for (i = 0; i < n; i++)
+		if (masa_cbor_is_text(v, set[i]))
 			return 1;
 	return 0;
 }
@@ -174,7 +174,9 @@ set_leaf(uint64_t sid, const struct masa_cbor *v, struct masa_vreq_leaves *out)
 	case SID_ASSERTION:
 		/* The MASA ignores the request's assertion (it decides from the
 		 * PVR), but the leaf must still be an enumeration value. */
-		return v->type == MASA_CBOR_UINT || assertion_text(v) ? MASA_OK : MASA_E_VREQ;
+		return v->type == MASA_CBOR_UINT ||
+		    text_in(v, assertion_names, sizeof assertion_names / sizeof assertion_names[0]) ?
+		    MASA_OK : MASA_E_VREQ;
 	case SID_CREATED_ON:
 		if (v->type == MASA_CBOR_TAG && v->arg == TAG_EPOCH) {
 			out->created_on_epoch = 1;
@@ -211,16 +213,22 @@ set_leaf(uint64_t sid, const struct masa_cbor *v, struct masa_vreq_leaves *out)
 	return MASA_OK;
 }
 
-/* 1 if k names the voucher-request container. */
-static int
-container_name(const struct masa_cbor *k)
+/* Decodes payload into top, a map of one entry: its key and value. */
+static enum masa_err
+container(struct masa_bytes payload, struct masa_cbor *top, struct masa_cbor *k,
+    struct masa_cbor *inner)
 {
-	size_t i;
+	struct masa_cbor_iter it;
+	enum masa_err rc = masa_cbor_decode(payload, &limits, top);
 
-	for (i = 0; i < sizeof container_names / sizeof container_names[0]; i++)
-		if (masa_cbor_is_text(k, container_names[i]))
-			return 1;
-	return 0;
+	if (rc != MASA_OK)
+		return rc;
+	if (top->type != MASA_CBOR_MAP || top->arg != 1)
+		return MASA_E_VREQ;
+	masa_cbor_iter_init(top, &it);
+	if (!masa_cbor_iter_next(&it, k) || !masa_cbor_iter_next(&it, inner))
+		return MASA_E_VREQ;
+	return MASA_OK;
 }
 
 enum masa_err
@@ -235,17 +243,12 @@ masa_cose_vreq_payload(struct masa_bytes payload, struct masa_vreq_leaves *out)
 	enum masa_err rc;
 
 	memset(&l, 0, sizeof l);
-	rc = masa_cbor_decode(payload, &limits, &top);
+	rc = container(payload, &top, &k, &inner);
 	if (rc != MASA_OK)
 		return rc;
-	if (top.type != MASA_CBOR_MAP || top.arg != 1)
-		return MASA_E_VREQ;
-	masa_cbor_iter_init(&top, &it);
-	if (!masa_cbor_iter_next(&it, &k) || !masa_cbor_iter_next(&it, &inner))
-		return MASA_E_VREQ;
 	if (k.type == MASA_CBOR_UINT && k.arg == SID_VOUCHER)
 		delta = SID_VOUCHER;	/* RFC 9254 §3.2: children use delta keys */
-	else if (container_name(&k))
+	else if (text_in(&k, container_names, sizeof container_names / sizeof container_names[0]))
 		delta = 0;		/* under a name, integer keys are absolute */
 	else
 		return MASA_E_VREQ;
@@ -283,7 +286,8 @@ _Static_assert(MASA_COSE_MAX_CERTS <= MASA_VREQ_CERTS_MAX,
     "every x5bag certificate fits in struct masa_vreq_sig.certs");
 
 static enum masa_err
-sig_decode(struct masa_bytes in, struct masa_vreq_sig *sig, struct masa_vreq_leaves *leaves)
+sig_decode(struct masa_bytes in, enum masa_err (*payload)(struct masa_bytes,
+    struct masa_vreq_leaves *), struct masa_vreq_sig *sig, struct masa_vreq_leaves *leaves)
 {
 	struct masa_cose_sign1 m;
 	enum masa_err rc;
@@ -291,7 +295,7 @@ sig_decode(struct masa_bytes in, struct masa_vreq_sig *sig, struct masa_vreq_lea
 
 	rc = masa_cose_sign1_decode(in, &limits, &m);
 	if (rc == MASA_OK)
-		rc = masa_cose_vreq_payload(m.payload, leaves);
+		rc = payload(m.payload, leaves);
 	if (rc != MASA_OK)
 		return rc;
 	sig->alg_ok = m.alg_state == 1 && masa_alg_from_cose(m.alg, &sig->alg) == MASA_OK;
@@ -314,14 +318,10 @@ voucher_payload(struct masa_bytes payload, struct masa_vreq_leaves *out)
 	enum masa_err rc;
 
 	memset(&l, 0, sizeof l);
-	rc = masa_cbor_decode(payload, &limits, &top);
+	rc = container(payload, &top, &k, &inner);
 	if (rc != MASA_OK)
 		return rc;
-	if (top.type != MASA_CBOR_MAP || top.arg != 1)
-		return MASA_E_VREQ;
-	masa_cbor_iter_init(&top, &it);
-	if (!masa_cbor_iter_next(&it, &k) || !masa_cbor_iter_next(&it, &inner) ||
-	    k.type != MASA_CBOR_UINT || k.arg != MASA_SID_VOUCHER || inner.type != MASA_CBOR_MAP)
+	if (k.type != MASA_CBOR_UINT || k.arg != MASA_SID_VOUCHER || inner.type != MASA_CBOR_MAP)
 		return MASA_E_VREQ;
 	masa_cbor_iter_init(&inner, &it);
 	while (masa_cbor_iter_next(&it, &k) && masa_cbor_iter_next(&it, &v)) {
@@ -347,25 +347,6 @@ voucher_payload(struct masa_bytes payload, struct masa_vreq_leaves *out)
 	return MASA_OK;
 }
 
-/* A voucher in prior-signed-voucher-request (a renewal): its COSE_Sign1
- * and leaves, as sig_decode does for a PVR. */
-static enum masa_err
-voucher_decode(struct masa_bytes in, struct masa_vreq_sig *sig, struct masa_vreq_leaves *leaves)
-{
-	struct masa_cose_sign1 m;
-	enum masa_err rc;
-
-	rc = masa_cose_sign1_decode(in, &limits, &m);
-	if (rc == MASA_OK)
-		rc = voucher_payload(m.payload, leaves);
-	if (rc != MASA_OK)
-		return rc;
-	sig->alg_ok = m.alg_state == 1 && masa_alg_from_cose(m.alg, &sig->alg) == MASA_OK;
-	sig->ncerts = 0;	/* a renewal is checked against this MASA's key only */
-	memcpy(sig->priv, &m, sizeof m);
-	return MASA_OK;
-}
-
 enum masa_err
 masa_cose_vreq_decode(struct masa_bytes body, struct masa_vreq_raw *out)
 {
@@ -374,15 +355,16 @@ masa_cose_vreq_decode(struct masa_bytes body, struct masa_vreq_raw *out)
 
 	memset(&v, 0, sizeof v);
 	v.body = body;
-	rc = sig_decode(body, &v.rvr, &v.r);
+	rc = sig_decode(body, masa_cose_vreq_payload, &v.rvr, &v.r);
 	if (rc != MASA_OK)
 		return rc;
 	if (v.r.prior.ptr != NULL) {
-		/* A PVR; else an earlier voucher (a renewal, RFC 8366bis);
+		/* A PVR; else an earlier voucher (a renewal, RFC 8366bis: its
+		 * certificates, if any, are not used, only this MASA's key);
 		 * anything else is a malformed PVR, as before. */
-		if (sig_decode(v.r.prior, &v.pvr, &v.p) == MASA_OK)
+		if (sig_decode(v.r.prior, masa_cose_vreq_payload, &v.pvr, &v.p) == MASA_OK)
 			v.has_pvr = 1;
-		else if (voucher_decode(v.r.prior, &v.pvr, &v.p) == MASA_OK)
+		else if (sig_decode(v.r.prior, voucher_payload, &v.pvr, &v.p) == MASA_OK)
 			v.prior_is_voucher = 1;
 		else
 			return MASA_E_PVR_MALFORMED;

@@ -171,7 +171,8 @@ def fountain_pair(pledge_key, reg_cert_der, serial, nonce_text, created=None, le
     (made by Fountain through ChariWTs): SID 2501, leaves in the order 1, 2, 13, 7, 9|10,
     text assertion "proximity", created-on as tag 1, serial-number as a byte string, nonce as
     text; the PVR names the registrar by proximity-registrar-cert (10). `legacy` limits the
-    older encodings to one of 'assertion', 'created-on', 'serial', 'nonce' (others modern)."""
+    older encodings to one of 'assertion', 'created-on', 'serial', 'nonce' (others modern);
+    'none' makes every leaf modern (to test the answer alone)."""
     def leaf(kind, modern, old):
         return old if legacy in (None, kind) else modern
     created = created or _tag1_now()
@@ -230,19 +231,24 @@ class FountainTest(VoucherCase):
 
     def test_accept_wildcard_then_multipart_mixed(self):
         """Item 1: Fountain's Accept `*/*, multipart/mixed` gets multipart/mixed, as highway
-        answers (it skips */*: AnimaGUS-minerva/highway app/controllers/est_controller.rb)."""
-        p, nonce, rvr = self.fountain_request()
-        st, hdr, body = self.reg.post(self, rvr)
-        self.assertEqual(st, 200, body)
-        self.assertTrue(hdr["content-type"].startswith("multipart/mixed; boundary="),
-                        hdr["content-type"])
+        answers (it skips */*: AnimaGUS-minerva/highway app/controllers/est_controller.rb),
+        for Fountain's request and for one with today's leaf encodings."""
+        for legacy in (None, "none"):
+            with self.subTest(legacy=legacy):
+                p, nonce, rvr = self.fountain_request(legacy=legacy)
+                st, hdr, body = self.reg.post(self, rvr)
+                self.assertEqual(st, 200, body)
+                self.assertTrue(hdr["content-type"].startswith("multipart/mixed; boundary="),
+                                hdr["content-type"])
 
     def test_fountain_reads_and_verifies_the_voucher(self):
         """Item 2: the multipart/mixed answer read exactly as Fountain reads it (first
         Content-Type parameter only, the MASA certificate from the certs-only part as PEM)
-        verifies, and names the pledge's serial and nonce; highway's layout in order."""
-        p, nonce, rvr = self.fountain_request()
-        st, hdr, body = self.reg.post(self, rvr)
+        verifies, and names the pledge's serial and nonce; highway's layout in order. (The
+        request has today's leaf encodings and asks for multipart/mixed alone, so that only
+        the answer is tested here.)"""
+        p, nonce, rvr = self.fountain_request(legacy="none")
+        st, hdr, body = self.reg.post(self, rvr, accept="multipart/mixed")
         self.assertEqual(st, 200, body)
         leaves = fountain_read_voucher(hdr["content-type"], body)
         self.assertEqual(leaves["serial-number"], p.serial)
@@ -264,7 +270,7 @@ class FountainTest(VoucherCase):
 
     def test_related_keeps_its_parts(self):
         """multipart/related: boundary= first, then type=; voucher, COSE_Key, DER cert."""
-        p, nonce, rvr = self.fountain_request()
+        p, nonce, rvr = self.fountain_request(legacy="none")
         st, hdr, body = self.reg.post(self, rvr, accept="multipart/related")
         self.assertEqual(st, 200, body)
         self.assertRegex(hdr["content-type"],

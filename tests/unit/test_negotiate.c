@@ -72,11 +72,12 @@ test_negotiation_table(void **state)
 			    rc, rows[i].want);
 		if (rc != MASA_OK)
 			continue;
-		assert_string_equal(a.voucher_type, rows[i].type);
-		if (rows[i].multipart == NULL)
-			assert_null(a.multipart);
-		else
-			assert_string_equal(a.multipart, rows[i].multipart);
+		if (strcmp(a.voucher_type, rows[i].type) != 0 ||
+		    (a.multipart == NULL) != (rows[i].multipart == NULL) ||
+		    (a.multipart != NULL && strcmp(a.multipart, rows[i].multipart) != 0))
+			fail_msg("row %zu (%s | %s): %s %s, want %s %s", i, rows[i].ctype,
+			    rows[i].accept, a.voucher_type, a.multipart ? a.multipart : "(single)",
+			    rows[i].type, rows[i].multipart ? rows[i].multipart : "(single)");
 	}
 }
 
