@@ -5,7 +5,9 @@
  * extnValue as DER (04 len AuthorityKeyIdentifier-SEQUENCE), which is what
  * ot-registrar sends (EskoDijk/ot-registrar, Registrar.java:
  * cert.getExtensionValue(authorityKeyIdentifier)). Older registrars send
- * the bare keyIdentifier bytes instead; both are read.
+ * the bare keyIdentifier bytes instead; both are read. (Fountain sends
+ * none: its RVR sets no idevidIssuer, AnimaGUS-minerva/fountain
+ * app/models/cose_voucher_request.rb; highway reads none.)
  */
 #ifndef MASA_IDISSUER_H
 #define MASA_IDISSUER_H

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/idissuer.h"
 #include "encode.h"
 #include "errors.h"
 #include "events.h"
 #include "log.h"
 #include "masa_limits.h"
 #include "netaddr.h"
-#include "crypto/idissuer.h"
 #include "policy.h"
 #include "refusal.h"
 #include "renewal.h"

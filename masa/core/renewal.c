@@ -8,7 +8,10 @@
 
 /* 1 if the earlier voucher's pin is the registrar's key: its
  * pinned-domain-pubk is the registrar's SPKI, or its pinned-domain-cert
- * carries the registrar's key. */
+ * carries the registrar's key. A voucher that pinned a CA above the
+ * registrar does not name the registrar's own key, so it is refused here
+ * as pinning another registrar (accepting it would need the registrar's
+ * verified chain up to that CA). */
 static int
 pins_registrar(const struct masa_vreq_leaves *p, const struct masa_registrar *reg)
 {

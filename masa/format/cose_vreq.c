@@ -26,7 +26,12 @@
  * lib/chariwt/voucher_sid.rb VoucherRequestSID); and
  * "ietf-voucher-request-constrained:voucher", which ot-registrar maps to
  * SID 2501 (EskoDijk/ot-registrar, src/main/java/com/google/openthread/
- * brski/VoucherRequest.java). Under a name, integer keys are absolute. */
+ * brski/VoucherRequest.java). On the wire both libraries write the SID
+ * 2501 with delta keys (ChariWTs hash2yangsid; ot-registrar
+ * CBORSerializer for a constrained request), and ot-registrar writes
+ * "ietf-voucher-request:voucher" with leaf names otherwise; the other
+ * names are theirs for the same container, read here too. Under a name,
+ * integer keys are absolute. */
 static const char *const container_names[] = {
 	"ietf-voucher-request:voucher",
 	"ietf-request-voucher:voucher",
