@@ -465,6 +465,44 @@ class IdevidIssuerTest(VoucherCase):
         self.assertVoucher(self.post(rvr), p.serial, nonce, self.r)
 
 
+class OtRegistrarTest(VoucherCase):
+    """A request shaped as EskoDijk/ot-registrar makes it for a Thread pledge."""
+
+    def prepare(self):
+        self.start()
+
+    def test_ot_registrar_request(self):
+        """PVR as its Pledge builds it (src/main/java/com/google/openthread/pledge/Pledge.java:
+        constrained, assertion proximity, serial, nonce, proximity-registrar-pubk, no
+        created-on); RVR as its Registrar builds it (registrar/Registrar.java: SID 2501 with
+        delta keys, text created-on, idevid-issuer = getExtensionValue(AKI), the PVR, x5bag =
+        the registrar's chain then the pledge's IDevID chain), posted as
+        application/voucher-cose+cbor asking for the same: 200, verified."""
+        vendor_key = brski.new_key("es256")
+        vendor = brski.make_cert(vendor_key, "vendor CA", ca=True, server_auth=False)
+        pledge_key = brski.new_key("es256")
+        serial = "OT-%s" % os.urandom(4).hex()
+        idevid = brski.make_cert(pledge_key, "pledge", issuer_key=vendor_key, issuer_cert=vendor,
+                                 server_auth=False, serial_number=serial)
+        self.cli("device", "add", "--serial", serial, "--idevid",
+                 self.write(ssl.DER_cert_to_PEM_cert(idevid).encode()))
+        domain_key = brski.new_key("es256")
+        domain = brski.make_cert(domain_key, "domain CA", ca=True, server_auth=False)
+        reg_key = brski.new_key("es256")
+        reg_cert = brski.make_cert(reg_key, "registrar", issuer_key=domain_key,
+                                   issuer_cert=domain, cmc_ra=True)
+        nonce = new_nonce()
+        pvr = brski.make_pvr(pledge_key, serial, nonce, ("pubk", brski.spki_der(reg_key)))
+        rvr = brski.make_rvr(reg_key, serial, nonce, pvr, x5bag=[reg_cert, domain, idevid, vendor],
+                             idevid_issuer=brski.idevid_issuer_from_cert(idevid))
+        st, hdr, body = self.post(rvr, content_type=COSE_OLD, accept=COSE_OLD)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(hdr["content-type"], COSE_OLD)
+        leaves = brski.parse_voucher(body, self.masa_key())
+        self.assertEqual((leaves["serial-number"], leaves["nonce"], leaves["assertion"]),
+                         (serial, nonce, 2))
+
+
 class RenewalTest(VoucherCase):
     """Item 9: RFC 8366bis renewals, an earlier voucher of this MASA in
     prior-signed-voucher-request."""
