@@ -14,6 +14,7 @@ test_only=(
   libcmocka-dev python3 python3-cryptography python3-cbor2 sqlite3 curl
   clang libclang-rt-14-dev nginx
   prometheus systemd chromium python3-yaml
+  faketime
 )
 
 pkgs=("${runtime_build[@]}")

@@ -72,6 +72,12 @@ enum masa_err {
 	MASA_E_FORBIDDEN = 411,
 	MASA_E_THROTTLED = 412,
 	MASA_E_CONFLICT = 413,
+	/* 420..429: the pledge's identity and renewals (issue 15) */
+	MASA_E_IDEVID_ISSUER = 420,	/* answered as MASA_E_UNKNOWN_DEVICE */
+	MASA_E_RENEWAL_NOT_OURS = 421,
+	MASA_E_RENEWAL_SERIAL = 422,
+	MASA_E_RENEWAL_REGISTRAR = 423,
+	MASA_E_RENEWAL_RELEASED = 424,
 
 	/* 500..599: local problems of the command line, configuration, key
 	 * files and database settings. Never sent over HTTP. */

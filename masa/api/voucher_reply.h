@@ -1,8 +1,13 @@
 /* voucher_reply.h: the body of a successful voucher response: the voucher
- * alone under its media type, or a multipart body (RFC 2387) whose parts
- * are (1) the voucher, (2) the MASA key in the form of the voucher's
- * format (its codec's key part: application/cose-key for COSE), (3) the
- * MASA certificate as application/pkix-cert. */
+ * alone under its media type, or a multipart body whose Content-Type
+ * "starts its parameters with boundary=" (product.md §3.1).
+ * multipart/mixed is "highway's layout, which Fountain reads": (1) the
+ * voucher, (2) "the signing certificate chain (PEM) as
+ * application/pkcs7-mime; smime-type=certs-only", (3) the MASA key in the
+ * form of the voucher's format (its codec's key part:
+ * application/cose-key for COSE). multipart/related (RFC 2387, with
+ * type=): (1) the voucher, (2) the key part, (3) the MASA certificate as
+ * application/pkix-cert (DER). */
 #ifndef MASA_VOUCHER_REPLY_H
 #define MASA_VOUCHER_REPLY_H
 

@@ -67,6 +67,14 @@ static const struct {
 	{ MASA_E_FORBIDDEN, "MASA_E_FORBIDDEN", 403, "This API token's role does not allow this request." },
 	{ MASA_E_THROTTLED, "MASA_E_THROTTLED", 429, "Too many failed authentication attempts; retry later." },
 	{ MASA_E_CONFLICT, "MASA_E_CONFLICT", 409, "The serial-number is already enrolled with a different record." },
+	/* A wrong idevid-issuer is answered exactly like an unknown serial
+	 * (nothing is revealed about what is enrolled); the audit trail
+	 * names it. */
+	{ MASA_E_IDEVID_ISSUER, "MASA_E_IDEVID_ISSUER", 404, "The serial-number is not a device this MASA can vouch for." },
+	{ MASA_E_RENEWAL_NOT_OURS, "MASA_E_RENEWAL_NOT_OURS", 403, "The voucher in this renewal request was not signed by this MASA." },
+	{ MASA_E_RENEWAL_SERIAL, "MASA_E_RENEWAL_SERIAL", 403, "The voucher in this renewal request is for another serial-number." },
+	{ MASA_E_RENEWAL_REGISTRAR, "MASA_E_RENEWAL_REGISTRAR", 403, "The voucher in this renewal request pins another registrar." },
+	{ MASA_E_RENEWAL_RELEASED, "MASA_E_RENEWAL_RELEASED", 403, "The device has been released since that voucher; a new voucher needs a pledge voucher-request." },
 
 	{ MASA_E_USAGE, "MASA_E_USAGE", 500, "Invalid command line." },
 	{ MASA_E_CONFIG, "MASA_E_CONFIG", 500, "Invalid configuration." },

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cose/cose_key.h"
+#include "crypto/signchain.h"
 #include "crypto/tlsfiles.h"
 #include "crypto/x509.h"
 #include "fsutil.h"
@@ -76,6 +77,18 @@ guard_paths(const char *config, const struct masa_config *cfg, struct masa_diag 
 	return rc;
 }
 
+/* Every voucher carries the whole signing.cert chain in its x5bag
+ * (cBRSKI §9.2.3), so it must link: each certificate issued and signed by
+ * the next. */
+static enum masa_err
+signing_chain_links(const struct masa_startup *s, struct masa_diag *diag)
+{
+	size_t n;
+	const struct masa_bytes *chain = masa_signer_chain(s->signer, &n);
+
+	return masa_signchain_check(chain, n, s->cfg.signing_cert, diag);
+}
+
 enum masa_err
 masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
     struct masa_diag *diag)
@@ -97,6 +110,8 @@ masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
 		rc = masa_signer_open(s.cfg.signing_key, s.cfg.alg, &s.signer, diag);
 		if (rc == MASA_OK)
 			rc = masa_signer_load_cert(s.signer, s.cfg.signing_cert, &s.signing_cert, diag);
+		if (rc == MASA_OK)
+			rc = signing_chain_links(&s, diag);
 		if (rc == MASA_OK)
 			rc = make_cose_key(&s);
 		if (rc != MASA_OK)

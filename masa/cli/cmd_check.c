@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "crypto/signchain.h"
 #include "netaddr.h"
 #include "startup.h"
 
@@ -19,7 +20,9 @@ masa_cmd_check(int argc, char **argv)
 	struct masa_diag diag = { { 0 } };
 	struct masa_startup st;
 	const char *config = NULL;
-	size_t chain_n = 0;
+	const struct masa_bytes *chain;
+	size_t chain_n = 0, i;
+	char subject[256];
 	char settings[128];
 	enum masa_err rc;
 	int c;
@@ -39,9 +42,16 @@ masa_cmd_check(int argc, char **argv)
 	}
 	printf("ok: configuration %s\n", config);
 	/* The signer names its key: a URI's PIN never reaches the terminal. */
-	(void)masa_signer_chain(st.signer, &chain_n);
+	chain = masa_signer_chain(st.signer, &chain_n);
 	printf("ok: voucher-signing key %s (%s) and certificate %s (%zu in the chain)\n",
 	    masa_signer_where(st.signer), masa_alg_name(st.cfg.alg), st.cfg.signing_cert, chain_n);
+	/* The chain every voucher's x5bag carries; startup refused one that
+	 * does not link. */
+	for (i = 0; i < chain_n; i++) {
+		masa_signchain_subject(chain[i], subject, sizeof subject);
+		printf("ok: signing chain %zu: %s%s\n", i + 1, subject,
+		    i + 1 < chain_n ? " (certified by the next)" : "");
+	}
 	printf("ok: TLS certificate %s and key %s\n", st.cfg.tls_cert, st.cfg.tls_key);
 	printf("ok: database %s (%s, schema version %d of %d%s)\n",
 	    st.cfg.db_url, settings, st.schema_have, st.schema_latest,

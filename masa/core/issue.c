@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/idissuer.h"
 #include "encode.h"
 #include "errors.h"
 #include "events.h"
@@ -13,6 +14,7 @@
 #include "netaddr.h"
 #include "policy.h"
 #include "refusal.h"
+#include "renewal.h"
 #include "rows.h"
 #include "timeutil.h"
 #include "voucher.h"
@@ -236,8 +238,49 @@ masa_issue_store(struct masa_txn *t, void *arg)
 	return decide_and_record(t, j);
 }
 
-/* The snapshot: one read transaction for the facts, the PVR against the
- * enrolled key, the decision; the state it leads to. */
+/* RFC 8366bis: the MASA identifies the pledge "by serial-number and, when
+ * the request names it, the idevid-issuer (compared with the enrolled
+ * IDevID's authority key identifier)" (product.md §4), in the RVR and in
+ * the PVR. A mismatch is MASA_E_IDEVID_ISSUER, answered as an unknown
+ * serial. A device enrolled by public key only has no IDevID to compare
+ * with: the leaf is not checked for it (its identity is the serial and
+ * the key its PVR verifies with; refusing would lock it out of every
+ * registrar that sends the leaf, as ot-registrar always does). */
+static enum masa_err
+check_idevid_issuer(struct masa_txn *t, const struct masa_issuing *j, const struct facts *f)
+{
+	const struct masa_bytes *named[2] = { &j->v->r.idevid_issuer, &j->v->p.idevid_issuer };
+	struct masa_buf der;
+	enum masa_err rc;
+	size_t i;
+
+	if ((named[0]->ptr == NULL && named[1]->ptr == NULL) || !f->x.dev.has_idevid)
+		return MASA_OK;
+	masa_buf_init(&der, 64 * 1024);
+	rc = masa_store_device_idevid(t, f->x.dev.id, &der);
+	for (i = 0; rc == MASA_OK && i < 2; i++)
+		if (named[i]->ptr != NULL &&
+		    !masa_idevid_issuer_matches(masa_buf_view(&der), *named[i]))
+			rc = MASA_E_IDEVID_ISSUER;
+	masa_buf_free(&der);
+	return rc;
+}
+
+/* A renewal's earlier voucher against this MASA's key (renewal.h). */
+static enum masa_err
+check_renewal(const struct masa_issuing *j)
+{
+	uint8_t spki[MASA_SPKI_MAX];
+	size_t len;
+
+	if (masa_signer_public_der(j->app->signer, spki, sizeof spki, &len) != MASA_OK)
+		return MASA_E_INTERNAL;
+	return masa_renewal_check(j->v, j->reg, (struct masa_bytes){ spki, len });
+}
+
+/* The snapshot: one read transaction for the facts (and the enrolled
+ * IDevID when idevid-issuer is named), the PVR against the enrolled key or
+ * a renewal's voucher against ours, the decision; the state it leads to. */
 static enum state
 snapshot(struct masa_issuing *j)
 {
@@ -249,10 +292,24 @@ snapshot(struct masa_issuing *j)
 	rc = masa_db_begin(j->app->db, 0, &t);
 	if (rc == MASA_OK)
 		rc = gather(t, j, &f, NULL);
+	if (rc == MASA_OK && f.st.device_found && !f.st.device_retired)
+		rc = check_idevid_issuer(t, j, &f);
 	masa_db_rollback(t);
+	if (rc == MASA_E_IDEVID_ISSUER) {
+		j->why = rc;
+		return S_REFUSED;
+	}
 	if (rc != MASA_OK) {
 		j->why = rc;
 		return S_FAILED;
+	}
+	if (f.st.device_found && !f.st.device_retired && j->v->prior_is_voucher) {
+		rc = check_renewal(j);
+		if (rc != MASA_OK) {
+			j->why = rc;
+			return S_REFUSED;
+		}
+		j->req.renewal = 1;
 	}
 	if (f.st.device_found && !f.st.device_retired && j->v->has_pvr) {
 		rc = masa_vreq_verify_pvr(j->v, (struct masa_bytes){ f.x.dev.pubkey, f.x.dev.pubkey_len },
@@ -343,7 +400,10 @@ masa_issue_new(struct masa_app *app, const struct masa_codec *codec,
 	j->pin_cert = cfg->pinned_domain == MASA_PIN_CERT;
 	masa_sha256(v->body, j->req_hash);
 	domain_id(reg, j->pin_cert, j->domain_id);
-	if (v->r.created_on.ptr != NULL) {
+	if (v->r.created_on_epoch) {	/* a CBOR epoch date (cose_vreq.c) */
+		j->req.created_on_ms = v->r.created_on_ms;
+		j->req.has_created_on = 1;
+	} else if (v->r.created_on.ptr != NULL) {
 		if (masa_rfc3339_parse((const char *)v->r.created_on.ptr, v->r.created_on.len,
 		    &j->req.created_on_ms) != 0) {
 			j->state = S_REFUSED;	/* audited as such */

@@ -66,13 +66,17 @@ rules(const struct masa_policy_config *cfg, const struct masa_policy_state *st,
 		/* RFC 8995 §7.4.1: only for an authenticated, authorised owner. */
 		if (cfg->mode != MASA_MODE_OWNER || !st->registrar_is_owner)
 			return MASA_E_NONCELESS;
-	} else if (!req->pvr_verified && cfg->require_pvr) {
+	} else if (!req->pvr_verified && !req->renewal && cfg->require_pvr) {
 		return MASA_E_PVR_MISSING;
 	}
 	switch (cfg->mode) {
 	case MASA_MODE_FIRST_USE:
 		if (st->pinned && !st->pinned_is_this)
 			return MASA_E_PINNED_ELSEWHERE;
+		/* A renewal keeps the pin as it is: once the device is
+		 * released, only a pledge's PVR pins it again. */
+		if (req->renewal && !st->pinned)
+			return MASA_E_RENEWAL_RELEASED;
 		out->pin_registrar = !st->pinned;
 		break;
 	case MASA_MODE_OWNER:

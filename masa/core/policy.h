@@ -46,6 +46,8 @@ struct masa_policy_request {
 	int64_t created_on_ms;
 	int nonceless;			/* the RVR carries no nonce */
 	int pvr_verified;		/* a PVR was present and fully verified */
+	int renewal;			/* instead, an earlier voucher of this MASA for this
+					 * serial pinning this registrar (renewal.h) */
 	int registrar_cert;		/* the registrar key came with its certificate */
 };
 

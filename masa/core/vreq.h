@@ -23,14 +23,18 @@
 /* The leaves of ietf-voucher-request:voucher that the MASA reads. Absent
  * leaves have a NULL ptr. */
 struct masa_vreq_leaves {
-	struct masa_bytes created_on;	/* text */
+	struct masa_bytes created_on;	/* text (RFC 3339) */
+	int created_on_epoch;		/* created-on came as a number instead (CBOR tag 1) */
+	int64_t created_on_ms;		/* ... this one, ms since the epoch */
 	struct masa_bytes idevid_issuer;
-	struct masa_bytes nonce;
+	struct masa_bytes nonce;		/* bytes (a text nonce: its UTF-8 bytes) */
 	struct masa_bytes prior;	/* prior-signed-voucher-request */
 	struct masa_bytes prox_cert;	/* proximity-registrar-cert (DER) */
 	struct masa_bytes prox_sha256;	/* proximity-registrar-pubk-sha256 */
 	struct masa_bytes prox_pubk;	/* proximity-registrar-pubk (DER SPKI) */
-	struct masa_bytes serial;	/* text, 1..MASA_SERIAL_MAX bytes, no controls */
+	struct masa_bytes pinned_cert;	/* a prior voucher's pinned-domain-cert (DER) */
+	struct masa_bytes pinned_pubk;	/* a prior voucher's pinned-domain-pubk (DER SPKI) */
+	struct masa_bytes serial;	/* UTF-8, 1..MASA_SERIAL_MAX bytes, no controls */
 };
 
 /* One signed request as received. */
@@ -53,6 +57,11 @@ struct masa_vreq_raw {
 	struct masa_vreq_sig rvr;
 	struct masa_vreq_leaves r;
 	int has_pvr;
+	/* A renewal (RFC 8366bis "Renewals instead of revocations"): the
+	 * prior-signed-voucher-request holds a voucher, not a PVR. Its
+	 * signature is then in pvr, its serial-number, nonce and pin in p
+	 * (has_pvr stays 0); renewal.h checks it. */
+	int prior_is_voucher;
 	struct masa_vreq_sig pvr;
 	struct masa_vreq_leaves p;
 };

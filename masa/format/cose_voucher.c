@@ -7,6 +7,7 @@
 #include "cbor/cbor_write.h"
 #include "cose/cose_sign1.h"
 #include "crypto/alg.h"
+#include "crypto/signer.h"
 #include "timeutil.h"
 
 enum masa_err
@@ -50,13 +51,23 @@ masa_cose_voucher_sign(const struct masa_voucher_in *in, struct masa_signer *s, 
     struct masa_buf *out)
 {
 	struct masa_buf payload;
+	const struct masa_bytes *certs;
+	size_t n;
 	enum masa_err rc;
 
+	/* cBRSKI §9.2.3: the voucher's unprotected x5bag "MUST carry the
+	 * signing chain": every certificate of signing.cert, the one
+	 * certifying the key first (masa_signer_chain); masa_cert alone for
+	 * a signer without a chain. */
+	certs = masa_signer_chain(s, &n);
+	if (n == 0) {
+		certs = &masa_cert;
+		n = masa_cert.len > 0 ? 1 : 0;
+	}
 	masa_buf_init(&payload, 16 * 1024);
 	rc = masa_cose_voucher_payload(in, &payload);
 	if (rc == MASA_OK)
-		rc = masa_cose_sign1_sign(s, masa_buf_view(&payload), &masa_cert,
-		    masa_cert.len > 0 ? 1 : 0, out);
+		rc = masa_cose_sign1_sign(s, masa_buf_view(&payload), certs, n, out);
 	masa_buf_free(&payload);
 	return rc;
 }

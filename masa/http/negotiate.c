@@ -34,9 +34,10 @@ known_request_type(const char *name, enum masa_format *format)
 
 /* The q an Accept list gives the media type name: that of the most
  * specific matching range (exact, then a type wildcard, then the full
- * wildcard), or 0 when none matches (RFC 9110 §12.5.1). */
+ * wildcard), or 0 when none matches (RFC 9110 §12.5.1); *spec says which
+ * (2, 1, 0), so that at equal q a specific range can beat the wildcard. */
 static unsigned
-quality(const struct masa_media_range *r, size_t n, const char *name)
+quality(const struct masa_media_range *r, size_t n, const char *name, int *spec_out)
 {
 	size_t i, tlen = (size_t)(strchr(name, '/') - name);
 	int best = -1, spec;
@@ -56,6 +57,7 @@ quality(const struct masa_media_range *r, size_t n, const char *name)
 			q = r[i].q;
 		}
 	}
+	*spec_out = best;
 	return q;
 }
 
@@ -118,6 +120,7 @@ masa_negotiate(const char *content_type, const char *accept, struct masa_answer 
 	struct masa_answer req, best, cand[4];
 	size_t n = 0, i, k = 0;
 	unsigned best_q = 0, q;
+	int spec, best_spec = -1;
 	enum masa_err rc = request_type(content_type, &req);
 
 	if (rc == MASA_OK)
@@ -141,11 +144,17 @@ masa_negotiate(const char *content_type, const char *accept, struct masa_answer 
 		cand[k] = req;
 		cand[k++].multipart = multiparts[i];
 	}
+	/* Higher q wins; at equal q the answer named by a more specific range
+	 * (product.md §3.1: "at equal q a specific range beats" the full
+	 * wildcard, so Fountain's Accept of the wildcard and multipart/mixed
+	 * "is a multipart answer, as highway gives"); then the order above. */
 	for (i = 0; i < k; i++) {
-		q = quality(ranges, n, cand[i].multipart ? cand[i].multipart : cand[i].voucher_type);
-		if (q > best_q) {
+		q = quality(ranges, n, cand[i].multipart ? cand[i].multipart : cand[i].voucher_type,
+		    &spec);
+		if (q > best_q || (q == best_q && q > 0 && spec > best_spec)) {
 			best = cand[i];
 			best_q = q;
+			best_spec = spec;
 		}
 	}
 	if (best_q == 0)

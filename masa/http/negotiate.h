@@ -6,7 +6,8 @@
  * the request used; a named voucher type if masa can produce it for this
  * request (406 otherwise); multipart/related or multipart/mixed: the
  * voucher, the MASA key and certificate as parts. Ranges with q=0 are
- * never chosen; higher q wins, then order.
+ * never chosen; higher q wins; at equal q "a specific range beats" the
+ * full wildcard (product.md §3.1), then order.
  */
 #ifndef MASA_NEGOTIATE_H
 #define MASA_NEGOTIATE_H

@@ -73,6 +73,8 @@ struct masa_store_row_ops {
 	    struct masa_issue_facts *out);
 	enum masa_err (*voucher_groups)(struct masa_txn *t, int64_t device_id,
 	    int (*fn)(void *arg, const struct masa_voucher_group *g), void *arg);
+	enum masa_err (*device_idevid)(struct masa_txn *t, int64_t device_id,
+	    struct masa_buf *out);
 };
 
 /* devices_view.h. */

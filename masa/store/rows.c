@@ -132,6 +132,12 @@ masa_store_voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t reg
 }
 
 enum masa_err
+masa_store_device_idevid(struct masa_txn *t, int64_t device_id, struct masa_buf *out)
+{
+	return t->be->rows->device_idevid(t, device_id, out);
+}
+
+enum masa_err
 masa_store_voucher_held(struct masa_txn *t, int64_t device_id, int64_t registrar_id, int *held)
 {
 	return t->be->rows->voucher_held(t, device_id, registrar_id, held);

@@ -124,6 +124,11 @@ MASA_NODISCARD enum masa_err masa_store_issue_facts(struct masa_txn *t, const ch
     const uint8_t request_sha256[MASA_SHA256_LEN], int64_t since_ms, int64_t now_ms,
     struct masa_issue_facts *out);
 
+/* The IDevID certificate (DER) enrolled with device_id appended to out:
+ * nothing appended for a device enrolled by public key only. */
+MASA_NODISCARD enum masa_err masa_store_device_idevid(struct masa_txn *t, int64_t device_id,
+    struct masa_buf *out);
+
 /* *held = 1 if registrar_id has ever been issued a voucher for device_id. */
 MASA_NODISCARD enum masa_err masa_store_voucher_held(struct masa_txn *t, int64_t device_id,
     int64_t registrar_id, int *held);

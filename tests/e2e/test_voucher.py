@@ -191,20 +191,30 @@ class AcceptNegotiation(vtest.VoucherCase):
                 self.assertVoucher(resp, self.p.serial, nonce, self.r, content_type=accept)
 
     def test_multipart(self):
-        """multipart/related and /mixed: type= and boundary parameters; the voucher, the
-        MASA COSE_Key (with kid) and certificate; the voucher verifies with either."""
+        """multipart/related (boundary= first, then type=): the voucher, the MASA COSE_Key
+        (with kid) and DER certificate; multipart/mixed (boundary= only, highway's layout):
+        the voucher, the signing chain as PEM certs-only, the COSE_Key. The voucher
+        verifies with the key and with the certificate."""
         for mp in ("multipart/related", "multipart/mixed"):
             with self.subTest(accept=mp):
                 (st, hdr, body), nonce = self.ask(mp)
                 self.assertEqual(st, 200, body)
                 mtype, params = brski._ct_params(hdr["content-type"])
                 self.assertEqual(mtype, mp)
-                self.assertEqual(params.get("type"), COSE)
-                self.assertTrue(params.get("boundary"))
+                self.assertTrue(hdr["content-type"].startswith(mp + "; boundary="))
+                self.assertEqual(params.get("type"), COSE if mp == "multipart/related" else None)
                 parts = brski.parse_multipart(hdr["content-type"], body)
-                self.assertEqual([t for t, _ in parts],
-                                 [COSE, "application/cose-key", "application/pkix-cert"])
-                voucher, cose_key, cert_der = (d for _, d in parts)
+                if mp == "multipart/related":
+                    self.assertEqual([t for t, _ in parts],
+                                     [COSE, "application/cose-key", "application/pkix-cert"])
+                    voucher, cose_key, cert_der = (d for _, d in parts)
+                else:
+                    self.assertEqual([t for t, _ in parts],
+                                     [COSE, "application/pkcs7-mime; smime-type=certs-only",
+                                      "application/cose-key"])
+                    voucher, pem, cose_key = (d for _, d in parts)
+                    cert_der = x509.load_pem_x509_certificate(pem).public_bytes(
+                        serialization.Encoding.DER)
                 pub, kid = brski.cose_key_to_public(cose_key)
                 self.assertIsNotNone(kid)
                 self.assertEqual(brski.spki_der(pub), brski.spki_der(self.masa_key()))

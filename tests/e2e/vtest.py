@@ -75,6 +75,17 @@ ERRORS = {
     "MASA_E_RATE_LIMITED": (429, "Too many vouchers for this device; retry later."),
     "MASA_E_NONCELESS": (403, "Nonceless vouchers are issued only to the device owner's "
                               "registrar."),
+    # a wrong idevid-issuer is answered exactly as an unknown serial (issue 15)
+    "MASA_E_IDEVID_ISSUER": (404, "The serial-number is not a device this MASA can vouch "
+                                  "for."),
+    "MASA_E_RENEWAL_NOT_OURS": (403, "The voucher in this renewal request was not signed by "
+                                     "this MASA."),
+    "MASA_E_RENEWAL_SERIAL": (403, "The voucher in this renewal request is for another "
+                                   "serial-number."),
+    "MASA_E_RENEWAL_REGISTRAR": (403, "The voucher in this renewal request pins another "
+                                      "registrar."),
+    "MASA_E_RENEWAL_RELEASED": (403, "The device has been released since that voucher; a new "
+                                     "voucher needs a pledge voucher-request."),
 }
 
 _serials = iter(range(1, 1 << 30))

@@ -3,7 +3,9 @@
  * of the store: decode, registrar identification, and the PVR's
  * verification against a fixed enrolled pledge key (the published cBRSKI
  * pledge key), as if the key lookup had found it, so that a PVR signed by
- * that key reaches the serial, proximity and nonce checks.
+ * that key reaches the serial, proximity and nonce checks; or, for a
+ * renewal (an earlier voucher in its place), the check of that voucher
+ * against a fixed MASA key (the published cBRSKI MASA CA key).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include "cose_codec.h"
 #include "fuzz_keys.h"
 #include "registrar.h"
+#include "renewal.h"
 #include "vreq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +41,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc != MASA_OK && rc != MASA_E_PVR_SIGNATURE && rc != MASA_E_ALG &&
 		    rc != MASA_E_SERIAL_MISMATCH && rc != MASA_E_PROXIMITY &&
 		    rc != MASA_E_NONCE_MISMATCH)
+			abort();	/* outside the documented results */
+	}
+	if (v.prior_is_voucher) {
+		rc = masa_renewal_check(&v, &reg,
+		    (struct masa_bytes){ fuzz_masa_spki, sizeof fuzz_masa_spki });
+		if (getenv("MASA_FUZZ_VERBOSE") != NULL)
+			fprintf(stderr, "fuzz_pvr: renewal check %d\n", (int)rc);
+		if (rc != MASA_OK && rc != MASA_E_RENEWAL_NOT_OURS && rc != MASA_E_RENEWAL_SERIAL &&
+		    rc != MASA_E_RENEWAL_REGISTRAR)
 			abort();	/* outside the documented results */
 	}
 	masa_registrar_free(&reg);

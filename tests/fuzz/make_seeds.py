@@ -13,6 +13,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import brski  # noqa: E402
+import cbor2  # noqa: E402
 
 OUT = os.path.join(HERE, "corpus", "vreq")
 CORPUS = os.path.join(HERE, "corpus")
@@ -157,6 +158,24 @@ def pvr():
     rvr("pvr-other-key", brski.make_pvr(reg, serial, nonce, ("pubk", spki)))
     rvr("pvr-untagged", brski.make_pvr(pledge, serial, nonce, ("pubk", spki), tag=False))
     rvr("no-pvr", None)
+    # older leaf encodings as highway's spec/files/parboiled_vr_*.vrq have them (issue 15)
+    rvr("legacy-leaves", brski.make_pvr(pledge, serial, None, ("pubk", spki), assertion="proximity",
+                                        extra={2: cbor2.CBORTag(1, 1700000000),
+                                               13: serial.encode(), 7: "text-nonce"}),
+        r_nonce=None, assertion="proximity", created_on=None,
+        extra={2: cbor2.CBORTag(1, 1700000000.5), 13: serial.encode(), 7: "text-nonce"})
+    # renewals: an earlier voucher in place of the PVR, signed by the MASA CA key that
+    # fuzz_pvr takes as this MASA's (ok, another serial, another pin, another signer)
+    masa = vector_key("masa_ca")
+
+    def voucher(s=serial, pin=spki, key=masa):
+        return brski.make_voucher(key, {"assertion": 2, "created-on": "2026-01-01T00:00:00Z",
+                                        "nonce": nonce, "pinned-domain-pubk": pin,
+                                        "serial-number": s})
+    rvr("renewal-ok", voucher())
+    rvr("renewal-serial", voucher(s="OTHER-SERIAL"))
+    rvr("renewal-registrar", voucher(pin=other))
+    rvr("renewal-not-ours", voucher(key=brski.new_key("es256")))
 
 
 def proxy():

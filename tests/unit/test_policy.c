@@ -43,7 +43,7 @@ normal(struct masa_policy_state *st, struct masa_policy_request *rq)
 enum mut {
 	M_NONE, M_UNKNOWN, M_RETIRED, M_OLD, M_OLD_EDGE, M_FUTURE, M_FUTURE_EDGE, M_BLOCKED,
 	M_PINNED_OTHER, M_PINNED_THIS, M_NONCELESS, M_NONCELESS_OWNER, M_NO_PVR, M_OWNER,
-	M_NET_OTHER, M_NET_SAME,
+	M_NET_OTHER, M_NET_SAME, M_RENEWAL, M_RENEWAL_PINNED, M_RENEWAL_OTHER,
 };
 
 /* Applies one change to the normal facts. */
@@ -66,6 +66,11 @@ mutate(enum mut m, struct masa_policy_state *st, struct masa_policy_request *rq)
 	case M_OWNER: st->registrar_is_owner = 1; break;
 	case M_NET_OTHER: st->net_known = 1; break;
 	case M_NET_SAME: st->net_known = 1; st->net_matches = 1; break;
+	/* a renewal: no PVR, an earlier voucher of ours (renewal.h) */
+	case M_RENEWAL: rq->pvr_verified = 0; rq->renewal = 1; break;
+	case M_RENEWAL_PINNED: rq->pvr_verified = 0; rq->renewal = 1; st->pinned = 1;
+		st->pinned_is_this = 1; break;
+	case M_RENEWAL_OTHER: rq->pvr_verified = 0; rq->renewal = 1; st->pinned = 1; break;
 	default: break;
 	}
 }
@@ -103,6 +108,12 @@ test_decision_table(void **state)
 		{ MASA_MODE_OPEN, M_NET_OTHER, 1, 1, MASA_E_NET_PINNED, 2, 0, 0 },
 		{ MASA_MODE_OPEN, M_NET_OTHER, 1, 0, MASA_OK, 2, 0, 0 },
 		{ MASA_MODE_OPEN, M_NET_SAME, 1, 1, MASA_OK, 2, 0, 0 },
+		/* renewals satisfy require_pvr and never pin (issue 15) */
+		{ MASA_MODE_FIRST_USE, M_RENEWAL_PINNED, 1, 0, MASA_OK, MASA_ASSERT_LOGGED, 0, 0 },
+		{ MASA_MODE_FIRST_USE, M_RENEWAL, 1, 0, MASA_E_RENEWAL_RELEASED, 1, 0, 0 },
+		{ MASA_MODE_FIRST_USE, M_RENEWAL_OTHER, 1, 0, MASA_E_PINNED_ELSEWHERE, 1, 0, 0 },
+		{ MASA_MODE_OPEN, M_RENEWAL, 1, 0, MASA_OK, MASA_ASSERT_LOGGED, 0, 0 },
+		{ MASA_MODE_OWNER, M_RENEWAL, 1, 0, MASA_E_NOT_OWNER, 1, 0, 0 },
 	};
 	struct masa_policy_config c;
 	struct masa_policy_state st;

@@ -442,6 +442,23 @@ voucher_held(struct masa_txn *t, int64_t device_id, int64_t registrar_id, int *h
 }
 
 static enum masa_err
+device_idevid(struct masa_txn *t, int64_t device_id, struct masa_buf *out)
+{
+	sqlite3_stmt *st = NULL;
+	enum masa_err rc = masa_sqlite_prepare(t, "SELECT idevid FROM devices WHERE id = ?", &st);
+	int n;
+
+	if (rc != MASA_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, device_id);
+	rc = step_row(st);
+	if (rc == MASA_OK && (n = sqlite3_column_bytes(st, 0)) > 0)
+		rc = masa_buf_append(out, sqlite3_column_blob(st, 0), (size_t)n);
+	masa_sqlite_finish(t, st);
+	return rc;
+}
+
+static enum masa_err
 voucher_groups(struct masa_txn *t, int64_t device_id,
     int (*fn)(void *arg, const struct masa_voucher_group *g), void *arg)
 {
@@ -504,4 +521,5 @@ const struct masa_store_row_ops masa_sqlite_rows = {
 	.voucher_held = voucher_held,
 	.issue_facts = masa_sqlite_issue_facts,
 	.voucher_groups = voucher_groups,
+	.device_idevid = device_idevid,
 };
