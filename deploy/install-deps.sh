@@ -13,7 +13,7 @@ runtime_build=(
 test_only=(
   libcmocka-dev python3 python3-cryptography python3-cbor2 sqlite3 curl
   clang libclang-rt-14-dev nginx
-  prometheus systemd
+  prometheus systemd faketime python3-asn1crypto python3-jwcrypto
 )
 
 pkgs=("${runtime_build[@]}")
