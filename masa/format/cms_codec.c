@@ -269,8 +269,11 @@ masa_cms_voucher_sign(const struct masa_voucher_in *in, struct masa_signer *s,
 		chain = &masa_cert;
 		n = 1;
 	}
-	if (n == 0)
-		return MASA_E_NOT_ACCEPTABLE;	/* CMS names its signer by certificate */
+	/* CMS names its signer by certificate; OpenSSL 3.0's CMS cannot sign
+	 * with Ed25519 (RFC 8419 came with 3.2): such a MASA answers JWS or
+	 * COSE, and CMS with 406. */
+	if (n == 0 || masa_signer_alg(s) == MASA_ALG_EDDSA)
+		return MASA_E_NOT_ACCEPTABLE;
 	masa_buf_init(&json, 16 * 1024);
 	rc = masa_json_voucher(in, &json);
 	if (rc == MASA_OK)

@@ -162,17 +162,19 @@ def make_cms(content, key, certs=(), econtent_type=OID_DATA, detached=False, sig
     })
     if si["sid"].name == "subject_key_identifier":
         si["version"] = "v3"
-    encap = {"content_type": econtent_type}
+    # The SignedData by hand from asn1crypto's parts: asn1crypto types eContent by
+    # eContentType, and a test may name any (RFC 5652 §5.1, §5.2).
+    tlv = brski._der_len_prefixed
+    encap = core.ObjectIdentifier(econtent_type).dump()
     if not detached:
-        encap["content"] = content
-    sd = cms.SignedData({
-        "version": "v3" if si["version"].native == "v3" else "v1",
-        "digest_algorithms": [{"algorithm": digest}],
-        "encap_content_info": encap,
-        "certificates": [ax509.Certificate.load(c) for c in certs] or None,
-        "signer_infos": [si],
-    })
-    return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+        encap += tlv(0xA0, core.OctetString(content).dump())
+    sd = (core.Integer(3 if si["version"].native == "v3" else 1).dump()
+          + tlv(0x31, algos.DigestAlgorithm({"algorithm": digest}).dump())
+          + tlv(0x30, encap)
+          + (tlv(0xA0, b"".join(certs)) if certs else b"")
+          + tlv(0x31, si.dump()))
+    return tlv(0x30, core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()
+               + tlv(0xA0, tlv(0x30, sd)))
 
 
 def cms_pvr(pledge_key, serial, nonce, proximity=None, created_on="now", certs=(),
@@ -268,24 +270,28 @@ def _jws_alg(key):
     return "ES384" if key.curve.key_size == 384 else "ES256"
 
 
-def make_jws(payload, key, x5c=(), alg=None, sign_hook=None, header=None):
+def make_jws(payload, key, x5c=(), sign_hook=None, header=None):
     """General JWS JSON Serialization of payload signed by key with jwcrypto: protected
-    {"alg", "typ": "voucher-jws+json", "x5c": [...]} (header replaces it)."""
+    {"alg", "typ": "voucher-jws+json", "x5c": [...]}. header replaces the protected
+    header; if its alg is not the key's, the key signs with its own algorithm by hand
+    (jwcrypto refuses to), for requests whose alg lies."""
     from jwcrypto import jws
-    prot = header if header is not None else {"alg": alg or _jws_alg(key),
+    prot = header if header is not None else {"alg": _jws_alg(key),
                                                "typ": "voucher-jws+json"}
     if header is None and x5c:
         prot["x5c"] = [b64(bytes(c)) for c in x5c]
-    token = jws.JWS(payload)
-    if alg is not None and alg != _jws_alg(key):
-        token.allowed_algs = [alg]
-    token.add_signature(_jwk(key), None, protected=json.dumps(prot))
-    flat = json.loads(token.serialize())
-    sig = unb64url(flat["signature"])
+    if prot.get("alg") == _jws_alg(key):
+        token = jws.JWS(payload)
+        token.add_signature(_jwk(key), None, protected=json.dumps(prot))
+        flat = json.loads(token.serialize())
+        p64, pl64, sig = flat["protected"], flat["payload"], unb64url(flat["signature"])
+    else:
+        p64, pl64 = b64url(json.dumps(prot).encode()), b64url(payload)
+        sig = brski._sign_raw(key, ("%s.%s" % (p64, pl64)).encode())
     if sign_hook is not None:
         sig = sign_hook(sig)
-    return json.dumps({"payload": flat["payload"], "signatures": [
-        {"protected": flat["protected"], "signature": b64url(sig)}]}).encode()
+    return json.dumps({"payload": pl64, "signatures": [
+        {"protected": p64, "signature": b64url(sig)}]}).encode()
 
 
 def unsigned_jws(payload, header):
