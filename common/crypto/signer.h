@@ -89,7 +89,9 @@ MASA_NODISCARD enum masa_err masa_signer_sign(struct masa_signer *s, struct masa
  * eContentType econtent_oid (dotted text), one SignerInfo identified by
  * chain[0] (the DER certificate of s's key) with signed attributes and
  * SHA-256 (ES256), SHA-384 (ES384) or SHA-512 (EdDSA, RFC 8419), and every
- * certificate of chain (nchain >= 1) in `certificates`; appends the DER
+ * certificate of chain in `certificates`; with nchain 0, the SignerInfo
+ * names the key by subjectKeyIdentifier and no certificate is sent (a
+ * pledge with only its key, masa client). Appends the DER
  * to out. OpenSSL's CMS API with the implementation's key (signer_impl.h
  * ops->pkey): MASA_E_KEY for an implementation without one, MASA_E_CRYPTO
  * otherwise. Counts as one signature. Any thread, as masa_signer_sign. */

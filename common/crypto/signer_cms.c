@@ -9,6 +9,7 @@
 #include <openssl/cms.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "crypto/ossl.h"
 
@@ -38,12 +39,34 @@ cert_parse(struct masa_bytes der)
 	return d2i_X509(NULL, &p, (long)der.len);
 }
 
+/* A stand-in signer certificate for a key that has none: only its public
+ * key and the subjectKeyIdentifier (SHA-1 of the key, RFC 5280 §4.2.1.2)
+ * that names it in the SignerInfo (RFC 5652 §5.3); never sent. */
+static X509 *
+key_holder(EVP_PKEY *key)
+{
+	X509 *x = X509_new();
+	ASN1_OCTET_STRING *ski = ASN1_OCTET_STRING_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	int ok = x != NULL && ski != NULL && X509_set_pubkey(x, key) == 1 &&
+	    X509_pubkey_digest(x, EVP_sha1(), md, &n) == 1 && ASN1_OCTET_STRING_set(ski, md, (int)n) == 1 &&
+	    X509_add1_ext_i2d(x, NID_subject_key_identifier, ski, 0, X509V3_ADD_DEFAULT) == 1;
+
+	ASN1_OCTET_STRING_free(ski);
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
 enum masa_err
 masa_signer_cms_with(EVP_PKEY *key, enum masa_alg alg, struct masa_bytes content,
     const char *econtent_oid, const struct masa_bytes *chain, size_t nchain, struct masa_buf *out)
 {
 	enum masa_err rc = MASA_E_CRYPTO;
-	const unsigned int flags = CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
+	unsigned int flags = CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
 	CMS_ContentInfo *cms = NULL;
 	ASN1_OBJECT *oid = NULL;
 	X509 *signer = NULL, *extra = NULL;
@@ -52,7 +75,10 @@ masa_signer_cms_with(EVP_PKEY *key, enum masa_alg alg, struct masa_bytes content
 	size_t i;
 	int len;
 
-	if (nchain == 0 || content.len > INT_MAX || (signer = cert_parse(chain[0])) == NULL)
+	if (nchain == 0)
+		flags |= CMS_USE_KEYID | CMS_NOCERTS;
+	signer = nchain > 0 ? cert_parse(chain[0]) : key_holder(key);
+	if (content.len > INT_MAX || signer == NULL)
 		goto done;
 	oid = OBJ_txt2obj(econtent_oid, 1);
 	cms = CMS_sign(NULL, NULL, NULL, NULL, flags);

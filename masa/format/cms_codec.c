@@ -11,6 +11,7 @@
 #include "json_codec.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/cms.h>
@@ -26,6 +27,7 @@
  * the DER it came in, parsed again to verify. */
 struct cms_priv {
 	struct masa_bytes der;
+	struct masa_bytes content;	/* its JSON */
 };
 _Static_assert(sizeof(struct cms_priv) <= MASA_VREQ_PRIV_MAX, "fits in priv");
 
@@ -145,7 +147,7 @@ body_der(struct masa_bytes body, struct masa_arena *a, struct masa_bytes *der)
 }
 
 /* Decodes one signed request (masa_json_sig_decode): the RVR's body may
- * be base64 text. */
+ * be base64 text. Without leaves, only the signed message (a voucher). */
 static enum masa_err
 sig_decode(struct masa_bytes msg, int rvr, struct masa_arena *a, struct masa_vreq_sig *sig,
     struct masa_vreq_leaves *leaves)
@@ -192,7 +194,8 @@ sig_decode(struct masa_bytes msg, int rvr, struct masa_arena *a, struct masa_vre
 	if (rc == MASA_OK)
 		rc = masa_arena_copy(a, ASN1_STRING_get0_data(*content),
 		    (size_t)ASN1_STRING_length(*content), &json);
-	if (rc == MASA_OK)
+	priv.content = json;
+	if (rc == MASA_OK && leaves != NULL)
 		rc = masa_json_vreq_leaves(json, a, leaves);
 	if (rc == MASA_OK)
 		memcpy(sig->priv, &priv, sizeof priv);
@@ -202,19 +205,19 @@ done:
 	return rc;
 }
 
-/* masa_codec_cms.verify: the SignerInfo of the message, with key (RFC
- * 5652 §5.4, §5.6): over the signed attributes (which must carry the
- * digest of the content as received), or over the content. */
+/* masa_codec_cms.decode */
 static enum masa_err
 cms_decode(struct masa_bytes body, struct masa_vreq_raw *out)
 {
 	return masa_json_vreq_decode(body, sig_decode, out);
 }
 
+/* The SignerInfo of the message of sig, with key (RFC 5652 §5.4, §5.6):
+ * over the signed attributes (which must carry the digest of the content
+ * as received), or over the content. */
 static enum masa_err
-cms_verify(const struct masa_vreq_raw *v, int pvr, EVP_PKEY *key)
+sig_verify(const struct masa_vreq_sig *sig, EVP_PKEY *key)
 {
-	const struct masa_vreq_sig *sig = pvr ? &v->pvr : &v->rvr;
 	struct cms_priv priv;
 	CMS_ContentInfo *cms = NULL;
 	CMS_SignerInfo *si;
@@ -252,6 +255,41 @@ done:
 	BIO_free_all(data);
 	X509_free(holder);
 	CMS_ContentInfo_free(cms);
+	return rc;
+}
+
+/* masa_codec_cms.verify */
+static enum masa_err
+cms_verify(const struct masa_vreq_raw *v, int pvr, EVP_PKEY *key)
+{
+	return sig_verify(pvr ? &v->pvr : &v->rvr, key);
+}
+
+enum masa_err
+masa_cms_voucher_open(struct masa_bytes voucher, EVP_PKEY *key, struct masa_buf *json)
+{
+	struct masa_vreq_sig sig;
+	struct masa_arena a;
+	struct cms_priv priv;
+	CMS_ContentInfo *cms = cms_parse(voucher);
+	ASN1_OBJECT *anima = OBJ_txt2obj(MASA_OID_ANIMA_JSON_VOUCHER, 1);
+	enum masa_err rc = MASA_E_CMS_CONTENT_TYPE;
+
+	memset(&sig, 0, sizeof sig);
+	if (cms != NULL && anima != NULL && OBJ_cmp(CMS_get0_eContentType(cms), anima) == 0)
+		rc = masa_arena_init(&a, voucher.len * 2 + 4096);
+	CMS_ContentInfo_free(cms);
+	ASN1_OBJECT_free(anima);
+	masa_ossl_clear();
+	if (rc != MASA_OK)
+		return rc;
+	rc = sig_decode(voucher, 0, &a, &sig, NULL);
+	if (rc == MASA_OK)
+		rc = sig_verify(&sig, key);
+	memcpy(&priv, sig.priv, sizeof priv);
+	if (rc == MASA_OK)
+		rc = masa_buf_append(json, priv.content.ptr, priv.content.len);
+	free(a.base);
 	return rc;
 }
 

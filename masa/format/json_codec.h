@@ -41,6 +41,21 @@ MASA_NODISCARD enum masa_err masa_cms_voucher_sign(const struct masa_voucher_in 
 MASA_NODISCARD enum masa_err masa_jws_voucher_sign(const struct masa_voucher_in *in,
     struct masa_signer *s, struct masa_bytes masa_cert, struct masa_buf *out);
 
+/* Signs payload as a JWS in General JSON Serialization with s: protected
+ * header alg (s's), typ voucher-jws+json, x5c of chain (none if n is 0);
+ * appends the JSON text to out. */
+MASA_NODISCARD enum masa_err masa_jws_sign(struct masa_signer *s, struct masa_bytes payload,
+    const struct masa_bytes *chain, size_t n, struct masa_buf *out);
+
+/* A voucher of the format (untrusted) verified with key: its JSON appended
+ * to json. CMS: eContentType id-ct-animaJSONVoucher (else
+ * MASA_E_CMS_CONTENT_TYPE), one signer. The decode errors, MASA_E_ALG,
+ * MASA_E_SIGNATURE. For clients (masa client). */
+MASA_NODISCARD enum masa_err masa_cms_voucher_open(struct masa_bytes voucher, EVP_PKEY *key,
+    struct masa_buf *json);
+MASA_NODISCARD enum masa_err masa_jws_voucher_open(struct masa_bytes voucher, EVP_PKEY *key,
+    struct masa_buf *json);
+
 /* id-ct-animaJSONVoucher (RFC 8366 §5.4) and id-data (RFC 5652). */
 #define MASA_OID_ANIMA_JSON_VOUCHER "1.2.840.113549.1.9.16.1.40"
 
@@ -73,7 +88,8 @@ MASA_NODISCARD enum masa_err masa_json_vreq_leaves(struct masa_bytes json, struc
     struct masa_vreq_leaves *out);
 
 /* One signed message of a JSON format (msg: an RVR with rvr 1, else its
- * PVR) decoded into sig and leaves, views in a. */
+ * PVR) decoded into sig and leaves (NULL: a voucher, no leaves), views in
+ * a. */
 typedef enum masa_err (*masa_json_sig_decode)(struct masa_bytes msg, int rvr,
     struct masa_arena *a, struct masa_vreq_sig *sig, struct masa_vreq_leaves *leaves);
 /* The decode of both JSON codecs: an arena for body (out->owned), the RVR

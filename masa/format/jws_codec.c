@@ -24,6 +24,7 @@
 struct jws_priv {
 	struct masa_bytes input;
 	struct masa_bytes sig;
+	struct masa_bytes payload;	/* decoded: its JSON */
 };
 _Static_assert(sizeof(struct jws_priv) <= MASA_VREQ_PRIV_MAX, "fits in priv");
 
@@ -91,7 +92,8 @@ done:
 	return rc;
 }
 
-/* Decodes one JWS (JSON text jws; masa_json_sig_decode). */
+/* Decodes one JWS (JSON text jws; masa_json_sig_decode; without leaves,
+ * only the signed message: a voucher). */
 static enum masa_err
 sig_decode(struct masa_bytes jws, int rvr, struct masa_arena *a, struct masa_vreq_sig *sig,
     struct masa_vreq_leaves *leaves)
@@ -137,7 +139,8 @@ sig_decode(struct masa_bytes jws, int rvr, struct masa_arena *a, struct masa_vre
 	in[plen] = '.';
 	memcpy(in + plen + 1, json_string_value(payload), blen);
 	priv.input = (struct masa_bytes){ in, plen + 1 + blen };
-	rc = masa_json_vreq_leaves(body, a, leaves);
+	priv.payload = body;
+	rc = leaves != NULL ? masa_json_vreq_leaves(body, a, leaves) : MASA_OK;
 	if (rc == MASA_OK)
 		memcpy(sig->priv, &priv, sizeof priv);
 done:
@@ -151,11 +154,10 @@ jws_decode(struct masa_bytes body, struct masa_vreq_raw *out)
 	return masa_json_vreq_decode(body, sig_decode, out);
 }
 
-/* masa_codec_jws.verify: the raw signature over the signing input. */
+/* The raw signature of sig's message over its signing input. */
 static enum masa_err
-jws_verify(const struct masa_vreq_raw *v, int pvr, EVP_PKEY *key)
+sig_verify(const struct masa_vreq_sig *sig, EVP_PKEY *key)
 {
-	const struct masa_vreq_sig *sig = pvr ? &v->pvr : &v->rvr;
 	struct jws_priv priv;
 	enum masa_err rc;
 
@@ -164,6 +166,35 @@ jws_verify(const struct masa_vreq_raw *v, int pvr, EVP_PKEY *key)
 		return MASA_E_ALG;
 	rc = masa_alg_verify_raw(sig->alg, key, priv.input, priv.sig);
 	return rc == MASA_E_CRYPTO ? MASA_E_SIGNATURE : rc;
+}
+
+/* masa_codec_jws.verify */
+static enum masa_err
+jws_verify(const struct masa_vreq_raw *v, int pvr, EVP_PKEY *key)
+{
+	return sig_verify(pvr ? &v->pvr : &v->rvr, key);
+}
+
+enum masa_err
+masa_jws_voucher_open(struct masa_bytes voucher, EVP_PKEY *key, struct masa_buf *json)
+{
+	struct masa_vreq_sig sig;
+	struct masa_arena a;
+	struct jws_priv priv;
+	enum masa_err rc;
+
+	memset(&sig, 0, sizeof sig);
+	rc = masa_arena_init(&a, voucher.len * 2 + 4096);
+	if (rc != MASA_OK)
+		return rc;
+	rc = sig_decode(voucher, 0, &a, &sig, NULL);
+	if (rc == MASA_OK)
+		rc = sig_verify(&sig, key);
+	memcpy(&priv, sig.priv, sizeof priv);
+	if (rc == MASA_OK)
+		rc = masa_buf_append(json, priv.payload.ptr, priv.payload.len);
+	free(a.base);
+	return rc;
 }
 
 /* Appends base64url of b to out. */
@@ -215,33 +246,24 @@ protected_header(enum masa_alg alg, const struct masa_bytes *chain, size_t n, st
 }
 
 enum masa_err
-masa_jws_voucher_sign(const struct masa_voucher_in *in, struct masa_signer *s,
-    struct masa_bytes masa_cert, struct masa_buf *out)
+masa_jws_sign(struct masa_signer *s, struct masa_bytes payload, const struct masa_bytes *chain,
+    size_t n, struct masa_buf *out)
 {
-	const struct masa_bytes *chain;
-	struct masa_buf hdr, json, input;
+	struct masa_buf hdr, input;
 	uint8_t sig[MASA_SIG_MAX];
-	size_t n, slen, plen;
+	size_t slen, plen;
 	enum masa_err rc;
 
-	chain = masa_signer_chain(s, &n);
-	if (n == 0 && masa_cert.len > 0) {
-		chain = &masa_cert;
-		n = 1;
-	}
 	masa_buf_init(&hdr, 64 * 1024);
-	masa_buf_init(&json, 16 * 1024);
-	masa_buf_init(&input, 128 * 1024);
+	masa_buf_init(&input, 256 * 1024);
 	rc = protected_header(masa_signer_alg(s), chain, n, &hdr);
-	if (rc == MASA_OK)
-		rc = masa_json_voucher(in, &json);
 	if (rc == MASA_OK)
 		rc = put_b64url(&input, masa_buf_view(&hdr));
 	plen = input.len;
 	if (rc == MASA_OK)
 		rc = masa_buf_append(&input, ".", 1);
 	if (rc == MASA_OK)
-		rc = put_b64url(&input, masa_buf_view(&json));
+		rc = put_b64url(&input, payload);
 	if (rc == MASA_OK)
 		rc = masa_signer_sign(s, masa_buf_view(&input), sig, &slen);
 	if (rc == MASA_OK)
@@ -259,8 +281,29 @@ masa_jws_voucher_sign(const struct masa_voucher_in *in, struct masa_signer *s,
 	if (rc == MASA_OK)
 		rc = masa_buf_append(out, "\"}]}", 4);
 	masa_buf_free(&hdr);
-	masa_buf_free(&json);
 	masa_buf_free(&input);
+	return rc;
+}
+
+enum masa_err
+masa_jws_voucher_sign(const struct masa_voucher_in *in, struct masa_signer *s,
+    struct masa_bytes masa_cert, struct masa_buf *out)
+{
+	const struct masa_bytes *chain;
+	struct masa_buf json;
+	enum masa_err rc;
+	size_t n;
+
+	chain = masa_signer_chain(s, &n);
+	if (n == 0 && masa_cert.len > 0) {
+		chain = &masa_cert;
+		n = 1;
+	}
+	masa_buf_init(&json, 16 * 1024);
+	rc = masa_json_voucher(in, &json);
+	if (rc == MASA_OK)
+		rc = masa_jws_sign(s, masa_buf_view(&json), chain, n, out);
+	masa_buf_free(&json);
 	return rc;
 }
 
