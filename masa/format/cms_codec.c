@@ -158,7 +158,7 @@ sig_decode(struct masa_bytes msg, int rvr, struct masa_arena *a, struct masa_vre
 	ASN1_OCTET_STRING **content;
 	ASN1_OBJECT *attr_type;
 	struct cms_priv priv;
-	struct masa_bytes json;
+	struct masa_bytes json = { NULL, 0 };
 	enum masa_err rc = rvr ? body_der(msg, a, &priv.der) : MASA_OK;
 	int pos;
 
