@@ -11,7 +11,6 @@
 #include "json_codec.h"
 
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/cms.h>
@@ -26,8 +25,8 @@
 /* The codec's view of one signed request (struct masa_vreq_sig.priv):
  * the DER it came in, parsed again to verify. */
 struct cms_priv {
+	struct masa_bytes content;	/* its JSON (first: masa_json_voucher_open) */
 	struct masa_bytes der;
-	struct masa_bytes content;	/* its JSON */
 };
 _Static_assert(sizeof(struct cms_priv) <= MASA_VREQ_PRIV_MAX, "fits in priv");
 
@@ -268,57 +267,36 @@ cms_verify(const struct masa_vreq_raw *v, int pvr, EVP_PKEY *key)
 enum masa_err
 masa_cms_voucher_open(struct masa_bytes voucher, EVP_PKEY *key, struct masa_buf *json)
 {
-	struct masa_vreq_sig sig;
-	struct masa_arena a;
-	struct cms_priv priv;
 	CMS_ContentInfo *cms = cms_parse(voucher);
 	ASN1_OBJECT *anima = OBJ_txt2obj(MASA_OID_ANIMA_JSON_VOUCHER, 1);
-	enum masa_err rc = MASA_E_CMS_CONTENT_TYPE;
+	int anima_type = cms != NULL && anima != NULL &&
+	    OBJ_cmp(CMS_get0_eContentType(cms), anima) == 0;
 
-	memset(&sig, 0, sizeof sig);
-	if (cms != NULL && anima != NULL && OBJ_cmp(CMS_get0_eContentType(cms), anima) == 0)
-		rc = masa_arena_init(&a, voucher.len * 2 + 4096);
 	CMS_ContentInfo_free(cms);
 	ASN1_OBJECT_free(anima);
 	masa_ossl_clear();
-	if (rc != MASA_OK)
-		return rc;
-	rc = sig_decode(voucher, 0, &a, &sig, NULL);
-	if (rc == MASA_OK)
-		rc = sig_verify(&sig, key);
-	memcpy(&priv, sig.priv, sizeof priv);
-	if (rc == MASA_OK)
-		rc = masa_buf_append(json, priv.content.ptr, priv.content.len);
-	free(a.base);
-	return rc;
+	if (!anima_type)	/* a voucher's is id-ct-animaJSONVoucher, no other */
+		return MASA_E_CMS_CONTENT_TYPE;
+	return masa_json_voucher_open(voucher, sig_decode, sig_verify, key, json);
+}
+
+/* masa_json_voucher_sign's signing step for CMS. CMS names its signer by
+ * certificate; OpenSSL 3.0's CMS cannot sign with Ed25519 (RFC 8419 came
+ * with 3.2): such a MASA answers JWS or COSE, and CMS with 406. */
+static enum masa_err
+cms_sign(struct masa_signer *s, struct masa_bytes json, const struct masa_bytes *chain, size_t n,
+    struct masa_buf *out)
+{
+	if (n == 0 || masa_signer_alg(s) == MASA_ALG_EDDSA)
+		return MASA_E_NOT_ACCEPTABLE;
+	return masa_signer_cms_sign(s, json, MASA_OID_ANIMA_JSON_VOUCHER, chain, n, out);
 }
 
 enum masa_err
 masa_cms_voucher_sign(const struct masa_voucher_in *in, struct masa_signer *s,
     struct masa_bytes masa_cert, struct masa_buf *out)
 {
-	const struct masa_bytes *chain;
-	struct masa_buf json;
-	enum masa_err rc;
-	size_t n;
-
-	chain = masa_signer_chain(s, &n);
-	if (n == 0 && masa_cert.len > 0) {
-		chain = &masa_cert;
-		n = 1;
-	}
-	/* CMS names its signer by certificate; OpenSSL 3.0's CMS cannot sign
-	 * with Ed25519 (RFC 8419 came with 3.2): such a MASA answers JWS or
-	 * COSE, and CMS with 406. */
-	if (n == 0 || masa_signer_alg(s) == MASA_ALG_EDDSA)
-		return MASA_E_NOT_ACCEPTABLE;
-	masa_buf_init(&json, 16 * 1024);
-	rc = masa_json_voucher(in, &json);
-	if (rc == MASA_OK)
-		rc = masa_signer_cms_sign(s, masa_buf_view(&json), MASA_OID_ANIMA_JSON_VOUCHER,
-		    chain, n, out);
-	masa_buf_free(&json);
-	return rc;
+	return masa_json_voucher_sign(in, s, masa_cert, cms_sign, out);
 }
 
 const struct masa_codec masa_codec_cms = {

@@ -96,9 +96,25 @@ typedef enum masa_err (*masa_json_sig_decode)(struct masa_bytes msg, int rvr,
  * by one, its PVR (if any) by one again (its errors: MASA_E_PVR_MALFORMED). */
 MASA_NODISCARD enum masa_err masa_json_vreq_decode(struct masa_bytes body,
     masa_json_sig_decode one, struct masa_vreq_raw *out);
+/* The signature of one decoded message (a codec's verify, on its own). */
+typedef enum masa_err (*masa_json_sig_verify)(const struct masa_vreq_sig *sig, EVP_PKEY *key);
+/* The voucher_open of both JSON codecs: voucher decoded by one (no
+ * leaves), verified by verify with key, its content appended to json; the
+ * codec's priv must begin with the content's view. */
+MASA_NODISCARD enum masa_err masa_json_voucher_open(struct masa_bytes voucher,
+    masa_json_sig_decode one, masa_json_sig_verify verify, EVP_PKEY *key, struct masa_buf *json);
 /* A codec's key_part for formats that carry their certificates: none. */
 void masa_json_no_key_part(const struct masa_app *app, const char **type,
     struct masa_bytes *data);
+
+/* Signs a voucher's JSON with s and its certificate chain (n may be 0). */
+typedef enum masa_err (*masa_json_signing)(struct masa_signer *s, struct masa_bytes json,
+    const struct masa_bytes *chain, size_t n, struct masa_buf *out);
+/* The sign of both JSON codecs: the voucher JSON of in signed by sign with
+ * s's chain (or masa_cert alone, or none), appended to out. */
+MASA_NODISCARD enum masa_err masa_json_voucher_sign(const struct masa_voucher_in *in,
+    struct masa_signer *s, struct masa_bytes masa_cert, masa_json_signing sign,
+    struct masa_buf *out);
 
 /* The voucher JSON of in, compact, appended to out. */
 MASA_NODISCARD enum masa_err masa_json_voucher(const struct masa_voucher_in *in,

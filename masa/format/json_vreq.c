@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "crypto/signer.h"
 #include "encode.h"
 #include "masa_limits.h"
 #include "policy.h"
@@ -189,6 +190,51 @@ masa_json_vreq_decode(struct masa_bytes body, masa_json_sig_decode one, struct m
 	}
 	*out = v;
 	return MASA_OK;
+}
+
+enum masa_err
+masa_json_voucher_open(struct masa_bytes voucher, masa_json_sig_decode one,
+    masa_json_sig_verify verify, EVP_PKEY *key, struct masa_buf *json)
+{
+	struct masa_vreq_sig sig;
+	struct masa_bytes content;
+	struct masa_arena a;
+	enum masa_err rc;
+
+	memset(&sig, 0, sizeof sig);
+	rc = masa_arena_init(&a, voucher.len * 2 + 4096);
+	if (rc != MASA_OK)
+		return rc;
+	rc = one(voucher, 0, &a, &sig, NULL);
+	if (rc == MASA_OK)
+		rc = verify(&sig, key);
+	memcpy(&content, sig.priv, sizeof content);
+	if (rc == MASA_OK)
+		rc = masa_buf_append(json, content.ptr, content.len);
+	free(a.base);
+	return rc;
+}
+
+enum masa_err
+masa_json_voucher_sign(const struct masa_voucher_in *in, struct masa_signer *s,
+    struct masa_bytes masa_cert, masa_json_signing sign, struct masa_buf *out)
+{
+	const struct masa_bytes *chain;
+	struct masa_buf json;
+	enum masa_err rc;
+	size_t n;
+
+	chain = masa_signer_chain(s, &n);
+	if (n == 0 && masa_cert.len > 0) {
+		chain = &masa_cert;
+		n = 1;
+	}
+	masa_buf_init(&json, 16 * 1024);
+	rc = masa_json_voucher(in, &json);
+	if (rc == MASA_OK)
+		rc = sign(s, masa_buf_view(&json), chain, n, out);
+	masa_buf_free(&json);
+	return rc;
 }
 
 void

@@ -22,9 +22,9 @@
 /* The codec's view of one signed request: the signing input and the
  * signature, in the arena. */
 struct jws_priv {
+	struct masa_bytes payload;	/* decoded: its JSON (first: masa_json_voucher_open) */
 	struct masa_bytes input;
 	struct masa_bytes sig;
-	struct masa_bytes payload;	/* decoded: its JSON */
 };
 _Static_assert(sizeof(struct jws_priv) <= MASA_VREQ_PRIV_MAX, "fits in priv");
 
@@ -148,6 +148,7 @@ done:
 	return rc;
 }
 
+/* masa_codec_jws.decode */
 static enum masa_err
 jws_decode(struct masa_bytes body, struct masa_vreq_raw *out)
 {
@@ -178,23 +179,7 @@ jws_verify(const struct masa_vreq_raw *v, int pvr, EVP_PKEY *key)
 enum masa_err
 masa_jws_voucher_open(struct masa_bytes voucher, EVP_PKEY *key, struct masa_buf *json)
 {
-	struct masa_vreq_sig sig;
-	struct masa_arena a;
-	struct jws_priv priv;
-	enum masa_err rc;
-
-	memset(&sig, 0, sizeof sig);
-	rc = masa_arena_init(&a, voucher.len * 2 + 4096);
-	if (rc != MASA_OK)
-		return rc;
-	rc = sig_decode(voucher, 0, &a, &sig, NULL);
-	if (rc == MASA_OK)
-		rc = sig_verify(&sig, key);
-	memcpy(&priv, sig.priv, sizeof priv);
-	if (rc == MASA_OK)
-		rc = masa_buf_append(json, priv.payload.ptr, priv.payload.len);
-	free(a.base);
-	return rc;
+	return masa_json_voucher_open(voucher, sig_decode, sig_verify, key, json);
 }
 
 /* Appends base64url of b to out. */
@@ -289,22 +274,7 @@ enum masa_err
 masa_jws_voucher_sign(const struct masa_voucher_in *in, struct masa_signer *s,
     struct masa_bytes masa_cert, struct masa_buf *out)
 {
-	const struct masa_bytes *chain;
-	struct masa_buf json;
-	enum masa_err rc;
-	size_t n;
-
-	chain = masa_signer_chain(s, &n);
-	if (n == 0 && masa_cert.len > 0) {
-		chain = &masa_cert;
-		n = 1;
-	}
-	masa_buf_init(&json, 16 * 1024);
-	rc = masa_json_voucher(in, &json);
-	if (rc == MASA_OK)
-		rc = masa_jws_sign(s, masa_buf_view(&json), chain, n, out);
-	masa_buf_free(&json);
-	return rc;
+	return masa_json_voucher_sign(in, s, masa_cert, masa_jws_sign, out);
 }
 
 const struct masa_codec masa_codec_jws = {

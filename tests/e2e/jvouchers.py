@@ -177,19 +177,19 @@ def make_cms(content, key, certs=(), econtent_type=OID_DATA, detached=False, sig
                + tlv(0xA0, tlv(0x30, sd)))
 
 
-def cms_pvr(pledge_key, serial, nonce, proximity=None, created_on="now", certs=(),
-            dup=None, **kw):
-    """A CMS PVR (nqminds' shape), make_cms keywords in kw."""
-    return make_cms(vr_json(pvr_leaves(serial, nonce, proximity, created_on), dup),
-                    pledge_key, certs, **kw)
+def _requests(make):
+    """(pvr, rvr) builders signing with make (make_cms or make_jws), its keywords in kw:
+    the PVR's certs and the RVR's x5bag go in `certificates` or `x5c`."""
+    def pvr(pledge_key, serial, nonce, proximity=None, created_on="now", certs=(), dup=None,
+            **kw):
+        return make(vr_json(pvr_leaves(serial, nonce, proximity, created_on), dup), pledge_key,
+                    certs, **kw)
 
-
-def cms_rvr(registrar_key, serial, nonce, pvr, x5bag=None, created_on="now",
+    def rvr(registrar_key, serial, nonce, pvr, x5bag=None, created_on="now",
             idevid_issuer=None, dup=None, **kw):
-    """A CMS RVR (nqminds' shape): the registrar's certificates (x5bag) in
-    `certificates`."""
-    return make_cms(vr_json(rvr_leaves(serial, nonce, pvr, created_on, idevid_issuer), dup),
+        return make(vr_json(rvr_leaves(serial, nonce, pvr, created_on, idevid_issuer), dup),
                     registrar_key, x5bag or (), **kw)
+    return pvr, rvr
 
 
 def _voucher_leaves(text):
@@ -300,18 +300,6 @@ def unsigned_jws(payload, header):
         {"protected": b64url(json.dumps(header).encode()), "signature": ""}]}).encode()
 
 
-def jws_pvr(pledge_key, serial, nonce, proximity=None, created_on="now", certs=(),
-            dup=None, **kw):
-    return make_jws(vr_json(pvr_leaves(serial, nonce, proximity, created_on), dup),
-                    pledge_key, certs, **kw)
-
-
-def jws_rvr(registrar_key, serial, nonce, pvr, x5bag=None, created_on="now",
-            idevid_issuer=None, dup=None, **kw):
-    return make_jws(vr_json(rvr_leaves(serial, nonce, pvr, created_on, idevid_issuer), dup),
-                    registrar_key, x5bag or (), **kw)
-
-
 def parse_jws_voucher(data, masa_public_key):
     """Verifies a JWS voucher with jwcrypto (General JSON Serialization, one signature,
     protected typ voucher-jws+json and x5c whose first certificate carries the MASA
@@ -336,6 +324,9 @@ def parse_jws_voucher(data, masa_public_key):
     leaves["alg"] = prot["alg"]
     return leaves
 
+
+cms_pvr, cms_rvr = _requests(make_cms)     # nqminds' shapes (module docstring)
+jws_pvr, jws_rvr = _requests(make_jws)
 
 FORMATS = {
     "cms": dict(content_type=CMS, pvr=cms_pvr, rvr=cms_rvr, parse=parse_cms_voucher),

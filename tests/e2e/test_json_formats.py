@@ -337,6 +337,9 @@ class AppendixC(JsonCase):
         self.assertEqual(leaves["assertion"], 2)
         self.assertTrue(any(r.get("time", "").startswith("2021-04-13")
                             for r in self.server.log_records()))
+        for path in ("/healthz", "/readyz"):    # the rest of the server at that time
+            st, _hdr, body = request(self.inst, self.server.port, "GET", path)
+            self.assertEqual(st, 200, body)
         with open(self.vector("parboiled_vr_00-D0-E5-F2-00-02.b64"), "rb") as f:
             st, _hdr, body = self.post(f.read(), content_type=CMS)
         self.assertEqual(st, 200, body)
