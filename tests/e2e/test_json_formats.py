@@ -105,6 +105,22 @@ class CmsRequests(JsonCase):
             with self.subTest(accept=accept):
                 self.issue(self.p, self.r, accept=accept)
 
+    def test_retry_is_per_format(self):
+        """A byte-identical RVR is a retry only for the format it asked before: the CMS
+        RVR asked as JWS, then as CMS (a second voucher, a second token), then as JWS and
+        as CMS again (each its stored voucher, byte for byte, nothing spent)."""
+        rvr, nonce = self.make_request(self.p, self.r)
+        first = self.post(rvr, accept=JWS)
+        self.assertVoucher(first, self.p.serial, nonce, self.r, content_type=JWS)
+        second = self.post(rvr)
+        self.assertVoucher(second, self.p.serial, nonce, self.r)
+        self.assertEqual(len(self.voucher_rows(self.p.serial)), 2)
+        before = self.snapshot()
+        for accept, want in ((JWS, first), (None, second)):
+            st, _hdr, body = self.post(rvr, accept=accept)
+            self.assertEqual((st, body), (200, want[2]))
+        self.assertEqual(self.snapshot(), before)
+
     def test_pin_cert(self):
         """pinned_domain cert: the CMS voucher pins the registrar certificate."""
         self.server.stop()
