@@ -10,6 +10,7 @@
 
 #include "answer_later.h"
 #include "formats.h"
+#include "json_codec.h"
 #include "handlers.h"
 #include "issue.h"
 #include "metrics.h"
@@ -96,6 +97,9 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 		rc = MASA_E_MEDIA_TYPE;
 	if (rc == MASA_OK && (codec = masa_codec_for(call->answer.format)) == NULL)
 		rc = MASA_E_NOT_ACCEPTABLE;
+	/* A CMS request in base64 text gets its CMS voucher so (json_codec.h). */
+	call->answer.base64 = rc == MASA_OK && call->answer.request_format == MASA_FORMAT_CMS &&
+	    call->answer.format == MASA_FORMAT_CMS && masa_cms_body_is_text(req->body);
 	if (rc == MASA_OK)
 		rc = masa_vreq_accept(in, req->body, req->tls_cert, &call->v, &call->reg,
 		    &decoded, &found);

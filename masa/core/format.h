@@ -29,6 +29,7 @@ struct masa_answer {
 	enum masa_format request_format;	/* of the request (may differ) */
 	const char *voucher_type;	/* media type name of the voucher (static) */
 	const char *multipart;		/* "multipart/related" or "multipart/mixed", or NULL */
+	int base64;			/* send the voucher as base64 text (a CMS request that came so) */
 };
 
 struct masa_app;

@@ -127,6 +127,12 @@ take_certs(CMS_ContentInfo *cms, CMS_SignerInfo *si, int must_name, struct masa_
 	return rc;
 }
 
+int
+masa_cms_body_is_text(struct masa_bytes body)
+{
+	return body.len == 0 || body.ptr[0] != 0x30;	/* DER begins with a SEQUENCE */
+}
+
 /* The DER of body: as received, or decoded from base64 text (nqminds). */
 static enum masa_err
 body_der(struct masa_bytes body, struct masa_arena *a, struct masa_bytes *der)
@@ -134,7 +140,7 @@ body_der(struct masa_bytes body, struct masa_arena *a, struct masa_bytes *der)
 	size_t cap = body.len / 4 * 3 + 3, len;
 	uint8_t *d;
 
-	if (body.len > 0 && body.ptr[0] == 0x30) {	/* SEQUENCE: DER */
+	if (!masa_cms_body_is_text(body)) {
 		*der = body;
 		return MASA_OK;
 	}

@@ -41,6 +41,11 @@ MASA_NODISCARD enum masa_err masa_cms_voucher_sign(const struct masa_voucher_in 
 MASA_NODISCARD enum masa_err masa_jws_voucher_sign(const struct masa_voucher_in *in,
     struct masa_signer *s, struct masa_bytes masa_cert, struct masa_buf *out);
 
+/* 1 if a CMS request body is not DER but (presumably) its base64 text, as
+ * the nqminds/brski registrar sends it; its pledge reads the voucher the
+ * same way, through the registrar, so masa answers such a request so. */
+int masa_cms_body_is_text(struct masa_bytes body);
+
 /* Signs payload as a JWS in General JSON Serialization with s: protected
  * header alg (s's), typ voucher-jws+json, x5c of chain (none if n is 0);
  * appends the JSON text to out. */

@@ -91,6 +91,7 @@ request_type(const char *content_type, struct masa_answer *req)
 	    masa_media_type(content_type, len, ctype) != MASA_OK)
 		return MASA_E_MEDIA_TYPE;
 	req->multipart = NULL;
+	req->base64 = 0;
 	req->voucher_type = known_request_type(ctype, &req->format);
 	req->request_format = req->format;
 	return req->voucher_type == NULL ? MASA_E_MEDIA_TYPE : MASA_OK;

@@ -80,10 +80,19 @@ class CmsRequests(JsonCase):
         self.assertEqual([e[1] for e in self.audit_events(seq)], ["voucher.issued"])
 
     def test_base64_body_as_nqminds_sends(self):
-        """The RVR as base64 text (nqminds/brski registrar_api.cpp) is answered."""
+        """The RVR as base64 text (nqminds/brski registrar_api.cpp post_voucher_request) is
+        answered with the CMS voucher as base64 text, which is what its pledge decodes
+        (pledge_request.cpp: serialize_base64str2array of the answer); the DER inside is
+        the stored voucher. Asked for JWS, the same request gets plain JWS."""
         rvr, nonce = self.make_request(self.p, self.r)
-        resp = self.post(base64.b64encode(rvr))
-        self.assertEqual(self.assertVoucher(resp, self.p.serial, nonce, self.r)["nonce"], nonce)
+        st, hdr, body = self.post(base64.b64encode(rvr))
+        der = base64.b64decode(body, validate=True)
+        self.assertEqual(self.assertVoucher((st, hdr, der), self.p.serial, nonce,
+                                            self.r)["nonce"], nonce)
+        self.cms_ok(der)
+        rvr, nonce = self.make_request(self.p, self.r)
+        self.assertVoucher(self.post(base64.b64encode(rvr), accept=JWS), self.p.serial, nonce,
+                           self.r, content_type=JWS)
 
     def test_pkcs7_mime_names(self):
         """`application/pkcs7-mime; smime-type=voucher` as request type and in Accept."""
@@ -359,7 +368,8 @@ class AppendixC(JsonCase):
         with open(self.vector("parboiled_vr_00-D0-E5-F2-00-02.b64"), "rb") as f:
             st, _hdr, body = self.post(f.read(), content_type=CMS)
         self.assertEqual(st, 200, body)
-        self.assertEqual(self.cms_ok(body)["serial-number"], self.SERIAL)
+        self.assertEqual(self.cms_ok(base64.b64decode(body, validate=True))["serial-number"],
+                         self.SERIAL)
 
     def test_appendix_c_request_today_is_refused(self):
         """Today the same request is refused (its created-on is years old): 403, one
