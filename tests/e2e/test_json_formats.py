@@ -16,7 +16,6 @@ import subprocess
 import unittest
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 import brski
 import jvouchers
@@ -315,7 +314,6 @@ class OneBucket(JsonCase):
             vtest.FORMAT = global_fmt
 
 
-@unittest.skipUnless(os.path.exists(FAKETIME_LIB), "libfaketime not installed (faketime)")
 class AppendixC(JsonCase):
     """The RFC 8995 Appendix C registrar voucher-request (tests/vectors/rfc8995) sent to
     masa as published, at its own time under libfaketime: `masa init` runs today (so the
@@ -333,6 +331,8 @@ class AppendixC(JsonCase):
         return p.stdout
 
     def prepare(self):
+        self.assertTrue(os.path.exists(FAKETIME_LIB), "libfaketime is missing: install Debian's "
+                        "faketime (deploy/install-deps.sh --test)")
         self.cli("device", "add", "--idevid", self.vector("idevid_00-D0-E5-F2-00-02.crt"),
                  "--serial", self.SERIAL)
         with open(self.vector("jrc_prime256v1.crt"), "rb") as f:
