@@ -176,6 +176,16 @@ class CmsRequests(JsonCase):
                                    rvr_kw=dict(dup=("serial-number", self.p.serial)))
         self.assertRefused("MASA_E_DUPLICATE_KEY", lambda: self.post(rvr))
 
+    def test_ed25519_cms_is_an_unsupported_algorithm(self):
+        """OpenSSL 3.0's CMS verifies no Ed25519 SignerInfo: an Ed25519 registrar's CMS RVR,
+        and an Ed25519 pledge's CMS PVR, are 403 MASA_E_ALG (unsupported), not a forgery;
+        such peers use JWS or COSE (JwsRequests.test_ed25519_pledge_and_registrar)."""
+        ed_registrar, ed_pledge = self.registrar("eddsa"), self.enroll("eddsa")
+        self.assertRefused("MASA_E_ALG", lambda: self.post(self.make_request(
+            self.p, ed_registrar)[0]))
+        self.assertRefused("MASA_E_ALG", lambda: self.post(self.make_request(
+            ed_pledge, self.r)[0]), audited=True)
+
     def test_pvr_signed_by_wrong_cms_key_is_pvr_signature(self):
         """A CMS PVR whose signature has one bit flipped is 403 MASA_E_PVR_SIGNATURE."""
         self.assertRefused("MASA_E_PVR_SIGNATURE", lambda: self.post(self.make_request(
