@@ -137,12 +137,12 @@ class CmsRequests(JsonCase):
         self.assertEqual(leaves["pinned-domain-cert"], self.r.cert)
 
     def test_auditlog_accepts_cms(self):
-        """requestauditlog takes the CMS RVR: 200, JSON log with the voucher's nonce."""
+        """requestauditlog takes the CMS RVR: 200, the JSON log with the one voucher."""
         _leaves, rvr, _ = self.issue(self.p, self.r)
         st, hdr, body = request(self.inst, self.server.port, "POST", AUDITLOG, rvr,
                                 {"Content-Type": CMS})
         self.assertEqual((st, hdr.get("content-type")), (200, "application/json"), body)
-        self.assertIsInstance(json.loads(body), dict)
+        self.assertEqual(len(json.loads(body)["events"]), 1)
 
     # ---- format-specific defects ---------------------------------------------------
 
@@ -217,11 +217,12 @@ class JwsRequests(JsonCase):
         self.cms_ok(body)
 
     def test_auditlog_accepts_jws(self):
-        """requestauditlog takes the JWS RVR."""
+        """requestauditlog takes the JWS RVR: 200, the JSON log with the one voucher."""
         _leaves, rvr, _ = self.issue(self.p, self.r)
         st, _hdr, body = request(self.inst, self.server.port, "POST", AUDITLOG, rvr,
                                  {"Content-Type": JWS})
         self.assertEqual(st, 200, body)
+        self.assertEqual(len(json.loads(body)["events"]), 1)
 
     def test_alg_none(self):
         """A JWS with alg "none" and an empty signature: 403 MASA_E_ALG."""
