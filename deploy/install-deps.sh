@@ -14,7 +14,7 @@ test_only=(
   libcmocka-dev python3 python3-cryptography python3-cbor2 sqlite3 curl
   clang libclang-rt-14-dev nginx
   prometheus systemd chromium python3-yaml
-  faketime
+  faketime python3-asn1crypto python3-jwcrypto
 )
 
 pkgs=("${runtime_build[@]}")

@@ -91,18 +91,22 @@ masa_unhex(const char *s, uint8_t *out, size_t n)
 	return s[2 * n] == '\0' ? 0 : -1;
 }
 
-/* The value of a standard base64 letter, or -1. */
+/* The value of a base64 letter (standard, or base64url with url), or -1. */
 static int
-b64_value(char c)
+b64_value(char c, int url)
 {
 	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p = c != '\0' ? strchr(alpha, c) : NULL;
+	static const char alpha_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *a = url ? alpha_url : alpha;
+	const char *p = c != '\0' ? strchr(a, c) : NULL;
 
-	return p != NULL ? (int)(p - alpha) : -1;
+	return p != NULL ? (int)(p - a) : -1;
 }
 
-int
-masa_unb64(const char *s, size_t n, int skip_ws, uint8_t *out, size_t cap, size_t *len)
+/* masa_unb64 (url 0: padded, standard letters) and masa_unb64url (url 1:
+ * no padding, URL-safe letters). */
+static int
+unb64(const char *s, size_t n, int skip_ws, int url, uint8_t *out, size_t cap, size_t *len)
 {
 	uint32_t acc = 0;
 	size_t o = 0, i, letters = 0;
@@ -112,11 +116,11 @@ masa_unb64(const char *s, size_t n, int skip_ws, uint8_t *out, size_t cap, size_
 		if (skip_ws && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
 			continue;
 		letters++;
-		if (s[i] == '=') {
+		if (s[i] == '=' && !url) {
 			pad++;
 			continue;
 		}
-		if (pad > 0 || (v = b64_value(s[i])) < 0)
+		if (pad > 0 || (v = b64_value(s[i], url)) < 0)
 			return -1;
 		acc = acc << 6 | (uint32_t)v;
 		bits += 6;
@@ -127,10 +131,25 @@ masa_unb64(const char *s, size_t n, int skip_ws, uint8_t *out, size_t cap, size_
 			out[o++] = (uint8_t)(acc >> bits);
 		}
 	}
-	/* Padding completes the last group; the bits it stands for are zero. */
-	if (letters % 4 != 0 || pad > 2 || (pad > 0 && bits != 2 * pad) ||
-	    (acc & ((1u << bits) - 1)) != 0)
+	/* Padding completes the last group; the bits it stands for are zero.
+	 * Unpadded, a group of one letter is impossible. */
+	if (url ? letters % 4 == 1 :
+	    (letters % 4 != 0 || pad > 2 || (pad > 0 && bits != 2 * pad)))
+		return -1;
+	if ((acc & ((1u << bits) - 1)) != 0)
 		return -1;
 	*len = o;
 	return 0;
+}
+
+int
+masa_unb64(const char *s, size_t n, int skip_ws, uint8_t *out, size_t cap, size_t *len)
+{
+	return unb64(s, n, skip_ws, 0, out, cap, len);
+}
+
+int
+masa_unb64url(const char *s, size_t n, uint8_t *out, size_t cap, size_t *len)
+{
+	return unb64(s, n, 0, 1, out, cap, len);
 }

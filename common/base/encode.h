@@ -23,6 +23,10 @@ size_t masa_b64(const uint8_t *in, size_t n, char *out);
  * length in *len, or -1 if s is not such text or does not fit. */
 int masa_unb64(const char *s, size_t n, int skip_ws, uint8_t *out, size_t cap, size_t *len);
 
+/* Strict unpadded base64url (RFC 4648 §5, as JWS uses it, RFC 7515 §2):
+ * unused bits zero. At most cap bytes to out; 0 with *len, or -1. */
+int masa_unb64url(const char *s, size_t n, uint8_t *out, size_t cap, size_t *len);
+
 /* Exactly 2n hex digits (either case) to n bytes; 0, or -1 if s is not. */
 int masa_unhex(const char *s, uint8_t *out, size_t n);
 

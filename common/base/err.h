@@ -46,6 +46,10 @@ enum masa_err {
 	MASA_E_JSON = 210,
 	MASA_E_PROXY_HEADER = 211,	/* forwarded identity headers from an untrusted peer */
 	MASA_E_FORWARDED = 212,		/* from a trusted proxy, but malformed or ambiguous */
+	MASA_E_CMS = 220,		/* not CMS SignedData as a voucher-request must be */
+	MASA_E_CMS_CONTENT_TYPE = 221,	/* eContentType not id-ct-animaJSONVoucher or id-data */
+	MASA_E_CMS_SIGNER = 222,	/* the RVR's signer is not among its certificates */
+	MASA_E_JWS = 223,		/* not General JWS JSON Serialization */
 
 	/* 300..399: verification failures (403) */
 	MASA_E_SIGNATURE = 300,

@@ -121,6 +121,22 @@ masa_signer_sign(struct masa_signer *s, struct masa_bytes msg, uint8_t sig[MASA_
 	return rc;
 }
 
+enum masa_err
+masa_signer_cms_sign(struct masa_signer *s, struct masa_bytes content, const char *econtent_oid,
+    const struct masa_bytes *chain, size_t nchain, struct masa_buf *out)
+{
+	EVP_PKEY *k = s->ops->pkey != NULL ? s->ops->pkey(s->impl) : NULL;
+	enum masa_err rc = MASA_E_KEY;
+
+	if (k != NULL)
+		rc = masa_signer_cms_with(k, s->alg, content, econtent_oid, chain, nchain, out);
+	EVP_PKEY_free(k);
+	atomic_fetch_add_explicit(&s->signatures, 1, memory_order_relaxed);
+	if (rc != MASA_OK)
+		atomic_fetch_add_explicit(&s->failures, 1, memory_order_relaxed);
+	return rc;
+}
+
 void
 masa_signer_stats(const struct masa_signer *s, struct masa_signer_stats *out)
 {

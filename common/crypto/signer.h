@@ -85,6 +85,19 @@ void masa_signer_free(struct masa_signer *s);
 MASA_NODISCARD enum masa_err masa_signer_sign(struct masa_signer *s, struct masa_bytes msg,
     uint8_t sig[MASA_SIG_MAX], size_t *len);
 
+/* Signs content as CMS SignedData (RFC 5652, DER, content attached) with
+ * eContentType econtent_oid (dotted text), one SignerInfo identified by
+ * chain[0] (the DER certificate of s's key) with signed attributes and
+ * SHA-256 (ES256), SHA-384 (ES384) or SHA-512 (EdDSA, RFC 8419), and every
+ * certificate of chain in `certificates`; with nchain 0, the SignerInfo
+ * names the key by subjectKeyIdentifier and no certificate is sent (a
+ * pledge with only its key, masa client). Appends the DER
+ * to out. OpenSSL's CMS API with the implementation's key (signer_impl.h
+ * ops->pkey): MASA_E_KEY for an implementation without one, MASA_E_CRYPTO
+ * otherwise. Counts as one signature. Any thread, as masa_signer_sign. */
+MASA_NODISCARD enum masa_err masa_signer_cms_sign(struct masa_signer *s, struct masa_bytes content,
+    const char *econtent_oid, const struct masa_bytes *chain, size_t nchain, struct masa_buf *out);
+
 enum masa_alg masa_signer_alg(const struct masa_signer *s);
 /* The public key as DER SubjectPublicKeyInfo into out (cap bytes;
  * MASA_SPKI_MAX is enough), *len its length. MASA_E_CRYPTO if cap is too

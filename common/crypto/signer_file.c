@@ -68,12 +68,22 @@ file_free(void *impl)
 	free(k);
 }
 
+/* file_ops.pkey: the shared key, one more reference (signer_impl.h). */
+static EVP_PKEY *
+file_pkey(void *impl)
+{
+	struct file_key *k = impl;
+
+	return EVP_PKEY_up_ref(k->key) == 1 ? k->key : NULL;
+}
+
 static const struct masa_signer_ops file_ops = {
 	.sign = file_sign,
 	.public_der = file_public_der,
 	.alg = file_alg,
 	.describe = file_describe,
 	.free = file_free,
+	.pkey = file_pkey,
 };
 
 enum masa_err

@@ -32,6 +32,7 @@ call_free(void *state)
 	masa_buf_free(&call->log);
 	masa_refusal_free(call->refused);
 	masa_registrar_free(&call->reg);
+	masa_vreq_release(&call->v);
 	free(call);
 }
 

@@ -10,6 +10,7 @@
 
 #include "answer_later.h"
 #include "formats.h"
+#include "json_codec.h"
 #include "handlers.h"
 #include "issue.h"
 #include "metrics.h"
@@ -37,6 +38,7 @@ call_free(void *state)
 	masa_issue_free(call->is);
 	masa_refusal_free(call->refused);
 	masa_registrar_free(&call->reg);
+	masa_vreq_release(&call->v);
 	free(call);
 }
 
@@ -81,7 +83,7 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	struct voucher_call *call;
 	const struct masa_vreq_raw *decoded = NULL;
 	const struct masa_registrar *found = NULL;
-	const struct masa_codec *codec = NULL;
+	const struct masa_codec *codec = NULL, *in = NULL;
 	enum masa_err rc;
 
 	call = calloc(1, sizeof *call);
@@ -90,10 +92,16 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	call->app = req->app;
 	rc = masa_negotiate(req->header(req, "Content-Type"), req->header(req, "Accept"),
 	    &call->answer);
-	if (rc == MASA_OK && (codec = masa_codec_for(call->answer.format)) == NULL)
+	/* The request's codec reads it; the answer's signs the voucher. */
+	if (rc == MASA_OK && (in = masa_codec_for(call->answer.request_format)) == NULL)
 		rc = MASA_E_MEDIA_TYPE;
+	if (rc == MASA_OK && (codec = masa_codec_for(call->answer.format)) == NULL)
+		rc = MASA_E_NOT_ACCEPTABLE;
+	/* A CMS request in base64 text gets its CMS voucher so (json_codec.h). */
+	call->answer.base64 = rc == MASA_OK && call->answer.request_format == MASA_FORMAT_CMS &&
+	    call->answer.format == MASA_FORMAT_CMS && masa_cms_body_is_text(req->body);
 	if (rc == MASA_OK)
-		rc = masa_vreq_accept(codec, req->body, req->tls_cert, &call->v, &call->reg,
+		rc = masa_vreq_accept(in, req->body, req->tls_cert, &call->v, &call->reg,
 		    &decoded, &found);
 	call->codec = codec;
 	if (rc == MASA_OK)

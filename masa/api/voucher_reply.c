@@ -2,6 +2,7 @@
 #include "voucher_reply.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/rand.h"
@@ -84,6 +85,20 @@ chain_part(const struct masa_app *app, struct masa_buf *b, const char *boundary)
 	return rc;
 }
 
+/* The voucher as base64 text (answer->base64). */
+static enum masa_err
+base64_body(struct masa_reply *reply, const char *type, struct masa_bytes voucher)
+{
+	char *t = malloc(MASA_B64_LEN(voucher.len) + 1);
+	enum masa_err rc = MASA_E_NOMEM;
+
+	reply->content_type = type;
+	if (t != NULL)
+		rc = masa_buf_append(&reply->body, t, masa_b64(voucher.ptr, voucher.len, t));
+	free(t);
+	return rc;
+}
+
 enum masa_err
 masa_voucher_reply(const struct masa_app *app, const struct masa_codec *codec,
     const struct masa_answer *answer, struct masa_bytes voucher, struct masa_reply *reply)
@@ -96,6 +111,8 @@ masa_voucher_reply(const struct masa_app *app, const struct masa_codec *codec,
 	enum masa_err rc;
 
 	reply->status = 200;
+	if (answer->multipart == NULL && answer->base64)
+		return base64_body(reply, answer->voucher_type, voucher);
 	if (answer->multipart == NULL) {
 		reply->content_type = answer->voucher_type;
 		return masa_buf_append(&reply->body, voucher.ptr, voucher.len);

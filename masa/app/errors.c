@@ -42,6 +42,10 @@ static const struct {
 	{ MASA_E_JSON, "MASA_E_JSON", 400, "The request body is not the JSON this resource expects." },
 	{ MASA_E_PROXY_HEADER, "MASA_E_PROXY_HEADER", 400, "Forwarded client address or certificate headers are accepted only from a trusted proxy." },
 	{ MASA_E_FORWARDED, "MASA_E_FORWARDED", 400, "The forwarded client address or certificate is malformed or ambiguous." },
+	{ MASA_E_CMS, "MASA_E_CMS", 400, "The request is not a CMS SignedData message with one signer and its content attached." },
+	{ MASA_E_CMS_CONTENT_TYPE, "MASA_E_CMS_CONTENT_TYPE", 400, "The CMS content type is not id-ct-animaJSONVoucher or id-data." },
+	{ MASA_E_CMS_SIGNER, "MASA_E_CMS_SIGNER", 400, "The CMS signer's certificate is not among the request's certificates." },
+	{ MASA_E_JWS, "MASA_E_JWS", 400, "The request is not a JWS in General JSON Serialization with one signature." },
 
 	{ MASA_E_SIGNATURE, "MASA_E_SIGNATURE", 403, "The registrar voucher-request signature does not verify." },
 	{ MASA_E_ALG, "MASA_E_ALG", 403, "The signature algorithm is missing, unsupported, not in the protected header, or does not match the key." },

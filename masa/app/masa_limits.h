@@ -29,6 +29,12 @@
 #define MASA_CBOR_MAX_ITEMS 512
 #define MASA_CBOR_MAX_ENTRIES 64
 
+/* JSON voucher-requests (CMS, JWS formats): members of the inner object;
+ * the arena that holds what their views point at, per body byte (the
+ * base64 body, its DER, the content, the PVR and their leaves). */
+#define MASA_JSON_MAX_MEMBERS 64
+#define MASA_JSON_ARENA_PER_BYTE 6
+
 #define MASA_NONCE_MIN 8		/* YANG: binary, length 8..32 */
 #define MASA_NONCE_MAX 32
 #define MASA_SERIAL_MAX 128		/* serial-number bytes */

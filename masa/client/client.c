@@ -17,8 +17,15 @@
 #include "timeutil.h"
 #include "cose_codec.h"
 #include "vreq_build.h"
+#include "client_json.h"
 
-#define VOUCHER_TYPE "application/voucher+cose"
+/* The request's media type for each format. */
+static const char *
+request_type(enum masa_format f)
+{
+	return f == MASA_FORMAT_CMS ? "application/voucher-cms+json" :
+	    f == MASA_FORMAT_JWS ? "application/voucher-jws+json" : "application/voucher+cose";
+}
 
 static const struct masa_cbor_limits limits = { 16, 4096, 256 };
 
@@ -37,6 +44,31 @@ load_key(const char *path, const char *option, const char *role, struct masa_sig
 		return MASA_E_KEY;
 	}
 	return masa_signer_load_any(path, out, diag);
+}
+
+/* build_request in a JSON format: the PVR (unless nonceless) into pvr,
+ * the RVR into out. */
+static enum masa_err
+build_json(const struct masa_client_opts *o, struct masa_signer *pledge, struct masa_signer *reg,
+    struct masa_bytes reg_spki, struct masa_bytes cert, const uint8_t nonce[MASA_NONCE_MIN],
+    struct masa_buf *pvr, struct masa_buf *out)
+{
+	struct masa_json_vreq v;
+	enum masa_err rc = MASA_OK;
+
+	memset(&v, 0, sizeof v);
+	v.serial = (struct masa_bytes){ (const uint8_t *)o->serial, strlen(o->serial) };
+	v.created_ms = masa_now_ms();
+	if (!o->nonceless) {
+		v.nonce = (struct masa_bytes){ nonce, MASA_NONCE_MIN };
+		v.prox_spki = reg_spki;
+		rc = masa_vreq_build_json(o->format, pledge, &v, (struct masa_bytes){ NULL, 0 }, pvr);
+		v.prox_spki = (struct masa_bytes){ NULL, 0 };
+		v.pvr_of = masa_buf_view(pvr);
+	}
+	if (rc == MASA_OK)
+		rc = masa_vreq_build_json(o->format, reg, &v, cert, out);
+	return rc;
 }
 
 /* Builds the RVR (with its PVR unless nonceless) into out; the nonce it
@@ -63,15 +95,20 @@ build_request(const struct masa_client_opts *o, struct masa_buf *out,
 	}
 	if (rc == MASA_OK)
 		rc = masa_signer_public_der(reg, spki, sizeof spki, &spki_len);
-	if (rc == MASA_OK && !o->nonceless) {
+	if (rc == MASA_OK && !o->nonceless)
 		rc = masa_rand_bytes(nonce, MASA_NONCE_MIN);
-		if (rc == MASA_OK)
-			rc = masa_vreq_build_pvr(pledge, serial, (struct masa_bytes){ nonce, MASA_NONCE_MIN },
-			    (struct masa_bytes){ spki, spki_len }, &pvr);
+	if (rc == MASA_OK && o->format != MASA_FORMAT_COSE && o->format != 0) {
+		rc = build_json(o, pledge, reg, (struct masa_bytes){ spki, spki_len },
+		    masa_buf_view(&cert), nonce, &pvr, out);
+		goto done;
 	}
+	if (rc == MASA_OK && !o->nonceless)
+		rc = masa_vreq_build_pvr(pledge, serial, (struct masa_bytes){ nonce, MASA_NONCE_MIN },
+		    (struct masa_bytes){ spki, spki_len }, &pvr);
 	if (rc == MASA_OK)
 		rc = masa_vreq_build_rvr(reg, serial, (struct masa_bytes){ nonce, o->nonceless ? 0 : MASA_NONCE_MIN },
 		    masa_buf_view(&pvr), masa_now_ms(), masa_buf_view(&cert), out);
+done:
 	if (rc != MASA_OK)
 		fprintf(stderr, "masa: %s\n", diag.msg[0] ? diag.msg : "cannot build the voucher-request");
 	masa_signer_free(pledge);
@@ -94,7 +131,7 @@ post(const struct masa_client_opts *o, const char *path, const char *accept, str
 	snprintf(url, sizeof url, "%s%s", o->url, path);
 	memset(&rq, 0, sizeof rq);
 	rq.url = url;
-	rq.content_type = VOUCHER_TYPE;
+	rq.content_type = request_type(o->format);
 	rq.accept = accept;
 	rq.body = body;
 	rq.ca_file = o->ca;
@@ -212,23 +249,58 @@ report_binding(const struct masa_client_opts *o, const struct masa_cbor *payload
 	return serial_ok && nonce_ok;
 }
 
-/* Prints the voucher's payload, checks its signature and that it names
- * the request's serial-number and nonce; 0 only if all of that holds. */
-static int
-report_voucher(const struct masa_client_opts *o, struct masa_bytes voucher, EVP_PKEY *from_answer,
-    const uint8_t nonce[MASA_NONCE_MIN], FILE *f)
+/* The MASA key to check a voucher with: --masa-key (a public key or a
+ * certificate), else the answer's COSE_Key; *source names it. NULL if
+ * neither (or --masa-key does not read: said on stderr). */
+static EVP_PKEY *
+masa_key(const struct masa_client_opts *o, EVP_PKEY *from_answer, const char **source)
 {
 	uint8_t spki[MASA_SPKI_MAX];
 	size_t spki_len;
+	struct masa_buf cert;
+	struct masa_diag msg = { { 0 } };
+	EVP_PKEY *key = NULL;
+
+	*source = "the COSE_Key in the answer (self-asserted: it shows the voucher is "
+	    "intact, not who signed it)";
+	if (o->masa_key != NULL) {
+		*source = o->masa_key;
+		if (masa_pem_key_file(o->masa_key, 0, spki, &spki_len, &cert, NULL) != MASA_OK &&
+		    masa_pem_key_file(o->masa_key, 1, spki, &spki_len, &cert, &msg) != MASA_OK) {
+			fprintf(stderr, "masa: %s\n", msg.msg);
+			return NULL;
+		}
+		masa_buf_free(&cert);
+		if (masa_pubkey_parse((struct masa_bytes){ spki, spki_len }, &key) != MASA_OK)
+			key = NULL;
+	} else if (from_answer != NULL) {
+		EVP_PKEY_up_ref(from_answer);
+		key = from_answer;
+	}
+	return key;
+}
+
+/* Prints the voucher's payload, checks its signature and that it names
+ * the request's serial-number and nonce; 0 only if all of that holds.
+ * CMS and JWS vouchers: client_json.c. */
+static int
+report_voucher(const struct masa_client_opts *o, const char *ctype, struct masa_bytes voucher,
+    EVP_PKEY *from_answer, const uint8_t nonce[MASA_NONCE_MIN], FILE *f)
+{
 	struct masa_cose_sign1 m;
 	struct masa_cbor payload;
-	struct masa_buf cert, diag_text;
-	EVP_PKEY *key = NULL;
-	const char *source = "the COSE_Key in the answer (self-asserted: it shows the voucher is "
-	    "intact, not who signed it)";
-	struct masa_diag msg = { { 0 } };
-	int verified = 0, bound;
+	struct masa_buf diag_text;
+	const char *source;
+	EVP_PKEY *key;
+	enum masa_format jf = masa_client_json_format(ctype);
+	int verified = 0, bound = 0;
 
+	if (jf != 0) {
+		key = masa_key(o, NULL, &source);
+		verified = masa_client_json_report(o, jf, voucher, key, source, nonce, f);
+		EVP_PKEY_free(key);
+		return verified ? 0 : 1;
+	}
 	masa_buf_init(&diag_text, 1024 * 1024);
 	if (masa_cose_sign1_decode(voucher, &limits, &m) != MASA_OK ||
 	    masa_cbor_decode(m.payload, &limits, &payload) != MASA_OK) {
@@ -239,20 +311,7 @@ report_voucher(const struct masa_client_opts *o, struct masa_bytes voucher, EVP_
 		fprintf(f, "voucher: %s\n", (const char *)diag_text.ptr);
 	masa_buf_free(&diag_text);
 	bound = report_binding(o, &payload, nonce, f);
-	if (o->masa_key != NULL) {
-		source = o->masa_key;
-		if (masa_pem_key_file(o->masa_key, 0, spki, &spki_len, &cert, NULL) != MASA_OK &&
-		    masa_pem_key_file(o->masa_key, 1, spki, &spki_len, &cert, &msg) != MASA_OK) {
-			fprintf(stderr, "masa: %s\n", msg.msg);
-			return 1;
-		}
-		masa_buf_free(&cert);
-		if (masa_pubkey_parse((struct masa_bytes){ spki, spki_len }, &key) != MASA_OK)
-			key = NULL;
-	} else if (from_answer != NULL) {
-		EVP_PKEY_up_ref(from_answer);
-		key = from_answer;
-	}
+	key = masa_key(o, from_answer, &source);
 	if (key == NULL) {
 		fprintf(f, "signature: not checked (no MASA key: give --masa-key, or --accept multipart/related)\n");
 		return 1;
@@ -293,7 +352,7 @@ masa_client_voucher(const struct masa_client_opts *o, FILE *f)
 		    masa_cose_key_decode(key_part, &answer_key) != MASA_OK)
 			fprintf(stderr, "masa: the answer's COSE_Key does not decode\n");
 	}
-	code = report_voucher(o, voucher, answer_key, nonce, f);
+	code = report_voucher(o, a.content_type, voucher, answer_key, nonce, f);
 done:
 	EVP_PKEY_free(answer_key);
 	masa_buf_free(&a.body);

@@ -1,7 +1,7 @@
 /*
  * client.h: a registrar (and pledge) for testing any MASA: builds a PVR
  * signed by the pledge key and an RVR signed by the registrar key
- * (COSE, SID-keyed), posts it, and reports the answer: the status, and
+ * (COSE, SID-keyed; or CMS or JWS over JSON), posts it, and reports the answer: the status, and
  * for a voucher its payload in CBOR diagnostic notation, whether it names
  * the request's serial-number and nonce, and whether its signature
  * verifies with the MASA key given, or with the COSE_Key of a multipart
@@ -11,6 +11,8 @@
 #define MASA_CLIENT_H
 
 #include <stdio.h>
+
+#include "format.h"
 
 struct masa_client_opts {
 	const char *url;		/* https://HOST:PORT */
@@ -23,6 +25,7 @@ struct masa_client_opts {
 	const char *ca;			/* optional CA file for the server */
 	int insecure;
 	int nonceless;
+	enum masa_format format;	/* of the request (0: COSE) */
 };
 
 /* POST requestvoucher; prints the outcome to f. Returns 0 only for a

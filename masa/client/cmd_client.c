@@ -10,14 +10,18 @@
 static const char help[] =
     "usage: masa client voucher|auditlog --url https://HOST:PORT --serial S\n"
     "           --pledge-key KEY.pem --registrar-key KEY.pem [--registrar-cert CERT.pem]\n"
-    "           [--masa-key MASA.pem] [--accept TYPE] [--nonceless] [--ca FILE] [--insecure]\n\n"
+    "           [--masa-key MASA.pem] [--accept TYPE] [--nonceless] [--ca FILE] [--insecure]\n"
+    "           [--format cose|cms|jws]\n\n"
     "Plays pledge and registrar against any MASA: builds a pledge voucher-request\n"
     "signed by the pledge key and a registrar voucher-request signed by the\n"
-    "registrar key (COSE, SID keys), posts it, and prints the status and, for a\n"
-    "voucher, its contents in CBOR diagnostic notation and whether its signature\n"
-    "verifies (with --masa-key, or with the key of a multipart answer). The\n"
-    "registrar certificate, if given, goes in the x5bag and is the TLS client\n"
-    "certificate. --nonceless sends no pledge request (no --pledge-key needed).\n"
+    "registrar key (--format: COSE with SID keys, the default; CMS SignedData or\n"
+    "JWS over JSON), posts it, and prints the status and, for a voucher, its\n"
+    "contents (CBOR diagnostic notation, or its JSON) and whether its signature\n"
+    "verifies (with --masa-key, or with the key of a multipart COSE answer). The\n"
+    "voucher's format is the answer's (--accept may ask for another). The\n"
+    "registrar certificate, if given, goes in the x5bag, CMS certificates or JWS\n"
+    "x5c and is the TLS client certificate (a MASA wants it for CMS).\n"
+    "--nonceless sends no pledge request (no --pledge-key needed).\n"
     "The server is verified against --ca or the system store; --insecure skips that.\n"
     "Exit status 0 only for a verified voucher (voucher) or a log (auditlog).\n";
 
@@ -35,6 +39,7 @@ masa_cmd_client(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'C' },
 		{ "insecure", no_argument, NULL, 'k' },
 		{ "nonceless", no_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -56,6 +61,15 @@ masa_cmd_client(int argc, char **argv)
 		case 'C': o.ca = optarg; break;
 		case 'k': o.insecure = 1; break;
 		case 'n': o.nonceless = 1; break;
+		case 'f':
+			for (o.format = MASA_FORMAT_COSE; o.format <= MASA_FORMAT_MAX; o.format++)
+				if (strcmp(optarg, masa_format_name(o.format)) == 0)
+					break;
+			if (o.format > MASA_FORMAT_MAX) {
+				snprintf(msg, sizeof msg, "--format must be cose, cms or jws (not %.100s)", optarg);
+				return masa_cli_usage_error("client", msg);
+			}
+			break;
 		case 'h': fputs(help, stdout); return MASA_EXIT_OK;
 		default: return masa_cli_bad_option("client", argv);
 		}

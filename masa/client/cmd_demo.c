@@ -24,8 +24,9 @@ static const char help[] =
     "usage: masa demo --config FILE\n\n"
     "Runs against the masa serve of FILE (start it first): creates a demo pledge\n"
     "and two registrars in a new directory under $TMPDIR (default /tmp), enrolls\n"
-    "the pledge, asks for a voucher, asks again, lets another registrar try,\n"
-    "and fetches the audit log, explaining each step.\n";
+    "the pledge, asks for a voucher, asks again (multipart), then in CMS and in\n"
+    "JWS, lets another registrar try, and fetches the audit log, explaining each\n"
+    "step.\n";
 
 struct demo {
 	char dir[96];	/* $TMPDIR/masa-demo-XXXXXX; names in it are short */
@@ -173,14 +174,24 @@ tour(struct demo *d)
 	o.accept = "multipart/related";
 	ok &= masa_client_voucher(&o, stdout) == 0;
 	show_device(d);
-	printf("\n5. Another registrar asks for the same pledge; the first one is pinned\n"
+	printf("\n5. The same in the two JSON formats: CMS SignedData, as RFC 8995 registrars\n"
+	    "   send it, and a JWS (draft-ietf-anima-jws-voucher); one token each:\n");
+	o.accept = NULL;
+	o.masa_key = d->masa;
+	o.format = MASA_FORMAT_CMS;
+	ok &= masa_client_voucher(&o, stdout) == 0;
+	o.format = MASA_FORMAT_JWS;
+	ok &= masa_client_voucher(&o, stdout) == 0;
+	o.format = MASA_FORMAT_COSE;
+	show_device(d);
+	printf("\n6. Another registrar asks for the same pledge; the first one is pinned\n"
 	    "   (policy first-use) until an operator runs masa device release:\n");
 	o.registrar_key = d->other;
 	o.registrar_cert = d->other_crt;
 	o.accept = NULL;
 	o.masa_key = d->masa;
 	ok &= masa_client_voucher(&o, stdout) != 0;
-	printf("\n6. The first registrar reads the audit log (who else claimed this pledge):\n");
+	printf("\n7. The first registrar reads the audit log (who else claimed this pledge):\n");
 	o.registrar_key = d->reg;
 	o.registrar_cert = d->reg_crt;
 	ok &= masa_client_auditlog(&o, stdout) == 0;

@@ -7,6 +7,10 @@ masa_format_name(enum masa_format f)
 	switch (f) {
 	case MASA_FORMAT_COSE:
 		return "cose";
+	case MASA_FORMAT_CMS:
+		return "cms";
+	case MASA_FORMAT_JWS:
+		return "jws";
 	}
 	return NULL;
 }

@@ -19,13 +19,17 @@
 
 enum masa_format {
 	MASA_FORMAT_COSE = 1,	/* COSE_Sign1 over YANG-CBOR */
+	MASA_FORMAT_CMS = 2,	/* CMS SignedData over JSON (RFC 8995, RFC 8366) */
+	MASA_FORMAT_JWS = 3,	/* JWS General JSON Serialization (draft-ietf-anima-jws-voucher) */
 };
-#define MASA_FORMAT_MAX 1	/* the highest enum masa_format value */
+#define MASA_FORMAT_MAX 3	/* the highest enum masa_format value */
 
 struct masa_answer {
-	enum masa_format format;	/* of the request and of the voucher */
+	enum masa_format format;	/* of the voucher */
+	enum masa_format request_format;	/* of the request (may differ) */
 	const char *voucher_type;	/* media type name of the voucher (static) */
 	const char *multipart;		/* "multipart/related" or "multipart/mixed", or NULL */
+	int base64;			/* send the voucher as base64 text (a CMS request that came so) */
 };
 
 struct masa_app;
@@ -35,10 +39,11 @@ struct masa_signer;
 
 struct masa_codec {
 	enum masa_format format;
-	const char *name;		/* "cose": metrics label, configuration */
+	const char *name;		/* "cose", "cms", "jws": metrics label, configuration */
 	/* Decodes body (untrusted) into out: leaves, the
-	 * nested PVR, each signer's certificates and algorithm. Bounded, no
-	 * allocation that outlives the call. *out only on success. */
+	 * nested PVR, each signer's certificates and algorithm. Bounded; what
+	 * the views need beyond body (decoded base64) goes to out->owned,
+	 * released by masa_vreq_release. *out only on success. */
 	enum masa_err (*decode)(struct masa_bytes body, struct masa_vreq_raw *out);
 	/* Verifies the signature of v's RVR (pvr 0) or PVR (pvr 1) with key,
 	 * over the bytes received: MASA_OK, MASA_E_SIGNATURE, or MASA_E_ALG

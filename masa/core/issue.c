@@ -372,6 +372,25 @@ masa_issue_run(struct masa_issuing *j, void (*done)(void *done_arg, enum masa_er
 		done(done_arg, rc);
 }
 
+/* The key a retry is found by: the request's bytes and the format of the
+ * voucher asked for, since a resent request that asks for another format
+ * is a new request. COSE's is the bytes' SHA-256 alone, as before there
+ * were other formats (vouchers stored then are still found). */
+static void
+retry_key(struct masa_bytes body, enum masa_format format, uint8_t out[MASA_SHA256_LEN])
+{
+	const char *name = masa_format_name(format);
+	uint8_t two[MASA_SHA256_LEN + 8];
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	masa_sha256(body, out);
+	if (format == MASA_FORMAT_COSE || n == 0 || n > 8)
+		return;
+	memcpy(two, out, MASA_SHA256_LEN);
+	memcpy(two + MASA_SHA256_LEN, name, n);
+	masa_sha256((struct masa_bytes){ two, MASA_SHA256_LEN + n }, out);
+}
+
 enum masa_err
 masa_issue_new(struct masa_app *app, const struct masa_codec *codec,
     const struct masa_vreq_raw *v, const struct masa_registrar *reg,
@@ -398,7 +417,7 @@ masa_issue_new(struct masa_app *app, const struct masa_codec *codec,
 	j->req.nonceless = v->r.nonce.ptr == NULL;
 	j->req.registrar_cert = reg->cert.ptr != NULL;
 	j->pin_cert = cfg->pinned_domain == MASA_PIN_CERT;
-	masa_sha256(v->body, j->req_hash);
+	retry_key(v->body, answer->format, j->req_hash);
 	domain_id(reg, j->pin_cert, j->domain_id);
 	if (v->r.created_on_epoch) {	/* a CBOR epoch date (cose_vreq.c) */
 		j->req.created_on_ms = v->r.created_on_ms;

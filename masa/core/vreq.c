@@ -1,6 +1,8 @@
 /* vreq.c: see vreq.h. */
 #include "vreq.h"
 
+#include <stdlib.h>
+
 #include "format.h"
 #include "masa_limits.h"
 #include "utf8.h"
@@ -27,4 +29,13 @@ masa_vreq_decode(const struct masa_codec *codec, struct masa_bytes body,
 	if (rc == MASA_OK)
 		out->codec = codec;
 	return rc;
+}
+
+void
+masa_vreq_release(struct masa_vreq_raw *v)
+{
+	if (v != NULL) {
+		free(v->owned);
+		v->owned = NULL;
+	}
 }

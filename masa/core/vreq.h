@@ -64,6 +64,9 @@ struct masa_vreq_raw {
 	int prior_is_voucher;
 	struct masa_vreq_sig pvr;
 	struct masa_vreq_leaves p;
+	/* Memory the codec allocated for the views (base64 it decoded), or
+	 * NULL: released by masa_vreq_release. */
+	void *owned;
 };
 
 /* 1 if s (n bytes) is an acceptable serial-number: 1..MASA_SERIAL_MAX
@@ -76,5 +79,8 @@ int masa_serial_ok(const uint8_t *s, size_t n);
  * success. */
 MASA_NODISCARD enum masa_err masa_vreq_decode(const struct masa_codec *codec,
     struct masa_bytes body, struct masa_vreq_raw *out);
+
+/* Releases v->owned (a NULL v, or one without, is fine). */
+void masa_vreq_release(struct masa_vreq_raw *v);
 
 #endif

@@ -4,9 +4,12 @@
 #include <stddef.h>
 
 #include "cose_codec.h"
+#include "json_codec.h"
 
 static const struct masa_codec *const codecs[] = {
 	&masa_codec_cose,
+	&masa_codec_cms,
+	&masa_codec_jws,
 };
 
 const struct masa_codec *

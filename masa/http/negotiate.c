@@ -6,30 +6,51 @@
 #include "http/mediatype.h"
 #include "masa_limits.h"
 
-/* Request types masa reads: the cBRSKI name and its pre-2024 name. */
+/* The voucher and voucher-request types masa reads and writes: the cBRSKI
+ * name and its pre-2024 name; RFC 8366's CMS type and the pre-RFC name
+ * highway still honours (its smime-type parameter is part of the name
+ * masa answers with); the JWS voucher type. name is what Content-Type and
+ * Accept are matched against, label what an answer is sent as. */
 static const struct {
 	const char *name;
+	const char *label;
 	enum masa_format format;
 } request_types[] = {
-	{ "application/voucher+cose", MASA_FORMAT_COSE },
-	{ "application/voucher-cose+cbor", MASA_FORMAT_COSE },
+	{ "application/voucher+cose", "application/voucher+cose", MASA_FORMAT_COSE },
+	{ "application/voucher-cose+cbor", "application/voucher-cose+cbor", MASA_FORMAT_COSE },
+	{ "application/voucher-cms+json", "application/voucher-cms+json", MASA_FORMAT_CMS },
+	{ "application/pkcs7-mime", "application/pkcs7-mime; smime-type=voucher", MASA_FORMAT_CMS },
+	{ "application/voucher-jws+json", "application/voucher-jws+json", MASA_FORMAT_JWS },
 };
+#define NTYPES (sizeof request_types / sizeof request_types[0])
 
 static const char *const multiparts[] = { "multipart/related", "multipart/mixed" };
 
-/* The static name for a known type, or NULL. */
+/* The static label for a known type, or NULL. */
 static const char *
 known_request_type(const char *name, enum masa_format *format)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof request_types / sizeof request_types[0]; i++) {
+	for (i = 0; i < NTYPES; i++) {
 		if (strcmp(name, request_types[i].name) == 0) {
 			*format = request_types[i].format;
-			return request_types[i].name;
+			return request_types[i].label;
 		}
 	}
 	return NULL;
+}
+
+/* The name Accept ranges match for an answer's label. */
+static const char *
+match_name(const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < NTYPES; i++)
+		if (request_types[i].label == label)
+			return request_types[i].name;
+	return label;	/* multipart types */
 }
 
 /* The q an Accept list gives the media type name: that of the most
@@ -72,7 +93,9 @@ request_type(const char *content_type, struct masa_answer *req)
 	    masa_media_type(content_type, len, ctype) != MASA_OK)
 		return MASA_E_MEDIA_TYPE;
 	req->multipart = NULL;
+	req->base64 = 0;
 	req->voucher_type = known_request_type(ctype, &req->format);
+	req->request_format = req->format;
 	return req->voucher_type == NULL ? MASA_E_MEDIA_TYPE : MASA_OK;
 }
 
@@ -117,7 +140,7 @@ enum masa_err
 masa_negotiate(const char *content_type, const char *accept, struct masa_answer *out)
 {
 	struct masa_media_range ranges[MASA_ACCEPT_MAX_RANGES];
-	struct masa_answer req, best, cand[4];
+	struct masa_answer req, best, cand[NTYPES + 3];
 	size_t n = 0, i, k = 0;
 	unsigned best_q = 0, q;
 	int spec, best_spec = -1;
@@ -132,12 +155,15 @@ masa_negotiate(const char *content_type, const char *accept, struct masa_answer 
 		return MASA_OK;
 	}
 	/* The answers masa can give, the request's own form first (it wins
-	 * ties): the same format under either name, or multipart. */
+	 * ties): the same format under another name, another format (RFC
+	 * 8995 §5.5: the MASA is expected to be flexible), or multipart. */
 	cand[k++] = req;
-	for (i = 0; i < sizeof request_types / sizeof request_types[0]; i++) {
-		if (request_types[i].format == req.format && request_types[i].name != req.voucher_type) {
+	for (i = 0; i < 2 * NTYPES; i++) {
+		if ((request_types[i % NTYPES].format == req.format) == (i < NTYPES) &&
+		    request_types[i % NTYPES].label != req.voucher_type) {
 			cand[k] = req;
-			cand[k++].voucher_type = request_types[i].name;
+			cand[k].format = request_types[i % NTYPES].format;
+			cand[k++].voucher_type = request_types[i % NTYPES].label;
 		}
 	}
 	for (i = 0; i < sizeof multiparts / sizeof multiparts[0]; i++) {
@@ -149,8 +175,8 @@ masa_negotiate(const char *content_type, const char *accept, struct masa_answer 
 	 * wildcard, so Fountain's Accept of the wildcard and multipart/mixed
 	 * "is a multipart answer, as highway gives"); then the order above. */
 	for (i = 0; i < k; i++) {
-		q = quality(ranges, n, cand[i].multipart ? cand[i].multipart : cand[i].voucher_type,
-		    &spec);
+		q = quality(ranges, n, cand[i].multipart ? cand[i].multipart :
+		    match_name(cand[i].voucher_type), &spec);
 		if (q > best_q || (q == best_q && q > 0 && spec > best_spec)) {
 			best = cand[i];
 			best_q = q;

@@ -1,13 +1,15 @@
 /*
  * negotiate.h: which voucher-request formats are accepted and which
  * response a request gets (product.md §3.1). The request's Content-Type
- * must be a voucher-request type masa reads (415 otherwise). The answer:
- * with no Accept, or "*" "/" "*", the request's own format under the name
- * the request used; a named voucher type if masa can produce it for this
- * request (406 otherwise); multipart/related or multipart/mixed: the
- * voucher, the MASA key and certificate as parts. Ranges with q=0 are
- * never chosen; higher q wins; at equal q "a specific range beats" the
- * full wildcard (product.md §3.1), then order.
+ * must be a voucher-request type masa reads (415 otherwise): COSE (two
+ * names), CMS (two names), JWS. The answer: with no Accept, or "*" "/" "*",
+ * the request's own format under the name the request used; a named
+ * voucher type of any format (a request in one format may be answered in
+ * another; 406 for a type masa does not produce); multipart/related or
+ * multipart/mixed: the voucher in the request's format, the MASA key and
+ * certificate as parts. Ranges with q=0 are never chosen; higher q wins;
+ * at equal q "a specific range beats" the full wildcard (product.md
+ * §3.1), then order.
  */
 #ifndef MASA_NEGOTIATE_H
 #define MASA_NEGOTIATE_H

@@ -68,7 +68,7 @@ class Server:
     be "http://127.0.0.1:0" (plain HTTP, behind a proxy) or "unix:PATH"
     (then port is None)."""
 
-    def __init__(self, inst, admin=True, extra=(), listen="127.0.0.1:0"):
+    def __init__(self, inst, admin=True, extra=(), listen="127.0.0.1:0", env=None):
         self.inst = inst
         if not admin:
             # The configured admin port (8444) may be taken by a parallel test.
@@ -77,7 +77,8 @@ class Server:
         if admin:
             args += ["--admin-listen", "127.0.0.1:0"]
         self.proc = subprocess.Popen([*args, *extra], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     env=None if env is None else {**os.environ, **env})
         self.stderr_lines = []
         self._t = threading.Thread(target=self._drain_stderr, daemon=True)
         self._t.start()

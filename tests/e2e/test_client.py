@@ -85,6 +85,39 @@ class TestClient(ClientCase):
                                    r"7: h'[0-9a-f]{16}', 9: h'[0-9a-f]+', 11: \"SN1\"\}\}")
         self.assertIn("signature: verified with " + self.masa_pub, r.stdout)
 
+    def test_formats(self):
+        """--format cms and jws: the request in that format, the voucher in it (the
+        answer's type), its JSON printed, serial and nonce bound, the signature verified
+        with the MASA key; the stored vouchers are the three formats; an unknown --format
+        is a usage error."""
+        for fmt, ctype in (("cose", "application/voucher+cose"),
+                           ("cms", "application/voucher-cms+json"),
+                           ("jws", "application/voucher-jws+json")):
+            with self.subTest(fmt=fmt):
+                r = self.client(extra=("--format", fmt))
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertIn("status: 200 " + ctype, r.stdout)
+                self.assertIn("nonce: matches the request", r.stdout)
+                self.assertIn("signature: verified with " + self.masa_pub, r.stdout)
+                if fmt != "cose":
+                    self.assertRegex(r.stdout, r'voucher: \{"ietf-voucher:voucher":\{"assertion":'
+                                               r'"proximity",.*"serial-number":"SN1"\}\}')
+        db = sqlite3.connect(self.inst.path("masa.db"))
+        types = sorted(t for (t,) in db.execute("SELECT media_type FROM vouchers"))
+        db.close()
+        self.assertEqual(types, ["application/voucher+cose", "application/voucher-cms+json",
+                                 "application/voucher-jws+json"])
+        r = self.client(extra=("--format", "xml"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--format must be cose, cms or jws", r.stderr)
+
+    def test_cms_voucher_checked_with_the_wrong_key(self):
+        """A CMS voucher with another --masa-key: DOES NOT VERIFY, exit 1."""
+        other = pubkey(keygen(self.inst.path("other.key")), self.inst.path("other.pub"))
+        r = self.client(masa_key=other, extra=("--format", "cms"))
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("signature: DOES NOT VERIFY", r.stdout)
+
     def test_multipart_answer_carries_the_key(self):
         """With Accept multipart/related and no --masa-key, the COSE_Key part verifies it."""
         r = self.client(masa_key=None, extra=("--accept", "multipart/related"))
@@ -318,12 +351,15 @@ class TestDemo(InstanceTest):
             self.assertEqual(len(glob.glob(self.inst.tmp + "/masa-demo-*")), 1)
             self.assertEqual(set(glob.glob("/tmp/masa-demo-*")) - before, set())
             for step in ("1. Demo keys", "2. Enrolled the pledge as DEMO-", "3. The registrar asks",
-                         "4. It asks again", "5. Another registrar", "6. The first registrar",
-                         "What next"):
+                         "4. It asks again", "5. The same in the two JSON formats",
+                         "6. Another registrar", "7. The first registrar", "What next"):
                 self.assertIn(step, r.stdout)
-            self.assertEqual(len(re.findall(r"signature: verified", r.stdout)), 2)
+            self.assertEqual(len(re.findall(r"signature: verified", r.stdout)), 4)
+            for ctype in ("voucher+cose", "voucher-cms+json", "voucher-jws+json"):
+                self.assertIn("status: 200 application/" + ctype, r.stdout)
             self.assertIn("status: 403", r.stdout)
             self.assertIn("tokens left: 22 of 24", r.stdout)
+            self.assertIn("tokens left: 20 of 24", r.stdout)
             # The command it suggests works as printed.
             tail = r.stdout.split("Try it yourself with:\n", 1)[1].strip().split("\n")
             self.assertEqual(len(tail), 1, tail)

@@ -227,9 +227,11 @@ class AcceptNegotiation(vtest.VoucherCase):
                 self.assertEqual([r[3] for r in self.voucher_rows() if r[0] == nonce], [voucher])
 
     def test_unproducible_type_406(self):
-        """A type masa cannot produce (CMS, text, or the COSE type with q=0) is 406."""
-        for accept in ("application/voucher-cms+json", "text/plain",
-                       "application/voucher+cose;q=0"):
+        """A type masa cannot produce (text, or the voucher types all with q=0) is 406."""
+        for accept in ("text/plain", "application/voucher+cose;q=0",
+                       "application/voucher+cose;q=0, application/voucher-cms+json;q=0, "
+                       "application/voucher-jws+json;q=0, application/pkcs7-mime;q=0, "
+                       "application/voucher-cose+cbor;q=0, text/*"):
             with self.subTest(accept=accept):
                 self.assertRefused("MASA_E_NOT_ACCEPTABLE", lambda: self.ask(accept)[0], audited=False)
 
@@ -327,23 +329,30 @@ def raw_registrar_sha256_only(t):
     return request(t, registrar=r, pvr_kw=dict(form="sha256"))
 
 
-Row = collections.namedtuple("Row", "id error build doc audited", defaults=(None,))
+# formats: the request formats a row applies to (None: every format; the rows that
+# change COSE headers or CBOR bytes are COSE's); errors: a different refusal per format
+# (a CMS signer named by a certificate it did not send is refused before the core sees
+# it, MASA_E_CMS_SIGNER).
+Row = collections.namedtuple("Row", "id error build doc audited formats errors",
+                             defaults=(None, None, None))
+COSE_ONLY = ("cose",)
+CMS_SIGNER = {"cms": "MASA_E_CMS_SIGNER"}
 
 MATRIX = [
     Row("bad_rvr_signature", "MASA_E_SIGNATURE", signed_as(vtest.flip_last),
         "An RVR whose signature has one bit flipped is 403."),
     Row("rvr_signed_by_key_other_than_x5bag_cert", "MASA_E_SIGNATURE", impostor(False),
         "An RVR signed by a key other than its x5bag certificate's (PVR naming the "
-        "certificate's key) is 403."),
+        "certificate's key) is 403.", errors=CMS_SIGNER),
     Row("rvr_signer_named_by_pvr_but_not_in_x5bag", "MASA_E_REGISTRAR_KEYS_DISAGREE",
         impostor(True),
         "An RVR signed by the key the PVR names, with another key's certificate as its "
-        "x5bag, is 403."),
+        "x5bag, is 403.", errors=CMS_SIGNER),
     Row("registrar_cert_without_cmc_ra", "MASA_E_NOT_RA",
         by_registrar(lambda t: t.registrar(cmc_ra=False)),
         "A registrar certificate without id-kp-cmcRA is 403."),
     Row("raw_key_registrar_without_pubk", "MASA_E_NO_REGISTRAR_KEY", raw_registrar_sha256_only,
-        "No x5bag and only a sha256 proximity leaf: no key to verify the RVR, 403."),
+        "No x5bag and only a sha256 proximity leaf: no key to verify the RVR, 403.", errors=CMS_SIGNER),
     Row("pvr_signed_by_other_key", "MASA_E_PVR_SIGNATURE",
         lambda t: request(t, pvr_kw=dict(key=brski.new_key())),
         "A PVR signed by a key other than the enrolled one is 403."),
@@ -372,57 +381,57 @@ MATRIX = [
         "A nonceless RVR (no nonce, no PVR) in first-use mode is 403."),
     Row("alg_only_unprotected", "MASA_E_ALG",
         signed_as(protected={}, unprotected={brski.HDR_ALG: brski.ALG_ES256}),
-        "alg only in the unprotected header is 403."),
+        "alg only in the unprotected header is 403.", formats=COSE_ONLY),
     Row("no_alg_empty_protected_bstr", "MASA_E_ALG", signed_as(protected_raw=b""),
-        "No alg, protected header h'' is 403."),
+        "No alg, protected header h'' is 403.", formats=COSE_ONLY),
     Row("no_alg_empty_protected_map", "MASA_E_ALG", signed_as(protected_raw=b"\xa0"),
-        "No alg, protected header h'A0' is 403."),
+        "No alg, protected header h'A0' is 403.", formats=COSE_ONLY),
     Row("eddsa_alg_with_p256_key", "MASA_E_ALG", signed_as(alg=brski.ALG_EDDSA),
-        "alg EdDSA on an RVR from a P-256 registrar is 403."),
+        "alg EdDSA on an RVR from a P-256 registrar is 403.", formats=COSE_ONLY),
     Row("es256_alg_with_ed25519_key", "MASA_E_ALG",
         by_registrar(lambda t: t.registrar("eddsa"), alg=brski.ALG_ES256),
-        "alg ES256 on an RVR from an Ed25519 registrar is 403."),
+        "alg ES256 on an RVR from an Ed25519 registrar is 403.", formats=COSE_ONLY),
     Row("alg_minus_65535", "MASA_E_ALG", signed_as(alg=-65535),
-        "An unknown alg (-65535) is 403."),
+        "An unknown alg (-65535) is 403.", formats=COSE_ONLY),
     Row("alg_hmac", "MASA_E_ALG", signed_as(alg=5),
-        "An HMAC alg (5, HMAC 256/256) is 403."),
+        "An HMAC alg (5, HMAC 256/256) is 403.", formats=COSE_ONLY),
     Row("mac0_tag_17", "MASA_E_COSE", mangled(lambda b: b"\xd1" + b[1:]),
-        "Tag 17 (COSE_Mac0) instead of 18 is 400."),
+        "Tag 17 (COSE_Mac0) instead of 18 is 400.", formats=COSE_ONLY),
     Row("label_in_both_headers", "MASA_E_COSE",
         signed_as(unprotected={brski.HDR_ALG: brski.ALG_ES256}),
-        "The alg label in both the protected and unprotected header is 400."),
+        "The alg label in both the protected and unprotected header is 400.", formats=COSE_ONLY),
     Row("unknown_critical_label", "MASA_E_COSE_CRIT",
         signed_as(protected={brski.HDR_ALG: brski.ALG_ES256, 2: [99], 99: 0}),
-        "crit [99] with label 99 in the protected header is 400."),
+        "crit [99] with label 99 in the protected header is 400.", formats=COSE_ONLY),
     Row("duplicate_payload_key", "MASA_E_DUPLICATE_KEY",
         lambda t: request(t, rvr_kw=dict(extra=[(13, t.p.serial)])),
-        "serial-number twice in the RVR's inner map is 400."),
+        "serial-number twice in the RVR's inner map is 400.", formats=COSE_ONLY),
     Row("delta_and_absolute_sid_twin", "MASA_E_DUPLICATE_KEY",
         lambda t: request(t, rvr_kw=dict(extra=[(cbor2.CBORTag(47, 2514), t.p.serial)])),
-        "A delta key and its tag-47 absolute twin naming one leaf is 400."),
+        "A delta key and its tag-47 absolute twin naming one leaf is 400.", formats=COSE_ONLY),
     Row("es256_signature_63_bytes", "MASA_E_SIGNATURE", signed_as(lambda s: s[:63]),
-        "An ES256 signature of 63 bytes is 403."),
+        "An ES256 signature of 63 bytes is 403.", formats=COSE_ONLY),
     Row("es256_signature_65_bytes", "MASA_E_SIGNATURE", signed_as(lambda s: s + b"\x00"),
-        "An ES256 signature of 65 bytes is 403."),
+        "An ES256 signature of 65 bytes is 403.", formats=COSE_ONLY),
     Row("es256_signature_der", "MASA_E_SIGNATURE", signed_as(brski.raw_to_der),
-        "A DER (70-72 byte) ES256 signature is 403."),
+        "A DER (70-72 byte) ES256 signature is 403.", formats=COSE_ONLY),
     Row("es256_r_zero", "MASA_E_SIGNATURE", signed_as(lambda s: bytes(32) + s[32:]),
-        "r = 0 is 403."),
+        "r = 0 is 403.", formats=COSE_ONLY),
     Row("es256_s_zero", "MASA_E_SIGNATURE", signed_as(lambda s: s[:32] + bytes(32)),
-        "s = 0 is 403."),
+        "s = 0 is 403.", formats=COSE_ONLY),
     Row("es256_r_equals_n", "MASA_E_SIGNATURE",
         signed_as(lambda s: P256_N.to_bytes(32, "big") + s[32:]),
-        "r = n (the P-256 order) is 403."),
+        "r = n (the P-256 order) is 403.", formats=COSE_ONLY),
     Row("es256_s_equals_n", "MASA_E_SIGNATURE",
         signed_as(lambda s: s[:32] + P256_N.to_bytes(32, "big")),
-        "s = n (the P-256 order) is 403."),
+        "s = n (the P-256 order) is 403.", formats=COSE_ONLY),
     Row("trailing_byte", "MASA_E_CBOR_TRAILING", mangled(lambda b: b + b"\x00"),
-        "A byte after the COSE message is 400."),
+        "A byte after the COSE message is 400.", formats=COSE_ONLY),
     Row("truncated", "MASA_E_CBOR", mangled(lambda b: b[:-1]),
-        "A message missing its last byte is 400."),
+        "A message missing its last byte is 400.", formats=COSE_ONLY),
     Row("indefinite_length_array", "MASA_E_CBOR",
         mangled(lambda b: b[:1] + b"\x9f" + b[2:] + b"\xff"),
-        "The COSE array as an indefinite-length array (0x9f ... 0xff) is 400."),
+        "The COSE array as an indefinite-length array (0x9f ... 0xff) is 400.", formats=COSE_ONLY),
     Row("wrong_content_type", "MASA_E_MEDIA_TYPE",
         lambda t: dict(body=request(t), content_type="application/cbor"),
         "Content-Type application/cbor is 415."),
@@ -458,8 +467,9 @@ MATRIX = [
 ]
 
 
-class NegativeMatrix(vtest.VoucherCase):
-    """reliability.md §4.2: each row a separate test on a fresh instance."""
+class _Matrix:
+    """reliability.md §4.2: each row a separate test on a fresh instance, for requests
+    in the format of the class (NegativeMatrix: COSE; NegativeMatrixCMS, -JWS)."""
 
     def prepare(self):
         self.p, self.r = self.enroll(), self.registrar()
@@ -479,17 +489,36 @@ class NegativeMatrix(vtest.VoucherCase):
         self.assertVoucher((st, hdr, body), self.p.serial, self.nonce, self.r)
 
 
-def _matrix_test(row):
+class NegativeMatrix(_Matrix, vtest.VoucherCase):
+    """The matrix with COSE requests (brski.py)."""
+
+
+class NegativeMatrixCMS(_Matrix, vtest.VoucherCase):
+    """The matrix with CMS requests (jvouchers.py, as nqminds/brski builds them)."""
+    FMT = "cms"
+
+
+class NegativeMatrixJWS(_Matrix, vtest.VoucherCase):
+    """The matrix with JWS requests (built by jwcrypto)."""
+    FMT = "jws"
+
+
+def _matrix_test(row, fmt):
+    error = (row.errors or {}).get(fmt, row.error)
+
     def test(self):
         req = row.build(self)
         req = req if isinstance(req, dict) else dict(body=req)
-        self.assertRefused(row.error, lambda: self.post(**req), audited=row.audited)
-    test.__doc__ = row.doc
+        self.assertRefused(error, lambda: self.post(**req), audited=row.audited)
+    test.__doc__ = row.doc if error == row.error else "%s (%s: %s)" % (row.doc, fmt, error)
     return test
 
 
-for _row in MATRIX:
-    setattr(NegativeMatrix, "test_" + _row.id, _matrix_test(_row))
+for _cls, _fmt in ((NegativeMatrix, "cose"), (NegativeMatrixCMS, "cms"),
+                   (NegativeMatrixJWS, "jws")):
+    for _row in MATRIX:
+        if _row.formats is None or _fmt in _row.formats:
+            setattr(_cls, "test_" + _row.id, _matrix_test(_row, _fmt))
 
 
 class Policy(vtest.VoucherCase):

@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import brski
+import jvouchers
 from masatest import MASA_SRC, InstanceTest, request, run, tls_context
 
 PATH = "/.well-known/brski/requestvoucher"
@@ -42,6 +43,15 @@ ERRORS = {
     "MASA_E_CBOR_TRAILING": (400, "The request body has bytes after its CBOR item."),
     "MASA_E_DUPLICATE_KEY": (400, "A map in the request repeats a key."),
     "MASA_E_COSE": (400, "The request is not a well-formed COSE_Sign1 message."),
+    "MASA_E_CMS": (400, "The request is not a CMS SignedData message with one signer and its "
+                        "content attached."),
+    "MASA_E_CMS_CONTENT_TYPE": (400, "The CMS content type is not id-ct-animaJSONVoucher or "
+                                     "id-data."),
+    "MASA_E_CMS_SIGNER": (400, "The CMS signer's certificate is not among the request's "
+                               "certificates."),
+    "MASA_E_JWS": (400, "The request is not a JWS in General JSON Serialization with one "
+                        "signature."),
+    "MASA_E_JSON": (400, "The request body is not the JSON this resource expects."),
     "MASA_E_COSE_CRIT": (400, "The request marks a COSE header parameter critical that is "
                               "not understood."),
     "MASA_E_VREQ": (400, "The voucher-request lacks a required leaf or has a leaf of the "
@@ -90,6 +100,11 @@ ERRORS = {
 
 _serials = iter(range(1, 1 << 30))
 
+# The format requests are built in: None for COSE (brski.py), else a key of
+# jvouchers.FORMATS ("cms", "jws"). Set by VoucherCase.setUp from the class's FMT, so
+# that Pledge.pvr and Registrar.rvr, however a test made them, build that format.
+FORMAT = None
+
 
 def new_nonce(n=16):
     """A fresh random nonce (8..32 bytes are valid)."""
@@ -137,8 +152,8 @@ class Pledge:
         """A PVR signed by this pledge (or `key`) naming `registrar` (a Registrar or None
         for no proximity leaf). Extra keywords go to brski.make_pvr."""
         prox = None if registrar is None else self.proximity(registrar, form)
-        return brski.make_pvr(key or self.key, serial or self.serial, nonce,
-                              proximity=prox, **kw)
+        make = jvouchers.FORMATS[FORMAT]["pvr"] if FORMAT else brski.make_pvr
+        return make(key or self.key, serial or self.serial, nonce, proximity=prox, **kw)
 
 
 class Registrar:
@@ -153,13 +168,20 @@ class Registrar:
         """An RVR signed by this registrar with its certificate(s) in x5bag (none for a
         raw-key registrar). Extra keywords go to brski.make_rvr (x5bag overrides)."""
         kw.setdefault("x5bag", self.bag)
-        return brski.make_rvr(self.key, serial, nonce, pvr, **kw)
+        make = jvouchers.FORMATS[FORMAT]["rvr"] if FORMAT else brski.make_rvr
+        return make(self.key, serial, nonce, pvr, **kw)
 
 
 class VoucherCase(InstanceTest):
-    """A fresh instance per test with helpers to enroll, request and observe."""
+    """A fresh instance per test with helpers to enroll, request and observe. FMT: the
+    format its requests are built in (None: COSE; "cms", "jws")."""
+
+    FMT = None
 
     def setUp(self):
+        global FORMAT
+        FORMAT = self.FMT
+        self.ctype = jvouchers.FORMATS[self.FMT]["content_type"] if self.FMT else COSE
         super().setUp()
         self.server = None
         self._masa_key = None
@@ -228,8 +250,11 @@ class VoucherCase(InstanceTest):
 
     # ---- HTTP ------------------------------------------------------------------------
 
-    def post(self, body, content_type=COSE, accept=None, headers=None, server=None):
-        """POSTs body to the voucher route; returns (status, headers, body)."""
+    def post(self, body, content_type="", accept=None, headers=None, server=None):
+        """POSTs body to the voucher route (as the class's format unless content_type
+        says otherwise; None: no Content-Type); returns (status, headers, body)."""
+        if content_type == "":
+            content_type = self.ctype
         h = dict(headers or {})
         if content_type is not None:
             h["Content-Type"] = content_type
@@ -245,11 +270,13 @@ class VoucherCase(InstanceTest):
         pvr = pledge.pvr(nonce, registrar, form, **(pvr_kw or {}))
         return registrar.rvr(pledge.serial, nonce, pvr, **(rvr_kw or {})), nonce
 
-    def issue(self, pledge, registrar, assertion=2, content_type=COSE, pin_cert=False, **kw):
+    def issue(self, pledge, registrar, assertion=2, content_type="", pin_cert=False,
+              accept=None, **kw):
         """Requests a voucher that must be issued (make_request keywords in kw); checks it
-        with assertVoucher; returns (leaves, rvr, body)."""
+        with assertVoucher (as the Accept type, if one); returns (leaves, rvr, body)."""
         rvr, nonce = self.make_request(pledge, registrar, **kw)
-        st, hdr, body = self.post(rvr, content_type=content_type)
+        st, hdr, body = self.post(rvr, content_type=content_type, accept=accept)
+        content_type = accept or content_type
         leaves = self.assertVoucher((st, hdr, body), pledge.serial, nonce, registrar,
                                     assertion=assertion, content_type=content_type,
                                     pin_cert=pin_cert)
@@ -307,14 +334,21 @@ class VoucherCase(InstanceTest):
     # ---- assertions ------------------------------------------------------------------
 
     def assertVoucher(self, resp, serial, nonce, registrar, assertion=2,
-                      content_type=COSE, pin_cert=False):
+                      content_type="", pin_cert=False):
         """Checks a 200 voucher response: media type, signature with `masa key show`'s
-        key, leaves, x5bag = the MASA certificate, and the stored row. Returns leaves."""
+        key (COSE by brski.py, CMS and JWS by jvouchers.py), leaves, x5bag (COSE) or
+        certificates/x5c = the MASA certificate, and the stored row. Returns leaves."""
         st, hdr, body = resp
+        content_type = content_type or self.ctype
         self.assertEqual(st, 200, body)
         self.assertEqual(hdr.get("content-type"), content_type)
         self.assertCommonHeaders(hdr)
-        leaves = brski.parse_voucher(body, self.masa_key())
+        if content_type in (jvouchers.CMS, jvouchers.PKCS7):
+            leaves = jvouchers.parse_cms_voucher(body, self.masa_key())
+        elif content_type == jvouchers.JWS:
+            leaves = jvouchers.parse_jws_voucher(body, self.masa_key())
+        else:
+            leaves = brski.parse_voucher(body, self.masa_key())
         self.assertEqual(leaves["assertion"], assertion)
         self.assertEqual(leaves["serial-number"], serial)
         if nonce is None:
@@ -360,7 +394,9 @@ class VoucherCase(InstanceTest):
                  "MASA_E_ACCEPT", "MASA_E_CBOR", "MASA_E_CBOR_LIMIT", "MASA_E_CBOR_TRAILING",
                  "MASA_E_DUPLICATE_KEY", "MASA_E_COSE", "MASA_E_COSE_CRIT", "MASA_E_VREQ",
                  "MASA_E_PVR_MALFORMED", "MASA_E_MALFORMED", "MASA_E_SIGNATURE", "MASA_E_ALG",
-                 "MASA_E_NO_REGISTRAR_KEY", "MASA_E_REGISTRAR_KEYS_DISAGREE", "MASA_E_NOT_RA"}
+                 "MASA_E_NO_REGISTRAR_KEY", "MASA_E_REGISTRAR_KEYS_DISAGREE", "MASA_E_NOT_RA",
+                 "MASA_E_CMS", "MASA_E_CMS_CONTENT_TYPE", "MASA_E_CMS_SIGNER", "MASA_E_JWS",
+                 "MASA_E_JSON"}
 
     def assertRefused(self, name, send, audited=None):
         """Calls send() -> (status, headers, body) and checks the refusal: exact

@@ -14,6 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import brski  # noqa: E402
 import cbor2  # noqa: E402
+import jvouchers  # noqa: E402
 
 OUT = os.path.join(HERE, "corpus", "vreq")
 CORPUS = os.path.join(HERE, "corpus")
@@ -313,7 +314,38 @@ def import_():
     put("import", "csv-quote-junk", '\x01serial-number,public-key\n"SN"x,y\n')
 
 
-TARGETS = {"vreq": vreq, "cbor": cbor, "cose": cose, "pvr": pvr, "proxy": proxy,
+def json_formats(target):
+    """CMS or JWS requests as tests/e2e/jvouchers.py builds them (nqminds' CMS shape,
+    jwcrypto's JWS) for each key type and proximity form, the RFC 8995 Appendix C
+    request (CMS, DER and base64), and broken shapes."""
+    f = jvouchers.FORMATS[target]
+    nonce = bytes(range(8))
+    for kind in ("es256", "es384", "eddsa"):
+        pledge, reg = brski.new_key(kind), brski.new_key(kind)
+        cert = brski.self_signed_cert(reg, "registrar " + kind)
+        spki = brski.spki_der(reg.public_key())
+        for form, prox in (("pubk", spki), ("cert", cert), ("sha256", brski.sha256(spki))):
+            pvr = f["pvr"](pledge, "SN-" + kind, nonce, (form, prox))
+            put(target, "rvr-%s-%s" % (form, kind),
+                f["rvr"](reg, "SN-" + kind, nonce, pvr, x5bag=[cert]))
+        put(target, "rvr-nopvr-" + kind, f["rvr"](reg, "SN-" + kind, None, None, x5bag=[cert]))
+    if target == "cms":
+        rvr = jvouchers.cms_rvr(reg, "SN-x", nonce, b"junk", x5bag=[cert])
+        put(target, "base64-body", __import__("base64").b64encode(rvr))
+        put(target, "detached", jvouchers.cms_rvr(reg, "SN-x", nonce, None, detached=True))
+        put(target, "econtent-anima", jvouchers.cms_rvr(
+            reg, "SN-x", nonce, None, x5bag=[cert], econtent_type=jvouchers.OID_ANIMA))
+        with open(os.path.join(HERE, "..", "vectors", "rfc8995",
+                               "parboiled_vr_00-D0-E5-F2-00-02.b64"), "rb") as fh:
+            put(target, "rfc8995-appendix-c-b64", fh.read())
+        put(target, "bad-seq", bytes.fromhex("3080"))
+    else:
+        put(target, "alg-none", jvouchers.unsigned_jws(b'{"a":1}', {"alg": "none"}))
+        put(target, "bad-flat", b'{"payload":"e30","protected":"e30","signature":""}')
+        put(target, "bad-dup", b'{"payload":"e30","payload":"e30","signatures":[]}')
+
+
+TARGETS = {"vreq": vreq, "cms": lambda: json_formats("cms"), "jws": lambda: json_formats("jws"), "cbor": cbor, "cose": cose, "pvr": pvr, "proxy": proxy,
            "config": config, "admin_json": admin_json, "import": import_}
 
 

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-60}
 CC=clang cmake -S . -B build-fuzz -DMASA_FUZZ=ON >build-fuzz.log 2>&1 || { cat build-fuzz.log; exit 1; }
-targets="vreq media cbor cose pvr proxy config import admin_json"
+targets="vreq cms jws media cbor cose pvr proxy config import admin_json"
 # shellcheck disable=SC2086
 cmake --build build-fuzz -j"$(nproc)" --target $(printf 'fuzz_%s ' $targets) >>build-fuzz.log 2>&1 ||
   { tail -n 40 build-fuzz.log; exit 1; }

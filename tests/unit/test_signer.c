@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <openssl/cms.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -630,6 +631,7 @@ test_ops_dispatch_and_counters(void **state)
 	struct masa_signer_stats st;
 	int freed = 0;
 	struct fake *f = fake_new(MASA_ALG_ES256, 0, &freed);
+	struct masa_buf out;
 	uint8_t sig[MASA_SIG_MAX], spki[MASA_SPKI_MAX], want[MASA_SPKI_MAX];
 	size_t len = 0, wlen = 0;
 	EVP_PKEY *pk;
@@ -663,6 +665,14 @@ test_ops_dispatch_and_counters(void **state)
 	assert_int_equal(atomic_load(&f->calls), 5);
 	masa_signer_stats(s, &st);
 	assert_true(st.signatures == 4 && st.failures == 1);
+	/* No ops->pkey: no CMS, one more failed signature. */
+	masa_buf_init(&out, 1024);
+	assert_int_equal(masa_signer_cms_sign(s, (struct masa_bytes){ message, 1 }, "1.2.3", NULL, 0,
+	    &out), MASA_E_KEY);
+	assert_int_equal(out.len, 0);
+	masa_buf_free(&out);
+	masa_signer_stats(s, &st);
+	assert_true(st.signatures == 5 && st.failures == 2);
 	masa_signer_stats(NULL, &st);
 	assert_true(st.signatures == 0 && st.failures == 0);
 	masa_signer_free(s);
@@ -921,6 +931,83 @@ test_tls_files_load(void **state)
 	assert_int_equal(tls_load(*state, "a.crt", "a.key", &cert, &key), MASA_E_FILE_PERM);
 }
 
+/* The content of CMS der verified with cert (NO_SIGNER_CERT_VERIFY: a
+ * self-signed key) into got; its eContentType as dotted text into oid. */
+static void
+cms_check(struct masa_buf der, X509 *cert, char *got, size_t cap, char oid[64])
+{
+	const unsigned char *p = der.ptr;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der.len);
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	BIO *out = BIO_new(BIO_s_mem());
+	int n;
+
+	assert_non_null(cms);
+	assert_ptr_equal(p, der.ptr + der.len);
+	assert_int_equal(sk_X509_push(certs, cert), 1);
+	assert_int_equal(CMS_verify(cms, certs, NULL, NULL, out,
+	    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY), 1);
+	n = BIO_read(out, got, (int)cap - 1);
+	assert_true(n > 0);
+	got[n] = '\0';
+	OBJ_obj2txt(oid, 64, CMS_get0_eContentType(cms), 1);
+	sk_X509_free(certs);
+	BIO_free(out);
+	CMS_ContentInfo_free(cms);
+}
+
+/* Proves masa_signer_cms_sign: SignedData that OpenSSL's CMS_verify takes,
+ * with the content, eContentType and chain given, counted as a signature;
+ * without a chain the signer is named by key id and no certificate sent;
+ * an implementation without ops->pkey fails with MASA_E_KEY. */
+static void
+test_cms_sign(void **state)
+{
+	static const enum masa_alg algs[] = { MASA_ALG_ES256, MASA_ALG_ES384 };
+	const char *oid_in = "1.2.840.113549.1.9.16.1.40";
+	char key[TU_PATH_MAX], crt[TU_PATH_MAX], got[256], oid[64];
+	struct masa_diag diag = { "" };
+	struct masa_signer *s = NULL;
+	struct masa_signer_stats st;
+	struct masa_bytes m = { message, sizeof message - 1 };
+	const struct masa_bytes *chain;
+	struct masa_buf der, out;
+	const unsigned char *p;
+	CMS_ContentInfo *cms;
+	X509 *cert;
+	size_t i, n;
+
+	for (i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+		gen_pair(*state, algs[i], MASA_CERT_VOUCHER_SIGNING, NULL, i ? "c384" : "c256", key, crt);
+		expect_load(key, algs[i], MASA_OK, &s);
+		assert_int_equal(masa_signer_load_cert(s, crt, &der, &diag), MASA_OK);
+		p = der.ptr;
+		cert = d2i_X509(NULL, &p, (long)der.len);
+		assert_non_null(cert);
+		chain = masa_signer_chain(s, &n);
+		masa_buf_init(&out, 64 * 1024);
+		assert_int_equal(masa_signer_cms_sign(s, m, oid_in, chain, n, &out), MASA_OK);
+		cms_check(out, cert, got, sizeof got, oid);
+		assert_string_equal(got, (const char *)message);
+		assert_string_equal(oid, oid_in);
+		masa_buf_truncate(&out, 0);
+		assert_int_equal(masa_signer_cms_sign(s, m, oid_in, chain, 0, &out), MASA_OK);
+		cms_check(out, cert, got, sizeof got, oid);	/* found by its key id */
+		p = out.ptr;
+		cms = d2i_CMS_ContentInfo(NULL, &p, (long)out.len);
+		assert_null(CMS_get1_certs(cms));
+		CMS_ContentInfo_free(cms);
+		masa_signer_stats(s, &st);
+		assert_int_equal(st.signatures, 2);
+		assert_int_equal(st.failures, 0);
+		X509_free(cert);
+		masa_buf_free(&out);
+		masa_buf_free(&der);
+		masa_signer_free(s);
+		s = NULL;
+	}
+}
+
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
 
 int
@@ -939,6 +1026,7 @@ main(void)
 		DIR_TEST(test_es256_malformed_signatures),
 		DIR_TEST(test_load_cert),
 		DIR_TEST(test_load_cert_chain),
+		DIR_TEST(test_cms_sign),
 		DIR_TEST(test_open_key_reference),
 		DIR_TEST(test_ops_dispatch_and_counters),
 		DIR_TEST(test_ops_self_test_refuses),
