@@ -144,9 +144,11 @@ def tls_context(inst):
     return ctx
 
 
-def request(inst, port, method, path, body=None, headers=None, chunked=False):
-    """One HTTPS request; returns (status, headers dict lower-case, body bytes)."""
-    conn = http.client.HTTPSConnection("127.0.0.1", port, context=tls_context(inst), timeout=10)
+def request(inst, port, method, path, body=None, headers=None, chunked=False, source=None):
+    """One HTTPS request (from the local address source, e.g. "127.0.1.1", if given);
+    returns (status, headers dict lower-case, body bytes)."""
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=tls_context(inst), timeout=10,
+                                       source_address=(source, 0) if source else None)
     try:
         conn.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
         r = conn.getresponse()

@@ -651,33 +651,7 @@ class TokenBucket(vtest.VoucherCase):
         self.issue(p, b)
         self.assertRefused("MASA_E_PINNED_ELSEWHERE", lambda: self.post(rvr))
 
-    def test_expired_voucher_is_not_replayed(self):
-        """An identical nonceless RVR after its voucher's expires-on gets a new
-        voucher (a token spent), not the expired one."""
-        p, r = self.enroll(), self.registrar()
-        self.cli("owner", "add", "acme", "--registrar-key", self.public_pem_file(r.key))
-        self.cli("owner", "assign", "acme", p.serial)
-        self.start(mode="owner", nonceless_lifetime_s=1)
-        rvr = r.rvr(p.serial, None, None)
-        st, _, first = self.post(rvr)
-        self.assertEqual(st, 200, first)
-        time.sleep(1.2)
-        st, _, second = self.post(rvr)
-        self.assertEqual(st, 200, second)
-        self.assertNotEqual(first, second)
-        self.assertEqual(len(self.voucher_rows(p.serial)), 2)
-
-    def test_refill(self):
-        """capacity 2 per 4 s: the 3rd voucher is 429, one more is issued ~2.1 s later."""
-        p, r = self.enroll(), self.registrar()
-        self.start(bucket_capacity=2, bucket_period_s=4)
-        self.issue(p, r)
-        self.issue(p, r)
-        st, hdr, _ = self.assertRefused("MASA_E_RATE_LIMITED",
-                                        lambda: self.post(self.make_request(p, r)[0]))
-        self.assertIn(int(hdr["retry-after"]), (1, 2))
-        time.sleep(2.1)
-        self.issue(p, r)
+    # The window's expiry, nonceless and multipart replays and the refill: test_replay.
 
 
 class PublishedVector(vtest.VoucherCase):

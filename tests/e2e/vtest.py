@@ -224,14 +224,17 @@ class VoucherCase(InstanceTest):
 
     # ---- HTTP ------------------------------------------------------------------------
 
-    def post(self, body, content_type=COSE, accept=None, headers=None, server=None):
-        """POSTs body to the voucher route; returns (status, headers, body)."""
+    def post(self, body, content_type=COSE, accept=None, headers=None, server=None,
+             source=None):
+        """POSTs body to the voucher route (from the local address source if given, e.g.
+        "127.0.1.1": all of 127/8 is loopback); returns (status, headers, body)."""
         h = dict(headers or {})
         if content_type is not None:
             h["Content-Type"] = content_type
         if accept is not None:
             h["Accept"] = accept
-        return request(self.inst, (server or self.server).port, "POST", PATH, body, h)
+        return request(self.inst, (server or self.server).port, "POST", PATH, body, h,
+                       source=source)
 
     def make_request(self, pledge, registrar, nonce=None, form="pubk", pvr_kw=None,
                      rvr_kw=None):
