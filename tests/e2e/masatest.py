@@ -81,7 +81,7 @@ class Server:
         self.stderr_lines = []
         self._t = threading.Thread(target=self._drain_stderr, daemon=True)
         self._t.start()
-        self.first_line = self._readline(10)
+        self.first_line = self._readline(30)    # migrations and ASan start-up under load
         m = LISTEN_RE.match(self.first_line)
         if listen.startswith("unix:") and self.first_line == "listening on " + listen:
             self.port = None
@@ -93,7 +93,7 @@ class Server:
                                  % (self.first_line, "".join(self.stderr_lines)))
         self.admin_port = None
         if admin:
-            m = ADMIN_RE.match(self._readline(10))
+            m = ADMIN_RE.match(self._readline(30))
             assert m, "no admin listening line"
             self.admin_port = int(m.group(2))
 

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 import brski
 import vtest
-from masatest import MASA_BIN, TOKEN_RE, Instance, rss_kib, run, tls_context
+from masatest import MASA_BIN, TOKEN_RE, Instance, rss_kib, run, tls_context, wait_for
 from vtest import Pledge
 
 V1 = "/admin/v1"
@@ -349,7 +349,6 @@ class Authentication(AdminCase):
                     self.assertEqual(resp[1].get("www-authenticate"), "Bearer")
                     rec = self.log_record(resp[1]["x-request-id"])
                     self.assertEqual(rec.get("argon2", False), hashed, (i, rec))
-                t0 = time.monotonic()
                 resp = self.api("GET", "/devices", role=None,
                                 authorization=header(token_id(admin), 5))
                 self.assertApiError(resp, 429, THROTTLED)
@@ -357,8 +356,8 @@ class Authentication(AdminCase):
                 self.assertTrue(890 <= int(resp[1]["retry-after"]) <= 900, resp[1])
                 rec = self.log_record(resp[1]["x-request-id"])
                 self.assertNotIn("argon2", rec, "a throttled attempt ran Argon2")
-                self.assertEqual(rec["status"], 429)
-                self.assertLess(time.monotonic() - t0, 2.0)
+                self.assertEqual(rec["status"], 429)    # answered without hashing: the
+                # log's argon2 flag, not a wall-clock bound, shows it
                 resp = self.api("GET", "/devices", role="admin")
                 if hashed:      # this token, at this source, is locked
                     self.assertApiError(resp, 429, THROTTLED)
@@ -456,22 +455,29 @@ class Authentication(AdminCase):
                                              source="127.0.0.%d" % (40 + i))[0])
             except Exception as e:     # reported below
                 errors.append(e)
+        self.masa_key()         # `masa key show` is not part of the measured request
         threads = [threading.Thread(target=flood, args=(i,)) for i in range(8)]
         for t in threads:
             t.start()
         try:
-            time.sleep(0.5)
-            t0 = time.monotonic()
-            self.issue(pledge, registrar)
+            # the flood is on: at least 4 Argon2-checked answers before the voucher
+            wait_for(lambda: len(answered) >= 4 or errors, "the flood to start", 60)
+            rvr, nonce = self.make_request(pledge, registrar)
+            resp = self.post(rvr)
+            flood_before = len(answered)
+            self.assertVoucher(resp, pledge.serial, nonce, registrar)
             self.assertEqual(self.http(self.server.port, "GET", "/healthz")[0], 200)
-            elapsed = time.monotonic() - t0
+            # the server's own time for the voucher request (first byte to answer), so
+            # neither the client's Python work nor its TLS handshake is counted
+            served_ms = self.log_record(resp[1]["x-request-id"])["ms"]
         finally:
             stop.set()
             for t in threads:
                 t.join(60)
         self.assertEqual(errors, [])
         self.assertTrue(answered and set(answered) == {200}, set(answered))
-        self.assertLess(elapsed, 5.0, "voucher traffic waited on the admin flood")
+        self.assertGreater(len(answered), flood_before, "the flood went on after the voucher")
+        self.assertLess(served_ms, 5000, "voucher traffic waited on the admin flood")
 
 
 # ---------------------------------------------------------------------------------------
@@ -778,30 +784,35 @@ class Import(AdminCase):
         self.assertReport(self.import_(body), 3, 0, [3])
 
     def test_vouchers_flow_during_a_large_import(self):
-        """Vouchers take < 0.5 s while a non-atomic 40,000-record import runs."""
+        """Vouchers are issued while a non-atomic 40,000-record import runs: at least
+        three vouchers asked for and answered before the import's report (a lock held
+        for the whole import would hold them until its end), and a reader sees the
+        import's committed chunks before it ends (it commits every 1,000 records)."""
         pledges = [self.add()[0] for _ in range(3)]
         registrar = self.registrar()
+        self.masa_key()         # `masa key show` before, not during, the import
         pems = [pem_public(ec.derive_private_key(secrets.randbelow(1 << 250) + 1,
                                                  ec.SECP256R1())) for _ in range(1000)]
         body = ndjson({"serial-number": new_serial("BULK"), "public-key": pems[i % 1000]}
                       for i in range(40000))
         reports = []
+        base = self.query("SELECT COUNT(*) FROM devices")[0][0]
         importer = threading.Thread(target=lambda: reports.append(self.import_(body)))
         importer.start()
+        during, seen = 0, set()     # vouchers answered, device counts read, mid-import
         try:
-            time.sleep(0.3)
-            waits = []      # of the vouchers asked for while the import was running
-            while importer.is_alive() and len(waits) < 12:
-                t0 = time.monotonic()
-                self.issue(pledges[len(waits) % 3], registrar)
-                waits.append(time.monotonic() - t0)
-                time.sleep(0.05)
+            wait_for(lambda: self.query("SELECT COUNT(*) FROM devices")[0][0] > base
+                     or not importer.is_alive(), "the import's first chunk", 120)
+            while importer.is_alive() and during < 3:
+                self.issue(pledges[during % 3], registrar)
+                seen.add(self.query("SELECT COUNT(*) FROM devices")[0][0] - base)
+                if importer.is_alive():     # asked for and answered within the import
+                    during += 1
         finally:
             importer.join(120)
         self.assertEqual(reports[0]["accepted"], 40000)
-        self.assertTrue(waits, "the import ended before a voucher was asked for")
-        self.assertLess(max(waits), 0.5, "voucher waits (s): %s" %
-                        ", ".join("%.2f" % w for w in waits))
+        self.assertEqual(during, 3, "vouchers waited for the import to end")
+        self.assertTrue(any(0 < n < 40000 for n in seen), "no partial import seen: %s" % seen)
 
     def test_atomic(self):
         """?atomic=true with a bad line (even past a 1000-record chunk) writes nothing."""

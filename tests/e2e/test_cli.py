@@ -4,6 +4,7 @@ import socket
 import sqlite3
 import stat
 import subprocess
+import tempfile
 import unittest
 
 from masatest import TOKEN_RE, Instance, InstanceTest, run
@@ -13,10 +14,13 @@ class TestHelp(unittest.TestCase):
     def test_every_command_has_help(self):
         for args in (["--help"], ["init", "--help"], ["serve", "--help"],
                      ["key", "--help"], ["check", "--help"], ["device", "--help"],
-                     ["owner", "--help"], ["registrar", "--help"]):
+                     ["owner", "--help"], ["registrar", "--help"], ["token", "--help"],
+                     ["audit", "--help"], ["db", "--help"], ["demo", "--help"],
+                     ["client", "--help"]):
             r = run(*args)
             self.assertEqual(r.returncode, 0, args)
-            self.assertTrue(r.stdout.startswith("usage: masa"), (args, r.stdout))
+            word = "" if args[0] == "--help" else " " + args[0]
+            self.assertTrue(r.stdout.startswith("usage: masa" + word), (args, r.stdout))
 
     def test_unknown_command_and_option(self):
         r = run("frobnicate")
@@ -27,9 +31,11 @@ class TestHelp(unittest.TestCase):
         r = run("init")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--dir", r.stderr)
-        r = run("init", "--dir", "/tmp/never-made", "--alg", "rs256")
-        self.assertEqual(r.returncode, 2)
-        self.assertFalse(os.path.exists("/tmp/never-made"))
+        with tempfile.TemporaryDirectory(prefix="masa-e2e-") as tmp:
+            never = os.path.join(tmp, "never-made")
+            r = run("init", "--dir", never, "--alg", "rs256")
+            self.assertEqual(r.returncode, 2)
+            self.assertFalse(os.path.exists(never))
 
     def assertUsage(self, r, text):
         """Exit 2 and one line on stderr that says text."""
@@ -93,7 +99,9 @@ class TestInit(InstanceTest):
         d = os.path.join(self.inst.tmp, "empty")
         os.mkdir(d)
         r = run("init", "--dir", d)
-        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertOneSentence(r.stderr)
+        self.assertIn(d, r.stderr)
         self.assertEqual(os.listdir(d), [])
 
     def test_check_passes_on_fresh_init(self):

@@ -4,6 +4,7 @@ running to completion."""
 import http.server
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import ssl
@@ -307,6 +308,9 @@ class TestDemo(InstanceTest):
         try:
             self.assertEqual(server.stdout.readline().strip(), "listening on https://127.0.0.1:%d" % port)
             r = run("demo", "--config", self.inst.config, timeout=120)
+            # the demo keeps its keys in /tmp/masa-demo-XXXXXX for the user: remove them
+            for d in set(re.findall(r"/tmp/masa-demo-[A-Za-z0-9]{6}", r.stdout)):
+                self.addCleanup(shutil.rmtree, d, True)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             for step in ("1. Demo keys", "2. Enrolled the pledge as DEMO-", "3. The registrar asks",
                          "4. It asks again", "5. Another registrar", "6. The first registrar",
