@@ -320,6 +320,31 @@ def raw_registrar_sha256_only(t):
     return request(t, registrar=r, pvr_kw=dict(form="sha256"))
 
 
+def nonce_in_pvr_only(t):
+    """A nonceless RVR (no nonce leaf) carrying a nonced PVR."""
+    t.last = dict(serial=t.p.serial, nonce=None, registrar=t.r)
+    return t.r.rvr(t.p.serial, None, t.p.pvr(t.nonce, t.r))
+
+
+def nonceless_unknown_serial(t):
+    """A nonceless RVR for a serial that is not enrolled."""
+    t.last = dict(serial="SN-NOT-ENROLLED", nonce=None, registrar=t.r)
+    return t.r.rvr("SN-NOT-ENROLLED", None, None)
+
+
+def garbage_proximity_pubk(t):
+    """A raw-key registrar (no x5bag) whose PVR's proximity-registrar-pubk, where the
+    registrar key is looked for, is not a key."""
+    r = t.registrar(cert=False)
+    pvr = brski.make_pvr(t.p.key, t.p.serial, t.nonce, proximity=("pubk", b"garbage"))
+    return request(t, registrar=r, pvr=pvr, nonce=t.nonce)
+
+
+def nested_arrays(depth):
+    """CBOR: depth nested one-element arrays around 0."""
+    return b"\x81" * depth + b"\x00"
+
+
 Row = collections.namedtuple("Row", "id error build doc audited", defaults=(None,))
 
 MATRIX = [
@@ -448,6 +473,30 @@ MATRIX = [
     Row("pvr_not_cbor", "MASA_E_PVR_MALFORMED",
         lambda t: request(t, pvr=b"\xff not CBOR"),
         "A PVR that is not CBOR inside a well-formed, signed RVR is 400."),
+    Row("nonce_in_rvr_only", "MASA_E_NONCE_MISMATCH",
+        lambda t: request(t, nonce=t.nonce, pvr=t.p.pvr(None, t.r)),
+        "A nonced RVR whose PVR has no nonce is 403."),
+    Row("nonce_in_pvr_only", "MASA_E_NONCE_MISMATCH", nonce_in_pvr_only,
+        "A nonceless RVR whose PVR has a nonce is 403."),
+    Row("pvr_without_proximity_leaf", "MASA_E_PROXIMITY",
+        lambda t: request(t, nonce=t.nonce, pvr=t.p.pvr(t.nonce, None)),
+        "A PVR naming no proximity registrar at all is 403."),
+    Row("pvr_key_type_not_enrolled", "MASA_E_ALG",
+        lambda t: request(t, pvr_kw=dict(key=brski.new_key("eddsa"))),
+        "A PVR signed with an Ed25519 key for a P-256-enrolled pledge is 403, audited "
+        "(the registrar is verified by then).", audited=True),
+    Row("nonceless_unknown_serial", "MASA_E_UNKNOWN_DEVICE", nonceless_unknown_serial,
+        "A nonceless RVR for a serial that is not enrolled is 404, audited."),
+    Row("proximity_pubk_not_a_key", "MASA_E_PVR_MALFORMED", garbage_proximity_pubk,
+        "A raw-key registrar's PVR whose proximity-registrar-pubk is not a key is 400."),
+    Row("cbor_depth_9", "MASA_E_CBOR_LIMIT", lambda t: nested_arrays(9),
+        "CBOR nested 9 deep (the limit is 8) is 400."),
+    Row("cbor_513_items", "MASA_E_CBOR_LIMIT",
+        lambda t: b"\x99\x02\x01" + b"\x00" * 513,
+        "An array of 513 items (the limit is 512) is 400."),
+    Row("cbor_map_65_entries", "MASA_E_CBOR_LIMIT",
+        lambda t: b"\xb8\x41" + b"".join(bytes([0x18, i, 0]) for i in range(24, 89)),
+        "A map of 65 entries (the limit is 64) is 400."),
 ]
 
 
@@ -464,6 +513,35 @@ class NegativeMatrix(vtest.VoucherCase):
         self.cli("device", "retire", self.p.serial)
         self.assertRefused("MASA_E_UNKNOWN_DEVICE",
                            lambda: self.post(request(self, nonce=self.nonce)))
+
+    def test_get_is_405_with_allow_post(self):
+        """GET on the voucher route: 405, Allow: POST, the sentence, nothing stored or
+        audited."""
+        resp = self.assertRefused("MASA_E_METHOD", lambda: vtest.request(
+            self.inst, self.server.port, "GET", vtest.PATH))
+        self.assertEqual(resp[1].get("allow"), "POST")
+
+    def test_nonceless_in_open_mode(self):
+        """Open mode issues to any verified registrar, but a nonceless RVR still only to
+        an owner's registrar (there is none in open mode): 403, audited."""
+        self.server.stop()
+        self.start(mode="open")
+        self.assertRefused("MASA_E_NONCELESS",
+                           lambda: self.post(self.r.rvr(self.p.serial, None, None)),
+                           row=dict(serial=self.p.serial, nonce=None, registrar=self.r))
+
+    def test_untagged_rvr_is_issued(self):
+        """A COSE_Sign1 without tag 18 (README: "tag 18 or untagged") gets a voucher."""
+        rvr = request(self, nonce=self.nonce)
+        self.assertEqual(rvr[:1], b"\xd2")
+        self.assertVoucher(self.post(rvr[1:]), self.p.serial, self.nonce, self.r)
+
+    def test_registrar_certificate_in_x5chain(self):
+        """The registrar certificate in x5chain (label 33) instead of x5bag: a voucher
+        pinning its key."""
+        rvr = request(self, nonce=self.nonce, rvr_kw=dict(
+            x5bag=None, unprotected={brski.HDR_X5CHAIN: self.r.cert}))
+        self.assertVoucher(self.post(rvr), self.p.serial, self.nonce, self.r)
 
     def test_control_unmodified_request_is_issued(self):
         """The rows' base request, unmodified, gets a voucher (so each row's refusal is
