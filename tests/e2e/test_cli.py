@@ -1,4 +1,5 @@
 """The masa command line: init, check, key show, --help, and refusals."""
+import json
 import os
 import socket
 import sqlite3
@@ -7,6 +8,8 @@ import subprocess
 import tempfile
 import unittest
 
+import brski
+import vtest
 from masatest import TOKEN_RE, Instance, InstanceTest, run
 
 
@@ -391,3 +394,67 @@ class TestEnrollmentCommands(InstanceTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestCliAuditTrail(vtest.VoucherCase):
+    """README: "Every change made by these commands is written to the audit trail":
+    each store-changing command writes exactly its entries (source `cli`, the event, the
+    serial, the registrar key's hash, the detail), and a refused command writes none."""
+
+    def run_audited(self, want, *args, ok=True):
+        """Runs masa ARGS (exit 0, or 1 when not ok) and checks that its new audit rows
+        are exactly want: [(event, serial, registrar or None, detail)]."""
+        seq = self.audit_seq()
+        p = self.cli(*args, ok=ok)
+        if not ok:
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertOneSentence(p.stderr)
+        rows = self.audit_rows(seq)
+        self.assertEqual([(r["event"], r["serial"], r["registrar_sha256"], r["detail"])
+                          for r in rows],
+                         [(e, s, brski.sha256(r.spki) if r else None, d) for e, s, r, d in want],
+                         " ".join(args))
+        self.assertTrue(all(r["source"] == "cli" and r["nonce"] is None for r in rows), rows)
+
+    def test_every_change_is_audited(self):
+        r = self.registrar()
+        key = self.public_pem_file(r.key)
+        seq = self.audit_seq()
+        p, q = self.enroll(), self.enroll()
+        self.assertEqual([(x["event"], x["serial"], x["source"]) for x in self.audit_rows(seq)],
+                         [("device.enrolled", p.serial, "cli"), ("device.enrolled", q.serial,
+                                                                 "cli")])
+        self.run_audited([("owner.added", None, None, "acme"),
+                          ("owner.key-added", None, r, "acme")],
+                         "owner", "add", "acme", "--registrar-key", key)
+        self.run_audited([("owner.assigned", p.serial, None, "acme"),
+                          ("owner.assigned", q.serial, None, "acme")],
+                         "owner", "assign", "acme", p.serial, q.serial)
+        self.run_audited([("device.released", p.serial, None, "")],
+                         "device", "release", p.serial)
+        self.run_audited([("device.retired", p.serial, None, "")],
+                         "device", "retire", p.serial)
+        self.run_audited([("registrar.blocked", None, r, "compromised")],
+                         "registrar", "block", "--key", key, "--reason", "compromised")
+        self.assertEqual(self.query("SELECT reason FROM blocked_registrars"),
+                         [("compromised",)])
+        self.run_audited([("registrar.unblocked", None, r, "")],
+                         "registrar", "unblock", "--key", key)
+        self.assertEqual(self.query("SELECT COUNT(*) FROM blocked_registrars"), [(0,)])
+        pem = brski._public(brski.new_key()).public_bytes(
+            brski.serialization.Encoding.PEM,
+            brski.serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        path = self.write(('{"serial-number": "IMP1", "public-key": %s}\n'
+                           % json.dumps(pem)).encode(), ".jsonl")
+        self.run_audited([("device.enrolled", "IMP1", None, "public-key")],
+                         "device", "import", path)
+
+    def test_refused_commands_write_nothing(self):
+        r = self.registrar()
+        key = self.public_pem_file(r.key)
+        before = self.snapshot()
+        self.run_audited([], "registrar", "unblock", "--key", key, ok=False)
+        self.run_audited([], "device", "retire", "NOPE", ok=False)
+        self.run_audited([], "device", "release", "NOPE", ok=False)
+        self.run_audited([], "owner", "assign", "nobody", "NOPE", ok=False)
+        self.assertEqual(self.snapshot(), before)
