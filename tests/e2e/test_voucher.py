@@ -566,6 +566,60 @@ for _row in MATRIX:
     setattr(NegativeMatrix, "test_" + _row.id, _matrix_test(_row))
 
 
+class Precedence(vtest.VoucherCase):
+    """README "Checks, in order", end to end: a request with several faults gets the
+    answer of the earliest (each fault alone is a NegativeMatrix or Policy row)."""
+
+    def prepare(self):
+        self.p, self.r = self.enroll(), self.registrar()
+        self.nonce = new_nonce()
+        self.start()
+
+    def refused(self, name, body, **row):
+        self.assertRefused(name, lambda: self.post(body), row=row or None)
+
+    def block(self, r):
+        self.cli("registrar", "block", "--sha256", brski.sha256(r.spki).hex())
+
+    def test_unknown_serial_with_bad_signature_is_a_signature_refusal(self):
+        """The RVR signature is checked before the serial: 403 MASA_E_SIGNATURE, not
+        audited (no registrar verified), rather than 404."""
+        self.refused("MASA_E_SIGNATURE", request(
+            self, pledge=Pledge("SN-NOT-ENROLLED", brski.new_key()),
+            rvr_kw=dict(sign_hook=vtest.flip_last)))
+
+    def test_bad_pvr_signature_before_freshness(self):
+        """A PVR signed by another key in a 2-hour-old RVR: MASA_E_PVR_SIGNATURE."""
+        self.refused("MASA_E_PVR_SIGNATURE", request(
+            self, nonce=self.nonce, pvr_kw=dict(key=brski.new_key()),
+            rvr_kw=dict(created_on=utc(-7200))),
+            serial=self.p.serial, nonce=self.nonce, registrar=self.r)
+
+    def test_stale_before_blocked(self):
+        """A blocked registrar's 2-hour-old RVR: MASA_E_STALE."""
+        self.block(self.r)
+        self.refused("MASA_E_STALE", request(self, nonce=self.nonce,
+                                             rvr_kw=dict(created_on=utc(-7200))),
+                     serial=self.p.serial, nonce=self.nonce, registrar=self.r)
+
+    def test_blocked_before_pinned_elsewhere(self):
+        """A blocked registrar asking for a device pinned to another: MASA_E_BLOCKED."""
+        self.issue(self.p, self.registrar(cn="holder"))
+        self.block(self.r)
+        self.refused("MASA_E_BLOCKED", request(self, nonce=self.nonce),
+                     serial=self.p.serial, nonce=self.nonce, registrar=self.r)
+
+    def test_pinned_elsewhere_before_rate_limit(self):
+        """A device pinned to another registrar whose bucket is empty: the pin's 403,
+        not 429."""
+        holder = self.registrar(cn="holder")
+        self.server.stop()
+        self.start(bucket_capacity=1)
+        self.issue(self.p, holder)
+        self.refused("MASA_E_PINNED_ELSEWHERE", request(self, nonce=self.nonce),
+                     serial=self.p.serial, nonce=self.nonce, registrar=self.r)
+
+
 class Policy(vtest.VoucherCase):
     """policy.mode, require_pvr and pinned_domain (product.md §4)."""
 
