@@ -489,6 +489,14 @@ MATRIX = [
         "A nonceless RVR for a serial that is not enrolled is 404, audited."),
     Row("proximity_pubk_not_a_key", "MASA_E_PVR_MALFORMED", garbage_proximity_pubk,
         "A raw-key registrar's PVR whose proximity-registrar-pubk is not a key is 400."),
+    Row("serial_as_bytes", "MASA_E_VREQ",
+        lambda t: request(t, rvr_kw=dict(extra={13: t.p.serial.encode()})),
+        "An RVR serial-number as a byte string is 400, not audited (a decoding error, "
+        "found before the signature is verified; unit: test_cose.test_vreq_leaf_table)."),
+    Row("created_on_integer", "MASA_E_VREQ",
+        lambda t: request(t, rvr_kw=dict(extra={2: 1700000000})),
+        "An RVR created-on as an integer is 400, not audited (unlike an unparseable date "
+        "text, which is found after verification)."),
     Row("cbor_depth_9", "MASA_E_CBOR_LIMIT", lambda t: nested_arrays(9),
         "CBOR nested 9 deep (the limit is 8) is 400."),
     Row("cbor_513_items", "MASA_E_CBOR_LIMIT",
