@@ -136,6 +136,26 @@ class ConfigTable(unittest.TestCase):
                 self.assertEqual(v, want)
 
 
+class BehaviourList(unittest.TestCase):
+    """tests/BEHAVIOURS.md: its summary counts its rows, and README "Tests" states them."""
+
+    def test_totals_agree(self):
+        with open(os.path.join(MASA_SRC, "tests", "BEHAVIOURS.md")) as f:
+            text = f.read()
+        rows = re.findall(r"^\| [^|]+ \| .* \| (TESTED|PARTIAL|UNTESTED) \|$", text, re.M)
+        total = re.search(r"^\| \*\*total\*\* \| \*\*(\d+)\*\* \| \*\*(\d+)\*\* \| "
+                          r"\*\*(\d+)\*\* \| \*\*(\d+)\*\* \|$", text, re.M)
+        self.assertIsNotNone(total, "no total line in BEHAVIOURS.md")
+        t, p, u, n = (int(x) for x in total.groups())
+        self.assertEqual((t, p, u, n), (rows.count("TESTED"), rows.count("PARTIAL"),
+                                        rows.count("UNTESTED"), len(rows)))
+        with open(README) as f:
+            readme = f.read()
+        self.assertIn("The suite checks **%d documented behaviours**" % n, readme)
+        self.assertRegex(readme, r"%d tested, %d partly \(the gap is named\) and %d\s+not\s+yet"
+                         % (t, p, u))
+
+
 class ConfigRefusals(unittest.TestCase):
     """`masa check` on a fresh instance with one key changed."""
 
