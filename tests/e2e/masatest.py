@@ -44,6 +44,15 @@ class Instance:
         self.token = self.init.stdout.strip()
         self.config = os.path.join(self.dir, "masa.json")
 
+    @classmethod
+    def existing(cls, directory, tmp):
+        """An Instance for a directory masa init made before (e.g. a restored copy);
+        tmp is the temporary directory cleanup() would remove."""
+        inst = cls.__new__(cls)
+        inst.tmp, inst.dir, inst.token = tmp, directory, None
+        inst.config = os.path.join(directory, "masa.json")
+        return inst
+
     def path(self, name):
         return os.path.join(self.dir, name)
 

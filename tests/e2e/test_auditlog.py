@@ -401,7 +401,16 @@ class TestAuditTrail(AuditLogCase):
         events = [r["event"] for r in rows]
         self.assertEqual(events.count("voucher.issued"), 3)
         self.assertIn("voucher.refused", events)
-        table = list(csv.DictReader(io.StringIO(self.export("--format", "csv"))))
+        text = self.export("--format", "csv")
+        # README "Commands": the field list, in order, as JSON's keys and CSV's header
+        fields = ["seq", "time", "at_ms", "event", "serial", "registrar", "nonce", "assertion",
+                  "source", "detail", "prev_hash", "hash"]
+        self.assertEqual(text.split("\n", 1)[0].strip("\r").split(","), fields)
+        self.assertEqual([list(r) for r in rows], [fields] * len(rows))
+        for r in rows:      # time is at_ms as RFC 3339 UTC
+            self.assertEqual(int(brski.parse_rfc3339(r["time"]).timestamp() * 1000),
+                             r["at_ms"])
+        table = list(csv.DictReader(io.StringIO(text)))
         self.assertEqual([t["hash"] for t in table], [r["hash"] for r in rows])
         self.assertEqual([t["detail"] for t in table], [r["detail"] for r in rows])
         only = [json.loads(l) for l in self.export("--serial", "SN1").splitlines()]

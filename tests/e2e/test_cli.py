@@ -118,6 +118,21 @@ class TestInit(InstanceTest):
         self.assertIn("DNS:localhost", out)
         self.assertIn("IP Address:127.0.0.1", out)
 
+    def san(self, hostname):
+        """The TLS certificate's subjectAltName text of a new instance (openssl)."""
+        inst = Instance(hostname=hostname)
+        self.addCleanup(inst.cleanup)
+        return subprocess.run(["openssl", "x509", "-in", inst.path("tls.crt"), "-noout",
+                               "-ext", "subjectAltName"], capture_output=True, text=True).stdout
+
+    def test_hostname_default_and_another(self):
+        """Without --hostname the certificate names localhost; with --hostname
+        masa.example.test it names that host."""
+        self.assertIn("DNS:localhost", self.san(None))
+        out = self.san("masa.example.test")
+        self.assertIn("DNS:masa.example.test", out)
+        self.assertNotIn("DNS:localhost", out)
+
 
 class TestKeyShow(unittest.TestCase):
     """`masa key show` prints the public half of the signing key, per alg,
@@ -226,6 +241,23 @@ class TestCheckFindsProblems(InstanceTest):
         db.execute("PRAGMA user_version=42")
         db.close()
         self.check_fails("newer than this masa")
+        # serve refuses it too: one sentence, exit 1, no listener
+        rc, out, err = self.serve_fails()
+        self.assertEqual((rc, out), (1, ""), err)
+        self.assertOneSentence(err)
+        self.assertIn("newer than this masa", err)
+
+    def test_tls_certificate_does_not_match_key(self):
+        self.inst.edit_config(tls={"cert": "signing.crt"})
+        self.check_fails("TLS certificate", "does not match the key", "tls.key")
+
+    def test_key_show_refuses_a_symlinked_key(self):
+        os.rename(self.inst.path("signing.key"), self.inst.path("real.key"))
+        os.symlink(self.inst.path("real.key"), self.inst.path("signing.key"))
+        r = run("key", "show", "--config", self.inst.config)
+        self.assertEqual((r.returncode, r.stdout), (1, ""), r.stderr)
+        self.assertOneSentence(r.stderr)
+        self.assertIn("symbolic link", r.stderr)
 
     def test_config_not_json(self):
         with open(self.inst.config, "w") as f:

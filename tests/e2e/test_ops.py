@@ -27,8 +27,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 import brski
-from masatest import request, run
+from masatest import Instance, Server, request, run
 from vtest import VoucherCase
+
+
+def vtest_request(inst, port, rvr):
+    """POSTs an RVR to the voucher route of inst at port: (status, headers, body)."""
+    return request(inst, port, "POST", "/.well-known/brski/requestvoucher", rvr,
+                   {"Content-Type": "application/voucher+cose"})
 
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
@@ -334,6 +340,35 @@ class Notify(OpsCase):
         self.assertEqual(self.server.stop(), 0)
 
 
+class ProcessHygiene(OpsCase):
+    """README Security: the process runs with umask 077 and core dumps off; metric labels
+    never carry a serial, an address or a token."""
+
+    def prepare(self):
+        self.server = self.serve()
+
+    def test_umask_and_core_dumps(self):
+        with open("/proc/%d/status" % self.server.proc.pid) as f:
+            umask = [l.split()[1] for l in f if l.startswith("Umask:")]
+        self.assertEqual(umask, ["0077"])
+        with open("/proc/%d/limits" % self.server.proc.pid) as f:
+            core = [l.split() for l in f if l.startswith("Max core file size")]
+        self.assertEqual(core[0][4:6], ["0", "0"], core)    # soft and hard limits
+
+    def test_metric_labels_carry_no_serial_address_or_token(self):
+        p, r = self.enroll(), self.registrar()
+        self.issue(p, r)
+        self.post(self.make_request(self.enroll(), r)[0], source="127.0.0.7")
+        token = self.token("auditor")
+        request(self.inst, self.server.admin_port, "GET", "/admin/v1/devices",
+                headers={"Authorization": "Bearer " + token.split(".")[0] + ".wrong"})
+        st, _h, text = self.scrape(token)
+        self.assertEqual(st, 200)
+        for secret in (p.serial, "127.0.0.1", "127.0.0.7", token.split(".")[0],
+                       token.split(".")[1]):
+            self.assertNotIn(secret, text)
+
+
 class Backup(OpsCase):
     def prepare(self):
         # room for every voucher the issuing clients ask for while backups run
@@ -427,6 +462,40 @@ class Backup(OpsCase):
         p = run("device", "show", "--config", cfg, pledges[0].serial)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(pledges[0].serial, p.stdout)
+        # ... and the restored instance serves: a new voucher for a device of the backup
+        restored_inst = Instance.existing(restored, self.inst.tmp)
+        srv = Server(restored_inst, admin=False)
+        self.servers.append(srv)
+        rvr, nonce = self.make_request(pledges[1], reg)
+        st, _h, body = vtest_request(restored_inst, srv.port, rvr)
+        self.assertEqual(st, 200, body)
+        leaves = brski.parse_voucher(body, masa_key)
+        self.assertEqual((leaves["nonce"], leaves["serial-number"]), (nonce, pledges[1].serial))
+        self.assertEqual(srv.stop(), 0)
+
+    def test_backup_applies_no_migrations(self):
+        """A store at schema 1: the backup is a copy at schema 1 (no migration run on it
+        or on the source), integrity ok."""
+        self.assertEqual(self.server.stop(), 0)
+        db = sqlite3.connect(self.inst.path("masa.db"))
+        with db:
+            db.execute("DROP INDEX vouchers_lookup")
+            db.execute("CREATE INDEX vouchers_by_device ON vouchers (device_id, id)")
+            db.execute("PRAGMA user_version=1")
+        db.close()
+        out = os.path.join(self.inst.tmp, "backup.db")
+        p = self.backup(out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("schema version 1", p.stdout)
+        for path in (out, self.inst.path("masa.db")):
+            db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+            try:
+                self.assertEqual(db.execute("PRAGMA user_version").fetchone(), (1,), path)
+                self.assertEqual(db.execute("SELECT name FROM sqlite_master WHERE type = "
+                                            "'index' AND tbl_name = 'vouchers'").fetchall(),
+                                 [("vouchers_by_device",)], path)
+            finally:
+                db.close()
 
     def test_existing_file_is_kept_unless_forced(self):
         out = os.path.join(self.inst.tmp, "backup.db")

@@ -10,6 +10,7 @@ fixed sleep guessed to be long enough.
 Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_replay
 """
 import sqlite3
+import threading
 import time
 import unittest
 
@@ -116,6 +117,42 @@ class Replay(vtest.VoucherCase):
         self.start()
         _leaves, rvr, first = self.issue(p, r)
         self.assertReplay(rvr, first, p.serial, accept="multipart/related")
+
+    def test_identical_requests_at_the_same_moment_give_one_voucher(self):
+        """8 connections send the same RVR at once (one group commit may hold several):
+        every answer is 200 with the same verified voucher bytes, the store holds one
+        voucher row, one token is spent, and the audit trail has one voucher.issued and
+        the rest voucher.replayed."""
+        p, r = self.enroll(), self.registrar()
+        self.start()
+        self.masa_key()
+        rvr, nonce = self.make_request(p, r)
+        conns = [vtest.persistent_post(self.inst, self.server.port) for _ in range(8)]
+        barrier, results, errors = threading.Barrier(8), [], []
+
+        def send(post):
+            try:
+                barrier.wait(60)
+                results.append(post(rvr))
+            except BaseException as e:
+                errors.append(repr(e))
+        threads = [threading.Thread(target=send, args=(post,)) for _c, post in conns]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+        finally:
+            for c, _post in conns:
+                c.close()
+        self.assertEqual(errors, [])
+        self.assertEqual(sorted(st for st, _h, _b in results), [200] * 8, results)
+        self.assertEqual(len({b for _st, _h, b in results}), 1, "different vouchers")
+        self.assertVoucher(results[0], p.serial, nonce, r)
+        self.assertEqual(len(self.voucher_rows(p.serial)), 1)
+        events = sorted(e[1] for e in self.audit_events())
+        self.assertEqual(events.count("voucher.issued"), 1, events)
+        self.assertEqual(events.count("voucher.replayed"), 7, events)
 
     def test_refill_on_a_clock_the_test_controls(self):
         """capacity 2 per 600 s (one token per 300 s): two vouchers, the third request

@@ -14,7 +14,7 @@ import unittest
 
 import brski
 import vtest
-from masatest import request, run
+from masatest import request, run, wait_for
 
 TEXT = "text/plain; charset=utf-8"
 
@@ -126,6 +126,24 @@ class EveryAnswer(vtest.VoucherCase):
         finally:
             db.execute("ROLLBACK")
             db.close()
+
+    def test_http_layer_refusals_are_not_audited(self):
+        """404, 405 and 413 of the HTTP layer go to the request log only (README "The
+        audit trail"): the audit trail is unchanged, each has its log line."""
+        seq = self.audit_seq()
+        rids = []
+        for send, status in ((lambda: self.public("GET", "/nope"), 404),
+                             (lambda: self.public("DELETE", vtest.PATH), 405),
+                             (lambda: self.public("POST", vtest.PATH, b"\0" * 70000,
+                                                  vtest.COSE), 413),
+                             (lambda: self.admin("GET", "/admin/v1/nope"), 404),
+                             (lambda: self.admin("DELETE", "/admin/v1/key"), 405)):
+            st, hdr, _ = send()
+            self.assertEqual(st, status)
+            rids.append(hdr["x-request-id"])
+        self.assertEqual(self.audit_rows(seq), [])
+        wait_for(lambda: set(rids) <= {r.get("rid") for r in self.server.log_records()},
+                 "the request log lines")
 
     def test_admin_body_max_bytes(self):
         """admin.body_max_bytes 2048: an import of 2,049+ bytes is 413 with the sentence and

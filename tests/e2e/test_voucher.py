@@ -133,6 +133,18 @@ class HappyPath(vtest.VoucherCase):
         self.start()
         self.issue(p, r, rvr_kw=dict(idevid_issuer=brski.idevid_issuer_from_cert(idevid)))
 
+    def test_p384_pledge_enrolled_by_cli(self):
+        """`masa device add --pubkey` with a P-384 key: its ES384 PVR verifies."""
+        self.happy(pledge_kind="es384")
+
+    def test_registrar_known_only_by_the_pvr_certificate(self):
+        """No x5bag: the registrar's certificate is only the PVR's
+        proximity-registrar-cert, and its key verifies the RVR: issued, pinned to it."""
+        p, r0 = self.enroll(), self.registrar()
+        r = Registrar(r0.key, r0.cert, bag=[])
+        self.start()
+        self.issue(p, r, form="cert", rvr_kw=dict(x5bag=None))
+
     def test_idevid_serial_mismatch_refused_by_cli(self):
         """`device add --idevid` with another --serial: exit 1, one sentence, nothing
         enrolled and nothing audited."""
@@ -698,6 +710,36 @@ class Policy(vtest.VoucherCase):
         self.start(mode="open")
         self.assertRefused("MASA_E_PVR_MISSING",
                            lambda: self.post(r.rvr(p.serial, new_nonce(), None)))
+
+    def test_require_pvr_false_owner_mode(self):
+        """require_pvr false in owner mode: the owner's nonced RVR without PVR gets
+        'verified'."""
+        p, r = self.enroll(), self.registrar()
+        self.owner("acme", r, p.serial)
+        self.start(mode="owner", require_pvr=False)
+        nonce = new_nonce()
+        self.assertVoucher(self.post(r.rvr(p.serial, nonce, None)), p.serial, nonce, r,
+                           assertion=0)
+
+    def test_retired_serial_nonceless(self):
+        """owner mode: the owner's nonceless RVR for a retired device is 404, audited."""
+        p, r = self.enroll(), self.registrar()
+        self.owner("acme", r, p.serial)
+        self.cli("device", "retire", p.serial)
+        self.start(mode="owner")
+        self.assertRefused("MASA_E_UNKNOWN_DEVICE", lambda: self.post(r.rvr(p.serial, None, None)),
+                           row=dict(serial=p.serial, nonce=None, registrar=r))
+
+    def test_created_on_max_future_s(self):
+        """created_on_max_future_s 0: an RVR dated 60 s ahead is stale; one dated now is
+        issued."""
+        p, r = self.enroll(), self.registrar()
+        self.start(created_on_max_future_s=0)
+        nonce = new_nonce()
+        self.assertRefused("MASA_E_STALE", lambda: self.post(
+            self.make_request(p, r, nonce=nonce, rvr_kw=dict(created_on=utc(60)))[0]),
+            row=dict(serial=p.serial, nonce=nonce, registrar=r))
+        self.issue(p, r)
 
     def test_require_pvr_false_open_mode(self):
         """require_pvr false in open mode: a nonced RVR without PVR gets 'logged'."""
