@@ -1008,6 +1008,29 @@ class Lifecycle(AdminCase):
                 self.assertIsNone(before["pinned-registrar"])
                 self.assertEqual(after["pinned-registrar"], spki_sha256(registrar.key))
 
+    def test_owner_keys_added_by_the_api_are_honoured_in_owner_mode(self):
+        """owner mode: a key added with POST /admin/v1/owners gets vouchers for the
+        owner's device, another key is refused (403, audited). Bad registrar keys are
+        400 and change nothing."""
+        self.inst.edit_config(policy={"mode": "owner"})
+        self.restart()
+        pledge, _doc = self.add()
+        own, other = self.registrar(), self.registrar()
+        before = self.snapshot()
+        for keys in (["not a PEM"], [pem_public(own.key)[:60]], "x", [7]):
+            with self.subTest(keys=keys):
+                st, _h, body = self.api("POST", "/owners", {"name": "acme",
+                                                            "registrar-keys": keys})
+                self.assertEqual(st, 400, body)
+                self.assertEqual(self.snapshot(), before)
+        self.api_json(201, "POST", "/owners", {"name": "acme",
+                                                "registrar-keys": [pem_public(own.key)]})
+        self.api_json(200, "PUT", "/devices/%s/owner" % pledge.serial, {"owner": "acme"})
+        self.issue(pledge, own)
+        rvr, nonce = self.make_request(pledge, other)
+        self.assertRefused("MASA_E_NOT_OWNER", lambda: self.post(rvr),
+                           row=dict(serial=pledge.serial, nonce=nonce, registrar=other))
+
     def test_owner_release_retire(self):
         """PUT /owner, POST /release and DELETE do what they say, and are audited."""
         pledge, _doc = self.add()

@@ -441,7 +441,7 @@ class TestCliAuditTrail(vtest.VoucherCase):
         if not ok:
             self.assertEqual(p.returncode, 1, p.stderr)
             self.assertOneSentence(p.stderr)
-        rows = self.audit_rows(seq)
+        rows = self.audit_entries(seq)
         self.assertEqual([(r["event"], r["serial"], r["registrar_sha256"], r["detail"])
                           for r in rows],
                          [(e, s, brski.sha256(r.spki) if r else None, d) for e, s, r, d in want],
@@ -453,7 +453,7 @@ class TestCliAuditTrail(vtest.VoucherCase):
         key = self.public_pem_file(r.key)
         seq = self.audit_seq()
         p, q = self.enroll(), self.enroll()
-        self.assertEqual([(x["event"], x["serial"], x["source"]) for x in self.audit_rows(seq)],
+        self.assertEqual([(x["event"], x["serial"], x["source"]) for x in self.audit_entries(seq)],
                          [("device.enrolled", p.serial, "cli"), ("device.enrolled", q.serial,
                                                                  "cli")])
         self.run_audited([("owner.added", None, None, "acme"),

@@ -64,7 +64,7 @@ class StoreBusy(vtest.VoucherCase):
             db.close()
         self.assertError(resp, "MASA_E_STORE_BUSY")
         self.assertEqual(self.snapshot(), before, "a busy store changed")
-        self.assertEqual(self.audit_rows(seq), [])
+        self.assertEqual(self.audit_entries(seq), [])
         self.assertEqual(self.busy_count(), busy + 1)
         return resp
 
@@ -106,7 +106,7 @@ class StoreBusy(vtest.VoucherCase):
         seq, before = self.audit_seq(), self.snapshot()
         self.assertError(self.locked(send), name)
         self.assertEqual(self.snapshot(), before)
-        self.assertEqual(self.audit_rows(seq), [])
+        self.assertEqual(self.audit_entries(seq), [])
         rec = self.server.wait_log("cannot audit a refusal (%s)" % name)
         self.assertEqual(rec["level"], "error")
 

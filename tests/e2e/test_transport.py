@@ -141,7 +141,7 @@ class EveryAnswer(vtest.VoucherCase):
             st, hdr, _ = send()
             self.assertEqual(st, status)
             rids.append(hdr["x-request-id"])
-        self.assertEqual(self.audit_rows(seq), [])
+        self.assertEqual(self.audit_entries(seq), [])
         wait_for(lambda: set(rids) <= {r.get("rid") for r in self.server.log_records()},
                  "the request log lines")
 

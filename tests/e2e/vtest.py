@@ -322,7 +322,7 @@ class VoucherCase(InstanceTest):
         except sqlite3.OperationalError:
             return False
 
-    def audit_rows(self, after=0):
+    def audit_entries(self, after=0):
         """[{seq, event, serial, registrar_sha256, nonce, assertion, source, detail}] of
         the audit entries with seq > after, in order."""
         cols = ("seq", "event", "serial", "registrar_sha256", "nonce", "assertion", "source",
@@ -402,7 +402,7 @@ class VoucherCase(InstanceTest):
         resp = send()
         self.assertError(resp, name)
         self.assertEqual(self.snapshot(), before, "a refusal changed the store")
-        rows = self.audit_rows(seq)
+        rows = self.audit_entries(seq)
         self.assertEqual([(r["event"], r["detail"]) for r in rows],
                          [(event, name)] if audited else [])
         if audited:
@@ -410,7 +410,7 @@ class VoucherCase(InstanceTest):
         return resp
 
     def assertAuditRow(self, got, **want):
-        """Compares the fields named in want with the audit row got (audit_rows()):
+        """Compares the fields named in want with the audit row got (audit_entries()):
         registrar may be a Registrar or the SHA-256 of its SPKI."""
         if "registrar" in want:
             r = want.pop("registrar")
