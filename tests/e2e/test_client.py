@@ -13,6 +13,7 @@ import threading
 import unittest
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 import brski
 from masatest import MASA_BIN, InstanceTest, run
@@ -69,6 +70,39 @@ class ClientCase(InstanceTest):
         if masa_key:
             args += ["--masa-key", self.masa_pub if masa_key == "default" else masa_key]
         return run(*args, *extra)
+
+
+class TestClientNonceless(ClientCase):
+    """`masa client voucher --nonceless` against an owner-mode MASA whose owner holds the
+    registrar key: a verified voucher without a nonce (checked independently with
+    brski.py), with expires-on; the server stored it with no nonce."""
+
+    def test_nonceless_voucher(self):
+        for cmd in (["owner", "add", "--config", self.inst.config, "acme", "--registrar-key",
+                     self.reg_crt],
+                    ["owner", "assign", "--config", self.inst.config, "acme", "SN1"]):
+            r = run(*cmd)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.inst.edit_config(policy={"mode": "owner"})
+        self.server = self.serve(admin=False)
+        r = self.client(extra=("--nonceless",))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("status: 200 application/voucher+cose", r.stdout)
+        self.assertIn("signature: verified with " + self.masa_pub, r.stdout)
+        self.assertNotRegex(r.stdout, r"\b7: h'")           # no nonce leaf
+        db = sqlite3.connect("file:%s?mode=ro" % self.inst.path("masa.db"), uri=True)
+        try:
+            (nonce, voucher, expires), = db.execute(
+                "SELECT nonce, voucher, expires_ms FROM vouchers").fetchall()
+        finally:
+            db.close()
+        self.assertIsNone(nonce)
+        self.assertIsNotNone(expires)
+        with open(self.masa_pub, "rb") as f:
+            leaves = brski.parse_voucher(voucher, serialization.load_pem_public_key(f.read()))
+        self.assertNotIn("nonce", leaves)
+        self.assertEqual((leaves["serial-number"], leaves["assertion"]), ("SN1", 0))
+        self.assertIn("expires-on", leaves)
 
 
 class TestClient(ClientCase):
