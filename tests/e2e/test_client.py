@@ -247,10 +247,17 @@ class FakeMasa:
     from answer(request leaves), as application/voucher+cose or, with `cose_key`, as
     multipart/related with a quoted boundary and the key's COSE_Key."""
 
-    def __init__(self, inst, key, answer, cose_key=False):
+    def __init__(self, inst, key, answer, cose_key=False, check=None):
+        errors = self.errors = []
+
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if check is not None:
+                    try:
+                        check(body)
+                    except Exception as e:      # reported by the test, not swallowed
+                        errors.append(repr(e))
                 req = brski.decode_voucher_request(brski.cose_decode(body)[2])
                 voucher = brski.make_voucher(key, answer(req))
                 ctype, out = "application/voucher+cose", voucher
@@ -287,9 +294,34 @@ class TestClientChecksTheVoucher(ClientCase):
     def fake(self, answer, cose_key=False):
         key = brski.new_key("es256")
         brski.write_pem_public(key, self.masa_pub + ".fake")
-        self.server = FakeMasa(self.inst, key, answer, cose_key)
+        self.server = FakeMasa(self.inst, key, answer, cose_key, check=self.check_request)
         self.addCleanup(self.server.stop)
+        self.addCleanup(lambda s=self.server: self.assertEqual(s.errors, [],
+                                                               "the client's request"))
         return self.masa_pub + ".fake"
+
+    def check_request(self, body):
+        """What masa client sent, judged by brski.py rather than by masa's server: the
+        RVR verifies with the registrar key and carries its certificate; the PVR inside
+        verifies with the pledge key, names the registrar, and has the RVR's serial and
+        nonce."""
+        reg = brski.load_pem_private(self.reg)
+        pledge = brski.load_pem_private(self.pledge)
+        rvr = brski.decode_voucher_request(brski.cose_verify(body, reg))
+        _prot, unprot, *_rest = brski.cose_decode(body)
+        bag = unprot.get(brski.HDR_X5BAG)
+        certs = bag if isinstance(bag, list) else [bag]
+        if brski.spki_der(x509.load_der_x509_certificate(certs[0])) != brski.spki_der(reg):
+            raise AssertionError("x5bag does not carry the registrar's certificate")
+        pvr = brski.decode_voucher_request(
+            brski.cose_verify(rvr["prior-signed-voucher-request"], pledge))
+        if (pvr["serial-number"], pvr["nonce"]) != (rvr["serial-number"], rvr["nonce"]):
+            raise AssertionError("PVR serial or nonce differs from the RVR's")
+        prox = pvr.get("proximity-registrar-cert") or pvr.get("proximity-registrar-pubk")
+        named = (brski.spki_der(x509.load_der_x509_certificate(prox))
+                 if "proximity-registrar-cert" in pvr else prox)
+        if named != brski.spki_der(reg):
+            raise AssertionError("the PVR does not name the registrar")
 
     @staticmethod
     def leaves(req, **over):
