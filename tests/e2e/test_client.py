@@ -365,14 +365,17 @@ class TestClientChecksTheVoucher(ClientCase):
 class TestDemo(InstanceTest):
     def test_demo_runs_to_completion(self):
         """masa demo against a running server walks all its steps and exits 0."""
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.inst.edit_config(listen="127.0.0.1:%d" % port, admin={"listen": None})
-        server = subprocess.Popen([MASA_BIN, "serve", "--config", self.inst.config],
+        # the server binds a port of its choice (no port guessed free and reused); the
+        # demo finds it in masa.json, written once the server listens
+        self.inst.edit_config(admin={"listen": None})
+        server = subprocess.Popen([MASA_BIN, "serve", "--config", self.inst.config,
+                                   "--listen", "127.0.0.1:0"],
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
-            self.assertEqual(server.stdout.readline().strip(), "listening on https://127.0.0.1:%d" % port)
+            m = re.match(r"^listening on https://127\.0\.0\.1:(\d+)$",
+                         server.stdout.readline().strip())
+            self.assertIsNotNone(m)
+            self.inst.edit_config(listen="127.0.0.1:%s" % m.group(1))
             r = run("demo", "--config", self.inst.config, timeout=120)
             # the demo keeps its keys in /tmp/masa-demo-XXXXXX for the user: remove them
             for d in set(re.findall(r"/tmp/masa-demo-[A-Za-z0-9]{6}", r.stdout)):
