@@ -455,20 +455,24 @@ class TestAuditTrail(AuditLogCase):
         for trial in range(25):
             s = rnd.randrange(1, n)      # the last entry is checked against the head instead
             sql = rnd.choice(edits).format(s=s)
-            cfg_path = self.clone(os.path.join(self.inst.tmp, "copy%d" % trial))
-            copy = os.path.dirname(cfg_path)
-            c = sqlite3.connect(os.path.join(copy, "masa.db"))
-            c.execute("DROP TRIGGER audit_no_update")
-            c.execute("DROP TRIGGER audit_no_delete")
-            c.execute(sql)
-            c.commit()
-            c.close()
-            r = subprocess.run([MASA_BIN, "audit", "verify", "--config", cfg_path],
-                               capture_output=True, text=True)
             with self.subTest(sql=sql):
-                self.assertEqual(r.returncode, 1, r.stdout)
-                want = s + 1 if sql.startswith("DELETE") else s
-                self.assertIn("audit entry %d is broken" % want, r.stderr)
+                self.assertCaught("copy%d" % trial, lambda c: c.execute(sql),
+                                  s + 1 if sql.startswith("DELETE") else s)
+
+    def assertCaught(self, name, tamper, entry):
+        """tamper(connection) on a clone of the database with the append-only triggers
+        dropped: `audit verify` on it exits 1 naming entry as broken."""
+        cfg_path = self.clone(os.path.join(self.inst.tmp, name))
+        c = sqlite3.connect(os.path.join(os.path.dirname(cfg_path), "masa.db"))
+        c.execute("DROP TRIGGER audit_no_update")
+        c.execute("DROP TRIGGER audit_no_delete")
+        tamper(c)
+        c.commit()
+        c.close()
+        r = subprocess.run([MASA_BIN, "audit", "verify", "--config", cfg_path],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("audit entry %d is broken" % entry, r.stderr)
 
     def test_verify_catches_an_inserted_entry(self):
         """A forged entry inserted behind masa's back (triggers dropped, the later rows
@@ -476,27 +480,21 @@ class TestAuditTrail(AuditLogCase):
         exits 1 naming the entry after it, whose link no longer holds."""
         self.make_history()
         n = self.db("SELECT max(seq) FROM audit")[0][0]
+        forged = {"at_ms": 1, "event": "device.enrolled", "serial": "EVIL", "registrar": None,
+                  "nonce": None, "assertion": None, "source": "cli", "detail": "forged"}
+
+        def insert_at(s):
+            def tamper(c):
+                c.execute("UPDATE audit SET seq = -(seq + 1) WHERE seq >= ?", (s,))
+                c.execute("UPDATE audit SET seq = -seq WHERE seq < 0")
+                prev = c.execute("SELECT hash FROM audit WHERE seq = ?", (s - 1,)).fetchone()[0]
+                c.execute("INSERT INTO audit (seq, at_ms, event, serial, source, detail, "
+                          "prev_hash, hash) VALUES (?, 1, 'device.enrolled', 'EVIL', 'cli', "
+                          "'forged', ?, ?)", (s, prev, chain_hash(s, forged, prev)))
+            return tamper
         for s in (2, n // 2, n):
-            cfg_path = self.clone(os.path.join(self.inst.tmp, "ins%d" % s))
-            c = sqlite3.connect(os.path.join(os.path.dirname(cfg_path), "masa.db"))
-            c.execute("DROP TRIGGER audit_no_update")
-            c.execute("DROP TRIGGER audit_no_delete")
-            c.execute("UPDATE audit SET seq = -(seq + 1) WHERE seq >= ?", (s,))
-            c.execute("UPDATE audit SET seq = -seq WHERE seq < 0")
-            prev = c.execute("SELECT hash FROM audit WHERE seq = ?", (s - 1,)).fetchone()[0]
-            forged = {"at_ms": 1, "event": "device.enrolled", "serial": "EVIL",
-                      "registrar": None, "nonce": None, "assertion": None,
-                      "source": "cli", "detail": "forged"}
-            c.execute("INSERT INTO audit (seq, at_ms, event, serial, source, detail, "
-                      "prev_hash, hash) VALUES (?, 1, 'device.enrolled', 'EVIL', 'cli', "
-                      "'forged', ?, ?)", (s, prev, chain_hash(s, forged, prev)))
-            c.commit()
-            c.close()
-            r = subprocess.run([MASA_BIN, "audit", "verify", "--config", cfg_path],
-                               capture_output=True, text=True)
             with self.subTest(inserted_at=s):
-                self.assertEqual(r.returncode, 1, r.stdout)
-                self.assertIn("audit entry %d is broken" % (s + 1), r.stderr)
+                self.assertCaught("ins%d" % s, insert_at(s), s + 1)
 
     def test_trail_is_append_only_in_sql(self):
         """UPDATE and DELETE on the audit table fail while masa's triggers stand."""
