@@ -173,6 +173,11 @@ masa_netaddr_net(const char *peer, char *out, size_t cap)
 		return 0;
 	}
 	if (inet_pton(AF_INET6, peer, a) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(const void *)a)) {
+			/* an IPv4 peer on a dual-stack socket: its own /24 */
+			snprintf(out, cap, "%u.%u.%u.0/24", a[12], a[13], a[14]);
+			return 0;
+		}
 		memset(a + 8, 0, 8);
 		if (inet_ntop(AF_INET6, a, out, (socklen_t)cap) == NULL)
 			return -1;

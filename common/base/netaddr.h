@@ -43,7 +43,8 @@ void masa_netaddr_url(const struct masa_netaddr *a, unsigned port, char *out, si
 void masa_netaddr_peer(const struct sockaddr *sa, char *out, size_t cap);
 
 /* The network of a numeric peer address, as text: "a.b.c.0/24" for IPv4,
- * the first 64 bits and "::/64" for IPv6. Returns 0, or -1 if peer is not
+ * the first 64 bits and "::/64" for IPv6 (an IPv4-mapped IPv6 address counts
+ * as its IPv4 address). Returns 0, or -1 if peer is not
  * a numeric address. */
 int masa_netaddr_net(const char *peer, char *out, size_t cap);
 

@@ -195,14 +195,16 @@ role_bit(const char *role)
 	return 0;
 }
 
-/* The throttle key of a peer: the IPv4 address, or the IPv6 /64 (one
- * host is routinely given a whole /64, so single addresses are free). */
+/* The throttle key of a peer: the IPv4 address (also when mapped into
+ * IPv6, "::ffff:a.b.c.d"), or the IPv6 /64 (one host is routinely given a
+ * whole /64, so single addresses are free). */
 static void
 source_key(const char *peer, char *out, size_t cap)
 {
 	char net[64];
 
-	if (strchr(peer, ':') != NULL && masa_netaddr_net(peer, net, sizeof net) == 0)
+	if (strchr(peer, ':') != NULL && strchr(peer, '.') == NULL &&
+	    masa_netaddr_net(peer, net, sizeof net) == 0)
 		snprintf(out, cap, "ip:%s", net);
 	else
 		snprintf(out, cap, "ip:%s", peer);

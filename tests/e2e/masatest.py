@@ -44,6 +44,15 @@ class Instance:
         self.token = self.init.stdout.strip()
         self.config = os.path.join(self.dir, "masa.json")
 
+    @classmethod
+    def existing(cls, directory, tmp):
+        """An Instance for a directory masa init made before (e.g. a restored copy);
+        tmp is the temporary directory cleanup() would remove."""
+        inst = cls.__new__(cls)
+        inst.tmp, inst.dir, inst.token = tmp, directory, None
+        inst.config = os.path.join(directory, "masa.json")
+        return inst
+
     def path(self, name):
         return os.path.join(self.dir, name)
 
@@ -82,7 +91,7 @@ class Server:
         self.stderr_lines = []
         self._t = threading.Thread(target=self._drain_stderr, daemon=True)
         self._t.start()
-        self.first_line = self._readline(10)
+        self.first_line = self._readline(30)    # migrations and ASan start-up under load
         m = LISTEN_RE.match(self.first_line)
         if listen.startswith("unix:") and self.first_line == "listening on " + listen:
             self.port = None
@@ -94,7 +103,7 @@ class Server:
                                  % (self.first_line, "".join(self.stderr_lines)))
         self.admin_port = None
         if admin:
-            m = ADMIN_RE.match(self._readline(10))
+            m = ADMIN_RE.match(self._readline(30))
             assert m, "no admin listening line"
             self.admin_port = int(m.group(2))
 
@@ -116,6 +125,26 @@ class Server:
         """The JSON log lines written so far."""
         return [json.loads(l) for l in list(self.stderr_lines)]
 
+    def wait_log(self, text, timeout=15):
+        """Waits until a log line's "msg" contains text; returns that record."""
+        rec = [None]
+
+        def found():
+            for r in self.log_records():
+                if text in r.get("msg", ""):
+                    rec[0] = r
+                    return True
+            return False
+        wait_for(found, "log line %r; stderr: %s" % (text, "".join(self.stderr_lines[-5:])),
+                 timeout)
+        return rec[0]
+
+    def wait_stopping(self, timeout=15):
+        """After SIGTERM: waits for the log line `signal 15: stopping` and then for the
+        listener to refuse new connections (it is quiesced after the line is written)."""
+        self.wait_log("signal 15: stopping", timeout)
+        wait_for(lambda: not port_open(self.port), "the listener to close", timeout)
+
     def stop(self, timeout=15):
         """SIGTERM; returns the exit status."""
         if self.proc.poll() is None:
@@ -127,6 +156,76 @@ class Server:
             raise
         self._t.join(5)
         return rc
+
+
+def wait_for(cond, what, timeout=15, step=0.01):
+    """Polls cond() until it is true; fails naming what after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(step)
+
+
+def port_open(port, host="127.0.0.1"):
+    """Whether a TCP connection to host:port is accepted now."""
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def _tcp_socket(local_port, remote_port):
+    """(state, receive queue) of the TCP socket local_port <- remote_port from
+    /proc/net/tcp (state 01 ESTABLISHED, 08 CLOSE_WAIT...), or None if there is none."""
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, state, queues = fields[1], fields[2], fields[3], fields[4]
+            if (int(local.split(":")[1], 16), int(remote.split(":")[1], 16)) == \
+                    (local_port, remote_port):
+                return state, int(queues.split(":")[1], 16)
+    return None
+
+
+def _tcp_rx_queue(local_port, remote_port):
+    sk = _tcp_socket(local_port, remote_port)
+    return sk[1] if sk else None
+
+
+def wait_closed_by_server(client_ports, server_port, timeout=15):
+    """Waits until the server has closed its end of every connection from client_ports
+    (no server socket left ESTABLISHED or CLOSE_WAIT)."""
+    wait_for(lambda: all((_tcp_socket(server_port, p) or ("07",))[0] not in ("01", "08")
+                         for p in client_ports),
+             "the server to close the connections", timeout)
+
+
+def warm_tls_socket(inst, port, timeout=10):
+    """tls_socket after one complete GET /healthz on it: the handshake is over on both
+    sides, so what is sent next arrives in records of its own (see
+    wait_read_by_server)."""
+    s = tls_socket(inst, port, timeout)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    got = b""
+    while not got.endswith(b"\r\n\r\nok\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            raise AssertionError("no /healthz answer: %r" % got)
+        got += chunk
+    return s
+
+
+def wait_read_by_server(sock, server_port, timeout=15):
+    """Waits until the server has read everything sock sent it (its socket's receive
+    queue is empty): a condition, not a sleep, for "the server has the headers". Use a
+    warm_tls_socket: right after a handshake the TLS library may hold the request in
+    its own buffer, out of the kernel's sight."""
+    mine = sock.getsockname()[1]
+    wait_for(lambda: _tcp_rx_queue(server_port, mine) == 0,
+             "the server to read what was sent", timeout)
 
 
 def rss_kib(pid):
@@ -145,9 +244,11 @@ def tls_context(inst):
     return ctx
 
 
-def request(inst, port, method, path, body=None, headers=None, chunked=False):
-    """One HTTPS request; returns (status, headers dict lower-case, body bytes)."""
-    conn = http.client.HTTPSConnection("127.0.0.1", port, context=tls_context(inst), timeout=10)
+def request(inst, port, method, path, body=None, headers=None, chunked=False, source=None):
+    """One HTTPS request (from the local address source, e.g. "127.0.1.1", if given);
+    returns (status, headers dict lower-case, body bytes)."""
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=tls_context(inst), timeout=10,
+                                       source_address=(source, 0) if source else None)
     try:
         conn.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
         r = conn.getresponse()

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 import brski
 import vtest
-from masatest import MASA_BIN, TOKEN_RE, Instance, rss_kib, run, tls_context
+from masatest import MASA_BIN, TOKEN_RE, Instance, rss_kib, run, tls_context, wait_for
 from vtest import Pledge
 
 V1 = "/admin/v1"
@@ -349,7 +349,6 @@ class Authentication(AdminCase):
                     self.assertEqual(resp[1].get("www-authenticate"), "Bearer")
                     rec = self.log_record(resp[1]["x-request-id"])
                     self.assertEqual(rec.get("argon2", False), hashed, (i, rec))
-                t0 = time.monotonic()
                 resp = self.api("GET", "/devices", role=None,
                                 authorization=header(token_id(admin), 5))
                 self.assertApiError(resp, 429, THROTTLED)
@@ -357,8 +356,8 @@ class Authentication(AdminCase):
                 self.assertTrue(890 <= int(resp[1]["retry-after"]) <= 900, resp[1])
                 rec = self.log_record(resp[1]["x-request-id"])
                 self.assertNotIn("argon2", rec, "a throttled attempt ran Argon2")
-                self.assertEqual(rec["status"], 429)
-                self.assertLess(time.monotonic() - t0, 2.0)
+                self.assertEqual(rec["status"], 429)    # answered without hashing: the
+                # log's argon2 flag, not a wall-clock bound, shows it
                 resp = self.api("GET", "/devices", role="admin")
                 if hashed:      # this token, at this source, is locked
                     self.assertApiError(resp, 429, THROTTLED)
@@ -456,22 +455,29 @@ class Authentication(AdminCase):
                                              source="127.0.0.%d" % (40 + i))[0])
             except Exception as e:     # reported below
                 errors.append(e)
+        self.masa_key()         # `masa key show` is not part of the measured request
         threads = [threading.Thread(target=flood, args=(i,)) for i in range(8)]
         for t in threads:
             t.start()
         try:
-            time.sleep(0.5)
-            t0 = time.monotonic()
-            self.issue(pledge, registrar)
+            # the flood is on: at least 4 Argon2-checked answers before the voucher
+            wait_for(lambda: len(answered) >= 4 or errors, "the flood to start", 60)
+            rvr, nonce = self.make_request(pledge, registrar)
+            resp = self.post(rvr)
+            flood_before = len(answered)
+            self.assertVoucher(resp, pledge.serial, nonce, registrar)
             self.assertEqual(self.http(self.server.port, "GET", "/healthz")[0], 200)
-            elapsed = time.monotonic() - t0
+            # the server's own time for the voucher request (first byte to answer), so
+            # neither the client's Python work nor its TLS handshake is counted
+            served_ms = self.log_record(resp[1]["x-request-id"])["ms"]
         finally:
             stop.set()
             for t in threads:
                 t.join(60)
         self.assertEqual(errors, [])
         self.assertTrue(answered and set(answered) == {200}, set(answered))
-        self.assertLess(elapsed, 5.0, "voucher traffic waited on the admin flood")
+        self.assertGreater(len(answered), flood_before, "the flood went on after the voucher")
+        self.assertLess(served_ms, 5000, "voucher traffic waited on the admin flood")
 
 
 # ---------------------------------------------------------------------------------------
@@ -609,19 +615,21 @@ class Enroll(AdminCase):
         self.assertEqual((doc["owner"], doc["product"]), ("acme", "gateway"))
 
     def test_serials_are_addressable(self):
-        """Any serial the API accepts can be managed at its percent-encoded path."""
+        """Any serial the API accepts can be managed at its percent-encoded path; a
+        serial with '/' (which no path could name) is refused with its own sentence."""
         self.api_json(201, "POST", "/owners", {"name": "acme"})
-        for serial, may_refuse in [("SN 0001", False), ("SN-\u00fc-1", False),
-                                   ("SN?x=1", False), ("SN%41", False), ("SN#1", False),
-                                   ("SN/0001", True)]:
+        before = (self.devices_table(), self.audit_seq())
+        resp = self.api("POST", "/devices", {"serial-number": "SN/0001", "public-key":
+                                             pem_public(brski.new_key("es256"))},
+                        role="factory")
+        self.assertApiError(resp, 400, RECORD)
+        self.assertEqual(resp[2], RECORD.encode() + b": serial-number must not contain '/'.\n")
+        self.assertEqual((self.devices_table(), self.audit_seq()), before)
+        for serial in ["SN 0001", "SN-\u00fc-1", "SN?x=1", "SN%41", "SN#1"]:
             with self.subTest(serial=serial):
                 resp = self.api("POST", "/devices", {"serial-number": serial, "public-key":
                                                      pem_public(brski.new_key("es256"))},
                                 role="factory")
-                if may_refuse and resp[0] == 400:
-                    self.assertFalse(self.query("SELECT 1 FROM devices WHERE serial = ?",
-                                                (serial,)))
-                    continue
                 self.assertEqual(resp[0], 201, resp[2])
                 self.assertEqual(json.loads(resp[2])["serial-number"], serial)
                 path = "/devices/" + urllib.parse.quote(serial, safe="")
@@ -776,30 +784,35 @@ class Import(AdminCase):
         self.assertReport(self.import_(body), 3, 0, [3])
 
     def test_vouchers_flow_during_a_large_import(self):
-        """Vouchers take < 0.5 s while a non-atomic 40,000-record import runs."""
+        """Vouchers are issued while a non-atomic 40,000-record import runs: at least
+        three vouchers asked for and answered before the import's report (a lock held
+        for the whole import would hold them until its end), and a reader sees the
+        import's committed chunks before it ends (it commits every 1,000 records)."""
         pledges = [self.add()[0] for _ in range(3)]
         registrar = self.registrar()
+        self.masa_key()         # `masa key show` before, not during, the import
         pems = [pem_public(ec.derive_private_key(secrets.randbelow(1 << 250) + 1,
                                                  ec.SECP256R1())) for _ in range(1000)]
         body = ndjson({"serial-number": new_serial("BULK"), "public-key": pems[i % 1000]}
                       for i in range(40000))
         reports = []
+        base = self.query("SELECT COUNT(*) FROM devices")[0][0]
         importer = threading.Thread(target=lambda: reports.append(self.import_(body)))
         importer.start()
+        during, seen = 0, set()     # vouchers answered, device counts read, mid-import
         try:
-            time.sleep(0.3)
-            waits = []      # of the vouchers asked for while the import was running
-            while importer.is_alive() and len(waits) < 12:
-                t0 = time.monotonic()
-                self.issue(pledges[len(waits) % 3], registrar)
-                waits.append(time.monotonic() - t0)
-                time.sleep(0.05)
+            wait_for(lambda: self.query("SELECT COUNT(*) FROM devices")[0][0] > base
+                     or not importer.is_alive(), "the import's first chunk", 120)
+            while importer.is_alive() and during < 3:
+                self.issue(pledges[during % 3], registrar)
+                seen.add(self.query("SELECT COUNT(*) FROM devices")[0][0] - base)
+                if importer.is_alive():     # asked for and answered within the import
+                    during += 1
         finally:
             importer.join(120)
         self.assertEqual(reports[0]["accepted"], 40000)
-        self.assertTrue(waits, "the import ended before a voucher was asked for")
-        self.assertLess(max(waits), 0.5, "voucher waits (s): %s" %
-                        ", ".join("%.2f" % w for w in waits))
+        self.assertEqual(during, 3, "vouchers waited for the import to end")
+        self.assertTrue(any(0 < n < 40000 for n in seen), "no partial import seen: %s" % seen)
 
     def test_atomic(self):
         """?atomic=true with a bad line (even past a 1000-record chunk) writes nothing."""
@@ -994,6 +1007,29 @@ class Lifecycle(AdminCase):
                 self.assertEqual((before["vouchers-issued"], after["vouchers-issued"]), (0, 1))
                 self.assertIsNone(before["pinned-registrar"])
                 self.assertEqual(after["pinned-registrar"], spki_sha256(registrar.key))
+
+    def test_owner_keys_added_by_the_api_are_honoured_in_owner_mode(self):
+        """owner mode: a key added with POST /admin/v1/owners gets vouchers for the
+        owner's device, another key is refused (403, audited). Bad registrar keys are
+        400 and change nothing."""
+        self.inst.edit_config(policy={"mode": "owner"})
+        self.restart()
+        pledge, _doc = self.add()
+        own, other = self.registrar(), self.registrar()
+        before = self.snapshot()
+        for keys in (["not a PEM"], [pem_public(own.key)[:60]], "x", [7]):
+            with self.subTest(keys=keys):
+                st, _h, body = self.api("POST", "/owners", {"name": "acme",
+                                                            "registrar-keys": keys})
+                self.assertEqual(st, 400, body)
+                self.assertEqual(self.snapshot(), before)
+        self.api_json(201, "POST", "/owners", {"name": "acme",
+                                                "registrar-keys": [pem_public(own.key)]})
+        self.api_json(200, "PUT", "/devices/%s/owner" % pledge.serial, {"owner": "acme"})
+        self.issue(pledge, own)
+        rvr, nonce = self.make_request(pledge, other)
+        self.assertRefused("MASA_E_NOT_OWNER", lambda: self.post(rvr),
+                           row=dict(serial=pledge.serial, nonce=nonce, registrar=other))
 
     def test_owner_release_retire(self):
         """PUT /owner, POST /release and DELETE do what they say, and are audited."""

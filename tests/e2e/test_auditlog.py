@@ -4,6 +4,7 @@ against the real server and an independent Python re-implementation of
 the chain."""
 import base64
 import csv
+import datetime
 import hashlib
 import http.client
 import io
@@ -16,9 +17,10 @@ import subprocess
 import unittest
 
 import brski
+import vtest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from masatest import MASA_BIN, InstanceTest, run, tls_context
+from cryptography.hazmat.primitives import hashes, serialization
+from masatest import MASA_BIN, run, tls_context
 
 VOUCHER = "/.well-known/brski/requestvoucher"
 AUDITLOG = "/.well-known/brski/requestauditlog"
@@ -45,11 +47,25 @@ def chain_hash(seq, e, prev):
     return h.digest()
 
 
-class AuditLogCase(InstanceTest):
+def cert_without_ski(key):
+    """A self-signed cmcRA registrar certificate (DER) with no SubjectKeyIdentifier."""
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "no ski")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    c = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(hours=1))
+         .not_valid_after(now + datetime.timedelta(days=1))
+         .add_extension(x509.ExtendedKeyUsage([brski.OID_CMC_RA]), critical=False)
+         .sign(key, hashes.SHA256()))
+    return c.public_bytes(serialization.Encoding.DER)
+
+
+class AuditLogCase(vtest.VoucherCase):
+    """vtest.VoucherCase for its store observations and assertRefused; the requests
+    here are built by this class (serial SN1, (key, certificate) registrars)."""
     mode = "first-use"
 
-    def setUp(self):
-        super().setUp()
+    def prepare(self):
         self.inst.edit_config(policy={"mode": self.mode})
         self.pledge = brski.new_key("es256")
         brski.write_pem_public(self.pledge.public_key(), self.inst.path("pledge.pub"))
@@ -74,6 +90,11 @@ class AuditLogCase(InstanceTest):
         return brski.make_rvr(key, "SN1", nonce, pvr, x5bag=[cert], created_on=created_on)
 
     def post(self, path, body, accept=None, ctype="application/voucher+cose"):
+        st, hdr, out = self.ask(path, body, accept, ctype)
+        return st, hdr.get("content-type"), out
+
+    def ask(self, path, body, accept=None, ctype="application/voucher+cose"):
+        """(status, lower-case headers, body) of body POSTed to path."""
         conn = http.client.HTTPSConnection("127.0.0.1", self.server.port,
                                            context=tls_context(self.inst), timeout=10)
         headers = {"Content-Type": ctype}
@@ -82,9 +103,15 @@ class AuditLogCase(InstanceTest):
         try:
             conn.request("POST", path, body=body, headers=headers)
             r = conn.getresponse()
-            return r.status, r.getheader("Content-Type"), r.read()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
         finally:
             conn.close()
+
+    def refused(self, name, body, audited=False, row=None, **kw):
+        """assertRefused for the audit log: exact answer, every table unchanged, one
+        auditlog.refused row (row: its fields) or none."""
+        return self.assertRefused(name, lambda: self.ask(AUDITLOG, body, **kw),
+                                  audited=audited, row=row, event="auditlog.refused")
 
     def voucher(self, reg, **kw):
         body = self.rvr(reg, **kw)
@@ -105,6 +132,20 @@ class AuditLogCase(InstanceTest):
             self.assertTrue(EVENT_KEYS <= set(e) <= EVENT_KEYS | {"truncated"}, e)
             self.assertIsInstance(e.get("truncated", 1), int)
         return doc
+
+    def voucher_copies(self, n, nonceless=False, domain_id=None):
+        """Adds n copies of the device's first voucher row (nonce fresh, or NULL), in
+        the database behind masa's back, optionally under another domain_id."""
+        c = sqlite3.connect(self.inst.path("masa.db"))
+        c.executemany(
+            "INSERT INTO vouchers (device_id, registrar_id, request_sha256, domain_id, nonce,"
+            " assertion, media_type, voucher, created_ms, expires_ms)"
+            " SELECT device_id, registrar_id, request_sha256, coalesce(?, domain_id), ?,"
+            " assertion, media_type, voucher, created_ms - 1, expires_ms"
+            " FROM vouchers ORDER BY id LIMIT 1",
+            ((domain_id, None if nonceless else os.urandom(8)) for _ in range(n)))
+        c.commit()
+        c.close()
 
     def db(self, sql):
         c = sqlite3.connect(self.inst.path("masa.db"))
@@ -193,23 +234,77 @@ class TestRegistrarAuditLog(AuditLogCase):
         self.assertEqual(len(self.log(old)["events"]), 1)
 
     def test_media_types(self):
-        """application/json is produced; other answers 406; request types 415."""
+        """application/json is produced; other answers 406 and a request type other
+        than the voucher-request's 415, each with its sentence, nothing changed and
+        nothing audited (decided before the registrar is known)."""
         reg = self.registrar()
         body = self.voucher(reg)
         self.log(body, accept="application/json")
         self.log(body, accept="*/*")
-        self.assertEqual(self.post(AUDITLOG, body, accept="application/voucher+cose")[0], 406)
-        self.assertEqual(self.post(AUDITLOG, body, ctype="application/json")[0], 415)
+        for accept in ("application/voucher+cose", "text/plain", "application/json;q=0"):
+            with self.subTest(accept=accept):
+                self.refused("MASA_E_NOT_ACCEPTABLE", body, accept=accept)
+        for ctype in ("application/json", "application/cbor"):
+            with self.subTest(ctype=ctype):
+                self.refused("MASA_E_MEDIA_TYPE", body, ctype=ctype)
 
     def test_blocked_registrar(self):
-        """A blocked registrar that once held the device gets 403."""
+        """A blocked registrar that once held the device gets 403 with its sentence,
+        nothing changes, and one auditlog.refused row names serial, key, nonce and
+        address."""
         reg = self.registrar()
-        body = self.voucher(reg)
+        nonce = os.urandom(8)
+        body = self.voucher(reg, nonce=nonce)
         path = self.inst.path("reg.pub")
         brski.write_pem_public(reg[0].public_key(), path)
         self.cli("registrar", "block", "--key", path)
-        self.assertEqual(self.post(AUDITLOG, body)[::2],
-                         (403, b"The registrar key is blocked.\n"))
+        self.refused("MASA_E_BLOCKED", body, audited=True,
+                     row=dict(serial="SN1", nonce=nonce,
+                              registrar=brski.sha256(brski.spki_der(reg[0].public_key()))))
+
+    def test_unverified_requests_are_refused_unaudited(self):
+        """Verified like a voucher request: a flipped signature bit 403
+        MASA_E_SIGNATURE; an RVR signed by a key other than its x5bag certificate's
+        403 MASA_E_SIGNATURE; one naming (in the PVR) a signer the x5bag disagrees
+        with 403 MASA_E_REGISTRAR_KEYS_DISAGREE; never audited, nothing changed."""
+        reg = self.registrar()
+        self.voucher(reg)
+        key, cert = reg
+        nonce = os.urandom(8)
+        pvr = brski.make_pvr(self.pledge, "SN1", nonce, ("pubk", brski.spki_der(key.public_key())))
+        self.refused("MASA_E_SIGNATURE", brski.make_rvr(key, "SN1", nonce, pvr, x5bag=[cert],
+                                                        sign_hook=vtest.flip_last))
+        x = brski.new_key("es256")
+        self.refused("MASA_E_SIGNATURE", brski.make_rvr(x, "SN1", nonce, pvr, x5bag=[cert]))
+        pvr_x = brski.make_pvr(self.pledge, "SN1", nonce, ("pubk", brski.spki_der(x.public_key())))
+        self.refused("MASA_E_REGISTRAR_KEYS_DISAGREE",
+                     brski.make_rvr(x, "SN1", nonce, pvr_x, x5bag=[cert]))
+
+    def test_saturation_sums_over_groups(self):
+        """Two domains with 600 nonced vouchers each: each event's truncated is 599
+        (under the cap) while the summed "nonced duplicates" stops at 1024."""
+        reg = self.registrar()
+        body = self.voucher(reg)
+        self.voucher_copies(599)
+        self.voucher_copies(600, domain_id="b3RoZXIgZG9tYWlu")
+        doc = self.log(body)
+        self.assertEqual(sorted(e["truncated"] for e in doc["events"]), [599, 599])
+        self.assertEqual(doc["truncation"]["nonced duplicates"], 1024)
+        self.assertEqual(doc["truncation"]["nonceless duplicates"], 0)
+
+    def test_domain_id_without_subject_key_identifier(self):
+        """pinned_domain cert with a registrar certificate that has no SKI: domainID
+        falls back to base64 of the SHA-256 of the pinned SPKI."""
+        self.server.stop()
+        self.inst.edit_config(policy={"pinned_domain": "cert"})
+        self.server = self.serve(admin=False)
+        key = brski.new_key("es256")
+        cert = cert_without_ski(key)
+        self.assertRaises(x509.ExtensionNotFound, x509.load_der_x509_certificate(cert)
+                          .extensions.get_extension_for_class, x509.SubjectKeyIdentifier)
+        doc = self.log(self.voucher((key, cert)))
+        self.assertEqual(doc["events"][0]["domainID"], base64.b64encode(
+            hashlib.sha256(brski.spki_der(key.public_key())).digest()).decode())
 
     def test_certificate_pin_uses_subject_key_identifier(self):
         """With pinned-domain-cert, domainID is the certificate's SKI."""
@@ -245,9 +340,42 @@ class TestOwnerAuditLog(AuditLogCase):
         self.assertEqual(doc["truncation"]["nonceless duplicates"], 1)
         self.assertEqual(doc["truncation"]["nonced duplicates"], 0)
 
+    def owner(self, name, reg, *serials):
+        path = self.inst.path(name + ".pub")
+        brski.write_pem_public(reg[0].public_key(), path)
+        self.cli("owner", "add", name, "--registrar-key", path)
+        if serials:
+            self.cli("owner", "assign", name, *serials)
+
+    def test_another_owners_key_gets_404(self):
+        """A registrar key of another owner (that never held the device): 404 with the
+        unknown-device sentence, nothing changed, one auditlog.refused row."""
+        self.owner("acme", self.registrar("acme"), "SN1")
+        other = self.registrar("other")
+        self.owner("other", other)
+        nonce = os.urandom(8)
+        self.refused("MASA_E_UNKNOWN_DEVICE", self.rvr(other, nonce=nonce), audited=True,
+                     row=dict(serial="SN1", nonce=nonce,
+                              registrar=brski.sha256(brski.spki_der(other[0].public_key()))))
+
+    def test_nonceless_counter_saturates_at_1024(self):
+        """1,100 nonceless duplicates: the nonceless event's truncated and "nonceless
+        duplicates" both stop at 1024; "nonced duplicates" stays 0."""
+        reg = self.registrar()
+        self.owner("acme", reg, "SN1")
+        self.voucher(reg, nonceless=True)
+        self.voucher_copies(1100, nonceless=True)
+        doc = self.log(self.rvr(reg))
+        self.assertEqual([(e["nonce"], e["truncated"]) for e in doc["events"]], [(None, 1024)])
+        self.assertEqual(doc["truncation"]["nonceless duplicates"], 1024)
+        self.assertEqual(doc["truncation"]["nonced duplicates"], 0)
+
 
 class TestAuditTrail(AuditLogCase):
     def make_history(self):
+        path = self.inst.path("sn2.pub")
+        brski.write_pem_public(brski.new_key("es256").public_key(), path)
+        self.cli("device", "add", "--serial", "SN2", "--pubkey", path)
         reg = self.registrar()
         for _ in range(3):
             self.voucher(reg)
@@ -273,12 +401,26 @@ class TestAuditTrail(AuditLogCase):
         events = [r["event"] for r in rows]
         self.assertEqual(events.count("voucher.issued"), 3)
         self.assertIn("voucher.refused", events)
-        table = list(csv.DictReader(io.StringIO(self.export("--format", "csv"))))
+        text = self.export("--format", "csv")
+        # README "Commands": the field list, in order, as JSON's keys and CSV's header
+        fields = ["seq", "time", "at_ms", "event", "serial", "registrar", "nonce", "assertion",
+                  "source", "detail", "prev_hash", "hash"]
+        self.assertEqual(text.split("\n", 1)[0].strip("\r").split(","), fields)
+        self.assertEqual([list(r) for r in rows], [fields] * len(rows))
+        for r in rows:      # time is at_ms as RFC 3339 UTC
+            self.assertEqual(int(brski.parse_rfc3339(r["time"]).timestamp() * 1000),
+                             r["at_ms"])
+        table = list(csv.DictReader(io.StringIO(text)))
         self.assertEqual([t["hash"] for t in table], [r["hash"] for r in rows])
         self.assertEqual([t["detail"] for t in table], [r["detail"] for r in rows])
         only = [json.loads(l) for l in self.export("--serial", "SN1").splitlines()]
-        self.assertTrue(only and all(r["serial"] == "SN1" for r in only))
+        self.assertEqual(only, [r for r in rows if r["serial"] == "SN1"])
+        self.assertTrue(len(only) < len(rows), "the history has rows of other serials")
         self.assertEqual(self.export("--since", "2999-01-01T00:00:00Z"), "")
+        mid = rows[len(rows) // 2]
+        since = [json.loads(l) for l in self.export("--since", mid["time"]).splitlines()]
+        self.assertEqual(since, [r for r in rows if r["at_ms"] >= mid["at_ms"]])
+        self.assertIn(mid, since)
         verify = run("audit", "verify", "--config", self.inst.config)
         self.assertEqual(verify.returncode, 0, verify.stderr)
         self.assertIn("head " + rows[-1]["hash"], verify.stdout)
@@ -313,20 +455,46 @@ class TestAuditTrail(AuditLogCase):
         for trial in range(25):
             s = rnd.randrange(1, n)      # the last entry is checked against the head instead
             sql = rnd.choice(edits).format(s=s)
-            cfg_path = self.clone(os.path.join(self.inst.tmp, "copy%d" % trial))
-            copy = os.path.dirname(cfg_path)
-            c = sqlite3.connect(os.path.join(copy, "masa.db"))
-            c.execute("DROP TRIGGER audit_no_update")
-            c.execute("DROP TRIGGER audit_no_delete")
-            c.execute(sql)
-            c.commit()
-            c.close()
-            r = subprocess.run([MASA_BIN, "audit", "verify", "--config", cfg_path],
-                               capture_output=True, text=True)
             with self.subTest(sql=sql):
-                self.assertEqual(r.returncode, 1, r.stdout)
-                want = s + 1 if sql.startswith("DELETE") else s
-                self.assertIn("audit entry %d is broken" % want, r.stderr)
+                self.assertCaught("copy%d" % trial, lambda c: c.execute(sql),
+                                  s + 1 if sql.startswith("DELETE") else s)
+
+    def assertCaught(self, name, tamper, entry):
+        """tamper(connection) on a clone of the database with the append-only triggers
+        dropped: `audit verify` on it exits 1 naming entry as broken."""
+        cfg_path = self.clone(os.path.join(self.inst.tmp, name))
+        c = sqlite3.connect(os.path.join(os.path.dirname(cfg_path), "masa.db"))
+        c.execute("DROP TRIGGER audit_no_update")
+        c.execute("DROP TRIGGER audit_no_delete")
+        tamper(c)
+        c.commit()
+        c.close()
+        r = subprocess.run([MASA_BIN, "audit", "verify", "--config", cfg_path],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("audit entry %d is broken" % entry, r.stderr)
+
+    def test_verify_catches_an_inserted_entry(self):
+        """A forged entry inserted behind masa's back (triggers dropped, the later rows
+        renumbered), with a correct hash chained to its predecessor: `audit verify`
+        exits 1 naming the entry after it, whose link no longer holds."""
+        self.make_history()
+        n = self.db("SELECT max(seq) FROM audit")[0][0]
+        forged = {"at_ms": 1, "event": "device.enrolled", "serial": "EVIL", "registrar": None,
+                  "nonce": None, "assertion": None, "source": "cli", "detail": "forged"}
+
+        def insert_at(s):
+            def tamper(c):
+                c.execute("UPDATE audit SET seq = -(seq + 1) WHERE seq >= ?", (s,))
+                c.execute("UPDATE audit SET seq = -seq WHERE seq < 0")
+                prev = c.execute("SELECT hash FROM audit WHERE seq = ?", (s - 1,)).fetchone()[0]
+                c.execute("INSERT INTO audit (seq, at_ms, event, serial, source, detail, "
+                          "prev_hash, hash) VALUES (?, 1, 'device.enrolled', 'EVIL', 'cli', "
+                          "'forged', ?, ?)", (s, prev, chain_hash(s, forged, prev)))
+            return tamper
+        for s in (2, n // 2, n):
+            with self.subTest(inserted_at=s):
+                self.assertCaught("ins%d" % s, insert_at(s), s + 1)
 
     def test_trail_is_append_only_in_sql(self):
         """UPDATE and DELETE on the audit table fail while masa's triggers stand."""

@@ -6,8 +6,11 @@ import socket
 import sqlite3
 import stat
 import subprocess
+import tempfile
 import unittest
 
+import brski
+import vtest
 from masatest import TOKEN_RE, Instance, InstanceTest, run
 
 
@@ -15,10 +18,13 @@ class TestHelp(unittest.TestCase):
     def test_every_command_has_help(self):
         for args in (["--help"], ["init", "--help"], ["serve", "--help"],
                      ["key", "--help"], ["check", "--help"], ["device", "--help"],
-                     ["owner", "--help"], ["registrar", "--help"]):
+                     ["owner", "--help"], ["registrar", "--help"], ["token", "--help"],
+                     ["audit", "--help"], ["db", "--help"], ["demo", "--help"],
+                     ["client", "--help"]):
             r = run(*args)
             self.assertEqual(r.returncode, 0, args)
-            self.assertTrue(r.stdout.startswith("usage: masa"), (args, r.stdout))
+            word = "" if args[0] == "--help" else " " + args[0]
+            self.assertTrue(r.stdout.startswith("usage: masa" + word), (args, r.stdout))
 
     def test_unknown_command_and_option(self):
         r = run("frobnicate")
@@ -29,9 +35,11 @@ class TestHelp(unittest.TestCase):
         r = run("init")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--dir", r.stderr)
-        r = run("init", "--dir", "/tmp/never-made", "--alg", "rs256")
-        self.assertEqual(r.returncode, 2)
-        self.assertFalse(os.path.exists("/tmp/never-made"))
+        with tempfile.TemporaryDirectory(prefix="masa-e2e-") as tmp:
+            never = os.path.join(tmp, "never-made")
+            r = run("init", "--dir", never, "--alg", "rs256")
+            self.assertEqual(r.returncode, 2)
+            self.assertFalse(os.path.exists(never))
 
     def assertUsage(self, r, text):
         """Exit 2 and one line on stderr that says text."""
@@ -95,7 +103,9 @@ class TestInit(InstanceTest):
         d = os.path.join(self.inst.tmp, "empty")
         os.mkdir(d)
         r = run("init", "--dir", d)
-        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertOneSentence(r.stderr)
+        self.assertIn(d, r.stderr)
         self.assertEqual(os.listdir(d), [])
 
     def test_check_passes_on_fresh_init(self):
@@ -108,6 +118,21 @@ class TestInit(InstanceTest):
                               "-ext", "subjectAltName"], capture_output=True, text=True).stdout
         self.assertIn("DNS:localhost", out)
         self.assertIn("IP Address:127.0.0.1", out)
+
+    def san(self, hostname):
+        """The TLS certificate's subjectAltName text of a new instance (openssl)."""
+        inst = Instance(hostname=hostname)
+        self.addCleanup(inst.cleanup)
+        return subprocess.run(["openssl", "x509", "-in", inst.path("tls.crt"), "-noout",
+                               "-ext", "subjectAltName"], capture_output=True, text=True).stdout
+
+    def test_hostname_default_and_another(self):
+        """Without --hostname the certificate names localhost; with --hostname
+        masa.example.test it names that host."""
+        self.assertIn("DNS:localhost", self.san(None))
+        out = self.san("masa.example.test")
+        self.assertIn("DNS:masa.example.test", out)
+        self.assertNotIn("DNS:localhost", out)
 
 
 class TestKeyShow(unittest.TestCase):
@@ -217,6 +242,23 @@ class TestCheckFindsProblems(InstanceTest):
         db.execute("PRAGMA user_version=42")
         db.close()
         self.check_fails("newer than this masa")
+        # serve refuses it too: one sentence, exit 1, no listener
+        rc, out, err = self.serve_fails()
+        self.assertEqual((rc, out), (1, ""), err)
+        self.assertOneSentence(err)
+        self.assertIn("newer than this masa", err)
+
+    def test_tls_certificate_does_not_match_key(self):
+        self.inst.edit_config(tls={"cert": "signing.crt"})
+        self.check_fails("TLS certificate", "does not match the key", "tls.key")
+
+    def test_key_show_refuses_a_symlinked_key(self):
+        os.rename(self.inst.path("signing.key"), self.inst.path("real.key"))
+        os.symlink(self.inst.path("real.key"), self.inst.path("signing.key"))
+        r = run("key", "show", "--config", self.inst.config)
+        self.assertEqual((r.returncode, r.stdout), (1, ""), r.stderr)
+        self.assertOneSentence(r.stderr)
+        self.assertIn("symbolic link", r.stderr)
 
     def test_config_not_json(self):
         with open(self.inst.config, "w") as f:
@@ -467,3 +509,67 @@ class TestEnrollmentCommands(InstanceTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestCliAuditTrail(vtest.VoucherCase):
+    """README: "Every change made by these commands is written to the audit trail":
+    each store-changing command writes exactly its entries (source `cli`, the event, the
+    serial, the registrar key's hash, the detail), and a refused command writes none."""
+
+    def run_audited(self, want, *args, ok=True):
+        """Runs masa ARGS (exit 0, or 1 when not ok) and checks that its new audit rows
+        are exactly want: [(event, serial, registrar or None, detail)]."""
+        seq = self.audit_seq()
+        p = self.cli(*args, ok=ok)
+        if not ok:
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertOneSentence(p.stderr)
+        rows = self.audit_entries(seq)
+        self.assertEqual([(r["event"], r["serial"], r["registrar_sha256"], r["detail"])
+                          for r in rows],
+                         [(e, s, brski.sha256(r.spki) if r else None, d) for e, s, r, d in want],
+                         " ".join(args))
+        self.assertTrue(all(r["source"] == "cli" and r["nonce"] is None for r in rows), rows)
+
+    def test_every_change_is_audited(self):
+        r = self.registrar()
+        key = self.public_pem_file(r.key)
+        seq = self.audit_seq()
+        p, q = self.enroll(), self.enroll()
+        self.assertEqual([(x["event"], x["serial"], x["source"]) for x in self.audit_entries(seq)],
+                         [("device.enrolled", p.serial, "cli"), ("device.enrolled", q.serial,
+                                                                 "cli")])
+        self.run_audited([("owner.added", None, None, "acme"),
+                          ("owner.key-added", None, r, "acme")],
+                         "owner", "add", "acme", "--registrar-key", key)
+        self.run_audited([("owner.assigned", p.serial, None, "acme"),
+                          ("owner.assigned", q.serial, None, "acme")],
+                         "owner", "assign", "acme", p.serial, q.serial)
+        self.run_audited([("device.released", p.serial, None, "")],
+                         "device", "release", p.serial)
+        self.run_audited([("device.retired", p.serial, None, "")],
+                         "device", "retire", p.serial)
+        self.run_audited([("registrar.blocked", None, r, "compromised")],
+                         "registrar", "block", "--key", key, "--reason", "compromised")
+        self.assertEqual(self.query("SELECT reason FROM blocked_registrars"),
+                         [("compromised",)])
+        self.run_audited([("registrar.unblocked", None, r, "")],
+                         "registrar", "unblock", "--key", key)
+        self.assertEqual(self.query("SELECT COUNT(*) FROM blocked_registrars"), [(0,)])
+        pem = brski._public(brski.new_key()).public_bytes(
+            brski.serialization.Encoding.PEM,
+            brski.serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        path = self.write(('{"serial-number": "IMP1", "public-key": %s}\n'
+                           % json.dumps(pem)).encode(), ".jsonl")
+        self.run_audited([("device.enrolled", "IMP1", None, "public-key")],
+                         "device", "import", path)
+
+    def test_refused_commands_write_nothing(self):
+        r = self.registrar()
+        key = self.public_pem_file(r.key)
+        before = self.snapshot()
+        self.run_audited([], "registrar", "unblock", "--key", key, ok=False)
+        self.run_audited([], "device", "retire", "NOPE", ok=False)
+        self.run_audited([], "device", "release", "NOPE", ok=False)
+        self.run_audited([], "owner", "assign", "nobody", "NOPE", ok=False)
+        self.assertEqual(self.snapshot(), before)

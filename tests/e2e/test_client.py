@@ -5,6 +5,7 @@ import glob
 import http.server
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import ssl
@@ -13,6 +14,7 @@ import threading
 import unittest
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 import brski
 from masatest import MASA_BIN, InstanceTest, run
@@ -69,6 +71,39 @@ class ClientCase(InstanceTest):
         if masa_key:
             args += ["--masa-key", self.masa_pub if masa_key == "default" else masa_key]
         return run(*args, *extra)
+
+
+class TestClientNonceless(ClientCase):
+    """`masa client voucher --nonceless` against an owner-mode MASA whose owner holds the
+    registrar key: a verified voucher without a nonce (checked independently with
+    brski.py), with expires-on; the server stored it with no nonce."""
+
+    def test_nonceless_voucher(self):
+        for cmd in (["owner", "add", "--config", self.inst.config, "acme", "--registrar-key",
+                     self.reg_crt],
+                    ["owner", "assign", "--config", self.inst.config, "acme", "SN1"]):
+            r = run(*cmd)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.inst.edit_config(policy={"mode": "owner"})
+        self.server = self.serve(admin=False)
+        r = self.client(extra=("--nonceless",))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("status: 200 application/voucher+cose", r.stdout)
+        self.assertIn("signature: verified with " + self.masa_pub, r.stdout)
+        self.assertNotRegex(r.stdout, r"\b7: h'")           # no nonce leaf
+        db = sqlite3.connect("file:%s?mode=ro" % self.inst.path("masa.db"), uri=True)
+        try:
+            (nonce, voucher, expires), = db.execute(
+                "SELECT nonce, voucher, expires_ms FROM vouchers").fetchall()
+        finally:
+            db.close()
+        self.assertIsNone(nonce)
+        self.assertIsNotNone(expires)
+        with open(self.masa_pub, "rb") as f:
+            leaves = brski.parse_voucher(voucher, serialization.load_pem_public_key(f.read()))
+        self.assertNotIn("nonce", leaves)
+        self.assertEqual((leaves["serial-number"], leaves["assertion"]), ("SN1", 0))
+        self.assertIn("expires-on", leaves)
 
 
 class TestClient(ClientCase):
@@ -246,10 +281,17 @@ class FakeMasa:
     from answer(request leaves), as application/voucher+cose or, with `cose_key`, as
     multipart/related with a quoted boundary and the key's COSE_Key."""
 
-    def __init__(self, inst, key, answer, cose_key=False):
+    def __init__(self, inst, key, answer, cose_key=False, check=None):
+        errors = self.errors = []
+
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if check is not None:
+                    try:
+                        check(body)
+                    except Exception as e:      # reported by the test, not swallowed
+                        errors.append(repr(e))
                 req = brski.decode_voucher_request(brski.cose_decode(body)[2])
                 voucher = brski.make_voucher(key, answer(req))
                 ctype, out = "application/voucher+cose", voucher
@@ -286,9 +328,34 @@ class TestClientChecksTheVoucher(ClientCase):
     def fake(self, answer, cose_key=False):
         key = brski.new_key("es256")
         brski.write_pem_public(key, self.masa_pub + ".fake")
-        self.server = FakeMasa(self.inst, key, answer, cose_key)
+        self.server = FakeMasa(self.inst, key, answer, cose_key, check=self.check_request)
         self.addCleanup(self.server.stop)
+        self.addCleanup(lambda s=self.server: self.assertEqual(s.errors, [],
+                                                               "the client's request"))
         return self.masa_pub + ".fake"
+
+    def check_request(self, body):
+        """What masa client sent, judged by brski.py rather than by masa's server: the
+        RVR verifies with the registrar key and carries its certificate; the PVR inside
+        verifies with the pledge key, names the registrar, and has the RVR's serial and
+        nonce."""
+        reg = brski.load_pem_private(self.reg)
+        pledge = brski.load_pem_private(self.pledge)
+        rvr = brski.decode_voucher_request(brski.cose_verify(body, reg))
+        _prot, unprot, *_rest = brski.cose_decode(body)
+        bag = unprot.get(brski.HDR_X5BAG)
+        certs = bag if isinstance(bag, list) else [bag]
+        if brski.spki_der(x509.load_der_x509_certificate(certs[0])) != brski.spki_der(reg):
+            raise AssertionError("x5bag does not carry the registrar's certificate")
+        pvr = brski.decode_voucher_request(
+            brski.cose_verify(rvr["prior-signed-voucher-request"], pledge))
+        if (pvr["serial-number"], pvr["nonce"]) != (rvr["serial-number"], rvr["nonce"]):
+            raise AssertionError("PVR serial or nonce differs from the RVR's")
+        prox = pvr.get("proximity-registrar-cert") or pvr.get("proximity-registrar-pubk")
+        named = (brski.spki_der(x509.load_der_x509_certificate(prox))
+                 if "proximity-registrar-cert" in pvr else prox)
+        if named != brski.spki_der(reg):
+            raise AssertionError("the PVR does not name the registrar")
 
     @staticmethod
     def leaves(req, **over):
@@ -332,14 +399,17 @@ class TestClientChecksTheVoucher(ClientCase):
 class TestDemo(InstanceTest):
     def test_demo_runs_to_completion(self):
         """masa demo against a running server walks all its steps and exits 0."""
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.inst.edit_config(listen="127.0.0.1:%d" % port, admin={"listen": None})
-        server = subprocess.Popen([MASA_BIN, "serve", "--config", self.inst.config],
+        # the server binds a port of its choice (no port guessed free and reused); the
+        # demo finds it in masa.json, written once the server listens
+        self.inst.edit_config(admin={"listen": None})
+        server = subprocess.Popen([MASA_BIN, "serve", "--config", self.inst.config,
+                                   "--listen", "127.0.0.1:0"],
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
-            self.assertEqual(server.stdout.readline().strip(), "listening on https://127.0.0.1:%d" % port)
+            m = re.match(r"^listening on https://127\.0\.0\.1:(\d+)$",
+                         server.stdout.readline().strip())
+            self.assertIsNotNone(m)
+            self.inst.edit_config(listen="127.0.0.1:%s" % m.group(1))
             # Its keys go under $TMPDIR: the instance's temp directory, removed
             # with it, so that the test leaves no /tmp/masa-demo-* behind.
             before = set(glob.glob("/tmp/masa-demo-*"))

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import ssl
 import subprocess
 import time
@@ -350,12 +351,24 @@ class ProxyTest(NginxCases, InstanceTest):
         """From the trusted address itself, a malformed forwarded certificate
         is 400 with its own sentence, not a guess."""
         rvr, _, _ = self.rvr_known_only_by_tls()
+        before_dev, before_audit = self.device("SN1"), self.audit()
         for name, value in [("X-SSL-Client-Cert", "%ZZ"), ("Client-Cert", "AAAA"),
                             ("X-Forwarded-For", "unknown")]:
-            status, _, body = self.direct("POST", VOUCHER, rvr,
-                                          [("Content-Type", "application/voucher+cose"),
-                                           (name, value)], source="127.0.0.1")
+            status, hdr, body = self.direct("POST", VOUCHER, rvr,
+                                            [("Content-Type", "application/voucher+cose"),
+                                             (name, value)], source="127.0.0.1")
             self.assertEqual((status, body), (400, MALFORMED), name)
+            self.assertEqual(hdr.get("content-type"), "text/plain; charset=utf-8")
+            self.assertEqual(hdr.get("cache-control"), "no-store")
+            self.assertTrue(hdr.get("x-request-id"))
+        # nothing issued or pinned, and (no registrar identified) nothing audited
+        self.assertEqual(self.device("SN1"), before_dev)
+        self.assertEqual(self.audit(), before_audit)
+        db = sqlite3.connect("file:%s?mode=ro" % self.inst.path("masa.db"), uri=True)
+        try:
+            self.assertEqual(db.execute("SELECT COUNT(*) FROM vouchers").fetchone(), (0,))
+        finally:
+            db.close()
 
 
 class ProxyUnixSocketTest(NginxCases, InstanceTest):

@@ -7,7 +7,8 @@ import subprocess
 import time
 import unittest
 
-from masatest import InstanceTest, request, tls_socket
+from masatest import (InstanceTest, request, tls_socket, wait_closed_by_server,
+                       wait_read_by_server, warm_tls_socket)
 
 
 class TestServe(InstanceTest):
@@ -110,16 +111,13 @@ class TestServe(InstanceTest):
 
     def test_sigterm_finishes_request_under_way(self):
         s = self.serve(admin=False)
-        conn = tls_socket(self.inst, s.port)
+        conn = warm_tls_socket(self.inst, s.port)
         conn.sendall(b"POST /.well-known/brski/requestvoucher HTTP/1.1\r\nHost: localhost\r\n"
                      b"Content-Type: application/voucher+cose\r\nContent-Length: 5\r\n\r\nab")
-        time.sleep(0.5)
+        wait_read_by_server(conn, s.port)           # the server has the headers
         s.proc.send_signal(15)
-        time.sleep(0.5)
+        s.wait_stopping()                           # new connections are no longer accepted
         self.assertIsNone(s.proc.poll(), "exited with a request under way")
-        # New connections are no longer accepted.
-        with self.assertRaises(OSError):
-            socket.create_connection(("127.0.0.1", s.port), timeout=2).close()
         conn.sendall(b"cde")
         reply = conn.recv(4096)
         self.assertTrue(reply.startswith(b"HTTP/1.1 400"), reply)   # "abcde" is not CBOR
@@ -178,9 +176,10 @@ class TestServe(InstanceTest):
             extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             if not extra.recv(64):
                 raise OSError("closed")
+        ports = [c.getsockname()[1] for c in held]
         for c in held:
             c.close()
-        time.sleep(0.3)
+        wait_closed_by_server(ports, s.port)    # the server has seen both go
         self.assertEqual(request(self.inst, s.port, "GET", "/healthz")[0], 200)
 
     def test_readyz_503_while_store_locked(self):

@@ -85,6 +85,13 @@ ERRORS = {
     "MASA_E_RATE_LIMITED": (429, "Too many vouchers for this device; retry later."),
     "MASA_E_NONCELESS": (403, "Nonceless vouchers are issued only to the device owner's "
                               "registrar."),
+    "MASA_E_NET_PINNED": (403, "The registrar key is pinned to another network."),
+    "MASA_E_STORE": (503, "The store is unavailable; try again later."),
+    "MASA_E_CBOR_LIMIT": (400, "The request body exceeds a nesting, count or size limit."),
+    "MASA_E_METHOD": (405, "Method not allowed for this resource."),
+    "MASA_E_NO_ROUTE": (404, "No such resource."),
+    "MASA_E_FORWARDED": (400, "The forwarded client address or certificate is malformed or "
+                              "ambiguous."),
     # a wrong idevid-issuer is answered exactly as an unknown serial (issue 15)
     "MASA_E_IDEVID_ISSUER": (404, "The serial-number is not a device this MASA can vouch "
                                   "for."),
@@ -250,9 +257,11 @@ class VoucherCase(InstanceTest):
 
     # ---- HTTP ------------------------------------------------------------------------
 
-    def post(self, body, content_type="", accept=None, headers=None, server=None):
+    def post(self, body, content_type="", accept=None, headers=None, server=None,
+             source=None):
         """POSTs body to the voucher route (as the class's format unless content_type
-        says otherwise; None: no Content-Type); returns (status, headers, body)."""
+        says otherwise; None: no Content-Type), from the local address source if given
+        (e.g. "127.0.1.1": all of 127/8 is loopback); returns (status, headers, body)."""
         if content_type == "":
             content_type = self.ctype
         h = dict(headers or {})
@@ -260,7 +269,8 @@ class VoucherCase(InstanceTest):
             h["Content-Type"] = content_type
         if accept is not None:
             h["Accept"] = accept
-        return request(self.inst, (server or self.server).port, "POST", PATH, body, h)
+        return request(self.inst, (server or self.server).port, "POST", PATH, body, h,
+                       source=source)
 
     def make_request(self, pledge, registrar, nonce=None, form="pubk", pvr_kw=None,
                      rvr_kw=None):
@@ -325,11 +335,38 @@ class VoucherCase(InstanceTest):
         return rows[0][0] if rows else None
 
     def snapshot(self):
-        """Everything a refusal must leave unchanged (besides the audit trail)."""
-        return {"buckets": self.buckets(),
-                "vouchers": self.query("SELECT COUNT(*) FROM vouchers")[0][0],
-                "pins": self.query("SELECT id, pinned_registrar_id FROM devices ORDER BY id"),
-                "registrars": self.query("SELECT COUNT(*) FROM registrar_keys")[0][0]}
+        """Everything a refusal must leave unchanged (besides the audit trail): every
+        row of every table but `audit` (buckets, vouchers and their groups, devices and
+        their pins, registrar keys with their first-seen network, owners, the
+        block-list, tokens, and any table a later migration adds), compared whole."""
+        db = sqlite3.connect("file:%s?mode=ro" % self.inst.path("masa.db"), uri=True,
+                             timeout=10)
+        try:
+            tables = [t for (t,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'audit' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            return {t: db.execute('SELECT * FROM "%s" ORDER BY rowid' % t).fetchall()
+                    if self._has_rowid(db, t) else
+                    sorted(db.execute('SELECT * FROM "%s"' % t).fetchall(), key=repr)
+                    for t in tables}
+        finally:
+            db.close()
+
+    @staticmethod
+    def _has_rowid(db, table):
+        try:
+            db.execute('SELECT rowid FROM "%s" LIMIT 0' % table)
+            return True
+        except sqlite3.OperationalError:
+            return False
+
+    def audit_entries(self, after=0):
+        """[{seq, event, serial, registrar_sha256, nonce, assertion, source, detail}] of
+        the audit entries with seq > after, in order."""
+        cols = ("seq", "event", "serial", "registrar_sha256", "nonce", "assertion", "source",
+                "detail")
+        return [dict(zip(cols, r)) for r in self.query(
+            "SELECT %s FROM audit WHERE seq > ? ORDER BY seq" % ", ".join(cols), (after,))]
 
     # ---- assertions ------------------------------------------------------------------
 
@@ -398,20 +435,34 @@ class VoucherCase(InstanceTest):
                  "MASA_E_CMS", "MASA_E_CMS_CONTENT_TYPE", "MASA_E_CMS_SIGNER", "MASA_E_JWS",
                  "MASA_E_JSON"}
 
-    def assertRefused(self, name, send, audited=None):
+    def assertRefused(self, name, send, audited=None, row=None, event="voucher.refused"):
         """Calls send() -> (status, headers, body) and checks the refusal: exact
-        status and body; buckets, vouchers, pins and known registrars unchanged; and
-        exactly one new audit row, voucher.refused with detail = name, when the
-        refusal is attributable (see UNAUDITED), else none."""
+        status and body; every table but the audit trail unchanged (snapshot); and
+        exactly one new audit row, `event` with detail = name, when the refusal is
+        attributable (see UNAUDITED), else none. The audited row's source must be
+        the peer (127.0.0.1 unless row gives "source"); row may also give the
+        expected "serial", "nonce" (None: no nonce) and "registrar" (a Registrar, or
+        the SHA-256 of its SPKI), each compared when present."""
         if audited is None:
             audited = name not in self.UNAUDITED
         seq, before = self.audit_seq(), self.snapshot()
         resp = send()
         self.assertError(resp, name)
         self.assertEqual(self.snapshot(), before, "a refusal changed the store")
-        events = [(e[1], e[4]) for e in self.audit_events(seq)]
-        self.assertEqual(events, [("voucher.refused", name)] if audited else [])
+        rows = self.audit_entries(seq)
+        self.assertEqual([(r["event"], r["detail"]) for r in rows],
+                         [(event, name)] if audited else [])
+        if audited:
+            self.assertAuditRow(rows[0], **dict({"source": "127.0.0.1"}, **(row or {})))
         return resp
+
+    def assertAuditRow(self, got, **want):
+        """Compares the fields named in want with the audit row got (audit_entries()):
+        registrar may be a Registrar or the SHA-256 of its SPKI."""
+        if "registrar" in want:
+            r = want.pop("registrar")
+            want["registrar_sha256"] = brski.sha256(r.spki) if isinstance(r, Registrar) else r
+        self.assertEqual({k: got[k] for k in want}, want, "audit row %r" % (got,))
 
 
 def persistent_post(inst, port):

@@ -58,6 +58,22 @@ assert_defaults(const struct masa_config *c, const struct tu_dir *d, enum masa_a
 	assert_int_equal(c->limits.connection_timeout_s, 15);
 	assert_int_equal(c->limits.connection_memory_bytes, 32768);
 	assert_int_equal(c->limits.shutdown_grace_s, 10);
+	assert_int_equal(c->limits.handshake_timeout_s, 5);
+	assert_int_equal(c->limits.refusal_audit_burst, 100);
+	assert_int_equal(c->limits.refusal_audit_per_hour, 60);
+	assert_int_equal(c->limits.refusal_audit_per_s, 2);
+	assert_int_equal(c->limits.store_reserve_mb, 256);
+	assert_int_equal(c->admin_body_max_bytes, 67108864);
+	assert_int_equal(c->policy.mode, MASA_MODE_FIRST_USE);
+	assert_int_equal(c->policy.created_on_max_age_s, 3600);
+	assert_int_equal(c->policy.created_on_max_future_s, 300);
+	assert_int_equal(c->policy.bucket_capacity, 24);
+	assert_int_equal(c->policy.bucket_period_s, 86400);
+	assert_int_equal(c->policy.nonceless_lifetime_s, 1200);
+	assert_int_equal(c->policy.retry_window_s, 1200);
+	assert_int_equal(c->policy.require_pvr, 1);
+	assert_int_equal(c->policy.pin_network, 0);
+	assert_int_equal(c->policy.pinned_domain, MASA_PIN_PUBK);
 	assert_int_equal(c->log_level, 0);	/* info */
 	assert_int_equal(c->proxy_trusted.n, 0);
 }

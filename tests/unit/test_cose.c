@@ -15,6 +15,7 @@
 #include "cose/cose_sign1.h"
 #include "crypto/x509.h"
 #include "cose_codec.h"
+#include "errors.h"
 #include "masa_limits.h"
 #include "registrar.h"
 #include "vreq.h"
@@ -350,6 +351,90 @@ test_registrar_candidates_are_capped(void **state)
 	assert_int_equal(verify_calls, MASA_REGISTRAR_TRIES);
 }
 
+/* Proves the leaf checks of the voucher-request decoder on payloads that
+ * differ from a valid one by one leaf (generated with cbor2; the
+ * description gives each in words): types, lengths, empty binary leaves,
+ * key forms (delta, tag-47 absolute, names with and without the module
+ * prefix, the pre-2021 names) and the outer container. Each row gets its
+ * exact error; the accepted rows also keep what they name. */
+static void
+test_vreq_leaf_table(void **state)
+{
+	static const struct {
+		const char *what, *hex;
+		enum masa_err want;
+	} rows[] = {
+		{ "serial as a UTF-8 byte string (older registrars)", "a11909c5a10d43534e31", MASA_OK },
+		{ "serial as an integer", "a11909c5a10d07", MASA_E_VREQ },
+		{ "serial as a byte string with a control character", "a11909c5a10d43530a4e", MASA_E_VREQ },
+		{ "nonce as text (older registrars: its bytes)", "a11909c5a20d63534e3107683132333435363738", MASA_OK },
+		{ "nonce as an integer", "a11909c5a20d63534e31071a00bc614e", MASA_E_VREQ },
+		{ "assertion as its name (older registrars)", "a11909c5a20d63534e31016970726f78696d697479", MASA_OK },
+		{ "assertion as an unknown name", "a11909c5a20d63534e310166737572656c79", MASA_E_VREQ },
+		{ "created-on as tag 1 epoch", "a11909c5a20d63534e3102c11a6553f100", MASA_OK },
+		{ "serial only (delta keys)", "a11909c5a10d63534e31", MASA_OK },
+		{ "empty serial", "a11909c5a10d60", MASA_E_VREQ },
+		{ "serial with a control character", "a11909c5a10d63530a4e", MASA_E_VREQ },
+		{ "serial of 128 bytes", "a11909c5a10d78805353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353", MASA_OK },
+		{ "serial of 129 bytes", "a11909c5a10d7881535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353535353", MASA_E_VREQ },
+		{ "no serial", "a11909c5a107483132333435363738", MASA_E_VREQ },
+		{ "created-on as an integer", "a11909c5a20d63534e31021a6553f100", MASA_E_VREQ },
+		{ "nonce of 7 bytes", "a11909c5a20d63534e31074731323334353637", MASA_E_VREQ },
+		{ "nonce of 8 bytes", "a11909c5a20d63534e3107483132333435363738", MASA_OK },
+		{ "nonce of 32 bytes", "a11909c5a20d63534e310758206e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e", MASA_OK },
+		{ "nonce of 33 bytes", "a11909c5a20d63534e310758216e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e", MASA_E_VREQ },
+		{ "empty prior-signed-voucher-request", "a11909c5a20d63534e310940", MASA_E_VREQ },
+		{ "empty proximity-registrar-pubk", "a11909c5a20d63534e310c40", MASA_E_VREQ },
+		{ "empty proximity-registrar-cert", "a11909c5a20d63534e310a40", MASA_E_VREQ },
+		{ "empty idevid-issuer", "a11909c5a20d63534e310540", MASA_E_VREQ },
+		{ "idevid-issuer as text", "a11909c5a20d63534e31056178", MASA_E_VREQ },
+		{ "proximity sha256 of 31 bytes", "a11909c5a20d63534e310b581f68686868686868686868686868686868686868686868686868686868686868", MASA_E_VREQ },
+		{ "proximity sha256 of 32 bytes", "a11909c5a20d63534e310b58206868686868686868686868686868686868686868686868686868686868686868", MASA_OK },
+		{ "proximity sha256 of 33 bytes", "a11909c5a20d63534e310b5821686868686868686868686868686868686868686868686868686868686868686868", MASA_E_VREQ },
+		{ "assertion as an enumeration value", "a11909c5a20d63534e310102", MASA_OK },
+		{ "tag-47 key with a negative value", "a11909c5a20d63534e31d82f204178", MASA_E_VREQ },
+		{ "tag-47 key over a text", "a11909c5a20d63534e31d82f64323530384178", MASA_E_VREQ },
+		{ "tag-47 absolute SID of serial-number", "a11909c5a1d82f1909d263534e31", MASA_OK },
+		{ "negative integer key", "a11909c5a20d63534e31204178", MASA_E_VREQ },
+		{ "byte-string key", "a11909c5a20d63534e31416b4178", MASA_E_VREQ },
+		{ "unknown leaf (delta 99), ignored", "a11909c5a20d63534e31186368616e797468696e67", MASA_OK },
+		{ "unknown leaf name, ignored", "a1781c696574662d766f75636865722d726571756573743a766f7563686572a26d73657269616c2d6e756d62657263534e3166636f6c6f757263726564", MASA_OK },
+		{ "pre-2021 leaf names", "a1781c696574662d766f75636865722d726571756573743a766f7563686572a36d73657269616c2d6e756d62657263534e31782b70726f78696d6974792d7265676973747261722d7375626a6563742d7075626c69632d6b65792d696e666f4101783570726f78696d6974792d7265676973747261722d7368613235362d6f662d7375626a6563742d7075626c69632d6b65792d696e666f58206868686868686868686868686868686868686868686868686868686868686868", MASA_OK },
+		{ "prefixed leaf names", "a1781c696574662d766f75636865722d726571756573743a766f7563686572a17822696574662d766f75636865722d726571756573743a73657269616c2d6e756d62657263534e31", MASA_OK },
+		{ "absolute SID keys under the name container", "a1781c696574662d766f75636865722d726571756573743a766f7563686572a21909d263534e311909cc483132333435363738", MASA_OK },
+		{ "delta key under the name container (SID 13: no serial)", "a1781c696574662d766f75636865722d726571756573743a766f7563686572a10d63534e31", MASA_E_VREQ },
+		{ "outer map with two entries", "a21909c5a10d63534e311909c6a0", MASA_E_VREQ },
+		{ "outer key of another module", "a1190993a10d63534e31", MASA_E_VREQ },
+		{ "container not a map", "a11909c5820d63534e31", MASA_E_VREQ },
+		{ "not a map", "811909c5", MASA_E_VREQ },
+	};
+	static uint8_t buf[512];
+	struct masa_vreq_leaves l;
+	enum masa_err rc;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		n = tu_unhex(rows[i].hex, buf, sizeof buf);
+		assert_true(n > 0);
+		memset(&l, 0, sizeof l);
+		rc = masa_cose_vreq_payload((struct masa_bytes){ buf, n }, &l);
+		if (rc != rows[i].want)
+			fail_msg("%s: %s, want %s", rows[i].what, masa_err_name(rc),
+			    masa_err_name(rows[i].want));
+		if (rc == MASA_OK)
+			assert_non_null(l.serial.ptr);
+	}
+	/* what the pre-2021 names fill in: the same leaves as today's names */
+	for (i = 0; strcmp(rows[i].what, "pre-2021 leaf names") != 0; i++)
+		;
+	n = tu_unhex(rows[i].hex, buf, sizeof buf);
+	assert_int_equal(masa_cose_vreq_payload((struct masa_bytes){ buf, n }, &l), MASA_OK);
+	assert_int_equal(l.prox_pubk.len, 1);
+	assert_int_equal(l.prox_sha256.len, 32);
+	assert_int_equal(l.serial.len, 3);
+}
+
 int
 main(void)
 {
@@ -360,6 +445,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sign_round_trip, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_structural_defects, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test(test_crit_and_duplicates),
+		cmocka_unit_test(test_vreq_leaf_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

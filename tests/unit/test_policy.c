@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "errors.h"
 #include "policy.h"
 
 #define NOW 1700000000000LL
@@ -43,7 +44,8 @@ normal(struct masa_policy_state *st, struct masa_policy_request *rq)
 enum mut {
 	M_NONE, M_UNKNOWN, M_RETIRED, M_OLD, M_OLD_EDGE, M_FUTURE, M_FUTURE_EDGE, M_BLOCKED,
 	M_PINNED_OTHER, M_PINNED_THIS, M_NONCELESS, M_NONCELESS_OWNER, M_NO_PVR, M_OWNER,
-	M_NET_OTHER, M_NET_SAME, M_RENEWAL, M_RENEWAL_PINNED, M_RENEWAL_OTHER,
+	M_NET_OTHER, M_NET_SAME, M_BUCKET_EMPTY, M_NO_CERT,
+	M_RENEWAL, M_RENEWAL_PINNED, M_RENEWAL_OTHER,
 };
 
 /* Applies one change to the normal facts. */
@@ -66,6 +68,8 @@ mutate(enum mut m, struct masa_policy_state *st, struct masa_policy_request *rq)
 	case M_OWNER: st->registrar_is_owner = 1; break;
 	case M_NET_OTHER: st->net_known = 1; break;
 	case M_NET_SAME: st->net_known = 1; st->net_matches = 1; break;
+	case M_BUCKET_EMPTY: st->has_bucket = 1; st->tat_ms = NOW + 24 * HOUR; break;
+	case M_NO_CERT: rq->registrar_cert = 0; break;	/* with policy.pinned_domain cert */
 	/* a renewal: no PVR, an earlier voucher of ours (renewal.h) */
 	case M_RENEWAL: rq->pvr_verified = 0; rq->renewal = 1; break;
 	case M_RENEWAL_PINNED: rq->pvr_verified = 0; rq->renewal = 1; st->pinned = 1;
@@ -113,7 +117,7 @@ test_decision_table(void **state)
 		{ MASA_MODE_FIRST_USE, M_RENEWAL, 1, 0, MASA_E_RENEWAL_RELEASED, 1, 0, 0 },
 		{ MASA_MODE_FIRST_USE, M_RENEWAL_OTHER, 1, 0, MASA_E_PINNED_ELSEWHERE, 1, 0, 0 },
 		{ MASA_MODE_OPEN, M_RENEWAL, 1, 0, MASA_OK, MASA_ASSERT_LOGGED, 0, 0 },
-		{ MASA_MODE_OWNER, M_RENEWAL, 1, 0, MASA_E_NOT_OWNER, 1, 0, 0 },
+		{ MASA_MODE_OWNER, M_RENEWAL, 1, 0, MASA_E_NOT_OWNER, MASA_ASSERT_VERIFIED, 0, 0 },
 	};
 	struct masa_policy_config c;
 	struct masa_policy_state st;
@@ -131,14 +135,66 @@ test_decision_table(void **state)
 		masa_policy_decide(&c, &st, &rq, &d);
 		if (d.refusal != rows[i].want)
 			fail_msg("row %zu: refusal %d, want %d", i, d.refusal, rows[i].want);
+		if (d.assertion != rows[i].assertion)	/* the terms, refused or not */
+			fail_msg("row %zu: assertion %d, want %d", i, d.assertion, rows[i].assertion);
 		if (d.refusal != MASA_OK)
 			continue;
-		if (d.assertion != rows[i].assertion || d.pin_registrar != rows[i].pin ||
+		if (d.pin_registrar != rows[i].pin ||
 		    (d.expires_ms != 0) != rows[i].expires)
 			fail_msg("row %zu: assertion %d pin %d expires %lld", i, d.assertion,
 			    d.pin_registrar, (long long)d.expires_ms);
 		if (rows[i].expires)
 			assert_true(d.expires_ms == NOW + 1200 * 1000);
+	}
+}
+
+/* Proves the README's order of checks on requests with several faults at
+ * once: enrolled (404), certificate pin without a certificate (406),
+ * created-on freshness, block-list, nonceless / PVR required, the pinning
+ * mode, the network pin, and the bucket last. Each row's answer is its
+ * earliest fault; the row with the first fault removed shows the next. */
+static void
+test_order_of_checks(void **state)
+{
+	static const struct {
+		uint64_t mode;
+		enum mut m[4];
+		enum masa_err want;
+	} rows[] = {
+		{ MASA_MODE_FIRST_USE, { M_UNKNOWN, M_NO_CERT, M_OLD, M_BLOCKED }, MASA_E_UNKNOWN_DEVICE },
+		{ MASA_MODE_FIRST_USE, { M_RETIRED, M_OLD, M_BUCKET_EMPTY }, MASA_E_UNKNOWN_DEVICE },
+		{ MASA_MODE_FIRST_USE, { M_NO_CERT, M_OLD, M_BLOCKED }, MASA_E_NOT_ACCEPTABLE },
+		{ MASA_MODE_FIRST_USE, { M_OLD, M_BLOCKED, M_PINNED_OTHER }, MASA_E_STALE },
+		{ MASA_MODE_FIRST_USE, { M_FUTURE, M_NONCELESS, M_BUCKET_EMPTY }, MASA_E_STALE },
+		{ MASA_MODE_FIRST_USE, { M_BLOCKED, M_NONCELESS, M_PINNED_OTHER }, MASA_E_BLOCKED },
+		{ MASA_MODE_FIRST_USE, { M_BLOCKED, M_NO_PVR, M_NET_OTHER }, MASA_E_BLOCKED },
+		{ MASA_MODE_OWNER, { M_BLOCKED, M_OWNER, M_BUCKET_EMPTY }, MASA_E_BLOCKED },
+		{ MASA_MODE_FIRST_USE, { M_NONCELESS, M_PINNED_OTHER, M_NET_OTHER }, MASA_E_NONCELESS },
+		{ MASA_MODE_FIRST_USE, { M_NO_PVR, M_PINNED_OTHER, M_BUCKET_EMPTY }, MASA_E_PVR_MISSING },
+		{ MASA_MODE_FIRST_USE, { M_PINNED_OTHER, M_NET_OTHER, M_BUCKET_EMPTY }, MASA_E_PINNED_ELSEWHERE },
+		{ MASA_MODE_OWNER, { M_NET_OTHER, M_BUCKET_EMPTY }, MASA_E_NOT_OWNER },
+		{ MASA_MODE_OPEN, { M_NET_OTHER, M_BUCKET_EMPTY }, MASA_E_NET_PINNED },
+		{ MASA_MODE_OPEN, { M_BUCKET_EMPTY }, MASA_E_RATE_LIMITED },
+	};
+	struct masa_policy_config c;
+	struct masa_policy_state st;
+	struct masa_policy_request rq;
+	struct masa_decision d;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		c = config(rows[i].mode);
+		c.pin_network = 1;
+		c.pinned_domain = MASA_PIN_CERT;
+		normal(&st, &rq);
+		rq.registrar_cert = 1;
+		for (k = 0; k < 4; k++)
+			mutate(rows[i].m[k], &st, &rq);
+		masa_policy_decide(&c, &st, &rq, &d);
+		if (d.refusal != rows[i].want)
+			fail_msg("row %zu: refusal %d (%s), want %s", i, d.refusal,
+			    masa_err_name(d.refusal), masa_err_name(rows[i].want));
 	}
 }
 
@@ -226,6 +282,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decision_table),
+		cmocka_unit_test(test_order_of_checks),
 		cmocka_unit_test(test_bucket),
 		cmocka_unit_test(test_bucket_invariant),
 	};

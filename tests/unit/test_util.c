@@ -472,6 +472,46 @@ test_utf8(void **state)
 	assert_int_equal(masa_utf8_cut("\xf0\x9f\x98\x80x", 4), 4);
 }
 
+/* Proves the network a registrar is pinned to (policy.pin_network): the /24
+ * of an IPv4 peer, the /64 of an IPv6 one, an IPv4-mapped IPv6 peer counted
+ * as its IPv4 /24 (not as the one network "::/64" every mapped peer would
+ * share), and -1 for anything that is not a numeric address. */
+static void
+test_netaddr_net(void **state)
+{
+	static const struct {
+		const char *peer, *net;
+	} good[] = {
+		{ "192.0.2.77", "192.0.2.0/24" },
+		{ "192.0.2.0", "192.0.2.0/24" },
+		{ "127.0.1.1", "127.0.1.0/24" },
+		{ "255.255.255.255", "255.255.255.0/24" },
+		{ "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64" },
+		{ "2001:db8::1", "2001:db8::/64" },
+		{ "::1", "::/64" },
+		{ "fe80::1:2:3:4", "fe80::/64" },
+		{ "::ffff:192.0.2.1", "192.0.2.0/24" },
+	};
+	static const char *const bad[] = {
+		"", "unix", "?", "garbage", "192.0.2", "192.0.2.256", "192.0.2.1/24", " 192.0.2.1",
+		"2001:db8::1::2", "localhost",
+	};
+	char out[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		memset(out, 'x', sizeof out);
+		if (masa_netaddr_net(good[i].peer, out, sizeof out) != 0)
+			fail_msg("%s refused", good[i].peer);
+		if (strcmp(out, good[i].net) != 0)
+			fail_msg("%s: got %s, want %s", good[i].peer, out, good[i].net);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (masa_netaddr_net(bad[i], out, sizeof out) != -1)
+			fail_msg("\"%s\" was not refused", bad[i]);
+}
+
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
 
 int
@@ -489,6 +529,7 @@ main(void)
 		cmocka_unit_test(test_netaddr_good),
 		cmocka_unit_test(test_netaddr_bad),
 		cmocka_unit_test(test_netaddr_plain),
+		cmocka_unit_test(test_netaddr_net),
 		cmocka_unit_test(test_rfc3339),
 		DIR_TEST(test_token_create),
 		DIR_TEST(test_token_duplicate_name),
