@@ -64,6 +64,18 @@ int masa_signer_ref_is_uri(const char *ref);
  * by this build"). *out only on success; free with masa_signer_free. */
 MASA_NODISCARD enum masa_err masa_signer_open(const char *ref, enum masa_alg alg,
     struct masa_signer **out, struct masa_diag *diag);
+/* What opening a token's key needs besides its URI (config.h:
+ * signing.pkcs11_module, signing.pin_file); a file key needs neither. */
+struct masa_key_opts {
+	const char *pkcs11_module;	/* the PKCS#11 module library; NULL: none */
+	const char *pin_file;		/* the PIN when the URI has no pin-source=; NULL: none */
+};
+
+/* masa_signer_open with opts (NULL: none) for a "pkcs11:" URI, opened
+ * through libp11's engine when the build has PKCS#11 (MASA_E_KEY with one
+ * sentence otherwise, or when the module, the key or the PIN fails). */
+MASA_NODISCARD enum masa_err masa_signer_open_opts(const char *ref, enum masa_alg alg,
+    const struct masa_key_opts *opts, struct masa_signer **out, struct masa_diag *diag);
 /* Opens the PEM private key file at key_path for alg (a path, never a
  * URI). Fails with MASA_E_FILE_PERM (unsafe file: symlink, other owner,
  * group or world bits), MASA_E_NOT_FOUND, MASA_E_KEY (not a key, wrong

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "attr.h"
 #include "bytes.h"
 #include "crypto/alg.h"
@@ -20,8 +22,8 @@
 #include "diag.h"
 #include "err.h"
 
-/* What an implementation does; every member is required. impl is the
- * pointer given to masa_signer_new. */
+/* What an implementation does; every member is required except pkey.
+ * impl is the pointer given to masa_signer_new. */
 struct masa_signer_ops {
 	/* Signs msg: exactly masa_alg_sig_len(alg) bytes of raw signature
 	 * into sig. Called from any thread, concurrently, for as long as the
@@ -40,6 +42,13 @@ struct masa_signer_ops {
 	void (*describe)(const void *impl, char *out, size_t cap);
 	/* Releases impl, wiping key material. Called once. */
 	void (*free)(void *impl);
+	/* Optional: the key as an EVP_PKEY (a new reference, which the caller
+	 * frees), for OpenSSL operations that take a key rather than a
+	 * message to sign: CMS SignedData (signer_cms.c). A token's key
+	 * reaches here through its provider or engine, so it never leaves
+	 * the token. NULL (or no op): the implementation cannot, and
+	 * masa_signer_cms_sign fails with MASA_E_KEY. Thread-safe as sign. */
+	EVP_PKEY *(*pkey)(void *impl);
 };
 
 /* Wraps impl: asks ops for the algorithm, the public key and where the
@@ -54,8 +63,8 @@ MASA_NODISCARD enum masa_err masa_signer_new(const struct masa_signer_ops *ops, 
 
 /* The opener of "pkcs11:" URIs (signer.c's scheme table): signer_pkcs11.c
  * when built with PKCS#11, else signer_pkcs11_none.c, which refuses with
- * MASA_E_KEY. Same contract as masa_signer_open. */
+ * MASA_E_KEY. Same contract as masa_signer_open_opts. */
 MASA_NODISCARD enum masa_err masa_signer_pkcs11_open(const char *uri, enum masa_alg alg,
-    struct masa_signer **out, struct masa_diag *diag);
+    const struct masa_key_opts *opts, struct masa_signer **out, struct masa_diag *diag);
 
 #endif

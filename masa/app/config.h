@@ -47,6 +47,8 @@ struct masa_config {
 	enum masa_alg alg;
 	char signing_key[MASA_PATH_MAX];	/* a path, or a key URI (masa_signer_open) */
 	char signing_cert[MASA_PATH_MAX];
+	char pkcs11_module[MASA_PATH_MAX];	/* "" when none (signer.h: masa_key_opts) */
+	char pin_file[MASA_PATH_MAX];		/* "" when none */
 	struct masa_limits limits;
 	struct masa_policy_config policy;
 	uint64_t log_level;			/* enum masa_log_level; reloaded on SIGHUP */

@@ -66,6 +66,7 @@ guard_paths(const char *config, const struct masa_config *cfg, struct masa_diag 
 {
 	const char *paths[] = { config, cfg->tls_cert, cfg->tls_key, cfg->signing_cert,
 		masa_signer_ref_is_uri(cfg->signing_key) ? NULL : cfg->signing_key,
+		cfg->pin_file[0] ? cfg->pin_file : NULL,
 		masa_db_url_path(cfg->db_url) };
 	enum masa_err rc = MASA_OK;
 	size_t i;
@@ -76,11 +77,23 @@ guard_paths(const char *config, const struct masa_config *cfg, struct masa_diag 
 	return rc;
 }
 
+struct masa_key_opts
+masa_startup_key_opts(const struct masa_config *cfg)
+{
+	struct masa_key_opts o = {
+		cfg->pkcs11_module[0] ? cfg->pkcs11_module : NULL,
+		cfg->pin_file[0] ? cfg->pin_file : NULL,
+	};
+
+	return o;
+}
+
 enum masa_err
 masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
     struct masa_diag *diag)
 {
 	struct masa_startup s;
+	struct masa_key_opts opts;
 	enum masa_err rc;
 
 	memset(&s, 0, sizeof s);
@@ -94,7 +107,8 @@ masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
 	if (rc != MASA_OK)
 		goto done;
 	if (need & MASA_NEED_SIGNER) {
-		rc = masa_signer_open(s.cfg.signing_key, s.cfg.alg, &s.signer, diag);
+		opts = masa_startup_key_opts(&s.cfg);
+		rc = masa_signer_open_opts(s.cfg.signing_key, s.cfg.alg, &opts, &s.signer, diag);
 		if (rc == MASA_OK)
 			rc = masa_signer_load_cert(s.signer, s.cfg.signing_cert, &s.signing_cert, diag);
 		if (rc == MASA_OK)

@@ -41,5 +41,8 @@ struct masa_startup {
 MASA_NODISCARD enum masa_err masa_startup_load(const char *path, unsigned need,
     struct masa_startup *out, struct masa_diag *diag);
 void masa_startup_free(struct masa_startup *s);
+/* What opening a key needs besides its reference, from cfg (views of
+ * cfg's strings). */
+struct masa_key_opts masa_startup_key_opts(const struct masa_config *cfg);
 
 #endif

@@ -1,0 +1,186 @@
+"""Voucher-signing keys on a PKCS#11 token (issue 18), end to end: a SoftHSM2 token made
+in a temporary directory (SOFTHSM2_CONF), keys generated on it with pkcs11-tool (OpenSC),
+the real `masa serve` signing through libp11's engine, and every voucher verified by
+brski.py with the public key read back from the token (pkcs11-tool --read-object), never
+with anything masa prints.
+
+Needs softhsm2, opensc and libengine-pkcs11-openssl (deploy/install-deps.sh --test).
+
+Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_hsm
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+import vtest
+
+MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+PIN = "4711"
+
+
+class Token:
+    """A SoftHSM2 token labelled `label` in its own temporary directory."""
+
+    def __init__(self, label="masa"):
+        self.tmp = tempfile.mkdtemp(prefix="masa-hsm-")
+        self.dir = os.path.join(self.tmp, "tokens")
+        os.mkdir(self.dir)
+        self.conf = os.path.join(self.tmp, "softhsm2.conf")
+        with open(self.conf, "w") as f:
+            f.write("directories.tokendir = %s\nobjectstore.backend = file\n"
+                    "log.level = ERROR\n" % self.dir)
+        self.env = dict(os.environ, SOFTHSM2_CONF=self.conf)
+        self.label = label
+        self.pin_file = os.path.join(self.tmp, "pin")
+        fd = os.open(self.pin_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, PIN.encode())    # no newline: libp11 reads the file whole
+        os.close(fd)
+        self.run("softhsm2-util", "--init-token", "--free", "--label", label,
+                 "--pin", PIN, "--so-pin", "123456")
+
+    def run(self, *args):
+        p = subprocess.run(args, capture_output=True, env=self.env, timeout=60)
+        if p.returncode != 0:
+            raise AssertionError("%s failed: %s" % (args[0], p.stderr.decode()))
+        return p.stdout
+
+    def tool(self, *args):
+        """pkcs11-tool on this token, logged in with the PIN from its file (the PIN
+        goes on pkcs11-tool's command line: test tooling, never masa's)."""
+        return self.run("pkcs11-tool", "--module", MODULE, "--token-label", self.label,
+                        "--login", "--pin", PIN, *args)
+
+    def keygen(self, curve, key_id, label):
+        """An EC key pair generated on the token (curve: prime256v1 or secp384r1)."""
+        self.tool("--keypairgen", "--key-type", "EC:" + curve, "--id", key_id,
+                  "--label", label)
+
+    def public_key(self, key_id):
+        """The public key of id key_id read back from the token: its CKA_EC_PARAMS and
+        CKA_EC_POINT as `pkcs11-tool --list-objects` prints them. (`--read-object` of
+        OpenSC 0.23 cannot export a P-384 public key under OpenSSL 3: "cannot create
+        EVP_PKEY".)"""
+        curves = {"06082a8648ce3d030107": ec.SECP256R1(), "06052b81040022": ec.SECP384R1()}
+        out = self.run("pkcs11-tool", "--module", MODULE, "--token-label", self.label,
+                       "--list-objects", "--type", "pubkey").decode()
+        for block in out.split("Public Key Object")[1:]:
+            attrs = dict(line.strip().split(":", 1) for line in block.splitlines()[1:]
+                         if ":" in line)
+            attrs = {k.strip(): v.strip() for k, v in attrs.items()}
+            if attrs.get("ID") != key_id:
+                continue
+            point = bytes.fromhex(attrs["EC_POINT"])
+            self_check = point[0] == 0x04 and point[1] == len(point) - 2
+            assert self_check, "EC_POINT is not a short DER OCTET STRING"
+            return ec.EllipticCurvePublicKey.from_encoded_point(
+                curves[attrs["EC_PARAMS"]], point[2:])
+        raise AssertionError("no public key with id %s on the token" % key_id)
+
+    def uri(self, label, pin_source=True):
+        u = "pkcs11:token=%s;object=%s;type=private" % (self.label, label)
+        return u + ("?pin-source=file:" + self.pin_file if pin_source else "")
+
+    def self_signed(self, label, out):
+        """A self-signed certificate for the token's key `label`, made by openssl
+        through the same engine (the PIN from the file via pin-source)."""
+        env = dict(self.env, PKCS11_MODULE_PATH=MODULE)
+        p = subprocess.run(["openssl", "req", "-engine", "pkcs11", "-keyform", "engine",
+                            "-key", self.uri(label), "-new", "-x509", "-days", "30",
+                            "-subj", "/CN=masa " + label, "-out", out],
+                           capture_output=True, env=env, timeout=60)
+        if p.returncode != 0:
+            raise AssertionError("openssl req failed: " + p.stderr.decode())
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class TokenCase(vtest.VoucherCase):
+    """An instance whose signing.key is a key on a fresh token."""
+
+    curve, key_id, label, alg = "prime256v1", "01", "p256", "es256"
+
+    def setUp(self):
+        self.token = Token()
+        os.environ["SOFTHSM2_CONF"] = self.token.conf    # inherited by masa serve
+        super().setUp()
+
+    def tearDown(self):
+        super().tearDown()
+        os.environ.pop("SOFTHSM2_CONF", None)
+        self.token.cleanup()
+
+    def prepare(self):
+        self.token.keygen(self.curve, self.key_id, self.label)
+        self.token.self_signed(self.label, self.inst.path("hsm.crt"))
+        self.inst.edit_config(signing={"alg": self.alg, "key": self.token.uri(self.label),
+                                       "cert": "hsm.crt", "pkcs11_module": MODULE})
+
+    def masa_key(self):
+        return self.token.public_key(self.key_id)
+
+    def masa_cert_der(self):
+        return vtest.pem_cert_der(self.inst.path("hsm.crt"))
+
+
+class TokenP256(TokenCase):
+    def test_voucher_verifies_with_token_key(self):
+        """A voucher signed on the token verifies with the key read back from it."""
+        p = self.enroll()
+        r = self.registrar()
+        self.start()
+        self.issue(p, r)
+
+    def test_check_names_the_token_key(self):
+        """masa check opens the key on the token and names it by its URI."""
+        p = vtest.run("check", "--config", self.inst.config)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("voucher-signing key " + self.token.uri(self.label), p.stdout)
+
+    def test_wrong_pin_at_start(self):
+        """A wrong PIN: serve says so in one sentence and binds no socket."""
+        bad = os.path.join(self.token.tmp, "badpin")
+        fd = os.open(bad, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, b"0000\n")
+        os.close(fd)
+        self.inst.edit_config(signing={"key": self.token.uri(self.label, pin_source=False),
+                                       "pin_file": bad})
+        rc, out, err = self.serve_fails()
+        self.assertNotEqual(rc, 0)
+        self.assertEqual(out, "", "serve bound a socket")
+        self.assertOneSentence(err)
+        self.assertIn("the token refused the PIN from " + bad, err)
+        self.assertNotIn("0000", err.replace(bad, ""))
+
+    def test_pin_value_refused(self):
+        """A URI that carries its PIN is refused, and the PIN is not echoed."""
+        self.inst.edit_config(signing={"key": self.token.uri(self.label, pin_source=False)
+                                       + "?pin-value=" + PIN})
+        rc, out, err = self.serve_fails()
+        self.assertNotEqual(rc, 0)
+        self.assertEqual(out, "")
+        self.assertOneSentence(err)
+        self.assertIn("must not carry its PIN", err)
+        self.assertNotIn(PIN, err)
+
+    def test_no_such_key(self):
+        self.inst.edit_config(signing={"key": self.token.uri("absent")})
+        rc, out, err = self.serve_fails()
+        self.assertNotEqual(rc, 0)
+        self.assertEqual(out, "")
+        self.assertOneSentence(err)
+        self.assertIn("no such key on a present token", err)
+
+
+class TokenP384(TokenCase):
+    curve, key_id, label, alg = "secp384r1", "02", "p384", "es384"
+
+    def test_voucher_verifies_with_token_key(self):
+        """An ES384 voucher signed on the token verifies with its key read back."""
+        p = self.enroll()
+        r = self.registrar()
+        self.start()
+        self.issue(p, r)
