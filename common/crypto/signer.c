@@ -121,6 +121,12 @@ masa_signer_sign(struct masa_signer *s, struct masa_bytes msg, uint8_t sig[MASA_
 	return rc;
 }
 
+int
+masa_signer_ready(struct masa_signer *s)
+{
+	return s->ops->ready == NULL || s->ops->ready(s->impl);
+}
+
 void
 masa_signer_stats(const struct masa_signer *s, struct masa_signer_stats *out)
 {

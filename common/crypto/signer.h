@@ -125,6 +125,11 @@ MASA_NODISCARD enum masa_err masa_signer_load_cert(struct masa_signer *s, const 
  * until the next masa_signer_load_cert or masa_signer_free. */
 const struct masa_bytes *masa_signer_chain(const struct masa_signer *s, size_t *n);
 
+/* 1 if s can sign now (signer_impl.h: ops->ready; a token's key signs a
+ * test message on the token and verifies it, reconnecting if the token had
+ * gone away, so it may block as masa_signer_sign does), else 0. */
+int masa_signer_ready(struct masa_signer *s);
+
 /* What a signer has done since it was opened. The self-test at open is not
  * counted: a new signer reads 0 and 0. */
 struct masa_signer_stats {

@@ -49,6 +49,11 @@ struct masa_signer_ops {
 	 * the token. NULL (or no op): the implementation cannot, and
 	 * masa_signer_cms_sign fails with MASA_E_KEY. Thread-safe as sign. */
 	EVP_PKEY *(*pkey)(void *impl);
+	/* Optional: 1 if the key can sign now, else 0, for /readyz. A key
+	 * that can go away (a token) proves it with a test signature, and
+	 * reconnects if it had gone; may block as sign does. No op: always 1
+	 * (a file key, once opened). Not counted in the stats. */
+	int (*ready)(void *impl);
 };
 
 /* Wraps impl: asks ops for the algorithm, the public key and where the

@@ -15,10 +15,13 @@
  * signing.pin_file, and wiped once handed over. A URI carrying its PIN
  * (pin-value=) is refused. Nothing ever prompts.
  *
- * A token that goes away makes sign fail (MASA_E_KEY_UNAVAILABLE); the
- * next call after that opens the key again from its URI, so service
- * resumes by itself when the token is back. The EVP_PKEY is swapped under
- * a write lock that every signature holds for reading.
+ * A token that goes away makes sign fail (MASA_E_KEY_UNAVAILABLE) and
+ * /readyz (ops->ready, a test signature) answer 503; the next call after
+ * that enumerates the slots again and opens the key anew from its URI,
+ * swapping the EVP_PKEY under a write lock that every signature holds for
+ * reading. Whether service then resumes depends on the module: SoftHSM2
+ * keeps a token whose files vanished invalid until the process ends
+ * (README: PKCS#11 keys).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
@@ -242,6 +245,9 @@ open_key(struct p11_key *k, struct masa_diag *diag)
 		return rc;
 	pthread_mutex_lock(&engine_lock);
 	masa_ossl_clear();
+	/* Again after the token went away: libp11 enumerates the slots anew. */
+	if (k->pub != NULL)
+		(void)ENGINE_ctrl_cmd(engine, "RE_ENUMERATE", 0, NULL, NULL, 0);
 	/* libp11 keeps the PIN for its later logins; an empty one means none. */
 	if (ENGINE_ctrl_cmd_string(engine, "PIN", pin[0] ? pin : NULL, 0) == 1)
 		key = ENGINE_load_private_key(engine, k->engine_uri, no_prompt, NULL);
@@ -354,6 +360,22 @@ p11_pkey(void *impl)
 	return key;
 }
 
+/* p11_ops.ready: a test signature on the token (reopening the key if the
+ * token had gone), verified with the key's public half. */
+static int
+p11_ready(void *impl)
+{
+	static const uint8_t msg[] = "masa readiness probe";
+	struct p11_key *k = impl;
+	struct masa_bytes m = { msg, sizeof msg - 1 };
+	uint8_t sig[MASA_SIG_MAX];
+
+	if (p11_sign(k, m, sig) != MASA_OK)
+		return 0;
+	return masa_alg_verify_raw(k->alg, k->pub, m,
+	    (struct masa_bytes){ sig, masa_alg_sig_len(k->alg) }) == MASA_OK;
+}
+
 static const struct masa_signer_ops p11_ops = {
 	.sign = p11_sign,
 	.public_der = p11_public_der,
@@ -361,6 +383,7 @@ static const struct masa_signer_ops p11_ops = {
 	.describe = p11_describe,
 	.free = p11_free,
 	.pkey = p11_pkey,
+	.ready = p11_ready,
 };
 
 /* Checks uri and fills k's references from it and opts. */

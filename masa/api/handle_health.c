@@ -1,5 +1,5 @@
 /* handle_health.c: GET /healthz (the process answers), GET /readyz (the
- * signing key is loaded and the store commits a write now) and GET
+ * signing key is loaded and can sign now, and the store commits a write now) and GET
  * /metrics (Prometheus text format). */
 #include <stdlib.h>
 
@@ -40,7 +40,9 @@ masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply)
 {
 	struct masa_answer_later *w;
 
-	if (req->app->signer == NULL)
+	/* A token's key signs a test message here: a blocked token holds this
+	 * loop thread for that long, as rarely as readiness is probed. */
+	if (req->app->signer == NULL || !masa_signer_ready(req->app->signer))
 		return MASA_E_KEY_UNAVAILABLE;
 	w = calloc(1, sizeof *w);
 	if (w == NULL)
