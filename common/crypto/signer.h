@@ -125,6 +125,11 @@ MASA_NODISCARD enum masa_err masa_signer_load_cert(struct masa_signer *s, const 
  * until the next masa_signer_load_cert or masa_signer_free. */
 const struct masa_bytes *masa_signer_chain(const struct masa_signer *s, size_t *n);
 
+/* The chain of masa_signer_chain as PEM certificates, back to back, into
+ * out (initialised here; empty without a chain). */
+MASA_NODISCARD enum masa_err masa_signer_chain_pem(const struct masa_signer *s,
+    struct masa_buf *out);
+
 /* 1 if s can sign now (signer_impl.h: ops->ready; a token's key signs a
  * test message on the token and verifies it, reconnecting if the token had
  * gone away, so it may block as masa_signer_sign does), else 0. */

@@ -515,3 +515,14 @@ done:
 	json_decref(root);
 	return rc;
 }
+
+struct masa_key_opts
+masa_config_key_opts(const struct masa_config *cfg)
+{
+	struct masa_key_opts o = {
+		cfg->pkcs11_module[0] ? cfg->pkcs11_module : NULL,
+		cfg->pin_file[0] ? cfg->pin_file : NULL,
+	};
+
+	return o;
+}

@@ -3,7 +3,8 @@
  * and `masa check` share: configuration, the voucher-signing key (opened
  * from its key reference: for a file, owner-only; for any key, type
  * matching the algorithm and a self-test), its certificate chain (the
- * first certifying the key), the TLS files, and the store (opened with its
+ * first certifying the key), the TLS files, the store and, with both the
+ * signer and the store, every signing key it lists (keyring.h) (opened with its
  * backend's durability settings, schema version).
  */
 #ifndef MASA_STARTUP_H
@@ -15,6 +16,7 @@
 #include "crypto/signer.h"
 #include "diag.h"
 #include "err.h"
+#include "keyring.h"
 #include "store.h"
 
 enum {
@@ -32,6 +34,7 @@ struct masa_startup {
 	struct masa_buf tls_cert;	/* PEM, NUL-terminated */
 	struct masa_buf tls_key;
 	struct masa_db *db;
+	struct masa_keyring keys;	/* with the signer and the store: every key by name */
 	int schema_have;
 	int schema_latest;
 };
@@ -41,8 +44,5 @@ struct masa_startup {
 MASA_NODISCARD enum masa_err masa_startup_load(const char *path, unsigned need,
     struct masa_startup *out, struct masa_diag *diag);
 void masa_startup_free(struct masa_startup *s);
-/* What opening a key needs besides its reference, from cfg (views of
- * cfg's strings). */
-struct masa_key_opts masa_startup_key_opts(const struct masa_config *cfg);
 
 #endif

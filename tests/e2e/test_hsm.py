@@ -8,11 +8,13 @@ Needs softhsm2, opensc and libengine-pkcs11-openssl (deploy/install-deps.sh --te
 
 Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_hsm
 """
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import vtest
@@ -98,10 +100,8 @@ class Token:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-class TokenCase(vtest.VoucherCase):
-    """An instance whose signing.key is a key on a fresh token."""
-
-    curve, key_id, label, alg = "prime256v1", "01", "p256", "es256"
+class WithToken(vtest.VoucherCase):
+    """A voucher test case with a fresh token (self.token)."""
 
     def setUp(self):
         self.token = Token()
@@ -112,6 +112,12 @@ class TokenCase(vtest.VoucherCase):
         super().tearDown()
         os.environ.pop("SOFTHSM2_CONF", None)
         self.token.cleanup()
+
+
+class TokenCase(WithToken):
+    """An instance whose signing.key is a key on a fresh token."""
+
+    curve, key_id, label, alg = "prime256v1", "01", "p256", "es256"
 
     def prepare(self):
         self.token.keygen(self.curve, self.key_id, self.label)
@@ -210,3 +216,143 @@ class TokenAway(TokenCase):
                                                 "/readyz"))
         st, _h, body = vtest.request(self.inst, self.server.port, "GET", "/healthz")
         self.assertEqual((st, body), (200, b"ok\n"))
+
+
+class SeveralKeys(WithToken):
+    """Several signing keys: masa.json's file key ("default") and keys on a token added
+    with `masa key add --uri`; each device records its key at enrollment, and every
+    voucher for it verifies with that key (read back from the token) and not with any
+    other."""
+
+    expect = None   # the key the next voucher must verify with
+
+    def prepare(self):
+        self.inst.edit_config(signing={"pkcs11_module": MODULE,
+                                       "pin_file": self.token.pin_file})
+        for curve, key_id, label in (("prime256v1", "01", "p256"), ("secp384r1", "02", "p384")):
+            self.token.keygen(curve, key_id, label)
+            self.token.self_signed(label, self.inst.path(label + ".crt"))
+        self.file_key = super().masa_key()      # `masa key show`: the default key
+        self.keys = {"default": (self.file_key, self.inst.path("signing.crt")),
+                     "p256": (self.token.public_key("01"), self.inst.path("p256.crt")),
+                     "p384": (self.token.public_key("02"), self.inst.path("p384.crt"))}
+
+    def add_key(self, label):
+        p = self.cli("key", "add", label, "--uri",
+                     self.token.uri(label, pin_source=False), "--cert",
+                     self.inst.path(label + ".crt"))
+        self.assertIn("added signing key " + label, p.stdout)
+
+    def enroll_with(self, key):
+        pledge = vtest.brski.new_key("es256")
+        serial = "SN-%s-%s" % (key, vtest.new_nonce(4).hex())
+        args = ["device", "add", "--serial", serial, "--pubkey", self.public_pem_file(pledge)]
+        if key != "default":
+            args += ["--signing-key", key]
+        self.cli(*args)
+        return vtest.Pledge(serial, pledge)
+
+    def masa_key(self):
+        return self.keys[self.expect][0]
+
+    def masa_cert_der(self):
+        return vtest.pem_cert_der(self.keys[self.expect][1])
+
+    def issue_with(self, pledge, registrar, key):
+        """A voucher for pledge: verified with key's public key and certificate,
+        refused by every other key's."""
+        self.expect = key
+        _leaves, _rvr, body = self.issue(pledge, registrar)
+        for other, (pub, _cert) in self.keys.items():
+            if other != key:
+                with self.assertRaises(ValueError, msg="verified with " + other):
+                    vtest.brski.parse_voucher(body, pub)
+        return body
+
+    def test_two_devices_two_token_keys(self):
+        """Devices enrolled with p256, p384 (on the token) and none (the file key)
+        each get vouchers signed with their own key."""
+        self.add_key("p256")
+        self.add_key("p384")
+        a, b, c = self.enroll_with("p256"), self.enroll_with("p384"), self.enroll_with("default")
+        r = self.registrar()
+        self.start()
+        self.issue_with(a, r, "p256")
+        self.issue_with(b, r, "p384")
+        self.issue_with(c, r, "default")
+        p = self.cli("key", "list", "--json")
+        listed = {k["name"]: k for k in json.loads(p.stdout)}
+        self.assertEqual({n: (k["algorithm"], k["devices"], k["retired"])
+                          for n, k in listed.items()},
+                         {"default": ("es256", 1, None), "p256": ("es256", 1, None),
+                          "p384": ("es384", 1, None)})
+        self.assertEqual(listed["p384"]["where"], self.token.uri("p384", pin_source=False))
+        enrolled = {e[2]: e[4] for e in self.audit_events() if e[1] == "device.enrolled"}
+        self.assertEqual(enrolled, {a.serial: "public-key key=p256",
+                                    b.serial: "public-key key=p384", c.serial: "public-key"})
+
+    def test_rotation(self):
+        """A device enrolled before a new key keeps the old one; one enrolled after
+        names the new one; each is verified with its key and refused with the other."""
+        self.add_key("p256")
+        old = self.enroll_with("p256")
+        self.add_key("p384")
+        new = self.enroll_with("p384")
+        r = self.registrar()
+        self.start()
+        self.issue_with(old, r, "p256")
+        self.issue_with(new, r, "p384")
+        self.issue_with(old, r, "p256")
+
+    def test_retired_key(self):
+        """Retiring a key that devices trust is refused without --force; once retired
+        (audited), its devices get 503 and nothing is stored, the others are served,
+        and it cannot be named at enrollment."""
+        self.add_key("p256")
+        self.add_key("p384")
+        a, b = self.enroll_with("p256"), self.enroll_with("p384")
+        p = self.cli("key", "retire", "p256", ok=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertOneSentence(p.stderr)
+        self.assertIn("1 devices trust signing key \"p256\"", p.stderr)
+        self.cli("key", "retire", "p256", "--force")
+        events = [(e[1], e[4]) for e in self.audit_events()]
+        self.assertIn(("key.retired", "name=p256 devices=1 forced"), events)
+        self.assertEqual([d for ev, d in events if ev == "key.added"],
+                         ["name=p256 alg=es256 where=" + self.token.uri("p256", False),
+                          "name=p384 alg=es384 where=" + self.token.uri("p384", False)])
+        r = self.registrar()
+        self.start()
+        rvr, _nonce = self.make_request(a, r)
+        before = self.snapshot()
+        st, hdr, body = self.post(rvr)
+        self.assertEqual((st, body), (503, b"The voucher-signing key that this device trusts "
+                                           b"is retired or not held by this server.\n"))
+        self.assertEqual(self.snapshot(), before)
+        self.issue_with(b, r, "p384")
+        p = run_device_add(self, "p256")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("signing key \"p256\" is retired", p.stderr)
+
+    def test_show(self):
+        """key show NAME: algorithm, where, status, the public key read back from the
+        token and the certificate; --json the same."""
+        self.add_key("p384")
+        p = self.cli("key", "show", "p384")
+        self.assertIn("algorithm: es384\n", p.stdout)
+        self.assertIn("where: " + self.token.uri("p384", False) + "\n", p.stdout)
+        self.assertIn("status: in service\n", p.stdout)
+        pub = serialization.load_pem_public_key(p.stdout[p.stdout.index("-----BEGIN"):]
+                                                .encode())
+        self.assertEqual(pub.public_numbers(), self.keys["p384"][0].public_numbers())
+        j = json.loads(self.cli("key", "show", "p384", "--json").stdout)
+        self.assertEqual(serialization.load_pem_public_key(j["public_key"].encode())
+                         .public_numbers(), self.keys["p384"][0].public_numbers())
+        with open(self.inst.path("p384.crt")) as f:
+            self.assertEqual(j["chain"], f.read())
+
+
+def run_device_add(case, key):
+    pledge = vtest.brski.new_key("es256")
+    return vtest.run("device", "add", "--config", case.inst.config, "--serial", "SN-late",
+                     "--pubkey", case.public_pem_file(pledge), "--signing-key", key)
