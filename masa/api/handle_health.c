@@ -6,6 +6,7 @@
 #include "answer_later.h"
 #include "metrics.h"
 #include "handlers.h"
+#include "keyring.h"
 
 enum masa_err
 masa_handle_healthz(const struct masa_req *req, struct masa_reply *reply)
@@ -42,7 +43,8 @@ masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply)
 
 	/* A token's key signs a test message here: a blocked token holds this
 	 * loop thread for that long, as rarely as readiness is probed. */
-	if (req->app->signer == NULL || !masa_signer_ready(req->app->signer))
+	if (req->app->signer == NULL || !masa_signer_ready(req->app->signer) ||
+	    !masa_keyring_ready(req->app->keys))
 		return MASA_E_KEY_UNAVAILABLE;
 	w = calloc(1, sizeof *w);
 	if (w == NULL)
@@ -57,11 +59,19 @@ masa_handle_metrics(const struct masa_req *req, struct masa_reply *reply)
 {
 	struct masa_db_stats store;
 	struct masa_signer_stats signer;
+	struct masa_metrics_key keys[MASA_KEYRING_MAX];
 	enum masa_err rc;
+	size_t i;
 
 	masa_db_stats(req->app->db, &store);
 	masa_signer_stats(req->app->signer, &signer);
 	rc = masa_metrics_render(&reply->body, &store, &signer);
+	for (i = 0; req->app->keys != NULL && i < req->app->keys->n; i++) {
+		keys[i].name = req->app->keys->e[i].name;
+		masa_signer_stats(req->app->keys->e[i].signer, &keys[i].stats);	/* retired: 0 */
+	}
+	if (rc == MASA_OK)
+		rc = masa_metrics_render_keys(&reply->body, keys, i);
 	if (rc != MASA_OK)
 		return rc;
 	reply->status = 200;

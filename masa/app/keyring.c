@@ -119,6 +119,17 @@ masa_keyring_find(const struct masa_keyring *kr, const char *name)
 	return NULL;
 }
 
+int
+masa_keyring_ready(const struct masa_keyring *kr)
+{
+	size_t i;
+
+	for (i = 0; kr != NULL && i < kr->n; i++)
+		if (kr->e[i].signer != NULL && !masa_signer_ready(kr->e[i].signer))
+			return 0;
+	return 1;
+}
+
 void
 masa_keyring_free(struct masa_keyring *kr)
 {

@@ -49,6 +49,10 @@ MASA_NODISCARD enum masa_err masa_keyring_load(struct masa_keyring *kr, struct m
     struct masa_bytes def_cose, struct masa_diag *diag);
 /* The key called name, or NULL. */
 const struct masa_key_entry *masa_keyring_find(const struct masa_keyring *kr, const char *name);
+/* 1 if every key in service can sign now (masa_signer_ready: a token's
+ * key makes a test signature, so this may block as signing does); 1 for
+ * NULL. */
+int masa_keyring_ready(const struct masa_keyring *kr);
 void masa_keyring_free(struct masa_keyring *kr);
 
 #endif

@@ -92,7 +92,9 @@ masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
 		if (rc != MASA_OK)
 			goto done;
 	}
-	if ((need & MASA_NEED_SIGNER) && (need & (MASA_NEED_DB | MASA_NEED_MIGRATE))) {
+	/* A store not yet migrated (check without serve) has no key table. */
+	if ((need & MASA_NEED_SIGNER) && (need & (MASA_NEED_DB | MASA_NEED_MIGRATE)) &&
+	    s.schema_have == s.schema_latest) {
 		rc = masa_keyring_load(&s.keys, s.db, &s.cfg, s.signer, masa_buf_view(&s.signing_cert),
 		    masa_buf_view(&s.cose_key), diag);
 		if (rc != MASA_OK)

@@ -276,10 +276,28 @@ class SeveralKeys(WithToken):
         self.add_key("p384")
         a, b, c = self.enroll_with("p256"), self.enroll_with("p384"), self.enroll_with("default")
         r = self.registrar()
-        self.start()
+        self.server = self.serve()      # with the admin listener, for /metrics
         self.issue_with(a, r, "p256")
         self.issue_with(b, r, "p384")
+        self.issue_with(b, r, "p384")
         self.issue_with(c, r, "default")
+        st, _h, text = vtest.request(self.inst, self.server.admin_port, "GET", "/metrics",
+                                     headers={"Authorization": "Bearer " + self.inst.token})
+        self.assertEqual(st, 200)
+        series = dict(line.rsplit(" ", 1) for line in text.decode().splitlines()
+                      if line.startswith("masa_key_"))
+        self.assertEqual(series, {
+            'masa_key_signatures_total{key="default"}': "1",
+            'masa_key_signatures_total{key="p256"}': "1",
+            'masa_key_signatures_total{key="p384"}': "2",
+            'masa_key_signature_failures_total{key="default"}': "0",
+            'masa_key_signature_failures_total{key="p256"}': "0",
+            'masa_key_signature_failures_total{key="p384"}': "0"})
+        out = self.cli("check").stdout
+        self.assertIn("ok: signing key p256: %s (es256), test signature verified, 1 in the chain\n"
+                      % self.token.uri("p256", False), out)
+        self.assertIn("ok: signing key p384: %s (es384), test signature verified, 1 in the chain\n"
+                      % self.token.uri("p384", False), out)
         p = self.cli("key", "list", "--json")
         listed = {k["name"]: k for k in json.loads(p.stdout)}
         self.assertEqual({n: (k["algorithm"], k["devices"], k["retired"])
@@ -333,6 +351,27 @@ class SeveralKeys(WithToken):
         p = run_device_add(self, "p256")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("signing key \"p256\" is retired", p.stderr)
+
+    def test_token_key_away(self):
+        """The token of one key goes away: its device gets 503 (the key is
+        unavailable), nothing is stored, /readyz says 503; a device of the file key
+        is still served."""
+        self.add_key("p256")
+        a, c = self.enroll_with("p256"), self.enroll_with("default")
+        r = self.registrar()
+        self.start()
+        self.issue_with(a, r, "p256")
+        st, _h, _b = vtest.request(self.inst, self.server.port, "GET", "/readyz")
+        self.assertEqual(st, 200)
+        os.rename(self.token.dir, self.token.dir + ".away")
+        rvr, _nonce = self.make_request(a, r)
+        before = self.snapshot()
+        st, _h, body = self.post(rvr)
+        self.assertEqual((st, body), (503, b"The voucher-signing key is unavailable.\n"))
+        self.assertEqual(self.snapshot(), before)
+        st, _h, body = vtest.request(self.inst, self.server.port, "GET", "/readyz")
+        self.assertEqual((st, body), (503, b"The voucher-signing key is unavailable.\n"))
+        self.issue_with(c, r, "default")
 
     def test_show(self):
         """key show NAME: algorithm, where, status, the public key read back from the

@@ -370,7 +370,7 @@ class Backup(OpsCase):
             t.join(30)
         self.assertEqual(errors, [])
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(p.stdout, "backup written to %s (schema version 2, integrity ok)\n" % out)
+        self.assertEqual(p.stdout, "backup written to %s (schema version 4, integrity ok)\n" % out)
         self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
         self.assertEqual([f for f in os.listdir(self.inst.tmp) if "backup" in f], ["backup.db"])
 

@@ -630,7 +630,7 @@ class TokenBucket(vtest.VoucherCase):
             db.execute("PRAGMA user_version=1")
         db.close()
         self.start()
-        self.assertEqual(self.query("PRAGMA user_version"), [(2,)])
+        self.assertEqual(self.query("PRAGMA user_version"), [(4,)])
         self.assertEqual(self.query("SELECT name FROM sqlite_master WHERE type = 'index'"
                                     " AND tbl_name = 'vouchers'"), [("vouchers_lookup",)])
         self.assertReplay(rvr, voucher, p.serial)
