@@ -373,6 +373,35 @@ class SeveralKeys(WithToken):
         self.assertEqual((st, body), (503, b"The voucher-signing key is unavailable.\n"))
         self.issue_with(c, r, "default")
 
+    def test_enrollment_record_names_the_key(self):
+        """"signing-key" in an enrollment record (admin API, import) records the key;
+        an unknown one is refused and enrolls nothing."""
+        self.add_key("p384")
+        self.server = self.serve()
+        pledge = vtest.brski.new_key("es256")
+        rec = {"serial-number": "SN-api", "public-key": brski_pem(pledge), "signing-key": "p384"}
+        st, _h, body = vtest.request(self.inst, self.server.admin_port, "POST",
+                                     "/admin/v1/devices", json.dumps(rec).encode(),
+                                     {"Authorization": "Bearer " + self.inst.token,
+                                      "Content-Type": "application/json"})
+        self.assertEqual(st, 201, body)
+        rec = dict(rec, **{"serial-number": "SN-api-2", "signing-key": "nope"})
+        st, _h, body = vtest.request(self.inst, self.server.admin_port, "POST",
+                                     "/admin/v1/devices", json.dumps(rec).encode(),
+                                     {"Authorization": "Bearer " + self.inst.token,
+                                      "Content-Type": "application/json"})
+        self.assertEqual(st, 400, body)
+        self.assertIn(b'signing key \"nope\" does not exist', body)
+        imported = vtest.brski.new_key("es256")
+        line = {"serial-number": "SN-import", "public-key": brski_pem(imported),
+                "signing-key": "p384"}
+        self.cli("device", "import", self.write(json.dumps(line).encode() + b"\n", ".jsonl"))
+        self.assertEqual(self.query("SELECT serial, signing_key FROM devices ORDER BY serial"),
+                         [("SN-api", "p384"), ("SN-import", "p384")])
+        r = self.registrar()
+        self.issue_with(vtest.Pledge("SN-api", pledge), r, "p384")
+        self.issue_with(vtest.Pledge("SN-import", imported), r, "p384")
+
     def test_show(self):
         """key show NAME: algorithm, where, status, the public key read back from the
         token and the certificate; --json the same."""
@@ -389,6 +418,11 @@ class SeveralKeys(WithToken):
                          .public_numbers(), self.keys["p384"][0].public_numbers())
         with open(self.inst.path("p384.crt")) as f:
             self.assertEqual(j["chain"], f.read())
+
+
+def brski_pem(key):
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 def run_device_add(case, key):
