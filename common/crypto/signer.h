@@ -8,9 +8,10 @@
  *
  * (1) A signer is generic: struct masa_signer dispatches to an
  *     implementation through struct masa_signer_ops (signer_impl.h), curl
- *     vtls style. Today there is one implementation, a PEM file
- *     (signer_file.c); a PKCS#11 token is the next one (signer_pkcs11.c, an
- *     addition: this build links signer_pkcs11_none.c, which refuses).
+ *     vtls style. Two implementations: a PEM file (signer_file.c) and a
+ *     key on a PKCS#11 token (signer_pkcs11.c, through libp11's OpenSSL
+ *     engine; a build with -DMASA_PKCS11=OFF links signer_pkcs11_none.c,
+ *     which refuses).
  *
  * (2) A key is named by a key reference: a "pkcs11:" URI (RFC 7512; the
  *     scheme in any case), or else a file path. masa_signer_open picks the
@@ -33,7 +34,9 @@
  *     two relaxed atomic adds; the file implementation signs with a shared
  *     EVP_PKEY, which OpenSSL allows concurrently. An implementation may
  *     block (a token takes milliseconds), so a caller that must not block
- *     signs off its event loop.
+ *     signs off its event loop. The token implementation holds a read lock
+ *     per signature, so that a key reopened after its token went away is
+ *     swapped safely; masa_signer_ready may block as signing does.
  */
 #ifndef MASA_SIGNER_H
 #define MASA_SIGNER_H

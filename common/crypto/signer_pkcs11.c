@@ -27,6 +27,7 @@
 
 #include "crypto/signer_impl.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -147,25 +148,44 @@ uri_attr(const char *uri, const char *name, char *out, size_t cap)
 	return 0;
 }
 
-/* uri without its pin-source attribute into out (cap bytes). */
+/* Decodes RFC 3986 percent-escapes of s in place; -1 for a bad one. */
+static int
+percent_decode(char *s)
+{
+	char *w = s, hex[3] = { 0 };
+
+	for (; *s != '\0'; s++) {
+		if (*s != '%') {
+			*w++ = *s;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]))
+			return -1;
+		memcpy(hex, s + 1, 2);
+		*w++ = (char)strtol(hex, NULL, 16);
+		s += 2;
+	}
+	*w = '\0';
+	return 0;
+}
+
+/* uri without its pin-source query attribute into out (cap bytes): the
+ * path as it is, then "?" and the other query attributes joined by "&",
+ * if any are left. */
 static void
 uri_without_pin_source(const char *uri, char *out, size_t cap)
 {
-	const char *p = uri + strlen("pkcs11:");
+	const char *q = strchr(uri, '?'), *p;
 	size_t len, used;
+	int kept = 0;
 
-	used = (size_t)snprintf(out, cap, "pkcs11:");
-	while (*p != '\0' && used < cap) {
-		len = strcspn(p, ";?&");
-		if (strncasecmp(p, "pin-source=", strlen("pin-source=")) != 0) {
-			used += (size_t)snprintf(out + used, cap - used, "%s%.*s",
-			    used > strlen("pkcs11:") && out[used - 1] != '?' ? ";" : "", (int)len, p);
-		}
-		p += len;
-		if (*p == '?' && used < cap)
-			used += (size_t)snprintf(out + used, cap - used, "?");
-		if (*p != '\0')
-			p++;
+	used = (size_t)snprintf(out, cap, "%.*s", (int)(q ? (size_t)(q - uri) : strlen(uri)), uri);
+	for (p = q ? q + 1 : ""; *p != '\0' && used < cap; p += len + (p[len] != '\0')) {
+		len = strcspn(p, "&");
+		if (strncasecmp(p, "pin-source=", strlen("pin-source=")) == 0)
+			continue;
+		used += (size_t)snprintf(out + used, cap - used, "%s%.*s", kept++ ? "&" : "?",
+		    (int)len, p);
 	}
 }
 
@@ -405,9 +425,14 @@ parse_ref(struct p11_key *k, const char *uri, const struct masa_key_opts *opts,
 	}
 	memcpy(k->uri, uri, strlen(uri) + 1);
 	uri_without_pin_source(uri, k->engine_uri, sizeof k->engine_uri);
-	if (uri_attr(uri, "pin-source=", v, sizeof v))
+	if (uri_attr(uri, "pin-source=", v, sizeof v)) {
+		if (percent_decode(v) != 0 || strlen(v) >= sizeof k->pin_path) {
+			masa_diag_set(diag, "%s: pin-source is not a file name", k->uri);
+			return MASA_E_KEY;
+		}
 		snprintf(k->pin_path, sizeof k->pin_path, "%s",
 		    strncasecmp(v, "file:", 5) == 0 ? v + 5 : v);
+	}
 	else if (opts != NULL && opts->pin_file != NULL)
 		snprintf(k->pin_path, sizeof k->pin_path, "%s", opts->pin_file);
 	if (opts == NULL || opts->pkcs11_module == NULL || opts->pkcs11_module[0] == '\0') {

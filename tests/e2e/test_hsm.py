@@ -166,6 +166,18 @@ class TokenP256(TokenCase):
         self.assertIn("the token refused the PIN from " + bad, err)
         self.assertNotIn("0000", err.replace(bad, ""))
 
+    def test_pin_source_percent_escaped(self):
+        """pin-source is a URI reference: %20 in it is a space of the file name."""
+        spaced = os.path.join(self.token.tmp, "the pin")
+        shutil.copy(self.token.pin_file, spaced)
+        os.chmod(spaced, 0o600)
+        uri = (self.token.uri(self.label, pin_source=False) + "?pin-source=file:"
+               + spaced.replace(" ", "%20"))
+        self.inst.edit_config(signing={"key": uri})
+        p = vtest.run("check", "--config", self.inst.config)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("voucher-signing key " + uri + " (es256)", p.stdout)
+
     def test_pin_value_refused(self):
         """A URI that carries its PIN is refused, and the PIN is not echoed."""
         self.inst.edit_config(signing={"key": self.token.uri(self.label, pin_source=False)
