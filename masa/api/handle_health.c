@@ -1,6 +1,6 @@
-/* handle_health.c: GET /healthz (the process answers), GET /readyz (the
- * signing key is loaded and can sign now, and the store commits a write now) and GET
- * /metrics (Prometheus text format). */
+/* handle_health.c: GET /healthz (the process answers), GET /readyz (every
+ * signing key is loaded and can sign now, probed on a worker, and the
+ * store commits a write now) and GET /metrics (Prometheus text format). */
 #include <stdlib.h>
 
 #include "answer_later.h"
@@ -36,20 +36,36 @@ ready_finish(void *state, struct masa_reply *reply)
 	return masa_reply_text(reply, 200, "ready");
 }
 
+/* The probe, on a worker: every signing key in service makes a test
+ * signature (a token's on the token, which may take its time off the event
+ * loop), then the store takes an empty change. */
+static void
+ready_work(void *arg, struct masa_answer_later *w)
+{
+	const struct masa_app *app = arg;
+	enum masa_err rc;
+
+	if (app->signer == NULL || !masa_signer_ready(app->signer) ||
+	    !masa_keyring_ready(app->keys)) {
+		masa_answer_later_done(w, MASA_E_KEY_UNAVAILABLE);
+		return;
+	}
+	rc = masa_db_submit(app->db, nothing, NULL, masa_answer_later_done, w);
+	if (rc != MASA_OK)
+		masa_answer_later_done(w, rc);
+}
+
 enum masa_err
 masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply)
 {
 	struct masa_answer_later *w;
 
-	/* A token's key signs a test message here: a blocked token holds this
-	 * loop thread for that long, as rarely as readiness is probed. */
-	if (req->app->signer == NULL || !masa_signer_ready(req->app->signer) ||
-	    !masa_keyring_ready(req->app->keys))
+	if (req->app->signer == NULL)
 		return MASA_E_KEY_UNAVAILABLE;
 	w = calloc(1, sizeof *w);
 	if (w == NULL)
 		return MASA_E_NOMEM;
-	return masa_answer_later(req, reply, w, nothing, NULL, w, ready_finish, free);
+	return masa_answer_later_work(req, reply, w, ready_work, req->app, w, ready_finish, free);
 }
 
 /* GET /metrics (admin listener): the counters of metrics.c, the store's
