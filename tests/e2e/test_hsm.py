@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -196,6 +198,59 @@ class TokenP256(TokenCase):
         self.assertEqual(out, "")
         self.assertOneSentence(err)
         self.assertIn("no such key on a present token", err)
+
+
+class SlowToken(TokenCase):
+    """A token whose signatures take 3 s (SoftHSM2 behind tests/e2e/slow_pkcs11.c):
+    vouchers are signed on the workers, so while both workers wait for the token the
+    event loops still answer at once."""
+
+    def prepare(self):
+        super().prepare()
+        self.flag = os.path.join(self.token.tmp, "slow")
+        os.environ.update(SLOW_PKCS11_MODULE=MODULE, SLOW_PKCS11_FLAG=self.flag,
+                          SLOW_PKCS11_MS="3000")
+        self.inst.edit_config(signing={"pkcs11_module": os.environ["MASA_SLOW_PKCS11"]})
+
+    def tearDown(self):
+        for k in ("SLOW_PKCS11_MODULE", "SLOW_PKCS11_FLAG", "SLOW_PKCS11_MS"):
+            os.environ.pop(k, None)
+        super().tearDown()
+
+    def slow_signatures(self):
+        try:
+            with open(self.flag + ".log") as f:
+                return len(f.readlines())
+        except FileNotFoundError:
+            return 0
+
+    def test_slow_token_never_holds_the_loop(self):
+        pledges = [self.enroll() for _ in range(3)]
+        r = self.registrar()
+        self.start()
+        self.issue(pledges[0], r)       # fast: the flag is not there yet
+        reqs = [self.make_request(p, r) for p in pledges[1:]]
+        open(self.flag, "w").close()
+        answers = {}
+        threads = [threading.Thread(target=lambda i=i: answers.__setitem__(
+            i, self.post(reqs[i][0]))) for i in range(2)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 20
+        while self.slow_signatures() < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(self.slow_signatures(), 2, "both vouchers are being signed")
+        t0 = time.monotonic()
+        st, _h, body = vtest.request(self.inst, self.server.port, "GET", "/healthz")
+        took = time.monotonic() - t0
+        self.assertEqual((st, body), (200, b"ok\n"))
+        self.assertLess(took, 1.0, "an event loop waited for the token")
+        self.assertTrue(all(t.is_alive() for t in threads), "a slow signature was not slow")
+        os.unlink(self.flag)
+        for t in threads:
+            t.join(30)
+        for i, p in enumerate(pledges[1:]):
+            self.assertVoucher(answers[i], p.serial, reqs[i][1], r)
 
 
 class TokenP384(TokenCase):
