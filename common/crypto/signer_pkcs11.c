@@ -17,10 +17,10 @@
  *
  * A token that goes away makes sign fail (MASA_E_KEY_UNAVAILABLE) and
  * /readyz (ops->ready, a test signature) answer 503; the next call after
- * that enumerates the slots again and opens the key anew from its URI,
- * swapping the EVP_PKEY under a write lock that every signature holds for
- * reading. Whether service then resumes depends on the module: SoftHSM2
- * keeps a token whose files vanished invalid until the process ends
+ * that opens the key anew from its URI, swapping the EVP_PKEY under a
+ * write lock that every signature holds for reading. With libp11 0.4.12
+ * and SoftHSM2 that second open fails ("no such key") even once the token
+ * answers again, so service comes back only with a restart of masa serve
  * (README: PKCS#11 keys).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
@@ -265,9 +265,9 @@ open_key(struct p11_key *k, struct masa_diag *diag)
 		return rc;
 	pthread_mutex_lock(&engine_lock);
 	masa_ossl_clear();
-	/* Again after the token went away: libp11 enumerates the slots anew. */
-	if (k->pub != NULL)
-		(void)ENGINE_ctrl_cmd(engine, "RE_ENUMERATE", 0, NULL, NULL, 0);
+	/* Not libp11's RE_ENUMERATE after a token went away: libp11 0.4.12
+	 * crashed in it (SEGV) when tried with a token that answered
+	 * CKR_DEVICE_REMOVED. */
 	/* libp11 keeps the PIN for its later logins; an empty one means none. */
 	if (ENGINE_ctrl_cmd_string(engine, "PIN", pin[0] ? pin : NULL, 0) == 1)
 		key = ENGINE_load_private_key(engine, k->engine_uri, no_prompt, NULL);
