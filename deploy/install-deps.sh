@@ -9,12 +9,14 @@ runtime_build=(
   build-essential cmake pkg-config openssl
   libmicrohttpd-dev libgnutls28-dev libssl-dev libsqlite3-dev libjansson-dev libargon2-dev libcbor-dev libcurl4-openssl-dev
   libsystemd-dev
+  libengine-pkcs11-openssl  # PKCS#11 signing keys: libp11's OpenSSL engine, loaded at run time
 )
 test_only=(
   libcmocka-dev python3 python3-cryptography python3-cbor2 sqlite3 curl
   clang libclang-rt-14-dev nginx
   prometheus systemd chromium python3-yaml
   faketime python3-asn1crypto python3-jwcrypto
+  softhsm2 opensc  # the PKCS#11 token of tests/e2e/test_hsm.py and its pkcs11-tool
 )
 
 pkgs=("${runtime_build[@]}")

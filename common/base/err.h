@@ -21,6 +21,7 @@ enum masa_err {
 	MASA_E_CRYPTO = 6,
 	MASA_E_KEY_UNAVAILABLE = 7,
 	MASA_E_SHUTTING_DOWN = 8,	/* a request arriving while serve stops */
+	MASA_E_KEY_RETIRED = 18,	/* the device's own signing key is retired (keys.h) */
 
 	/* 100..199: transport: route, method, size, media type */
 	MASA_E_NO_ROUTE = 100,

@@ -113,6 +113,15 @@ enum masa_err
 masa_alg_sign_raw(enum masa_alg alg, EVP_PKEY *key, struct masa_bytes msg,
     uint8_t sig[MASA_SIG_MAX])
 {
+	if (!masa_alg_key_matches(alg, key))
+		return MASA_E_CRYPTO;
+	return masa_alg_sign_raw_checked(alg, key, msg, sig);
+}
+
+enum masa_err
+masa_alg_sign_raw_checked(enum masa_alg alg, EVP_PKEY *key, struct masa_bytes msg,
+    uint8_t sig[MASA_SIG_MAX])
+{
 	enum masa_err rc = MASA_E_CRYPTO;
 	EVP_MD_CTX *ctx = NULL;
 	ECDSA_SIG *es = NULL;
@@ -120,7 +129,7 @@ masa_alg_sign_raw(enum masa_alg alg, EVP_PKEY *key, struct masa_bytes msg,
 	const unsigned char *p = der;
 	size_t derlen = sizeof der, n = masa_alg_sig_len(alg);
 
-	if (n == 0 || !masa_alg_key_matches(alg, key))
+	if (n == 0)
 		return MASA_E_CRYPTO;
 	masa_ossl_clear();
 	ctx = EVP_MD_CTX_new();

@@ -39,6 +39,11 @@ int masa_alg_key_matches(enum masa_alg alg, const EVP_PKEY *key);
 /* Signs msg with key; writes exactly masa_alg_sig_len(alg) bytes to sig. */
 MASA_NODISCARD enum masa_err masa_alg_sign_raw(enum masa_alg alg, EVP_PKEY *key,
     struct masa_bytes msg, uint8_t sig[MASA_SIG_MAX]);
+/* The same for a key whose type the caller has checked on its public half:
+ * a token's key through an OpenSSL engine answers no parameter queries, so
+ * masa_alg_key_matches cannot tell its curve (signer_pkcs11.c). */
+MASA_NODISCARD enum masa_err masa_alg_sign_raw_checked(enum masa_alg alg, EVP_PKEY *key,
+    struct masa_bytes msg, uint8_t sig[MASA_SIG_MAX]);
 /* Verifies a raw signature. MASA_OK only for a valid signature of exactly
  * the right length by a key of the right type; MASA_E_ALG for a key that
  * is not of alg's type (or curve), MASA_E_CRYPTO for anything else. */

@@ -137,6 +137,12 @@ masa_signer_cms_sign(struct masa_signer *s, struct masa_bytes content, const cha
 	return rc;
 }
 
+int
+masa_signer_ready(struct masa_signer *s)
+{
+	return s->ops->ready == NULL || s->ops->ready(s->impl);
+}
+
 void
 masa_signer_stats(const struct masa_signer *s, struct masa_signer_stats *out)
 {
@@ -288,4 +294,39 @@ masa_signer_chain(const struct masa_signer *s, size_t *n)
 {
 	*n = s->chain_n;
 	return s->chain;
+}
+
+enum masa_err
+masa_signer_chain_pem(const struct masa_signer *s, struct masa_buf *out)
+{
+	enum masa_err rc = MASA_OK;
+	const unsigned char *p;
+	struct masa_buf b;
+	BIO *bio = BIO_new(BIO_s_mem());
+	X509 *x = NULL;
+	char *data;
+	size_t i;
+	long n;
+
+	masa_buf_init(&b, CERT_FILE_MAX);
+	for (i = 0; bio != NULL && rc == MASA_OK && i < s->chain_n; i++) {
+		p = s->chain[i].ptr;
+		x = d2i_X509(NULL, &p, (long)s->chain[i].len);
+		if (x == NULL || PEM_write_bio_X509(bio, x) != 1)
+			rc = MASA_E_CRYPTO;
+		X509_free(x);
+	}
+	n = bio != NULL ? BIO_get_mem_data(bio, &data) : -1;
+	if (bio == NULL || n < 0)
+		rc = MASA_E_NOMEM;
+	else if (rc == MASA_OK && n > 0)
+		rc = masa_buf_append(&b, data, (size_t)n);
+	masa_ossl_clear();
+	BIO_free(bio);
+	if (rc == MASA_OK) {
+		*out = b;
+		return MASA_OK;
+	}
+	masa_buf_free(&b);
+	return rc;
 }

@@ -8,9 +8,10 @@
  *
  * (1) A signer is generic: struct masa_signer dispatches to an
  *     implementation through struct masa_signer_ops (signer_impl.h), curl
- *     vtls style. Today there is one implementation, a PEM file
- *     (signer_file.c); a PKCS#11 token is the next one (signer_pkcs11.c, an
- *     addition: this build links signer_pkcs11_none.c, which refuses).
+ *     vtls style. Two implementations: a PEM file (signer_file.c) and a
+ *     key on a PKCS#11 token (signer_pkcs11.c, through libp11's OpenSSL
+ *     engine; a build with -DMASA_PKCS11=OFF links signer_pkcs11_none.c,
+ *     which refuses).
  *
  * (2) A key is named by a key reference: a "pkcs11:" URI (RFC 7512; the
  *     scheme in any case), or else a file path. masa_signer_open picks the
@@ -33,7 +34,9 @@
  *     two relaxed atomic adds; the file implementation signs with a shared
  *     EVP_PKEY, which OpenSSL allows concurrently. An implementation may
  *     block (a token takes milliseconds), so a caller that must not block
- *     signs off its event loop.
+ *     signs off its event loop. The token implementation holds a read lock
+ *     per signature, so that a key reopened after its token went away is
+ *     swapped safely; masa_signer_ready may block as signing does.
  */
 #ifndef MASA_SIGNER_H
 #define MASA_SIGNER_H
@@ -64,6 +67,18 @@ int masa_signer_ref_is_uri(const char *ref);
  * by this build"). *out only on success; free with masa_signer_free. */
 MASA_NODISCARD enum masa_err masa_signer_open(const char *ref, enum masa_alg alg,
     struct masa_signer **out, struct masa_diag *diag);
+/* What opening a token's key needs besides its URI (config.h:
+ * signing.pkcs11_module, signing.pin_file); a file key needs neither. */
+struct masa_key_opts {
+	const char *pkcs11_module;	/* the PKCS#11 module library; NULL: none */
+	const char *pin_file;		/* the PIN when the URI has no pin-source=; NULL: none */
+};
+
+/* masa_signer_open with opts (NULL: none) for a "pkcs11:" URI, opened
+ * through libp11's engine when the build has PKCS#11 (MASA_E_KEY with one
+ * sentence otherwise, or when the module, the key or the PIN fails). */
+MASA_NODISCARD enum masa_err masa_signer_open_opts(const char *ref, enum masa_alg alg,
+    const struct masa_key_opts *opts, struct masa_signer **out, struct masa_diag *diag);
 /* Opens the PEM private key file at key_path for alg (a path, never a
  * URI). Fails with MASA_E_FILE_PERM (unsafe file: symlink, other owner,
  * group or world bits), MASA_E_NOT_FOUND, MASA_E_KEY (not a key, wrong
@@ -125,6 +140,16 @@ MASA_NODISCARD enum masa_err masa_signer_load_cert(struct masa_signer *s, const 
  * certificates, the key's own first (*n = 0 before any). The views live
  * until the next masa_signer_load_cert or masa_signer_free. */
 const struct masa_bytes *masa_signer_chain(const struct masa_signer *s, size_t *n);
+
+/* The chain of masa_signer_chain as PEM certificates, back to back, into
+ * out (initialised here; empty without a chain). */
+MASA_NODISCARD enum masa_err masa_signer_chain_pem(const struct masa_signer *s,
+    struct masa_buf *out);
+
+/* 1 if s can sign now (signer_impl.h: ops->ready; a token's key signs a
+ * test message on the token and verifies it, reconnecting if the token had
+ * gone away, so it may block as masa_signer_sign does), else 0. */
+int masa_signer_ready(struct masa_signer *s);
 
 /* What a signer has done since it was opened. The self-test at open is not
  * counted: a new signer reads 0 and 0. */

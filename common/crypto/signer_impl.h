@@ -49,6 +49,11 @@ struct masa_signer_ops {
 	 * the token. NULL (or no op): the implementation cannot, and
 	 * masa_signer_cms_sign fails with MASA_E_KEY. Thread-safe as sign. */
 	EVP_PKEY *(*pkey)(void *impl);
+	/* Optional: 1 if the key can sign now, else 0, for /readyz. A key
+	 * that can go away (a token) proves it with a test signature, and
+	 * reconnects if it had gone; may block as sign does. No op: always 1
+	 * (a file key, once opened). Not counted in the stats. */
+	int (*ready)(void *impl);
 };
 
 /* Wraps impl: asks ops for the algorithm, the public key and where the
@@ -69,8 +74,8 @@ MASA_NODISCARD enum masa_err masa_signer_cms_with(EVP_PKEY *key, enum masa_alg a
 
 /* The opener of "pkcs11:" URIs (signer.c's scheme table): signer_pkcs11.c
  * when built with PKCS#11, else signer_pkcs11_none.c, which refuses with
- * MASA_E_KEY. Same contract as masa_signer_open. */
+ * MASA_E_KEY. Same contract as masa_signer_open_opts. */
 MASA_NODISCARD enum masa_err masa_signer_pkcs11_open(const char *uri, enum masa_alg alg,
-    struct masa_signer **out, struct masa_diag *diag);
+    const struct masa_key_opts *opts, struct masa_signer **out, struct masa_diag *diag);
 
 #endif

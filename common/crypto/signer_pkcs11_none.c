@@ -4,11 +4,12 @@
 #include "crypto/signer_impl.h"
 
 enum masa_err
-masa_signer_pkcs11_open(const char *uri, enum masa_alg alg, struct masa_signer **out,
-    struct masa_diag *diag)
+masa_signer_pkcs11_open(const char *uri, enum masa_alg alg, const struct masa_key_opts *opts,
+    struct masa_signer **out, struct masa_diag *diag)
 {
 	(void)uri;	/* never echoed: it may carry a pin-value */
 	(void)alg;
+	(void)opts;
 	(void)out;
 	masa_diag_set(diag, "PKCS#11 keys (pkcs11: URIs) are not supported by this build");
 	return MASA_E_KEY;

@@ -12,8 +12,8 @@
  * file path. */
 static const struct {
 	const char *scheme;	/* with its ':' */
-	enum masa_err (*open)(const char *ref, enum masa_alg alg, struct masa_signer **out,
-	    struct masa_diag *diag);
+	enum masa_err (*open)(const char *ref, enum masa_alg alg, const struct masa_key_opts *opts,
+	    struct masa_signer **out, struct masa_diag *diag);
 } schemes[] = {
 	{ "pkcs11:", masa_signer_pkcs11_open },
 };
@@ -38,12 +38,19 @@ masa_signer_ref_is_uri(const char *ref)
 }
 
 enum masa_err
-masa_signer_open(const char *ref, enum masa_alg alg, struct masa_signer **out,
-    struct masa_diag *diag)
+masa_signer_open_opts(const char *ref, enum masa_alg alg, const struct masa_key_opts *opts,
+    struct masa_signer **out, struct masa_diag *diag)
 {
 	size_t i = scheme_of(ref);
 
 	if (i < NSCHEMES)
-		return schemes[i].open(ref, alg, out, diag);
+		return schemes[i].open(ref, alg, opts, out, diag);
 	return masa_signer_load(ref, alg, out, diag);
+}
+
+enum masa_err
+masa_signer_open(const char *ref, enum masa_alg alg, struct masa_signer **out,
+    struct masa_diag *diag)
+{
+	return masa_signer_open_opts(ref, alg, NULL, out, diag);
 }

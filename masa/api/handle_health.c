@@ -1,12 +1,13 @@
-/* handle_health.c: GET /healthz (the process answers), GET /readyz (the
- * signing key is loaded and the store commits a write now) and GET
- * /metrics (Prometheus text format). */
+/* handle_health.c: GET /healthz (the process answers), GET /readyz (every
+ * signing key is loaded and can sign now, probed on a worker, and the
+ * store commits a write now) and GET /metrics (Prometheus text format). */
 #include <stdlib.h>
 
 #include "answer_later.h"
 #include "crypto/certinfo.h"
 #include "metrics.h"
 #include "handlers.h"
+#include "keyring.h"
 
 enum masa_err
 masa_handle_healthz(const struct masa_req *req, struct masa_reply *reply)
@@ -36,6 +37,25 @@ ready_finish(void *state, struct masa_reply *reply)
 	return masa_reply_text(reply, 200, "ready");
 }
 
+/* The probe, on a worker: every signing key in service makes a test
+ * signature (a token's on the token, which may take its time off the event
+ * loop), then the store takes an empty change. */
+static void
+ready_work(void *arg, struct masa_answer_later *w)
+{
+	const struct masa_app *app = arg;
+	enum masa_err rc;
+
+	if (app->signer == NULL || !masa_signer_ready(app->signer) ||
+	    !masa_keyring_ready(app->keys)) {
+		masa_answer_later_done(w, MASA_E_KEY_UNAVAILABLE);
+		return;
+	}
+	rc = masa_db_submit(app->db, nothing, NULL, masa_answer_later_done, w);
+	if (rc != MASA_OK)
+		masa_answer_later_done(w, rc);
+}
+
 enum masa_err
 masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply)
 {
@@ -46,7 +66,7 @@ masa_handle_readyz(const struct masa_req *req, struct masa_reply *reply)
 	w = calloc(1, sizeof *w);
 	if (w == NULL)
 		return MASA_E_NOMEM;
-	return masa_answer_later(req, reply, w, nothing, NULL, w, ready_finish, free);
+	return masa_answer_later_work(req, reply, w, ready_work, req->app, w, ready_finish, free);
 }
 
 /* GET /metrics (admin listener): the counters of metrics.c, the store's
@@ -56,9 +76,11 @@ masa_handle_metrics(const struct masa_req *req, struct masa_reply *reply)
 {
 	struct masa_db_stats store;
 	struct masa_signer_stats signer;
+	struct masa_metrics_key keys[MASA_KEYRING_MAX];
 	struct masa_cert_info ci;
 	int64_t not_after[2] = { 0, 0 };
 	enum masa_err rc;
+	size_t i;
 	int ready;
 
 	masa_db_stats(req->app->db, &store);
@@ -73,6 +95,12 @@ masa_handle_metrics(const struct masa_req *req, struct masa_reply *reply)
 	rc = masa_metrics_render(&reply->body, &store, &signer);
 	if (rc == MASA_OK)
 		rc = masa_metrics_render_health(&reply->body, ready, not_after);
+	for (i = 0; req->app->keys != NULL && i < req->app->keys->n; i++) {
+		keys[i].name = req->app->keys->e[i].name;
+		masa_signer_stats(req->app->keys->e[i].signer, &keys[i].stats);	/* retired: 0 */
+	}
+	if (rc == MASA_OK)
+		rc = masa_metrics_render_keys(&reply->body, keys, i);
 	if (rc != MASA_OK)
 		return rc;
 	reply->status = 200;

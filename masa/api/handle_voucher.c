@@ -13,6 +13,7 @@
 #include "json_codec.h"
 #include "handlers.h"
 #include "issue.h"
+#include "keyring.h"
 #include "metrics.h"
 #include "negotiate.h"
 #include "refusal.h"
@@ -48,6 +49,7 @@ finish(void *state, struct masa_reply *reply)
 {
 	struct voucher_call *call = state;
 	struct masa_issued issued;
+	struct masa_app view;
 	enum masa_err rc;
 	char secs[24];
 
@@ -58,8 +60,14 @@ finish(void *state, struct masa_reply *reply)
 		snprintf(secs, sizeof secs, "%llu", (unsigned long long)issued.retry_after_s);
 		masa_reply_header(reply, "Retry-After", secs);
 	}
+	/* The multipart key and certificate parts are those of the device's key. */
+	view = *call->app;
+	if (issued.key != NULL) {
+		view.masa_cert = issued.key->cert;
+		view.masa_cose_key = issued.key->cose_key;
+	}
 	if (rc == MASA_OK)
-		rc = masa_voucher_reply(call->app, call->codec, &call->answer,
+		rc = masa_voucher_reply(&view, call->codec, &call->answer,
 		    masa_buf_view(&issued.voucher), reply);
 	if (rc == MASA_OK)
 		masa_metrics_voucher(call->answer.format, call->answer.multipart != NULL,

@@ -7,7 +7,8 @@
 #include "crypto/signer.h"
 #include "store.h"
 
-struct masa_auth;	/* the HTTP layer's token checks (auth.h) */
+struct masa_auth;
+struct masa_keyring;	/* keyring.h */	/* the HTTP layer's token checks (auth.h) */
 struct masa_workq;	/* workq.h */
 
 struct masa_app {
@@ -16,6 +17,8 @@ struct masa_app {
 	struct masa_signer *signer;
 	struct masa_bytes masa_cert;	/* DER of the voucher-signing certificate */
 	struct masa_bytes masa_cose_key;	/* the voucher-signing public key as a COSE_Key */
+	const struct masa_keyring *keys;	/* every signing key by name (the above is "default");
+						 * NULL: the above only */
 	struct masa_auth *auth;			/* API token checks and throttle */
 	/* Workers for what must not run on an event-loop thread (store reads,
 	 * signatures); NULL: such work runs where it is started. */

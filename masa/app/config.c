@@ -17,6 +17,7 @@
 enum ftype {
 	F_PATH,		/* string; relative to the config file's directory */
 	F_KEYREF,	/* string: a key URI kept verbatim, or else an F_PATH (signer.h) */
+	F_PATH_OPT,	/* string: an F_PATH, or "" for none (the default) */
 	F_ADDR,		/* string HOST:PORT */
 	F_ADDR_OPT,	/* string HOST:PORT, or null to turn the listener off */
 	F_UINT,		/* integer in [min, max] */
@@ -51,6 +52,8 @@ static const struct field fields[] = {
 	{ "signing.alg", F_ALG, OFF(alg), "es256", 0, 0, 0, NULL },
 	{ "signing.key", F_KEYREF, OFF(signing_key), "signing.key", 0, 0, 0, NULL },
 	{ "signing.cert", F_PATH, OFF(signing_cert), "signing.crt", 0, 0, 0, NULL },
+	{ "signing.pkcs11_module", F_PATH_OPT, OFF(pkcs11_module), "", 0, 0, 0, NULL },
+	{ "signing.pin_file", F_PATH_OPT, OFF(pin_file), "", 0, 0, 0, NULL },
 	{ "limits.body_max_bytes", F_UINT, OFF(limits.body_max_bytes), NULL, 65536, 1024, 1048576, NULL },
 	{ "limits.connection_limit", F_UINT, OFF(limits.connection_limit), NULL, 256, 1, 65536, NULL },
 	{ "limits.per_ip_connection_limit", F_UINT, OFF(limits.per_ip_connection_limit), NULL, 32, 1, 65536, NULL },
@@ -163,6 +166,12 @@ set_string(struct ctx *c, const struct field *f, const char *s)
 		}
 		memcpy(dst, s, strlen(s) + 1);	/* verbatim: a URI is no path */
 		return MASA_OK;
+	case F_PATH_OPT:
+		if (s[0] == '\0') {
+			dst[0] = '\0';
+			return MASA_OK;
+		}
+		return set_path(c, f, s, dst);
 	case F_PATH:
 		return set_path(c, f, s, dst);
 	case F_DB_URL:
@@ -441,7 +450,7 @@ masa_config_changed_key(const struct masa_config *a, const struct masa_config *b
 			if (*(const enum masa_alg *)(const void *)pa != *(const enum masa_alg *)(const void *)pb)
 				return fields[i].key;
 			break;
-		case F_PATH: case F_KEYREF: case F_ADDR: case F_ADDR_OPT:
+		case F_PATH: case F_PATH_OPT: case F_KEYREF: case F_ADDR: case F_ADDR_OPT:
 			if (strcmp(pa, pb) != 0)
 				return fields[i].key;
 			break;
@@ -507,4 +516,15 @@ done:
 	free(text);
 	json_decref(root);
 	return rc;
+}
+
+struct masa_key_opts
+masa_config_key_opts(const struct masa_config *cfg)
+{
+	struct masa_key_opts o = {
+		cfg->pkcs11_module[0] ? cfg->pkcs11_module : NULL,
+		cfg->pin_file[0] ? cfg->pin_file : NULL,
+	};
+
+	return o;
 }

@@ -13,6 +13,7 @@
 
 #include "attr.h"
 #include "crypto/alg.h"
+#include "crypto/signer.h"
 #include "diag.h"
 #include "err.h"
 #include "masa_limits.h"
@@ -49,6 +50,8 @@ struct masa_config {
 	enum masa_alg alg;
 	char signing_key[MASA_PATH_MAX];	/* a path, or a key URI (masa_signer_open) */
 	char signing_cert[MASA_PATH_MAX];
+	char pkcs11_module[MASA_PATH_MAX];	/* "" when none (signer.h: masa_key_opts) */
+	char pin_file[MASA_PATH_MAX];		/* "" when none */
 	struct masa_limits limits;
 	struct masa_policy_config policy;
 	uint64_t log_level;			/* enum masa_log_level; reloaded on SIGHUP */
@@ -62,6 +65,9 @@ MASA_NODISCARD enum masa_err masa_config_load(const char *path, struct masa_conf
  * listed in skip (NULL-terminated, may be NULL); NULL when none differs. */
 const char *masa_config_changed_key(const struct masa_config *a, const struct masa_config *b,
     const char *const *skip);
+/* What opening a key needs besides its reference (signer.h), from cfg:
+ * views of cfg's strings, NULL where unset. */
+struct masa_key_opts masa_config_key_opts(const struct masa_config *cfg);
 /* Writes a new config file holding every default, with signing.alg = alg. */
 MASA_NODISCARD enum masa_err masa_config_write_default(const char *path, enum masa_alg alg,
     struct masa_diag *diag);

@@ -19,6 +19,7 @@ static const struct {
 	{ MASA_E_CRYPTO, "MASA_E_CRYPTO", 500, "Cryptographic operation failed." },
 	{ MASA_E_KEY_UNAVAILABLE, "MASA_E_KEY_UNAVAILABLE", 503, "The voucher-signing key is unavailable." },
 	{ MASA_E_SHUTTING_DOWN, "MASA_E_SHUTTING_DOWN", 503, "The server is shutting down; try again shortly." },
+	{ MASA_E_KEY_RETIRED, "MASA_E_KEY_RETIRED", 503, "The voucher-signing key that this device trusts is retired or not held by this server." },
 
 	{ MASA_E_NO_ROUTE, "MASA_E_NO_ROUTE", 404, "No such resource." },
 	{ MASA_E_METHOD, "MASA_E_METHOD", 405, "Method not allowed for this resource." },

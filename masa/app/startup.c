@@ -3,33 +3,10 @@
 
 #include <string.h>
 
-#include "cose/cose_key.h"
 #include "crypto/signchain.h"
 #include "crypto/tlsfiles.h"
 #include "crypto/x509.h"
 #include "fsutil.h"
-
-/* The signing public key as a COSE_Key whose kid is the SHA-256 of its
- * SubjectPublicKeyInfo, for multipart answers. */
-static enum masa_err
-make_cose_key(struct masa_startup *s)
-{
-	uint8_t spki[MASA_SPKI_MAX], kid[MASA_SHA256_LEN];
-	size_t len = 0;
-	EVP_PKEY *pub = NULL;
-	enum masa_err rc;
-
-	rc = masa_signer_public_der(s->signer, spki, sizeof spki, &len);
-	if (rc == MASA_OK)
-		rc = masa_pubkey_parse((struct masa_bytes){ spki, len }, &pub);
-	if (rc != MASA_OK)
-		return rc;
-	masa_sha256((struct masa_bytes){ spki, len }, kid);
-	masa_buf_init(&s->cose_key, 1024);
-	rc = masa_cose_key_encode(pub, (struct masa_bytes){ kid, sizeof kid }, &s->cose_key);
-	EVP_PKEY_free(pub);
-	return rc;
-}
 
 /* Opens the database and checks (or brings up to date) its schema. */
 static enum masa_err
@@ -67,6 +44,7 @@ guard_paths(const char *config, const struct masa_config *cfg, struct masa_diag 
 {
 	const char *paths[] = { config, cfg->tls_cert, cfg->tls_key, cfg->signing_cert,
 		masa_signer_ref_is_uri(cfg->signing_key) ? NULL : cfg->signing_key,
+		cfg->pin_file[0] ? cfg->pin_file : NULL,
 		masa_db_url_path(cfg->db_url) };
 	enum masa_err rc = MASA_OK;
 	size_t i;
@@ -94,6 +72,7 @@ masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
     struct masa_diag *diag)
 {
 	struct masa_startup s;
+	struct masa_key_opts opts;
 	enum masa_err rc;
 
 	memset(&s, 0, sizeof s);
@@ -107,13 +86,14 @@ masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
 	if (rc != MASA_OK)
 		goto done;
 	if (need & MASA_NEED_SIGNER) {
-		rc = masa_signer_open(s.cfg.signing_key, s.cfg.alg, &s.signer, diag);
+		opts = masa_config_key_opts(&s.cfg);
+		rc = masa_signer_open_opts(s.cfg.signing_key, s.cfg.alg, &opts, &s.signer, diag);
 		if (rc == MASA_OK)
 			rc = masa_signer_load_cert(s.signer, s.cfg.signing_cert, &s.signing_cert, diag);
 		if (rc == MASA_OK)
 			rc = signing_chain_links(&s, diag);
 		if (rc == MASA_OK)
-			rc = make_cose_key(&s);
+			rc = masa_key_cose(s.signer, &s.cose_key);
 		if (rc != MASA_OK)
 			goto done;
 	}
@@ -127,6 +107,14 @@ masa_startup_load(const char *path, unsigned need, struct masa_startup *out,
 		if (rc != MASA_OK)
 			goto done;
 	}
+	/* A store not yet migrated (check without serve) has no key table. */
+	if ((need & MASA_NEED_SIGNER) && (need & (MASA_NEED_DB | MASA_NEED_MIGRATE)) &&
+	    s.schema_have == s.schema_latest) {
+		rc = masa_keyring_load(&s.keys, s.db, &s.cfg, s.signer, masa_buf_view(&s.signing_cert),
+		    masa_buf_view(&s.cose_key), diag);
+		if (rc != MASA_OK)
+			goto done;
+	}
 	*out = s;
 	return MASA_OK;
 done:
@@ -137,6 +125,7 @@ done:
 void
 masa_startup_free(struct masa_startup *s)
 {
+	masa_keyring_free(&s->keys);
 	masa_signer_free(s->signer);
 	s->signer = NULL;
 	masa_db_close(s->db);

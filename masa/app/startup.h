@@ -3,7 +3,8 @@
  * and `masa check` share: configuration, the voucher-signing key (opened
  * from its key reference: for a file, owner-only; for any key, type
  * matching the algorithm and a self-test), its certificate chain (the
- * first certifying the key), the TLS files, and the store (opened with its
+ * first certifying the key), the TLS files, the store and, with both the
+ * signer and the store, every signing key it lists (keyring.h) (opened with its
  * backend's durability settings, schema version).
  */
 #ifndef MASA_STARTUP_H
@@ -15,6 +16,7 @@
 #include "crypto/signer.h"
 #include "diag.h"
 #include "err.h"
+#include "keyring.h"
 #include "store.h"
 
 enum {
@@ -32,6 +34,7 @@ struct masa_startup {
 	struct masa_buf tls_cert;	/* PEM, NUL-terminated */
 	struct masa_buf tls_key;
 	struct masa_db *db;
+	struct masa_keyring keys;	/* with the signer and the store: every key by name */
 	int schema_have;
 	int schema_latest;
 };

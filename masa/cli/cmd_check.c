@@ -12,7 +12,24 @@
 static const char help[] =
     "usage: masa check --config FILE\n\n"
     "Validates the configuration, the key files (type, mode, owner), the TLS\n"
-    "files and the database settings (WAL, synchronous=FULL, schema version).\n";
+    "files and the database settings (WAL, synchronous=FULL, schema version),\n"
+    "and opens every signing key of the store (masa key list) with a test signature.\n";
+
+/* One line for a signing key of the store: opened and proved at start-up
+ * (a test signature verified), or retired. */
+static void
+print_key(const struct masa_key_entry *e)
+{
+	size_t n = 0;
+
+	if (e->signer == NULL) {
+		printf("ok: signing key %s: retired (its devices get 503)\n", e->name);
+		return;
+	}
+	(void)masa_signer_chain(e->signer, &n);
+	printf("ok: signing key %s: %s (%s), test signature verified, %zu in the chain\n", e->name,
+	    masa_signer_where(e->signer), masa_alg_name(masa_signer_alg(e->signer)), n);
+}
 
 int
 masa_cmd_check(int argc, char **argv)
@@ -32,6 +49,7 @@ masa_cmd_check(int argc, char **argv)
 		return c;
 	if (optind != argc)
 		return masa_cli_usage_error("check", "nothing may follow the options");
+	/* With the store, every signing key it lists is opened and proved. */
 	rc = masa_startup_load(config, MASA_NEED_SIGNER | MASA_NEED_TLS | MASA_NEED_DB, &st, &diag);
 	if (rc != MASA_OK)
 		return masa_cli_fail(rc, &diag);
@@ -52,6 +70,8 @@ masa_cmd_check(int argc, char **argv)
 		printf("ok: signing chain %zu: %s%s\n", i + 1, subject,
 		    i + 1 < chain_n ? " (certified by the next)" : "");
 	}
+	for (i = 0; i < st.keys.n; i++)
+		print_key(&st.keys.e[i]);
 	printf("ok: TLS certificate %s and key %s\n", st.cfg.tls_cert, st.cfg.tls_key);
 	printf("ok: database %s (%s, schema version %d of %d%s)\n",
 	    st.cfg.db_url, settings, st.schema_have, st.schema_latest,

@@ -16,7 +16,7 @@
 
 static const char help[] =
     "usage: masa device add --config FILE --serial S (--idevid CERT.pem | --pubkey KEY.pem)\n"
-    "                       [--product P] [--owner NAME]\n"
+    "                       [--product P] [--owner NAME] [--signing-key KEY]\n"
     "       masa device release --config FILE SERIAL\n"
     "       masa device retire --config FILE SERIAL\n"
     "       masa device import --config FILE [--atomic] FILE.jsonl|FILE.csv\n"
@@ -25,10 +25,13 @@ static const char help[] =
     "add enrolls a device: with --idevid, the certificate's subject serialNumber\n"
     "must equal S; keys are P-256, P-384 or Ed25519. Enrolling the same record\n"
     "again changes nothing; the same serial with another key is refused.\n"
+    "--signing-key records the voucher-signing key (masa key list) that the\n"
+    "device's pledges trust: every voucher for it is signed with that key, and\n"
+    "none once it is retired. Without it, the key \"default\".\n"
     "release clears the registrar the device is pinned to; retire stops all\n"
     "vouchers for the device (requests for it are answered like an unknown serial).\n"
     "import enrolls one record a line (JSON objects with serial-number, public-key\n"
-    "or idevid, product, owner; or CSV with a header row naming those columns),\n"
+    "or idevid, product, owner, signing-key; or CSV with a header row naming those columns),\n"
     "prints a report, and with --atomic writes nothing if any line is rejected.\n"
     "show prints a device's fields, list a table of devices; with --json, each\n"
     "device is one JSON object on one line.\n";
@@ -134,6 +137,7 @@ masa_cmd_device(int argc, char **argv)
 		{ "idevid", required_argument, NULL, 'i' },
 		{ "pubkey", required_argument, NULL, 'p' },
 		{ "product", required_argument, NULL, 'P' },
+		{ "signing-key", required_argument, NULL, 'K' },
 		{ "owner", required_argument, NULL, 'o' },
 		{ "atomic", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
@@ -155,6 +159,7 @@ masa_cmd_device(int argc, char **argv)
 		case 'i': idevid = optarg; break;
 		case 'p': pubkey = optarg; break;
 		case 'P': a.rec.product = view(optarg); break;
+		case 'K': a.rec.signing_key = view(optarg); break;
 		case 'o': a.rec.owner = view(optarg); break;
 		case 'a': atomic = 1; break;
 		case 'j': json = 1; break;

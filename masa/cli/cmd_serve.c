@@ -136,6 +136,7 @@ masa_cmd_serve(int argc, char **argv)
 	app.signer = st.signer;
 	app.masa_cert = masa_buf_view(&st.signing_cert);
 	app.masa_cose_key = masa_buf_view(&st.cose_key);
+	app.keys = &st.keys;
 	tls.cert = (const char *)st.tls_cert.ptr;
 	tls.key = (const char *)st.tls_key.ptr;
 	if (listen == NULL)

@@ -7,6 +7,7 @@
 #include "crypto/x509.h"
 #include "masa_limits.h"
 #include "events.h"
+#include "keys.h"
 #include "rows.h"
 #include "timeutil.h"
 #include "utf8.h"
@@ -70,12 +71,43 @@ same_details(struct masa_txn *t, const char *serial, const char *product, int64_
 	return MASA_OK;
 }
 
+/* Records the signing key a new device's pledges trust: name (a key in
+ * service), or "default" when empty; its name into key. */
+static enum masa_err
+record_key(struct masa_txn *t, const char *serial, struct masa_bytes name,
+    char key[MASA_KEY_NAME_MAX + 1], struct masa_diag *why)
+{
+	struct masa_key_row row;
+	struct masa_device d;
+	enum masa_err rc;
+
+	snprintf(key, MASA_KEY_NAME_MAX + 1, "%s", MASA_KEY_DEFAULT);
+	if (name.len == 0)
+		return MASA_OK;
+	if (text(name, key, MASA_KEY_NAME_MAX + 1) != 0) {
+		masa_diag_set(why, "signing-key names a key of at most %d bytes", MASA_KEY_NAME_MAX);
+		return MASA_E_RECORD;
+	}
+	rc = masa_store_key_get(t, key, &row);
+	if (rc == MASA_E_NOT_FOUND || (rc == MASA_OK && row.retired_ms != 0)) {
+		masa_diag_set(why, "signing key \"%s\" %s", key,
+		    rc == MASA_OK ? "is retired" : "does not exist");
+		return MASA_E_RECORD;
+	}
+	if (rc == MASA_OK)
+		rc = masa_store_device_get(t, serial, &d);
+	if (rc == MASA_OK)
+		rc = masa_store_device_set_key(t, d.id, key);
+	return rc;
+}
+
 enum masa_err
 masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *actor,
     int *created, struct masa_diag *why)
 {
 	char serial[MASA_SERIAL_MAX + 1], product[MASA_STORE_TEXT_MAX + 1];
 	char owner[MASA_STORE_TEXT_MAX + 1];
+	char key[MASA_KEY_NAME_MAX + 1], detail[MASA_KEY_NAME_MAX + 32];
 	uint8_t spki[MASA_SPKI_MAX];
 	size_t spki_len = 0;
 	struct masa_buf cert;
@@ -134,9 +166,16 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 		rc = same_details(t, serial, product, owner_id, why);
 	if (rc != MASA_OK || !*created)
 		goto done;
+	rc = record_key(t, serial, rec->signing_key, key, why);
+	if (rc != MASA_OK)
+		goto done;
+	/* " key=NAME" when the device trusts another key than the default. */
+	snprintf(detail, sizeof detail, "%s%s%s", is_cert ? "idevid" : "public-key",
+	    strcmp(key, MASA_KEY_DEFAULT) == 0 ? "" : " key=", strcmp(key, MASA_KEY_DEFAULT) == 0 ?
+	    "" : key);
 	ev.serial = serial;
 	ev.source = actor;
-	ev.detail = is_cert ? "idevid" : "public-key";
+	ev.detail = detail;
 	rc = masa_event_append(t, MASA_EV_DEVICE_ENROLLED, &ev);
 done:
 	masa_buf_free(&cert);

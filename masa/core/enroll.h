@@ -24,6 +24,8 @@ struct masa_enroll_rec {
 	struct masa_bytes idevid;	/* PEM certificate (exactly one of the two) */
 	struct masa_bytes product;	/* optional */
 	struct masa_bytes owner;	/* optional owner name */
+	struct masa_bytes signing_key;	/* optional: the signing key its pledges trust
+					 * (keys.h; default "default") */
 };
 
 /* Enrolls rec. *created is 1 for a new device, 0 for an identical record

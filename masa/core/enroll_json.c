@@ -44,7 +44,7 @@ masa_admin_str(json_t *obj, const char *key, struct masa_diag *detail, struct ma
 }
 
 const char *const masa_admin_record_keys[] = {
-	"serial-number", "public-key", "idevid", "product", "owner", NULL,
+	"serial-number", "public-key", "idevid", "product", "owner", "signing-key", NULL,
 };
 
 enum masa_err
@@ -56,6 +56,7 @@ masa_admin_record(json_t *o, struct masa_diag *detail, struct masa_enroll_rec *r
 		{ "idevid", offsetof(struct masa_enroll_rec, idevid) },
 		{ "product", offsetof(struct masa_enroll_rec, product) },
 		{ "owner", offsetof(struct masa_enroll_rec, owner) },
+		{ "signing-key", offsetof(struct masa_enroll_rec, signing_key) },
 	};
 	enum masa_err rc = MASA_OK;
 	size_t i;

@@ -23,6 +23,8 @@ static const char *const names[] = {
 	[MASA_EV_REGISTRAR_UNBLOCKED] = "registrar.unblocked",
 	[MASA_EV_TOKEN_CREATED] = "token.created",
 	[MASA_EV_TOKEN_REVOKED] = "token.revoked",
+	[MASA_EV_KEY_ADDED] = "key.added",
+	[MASA_EV_KEY_RETIRED] = "key.retired",
 };
 
 const char *

@@ -30,6 +30,8 @@ enum masa_event {
 	MASA_EV_REGISTRAR_UNBLOCKED,
 	MASA_EV_TOKEN_CREATED,
 	MASA_EV_TOKEN_REVOKED,
+	MASA_EV_KEY_ADDED,
+	MASA_EV_KEY_RETIRED,
 };
 
 /* What an entry says besides its event: each field may be left zero. */

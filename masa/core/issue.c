@@ -9,6 +9,7 @@
 #include "encode.h"
 #include "errors.h"
 #include "events.h"
+#include "keyring.h"
 #include "log.h"
 #include "masa_limits.h"
 #include "netaddr.h"
@@ -46,6 +47,8 @@ struct masa_issuing {
 	struct masa_policy_request req;
 	uint8_t req_hash[MASA_SHA256_LEN];	/* of the request's bytes */
 	int pin_cert;
+	char key_name[MASA_KEY_NAME_MAX + 1];	/* the device's signing key (snapshot) */
+	const struct masa_key_entry *key;	/* S_SIGNED: what signed it */
 	char domain_id[DOMAIN_ID_MAX];	/* of what the voucher pins */
 	struct masa_buf presigned;	/* S_SIGNED: on the terms below */
 	int pre_assertion;
@@ -266,14 +269,23 @@ check_idevid_issuer(struct masa_txn *t, const struct masa_issuing *j, const stru
 	return rc;
 }
 
-/* A renewal's earlier voucher against this MASA's key (renewal.h). */
+static enum masa_err device_key(struct masa_issuing *j, struct masa_signer **signer,
+    struct masa_bytes *cert);
+
+/* A renewal's earlier voucher against the key that signs for the device
+ * (renewal.h): the voucher it renews was signed with that key. */
 static enum masa_err
-check_renewal(const struct masa_issuing *j)
+check_renewal(struct masa_issuing *j)
 {
 	uint8_t spki[MASA_SPKI_MAX];
+	struct masa_signer *signer;
+	struct masa_bytes cert;
 	size_t len;
+	enum masa_err rc = device_key(j, &signer, &cert);
 
-	if (masa_signer_public_der(j->app->signer, spki, sizeof spki, &len) != MASA_OK)
+	if (rc != MASA_OK)
+		return rc;
+	if (masa_signer_public_der(signer, spki, sizeof spki, &len) != MASA_OK)
 		return MASA_E_INTERNAL;
 	return masa_renewal_check(j->v, j->reg, (struct masa_bytes){ spki, len });
 }
@@ -303,11 +315,12 @@ snapshot(struct masa_issuing *j)
 		j->why = rc;
 		return S_FAILED;
 	}
+	memcpy(j->key_name, f.x.dev.signing_key, sizeof j->key_name);
 	if (f.st.device_found && !f.st.device_retired && j->v->prior_is_voucher) {
 		rc = check_renewal(j);
 		if (rc != MASA_OK) {
 			j->why = rc;
-			return S_REFUSED;
+			return rc == MASA_E_KEY_RETIRED ? S_FAILED : S_REFUSED;
 		}
 		j->req.renewal = 1;
 	}
@@ -329,11 +342,39 @@ snapshot(struct masa_issuing *j)
 	return d.replay ? S_REPLAY : S_SIGNED;
 }
 
-/* Signs the voucher for j on the terms of masa_policy_terms. */
+/* The key the device's pledges trust, recorded at enrollment: only that
+ * key signs for it, whatever keys came later. A retired key, or one this
+ * server does not hold, is MASA_E_KEY_RETIRED (503), never another key. */
+static enum masa_err
+device_key(struct masa_issuing *j, struct masa_signer **signer, struct masa_bytes *cert)
+{
+	const struct masa_key_entry *e = masa_keyring_find(j->app->keys, j->key_name);
+
+	if (j->app->keys == NULL && strcmp(j->key_name, MASA_KEY_DEFAULT) == 0) {
+		*signer = j->app->signer;	/* no keyring: the configured key only */
+		*cert = j->app->masa_cert;
+		return MASA_OK;
+	}
+	if (e == NULL || e->signer == NULL)
+		return MASA_E_KEY_RETIRED;
+	j->key = e;
+	*signer = e->signer;
+	*cert = e->cert;
+	return MASA_OK;
+}
+
+/* Signs the voucher for j on the terms of masa_policy_terms, with the
+ * device's key. */
 static enum masa_err
 sign(struct masa_issuing *j)
 {
 	struct masa_voucher_in vin;
+	struct masa_signer *signer = NULL;
+	struct masa_bytes cert = { NULL, 0 };
+	enum masa_err rc = device_key(j, &signer, &cert);
+
+	if (rc != MASA_OK)
+		return rc;
 
 	masa_policy_terms(&j->app->cfg->policy, &j->req, &j->pre_assertion, &j->pre_expires_ms);
 	memset(&vin, 0, sizeof vin);
@@ -345,7 +386,7 @@ sign(struct masa_issuing *j)
 	vin.pin = j->pin_cert ? j->reg->cert :
 	    (struct masa_bytes){ j->reg->spki, j->reg->spki_len };
 	vin.pin_cert = j->pin_cert;
-	return j->codec->sign(&vin, j->app->signer, j->app->masa_cert, &j->presigned);
+	return j->codec->sign(&vin, signer, cert, &j->presigned);
 }
 
 void
@@ -451,6 +492,7 @@ masa_issue_outcome(struct masa_issuing *j, enum masa_err stored, struct masa_iss
 		stored = j->refusal;
 	if (stored != MASA_OK)
 		return stored;
+	out->key = j->key != NULL ? j->key : masa_keyring_find(j->app->keys, j->key_name);
 	out->replayed = j->is_replay;
 	out->assertion = j->assertion;
 	if (j->is_replay) {

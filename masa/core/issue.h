@@ -44,6 +44,8 @@ struct masa_issued {
 	int replayed;			/* the stored voucher of an identical request */
 	int assertion;			/* MASA_ASSERT_* of a new voucher */
 	uint64_t retry_after_s;		/* with MASA_E_RATE_LIMITED */
+	const struct masa_key_entry *key;	/* the key that signed a new voucher (keyring.h);
+						 * NULL: app's default */
 };
 
 struct masa_issuing;

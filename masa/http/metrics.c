@@ -342,3 +342,23 @@ masa_metrics_render_health(struct masa_buf *out, int ready, const int64_t not_af
 			    "%lld\n", certs[i], (long long)not_after_s[i]);
 	return rc;
 }
+
+enum masa_err
+masa_metrics_render_keys(struct masa_buf *out, const struct masa_metrics_key *keys, size_t n)
+{
+	enum masa_err rc;
+	size_t i;
+
+	rc = header(out, "masa_key_signatures_total", "counter", "Signatures asked of each "
+	    "voucher-signing key (masa key list) since start-up, failed ones included.");
+	for (i = 0; rc == MASA_OK && i < n; i++)
+		rc = appendf(out, "masa_key_signatures_total{key=\"%s\"} %llu\n", keys[i].name,
+		    (unsigned long long)keys[i].stats.signatures);
+	if (rc == MASA_OK)
+		rc = header(out, "masa_key_signature_failures_total", "counter", "Of those, the "
+		    "ones that failed, by key (a token away or refusing: its devices get 503).");
+	for (i = 0; rc == MASA_OK && i < n; i++)
+		rc = appendf(out, "masa_key_signature_failures_total{key=\"%s\"} %llu\n",
+		    keys[i].name, (unsigned long long)keys[i].stats.failures);
+	return rc;
+}

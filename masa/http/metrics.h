@@ -57,4 +57,15 @@ MASA_NODISCARD enum masa_err masa_metrics_render(struct masa_buf *out,
 MASA_NODISCARD enum masa_err masa_metrics_render_health(struct masa_buf *out, int ready,
     const int64_t not_after_s[2]);
 
+/* A signing key's name and counters, for masa_metrics_render_keys. */
+struct masa_metrics_key {
+	const char *name;
+	struct masa_signer_stats stats;
+};
+
+/* Appends masa_key_signatures_total and masa_key_signature_failures_total
+ * with a series per key (label key="NAME") to out. */
+MASA_NODISCARD enum masa_err masa_metrics_render_keys(struct masa_buf *out,
+    const struct masa_metrics_key *keys, size_t n);
+
 #endif

@@ -20,6 +20,7 @@
 
 #include "audit.h"
 #include "devices_view.h"
+#include "keys.h"
 #include "rows.h"
 #include "store.h"
 #include "tokens.h"
@@ -106,6 +107,16 @@ struct masa_store_token_ops {
 	enum masa_err (*del)(struct masa_txn *t, const char *name, char id_out[24]);
 };
 
+/* keys.h. */
+struct masa_store_key_ops {
+	enum masa_err (*add)(struct masa_txn *t, const struct masa_key_row *r);
+	enum masa_err (*get)(struct masa_txn *t, const char *name, struct masa_key_row *out);
+	enum masa_err (*each)(struct masa_txn *t,
+	    void (*fn)(void *arg, const struct masa_key_row *r), void *arg);
+	enum masa_err (*retire)(struct masa_txn *t, const char *name, int64_t now_ms);
+	enum masa_err (*device_set)(struct masa_txn *t, int64_t device_id, const char *name);
+};
+
 struct masa_store_backend {
 	const char *name;	/* for messages: "SQLite" */
 
@@ -151,6 +162,7 @@ struct masa_store_backend {
 	const struct masa_store_view_ops *views;
 	const struct masa_store_audit_ops *audit;
 	const struct masa_store_token_ops *tokens;
+	const struct masa_store_key_ops *keys;
 };
 
 /* The backends built in (each in its own folder). */

@@ -14,6 +14,7 @@
 #include "bytes.h"
 #include "crypto/x509.h"
 #include "err.h"
+#include "keys.h"
 #include "store.h"
 
 #define MASA_STORE_TEXT_MAX 128	/* serial, product, owner name, network */
@@ -29,6 +30,7 @@ struct masa_device {
 	int64_t pinned_registrar_id;	/* 0: none */
 	int retired;
 	int64_t created_ms;
+	char signing_key[MASA_KEY_NAME_MAX + 1];	/* the key its pledges trust (issue facts only) */
 };
 
 struct masa_registrar_row {

@@ -84,7 +84,7 @@ class TestInit(InstanceTest):
         self.assertNotIn(secret, rows[0][3])
         events = db.execute("SELECT seq, event FROM audit").fetchall()
         self.assertEqual(events, [(1, "token.created")])
-        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 2)
+        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 4)
         db.close()
         with open(self.inst.path("masa.db"), "rb") as f:
             self.assertNotIn(secret.encode(), f.read())
@@ -111,7 +111,7 @@ class TestInit(InstanceTest):
     def test_check_passes_on_fresh_init(self):
         r = run("check", "--config", self.inst.config)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("schema version 2 of 2", r.stdout)
+        self.assertIn("schema version 4 of 4", r.stdout)
 
     def test_tls_certificate_names_the_host(self):
         out = subprocess.run(["openssl", "x509", "-in", self.inst.path("tls.crt"), "-noout",
@@ -160,9 +160,10 @@ class TestKeyShow(unittest.TestCase):
                 finally:
                     inst.cleanup()
 
-    def test_requires_show_and_config(self):
+    def test_requires_subcommand_and_config(self):
         self.assertEqual(run("key").returncode, 2)
-        self.assertEqual(run("key", "list", "--config", "x").returncode, 2)
+        self.assertEqual(run("key", "rotate", "--config", "x").returncode, 2)
+        self.assertEqual(run("key", "retire", "--config", "x").returncode, 2)   # no NAME
         self.assertEqual(run("key", "show").returncode, 2)
 
 

@@ -855,10 +855,14 @@ class TokenBucket(vtest.VoucherCase):
             db.execute("CREATE INDEX vouchers_by_device_registrar ON vouchers"
                        " (device_id, registrar_id)")
             db.execute("CREATE INDEX vouchers_by_request ON vouchers (request_sha256)")
+            # and without what 0004_keys.sql adds
+            db.execute("DROP INDEX devices_by_signing_key")
+            db.execute("ALTER TABLE devices DROP COLUMN signing_key")
+            db.execute("DROP TABLE signing_keys")
             db.execute("PRAGMA user_version=1")
         db.close()
         self.start()
-        self.assertEqual(self.query("PRAGMA user_version"), [(2,)])
+        self.assertEqual(self.query("PRAGMA user_version"), [(4,)])
         self.assertEqual(self.query("SELECT name FROM sqlite_master WHERE type = 'index'"
                                     " AND tbl_name = 'vouchers'"), [("vouchers_lookup",)])
         self.assertReplay(rvr, voucher, p.serial)

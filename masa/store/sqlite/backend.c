@@ -23,4 +23,5 @@ const struct masa_store_backend masa_store_sqlite = {
 	.views = &masa_sqlite_views,
 	.audit = &masa_sqlite_audit,
 	.tokens = &masa_sqlite_tokens,
+	.keys = &masa_sqlite_keys,
 };

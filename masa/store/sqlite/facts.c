@@ -20,7 +20,8 @@ masa_sqlite_issue_facts(struct masa_txn *t, const char *serial,
 	    " b.tat_ms,"
 	    " EXISTS (SELECT 1 FROM vouchers v WHERE v.device_id = d.id AND v.registrar_id = r.id"
 	    "  AND v.request_sha256 = ?3 AND v.created_ms >= ?4"
-	    "  AND (v.expires_ms IS NULL OR v.expires_ms > ?5))"
+	    "  AND (v.expires_ms IS NULL OR v.expires_ms > ?5)),"
+	    " d.signing_key"
 	    " FROM devices d"
 	    " LEFT JOIN registrar_keys r ON r.spki_sha256 = ?2"
 	    " LEFT JOIN token_buckets b ON b.device_id = d.id"
@@ -69,6 +70,9 @@ masa_sqlite_issue_facts(struct masa_txn *t, const char *serial,
 		f.has_bucket = sqlite3_column_type(st, 11) != SQLITE_NULL;
 		f.tat_ms = f.has_bucket ? sqlite3_column_int64(st, 11) : 0;
 		f.retry_found = sqlite3_column_int(st, 12);
+		text = sqlite3_column_text(st, 13);
+		snprintf(f.dev.signing_key, sizeof f.dev.signing_key, "%s",
+		    text ? (const char *)text : "");
 	} else if (step != SQLITE_DONE) {
 		rc = masa_sqlite_err(step);
 		goto done;

@@ -127,6 +127,7 @@ enum masa_err masa_sqlite_issue_facts(struct masa_txn *t, const char *serial,
 extern const struct masa_store_view_ops masa_sqlite_views;
 extern const struct masa_store_audit_ops masa_sqlite_audit;
 extern const struct masa_store_token_ops masa_sqlite_tokens;
+extern const struct masa_store_key_ops masa_sqlite_keys;
 /* rows.c, for devices_view.c. */
 enum masa_err masa_sqlite_bucket_get(struct masa_txn *t, int64_t device_id, int64_t *tat_ms,
     int *has);

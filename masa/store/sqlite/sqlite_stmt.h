@@ -38,4 +38,8 @@ int masa_sqlite_pragma_text(sqlite3 *conn, const char *sql, char *out, size_t ca
  * MASA_E_STORE_BUSY, MASA_E_NOMEM or MASA_E_STORE. */
 enum masa_err masa_sqlite_err(int sqlite_rc);
 
+/* Column i of st's current row as text into out (cap bytes, cut if
+ * longer; "" for NULL). */
+void masa_sqlite_col_text(sqlite3_stmt *st, int i, char *out, size_t cap);
+
 #endif

@@ -166,3 +166,11 @@ masa_sqlite_exec(struct masa_txn *txn, const char *sql, int control)
 
 	return rc == MASA_OK ? masa_sqlite_run(txn, st) : rc;
 }
+
+void
+masa_sqlite_col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	snprintf(out, cap, "%s", v ? (const char *)v : "");
+}
