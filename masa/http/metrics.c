@@ -352,13 +352,13 @@ masa_metrics_render_keys(struct masa_buf *out, const struct masa_metrics_key *ke
 	rc = header(out, "masa_key_signatures_total", "counter", "Signatures asked of each "
 	    "voucher-signing key (masa key list) since start-up, failed ones included.");
 	for (i = 0; rc == MASA_OK && i < n; i++)
-		rc = appendf(out, "masa_key_signatures_total{key=\"%s\"} %llu\n", keys[i].name,
+		rc = masa_buf_appendf(out, "masa_key_signatures_total{key=\"%s\"} %llu\n", keys[i].name,
 		    (unsigned long long)keys[i].stats.signatures);
 	if (rc == MASA_OK)
 		rc = header(out, "masa_key_signature_failures_total", "counter", "Of those, the "
 		    "ones that failed, by key (a token away or refusing: its devices get 503).");
 	for (i = 0; rc == MASA_OK && i < n; i++)
-		rc = appendf(out, "masa_key_signature_failures_total{key=\"%s\"} %llu\n",
+		rc = masa_buf_appendf(out, "masa_key_signature_failures_total{key=\"%s\"} %llu\n",
 		    keys[i].name, (unsigned long long)keys[i].stats.failures);
 	return rc;
 }
