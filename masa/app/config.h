@@ -43,6 +43,8 @@ struct masa_config {
 	char tls_key[MASA_PATH_MAX];
 	char db_url[MASA_PATH_MAX];		/* the store (store.h): a path, "sqlite:PATH" or a
 						 * postgresql:// URL; a file path resolved */
+	char db_password_file[MASA_PATH_MAX];	/* "" for none: the password of a database
+						 * server (store.h, masa_db_open_with) */
 	uint64_t busy_timeout_ms;
 	enum masa_alg alg;
 	char signing_key[MASA_PATH_MAX];	/* a path, or a key URI (masa_signer_open) */
@@ -63,5 +65,9 @@ const char *masa_config_changed_key(const struct masa_config *a, const struct ma
 /* Writes a new config file holding every default, with signing.alg = alg. */
 MASA_NODISCARD enum masa_err masa_config_write_default(const char *path, enum masa_alg alg,
     struct masa_diag *diag);
+/* masa_config_write_default, with database.url = db_url instead of the
+ * default database.path when db_url is not NULL. */
+MASA_NODISCARD enum masa_err masa_config_write_init(const char *path, enum masa_alg alg,
+    const char *db_url, struct masa_diag *diag);
 
 #endif

@@ -11,7 +11,8 @@
 static const char help[] =
     "usage: masa check --config FILE\n\n"
     "Validates the configuration, the key files (type, mode, owner), the TLS\n"
-    "files and the database settings (WAL, synchronous=FULL, schema version).\n";
+    "files and the database settings (SQLite: WAL, synchronous=FULL; PostgreSQL:\n"
+    "server version, TLS and sslmode, fsync, synchronous_commit) and schema version.\n";
 
 int
 masa_cmd_check(int argc, char **argv)
@@ -20,7 +21,7 @@ masa_cmd_check(int argc, char **argv)
 	struct masa_startup st;
 	const char *config = NULL;
 	size_t chain_n = 0;
-	char settings[128];
+	char settings[160], shown[MASA_PATH_MAX];
 	enum masa_err rc;
 	int c;
 
@@ -44,7 +45,7 @@ masa_cmd_check(int argc, char **argv)
 	    masa_signer_where(st.signer), masa_alg_name(st.cfg.alg), st.cfg.signing_cert, chain_n);
 	printf("ok: TLS certificate %s and key %s\n", st.cfg.tls_cert, st.cfg.tls_key);
 	printf("ok: database %s (%s, schema version %d of %d%s)\n",
-	    st.cfg.db_url, settings, st.schema_have, st.schema_latest,
+	    masa_db_url_shown(st.cfg.db_url, shown, sizeof shown), settings, st.schema_have, st.schema_latest,
 	    st.schema_have < st.schema_latest ? "; serve will apply the rest" : "");
 	masa_startup_free(&st);
 	return MASA_EXIT_OK;

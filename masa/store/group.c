@@ -26,6 +26,7 @@
 #include <time.h>
 
 #define BATCH_MAX 256	/* changes committed together at most */
+#define RETRIES 5	/* runs of a change lost to a deadlock (backend.h, retry) */
 
 /* A change waiting to be committed with others. */
 struct job {
@@ -60,18 +61,26 @@ struct masa_group {
 static void
 run_one(const struct masa_store_backend *be, struct masa_txn *t, struct job *j)
 {
-	if (be->savepoint(t) != MASA_OK) {
-		j->rc = MASA_E_STORE;
-		return;
+	int runs = 0;
+
+	for (;;) {
+		if (be->savepoint(t) != MASA_OK) {
+			j->rc = MASA_E_STORE;
+			return;
+		}
+		j->rc = j->change(t, j->arg);
+		if (j->rc == MASA_OK && be->release(t) == MASA_OK)
+			return;
+		if (j->rc == MASA_OK)
+			j->rc = MASA_E_STORE;
+		/* Harmless if the backend already gave up the whole transaction
+		 * (run_batch notices that). */
+		be->rollback_to(t);
+		/* A deadlock or serialization failure (PostgreSQL) undid only
+		 * this change: run it again rather than fail it. */
+		if (be->retry == NULL || !be->retry(t) || be->lost(t) || ++runs == RETRIES)
+			return;
 	}
-	j->rc = j->change(t, j->arg);
-	if (j->rc == MASA_OK && be->release(t) == MASA_OK)
-		return;
-	if (j->rc == MASA_OK)
-		j->rc = MASA_E_STORE;
-	/* Harmless if the backend already gave up the whole transaction
-	 * (run_batch notices that). */
-	be->rollback_to(t);
 }
 
 /* Set while this thread runs a batch: a change that called masa_db_write
