@@ -1,0 +1,196 @@
+"""Several `masa serve` processes on one PostgreSQL database (issue 17): the
+token bucket is exact across instances, first-use pinning cannot pin two
+registrars, the audit trail stays one chain, a kill -9 of one instance under
+load loses no voucher it answered, and a database restart under load gives
+503s (never a voucher without its record) and service comes back by itself.
+
+The server is a real PostgreSQL 15 the test starts (pgserver.py); the state
+is read through the CLI (`masa device show`, `masa audit export|verify`).
+"""
+import base64
+import json
+import threading
+import time
+import unittest
+
+import vtest
+from masatest import pg_server
+
+INSTANCES = 4
+
+
+class MultiCase(vtest.VoucherCase):
+    def database(self):
+        return pg_server().new_database()
+
+    def start_all(self, n=INSTANCES, **policy):
+        if policy:
+            self.inst.edit_config(policy=policy)
+        self.nodes = [self.serve(admin=False) for _ in range(n)]
+        return self.nodes
+
+    def device(self, serial):
+        p = self.cli("device", "show", serial)
+        return json.loads(p.stdout)
+
+    def issued(self):
+        """{(serial, nonce bytes)} of every voucher.issued entry of the trail."""
+        return {(e["serial"], base64.b64decode(e["nonce"])) for e in self.audit_export()
+                if e["event"] == "voucher.issued"}
+
+    def assertChain(self):
+        p = self.cli("audit", "verify")
+        self.assertIn("ok", p.stdout)
+        return p.stdout
+
+    def fire(self, jobs):
+        """Runs post(body, node) for every (body, node) in jobs at once, one
+        thread each, released together; returns the statuses in job order."""
+        out = [None] * len(jobs)
+        gate = threading.Barrier(len(jobs))
+
+        def one(i, body, node):
+            gate.wait()
+            out[i] = self.post(body, server=node)[0]
+        ts = [threading.Thread(target=one, args=(i, b, n)) for i, (b, n) in enumerate(jobs)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        return out
+
+
+class TestAcrossInstances(MultiCase):
+    def test_bucket_exact_across_four_instances(self):
+        """64 concurrent requests for one pledge, spread over 4 instances: exactly 24
+        vouchers (the bucket's capacity), 40 refusals with 429, one chain."""
+        p, r = self.enroll(), self.registrar()
+        nodes = self.start_all()
+        reqs = [self.make_request(p, r) for _ in range(64)]
+        statuses = self.fire([(rvr, nodes[i % INSTANCES]) for i, (rvr, _n) in enumerate(reqs)])
+        self.assertEqual(statuses.count(200), 24, statuses)
+        self.assertEqual(statuses.count(429), 40, statuses)
+        dev = self.device(p.serial)
+        self.assertEqual((dev["vouchers-issued"], dev["tokens-left"]), (24, 0))
+        ok = {n for (rvr, n), st in zip(reqs, statuses) if st == 200}
+        self.assertEqual({n for s, n in self.issued() if s == p.serial}, ok)
+        self.assertChain()
+
+    def test_first_use_pins_one_registrar(self):
+        """8 registrars ask for the same fresh pledge at once through 4 instances:
+        one of them gets vouchers, every other one 403, and the device is pinned to
+        the one that won."""
+        p = self.enroll()
+        regs = [self.registrar() for _ in range(8)]
+        nodes = self.start_all()
+        jobs, owners = [], []
+        for i, reg in enumerate(regs):
+            for k in range(2):
+                jobs.append((self.make_request(p, reg)[0], nodes[(i + k) % INSTANCES]))
+                owners.append(i)
+        statuses = self.fire(jobs)
+        winners = {owners[i] for i, st in enumerate(statuses) if st == 200}
+        self.assertEqual(len(winners), 1, statuses)
+        self.assertTrue(all(st == 403 for i, st in enumerate(statuses)
+                            if owners[i] not in winners), statuses)
+        won = regs[winners.pop()]
+        self.assertEqual(self.device(p.serial)["pinned-registrar"],
+                         vtest.brski.sha256(won.spki).hex())
+        self.assertChain()
+
+    def test_retry_answered_by_another_instance(self):
+        """A byte-identical RVR retried through another instance gets the stored
+        voucher back and spends no token."""
+        p, r = self.enroll(), self.registrar()
+        nodes = self.start_all(2)
+        rvr, _nonce = self.make_request(p, r)
+        first = self.post(rvr, server=nodes[0])
+        again = self.post(rvr, server=nodes[1])
+        self.assertEqual((first[0], again[0]), (200, 200))
+        self.assertEqual(again[2], first[2])
+        self.assertEqual(self.device(p.serial)["tokens-left"], 23)
+        events = [e["event"] for e in self.audit_export()]
+        self.assertEqual(events.count("voucher.issued"), 1)
+        self.assertEqual(events.count("voucher.replayed"), 1)
+
+
+class TestFailures(MultiCase):
+    """Load on several instances while one dies or the database restarts."""
+
+    def stream(self, pledges, registrar, node, received, statuses, stop):
+        """Sends fresh requests to node until stop is set, each through a new
+        connection; records each 200's (serial, nonce) in received."""
+        i = 0
+        while not stop.is_set():
+            p = pledges[i % len(pledges)]
+            i += 1
+            rvr, nonce = self.make_request(p, registrar)
+            try:
+                st = self.post(rvr, server=node)[0]
+            except OSError:
+                st = "conn"    # the node was killed, or is going
+                time.sleep(0.05)
+            statuses.append(st)
+            if st == 200:
+                received.add((p.serial, nonce))
+
+    def run_load(self, nodes, during, seconds=2.0):
+        """Streams from 2 clients per node; calls during() after `seconds`, streams
+        `seconds` more; returns (received, statuses)."""
+        pledges = [self.enroll() for _ in range(8)]
+        registrar = self.registrar()
+        received, statuses, stop = set(), [], threading.Event()
+        ts = [threading.Thread(target=self.stream,
+                               args=(pledges, registrar, n, received, statuses, stop))
+              for n in nodes for _ in range(2)]
+        for t in ts:
+            t.start()
+        time.sleep(seconds)
+        during()
+        time.sleep(seconds)
+        stop.set()
+        for t in ts:
+            t.join(60)
+        return received, statuses
+
+    def test_kill9_one_instance_loses_nothing_answered(self):
+        """kill -9 of one of 4 instances under load: every voucher any client
+        received is in the audit trail, the chain verifies, the others go on."""
+        nodes = self.start_all(bucket_capacity=100000)
+        victim = nodes[0]
+
+        def kill():
+            victim.proc.kill()
+            victim.proc.wait()
+        received, statuses = self.run_load(nodes, kill)
+        self.assertGreater(len(received), 20, statuses)
+        self.assertTrue(set(statuses) <= {200, "conn"}, set(statuses))
+        self.assertIn("conn", statuses, "the load never met the killed instance")
+        self.assertEqual(received - self.issued(), set())
+        self.assertChain()
+        # The survivors still issue.
+        p, r = self.enroll(), self.registrar()
+        self.assertEqual(self.post(self.make_request(p, r)[0], server=nodes[1])[0], 200)
+
+    def test_database_restart_under_load(self):
+        """pg_ctl restart while 2 instances issue: requests during the outage get
+        503 (never a voucher without its record), and both instances issue again
+        afterwards without being restarted."""
+        nodes = self.start_all(2, bucket_capacity=100000)
+        received, statuses = self.run_load(nodes, pg_server().restart)
+        self.assertTrue(set(statuses) <= {200, 503}, set(statuses))
+        self.assertIn(503, statuses, "the load never met the outage")
+        self.assertEqual(received - self.issued(), set())
+        self.assertChain()
+        p, r = self.enroll(), self.registrar()
+        for node in nodes:
+            deadline, st = time.monotonic() + 30, None
+            while st != 200 and time.monotonic() < deadline:
+                st = self.post(self.make_request(p, r)[0], server=node)[0]
+                if st != 200:
+                    time.sleep(0.2)
+            self.assertEqual(st, 200, "an instance did not come back after the restart")
+
+
+if __name__ == "__main__":
+    unittest.main()
