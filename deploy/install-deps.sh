@@ -8,12 +8,13 @@ set -euo pipefail
 runtime_build=(
   build-essential cmake pkg-config openssl
   libmicrohttpd-dev libgnutls28-dev libssl-dev libsqlite3-dev libjansson-dev libargon2-dev libcbor-dev libcurl4-openssl-dev
-  libsystemd-dev
+  libsystemd-dev libpq-dev
 )
 test_only=(
   libcmocka-dev python3 python3-cryptography python3-cbor2 sqlite3 curl
   clang libclang-rt-14-dev nginx
   prometheus systemd
+  postgresql-15
 )
 
 pkgs=("${runtime_build[@]}")
