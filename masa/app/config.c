@@ -462,12 +462,12 @@ masa_config_changed_key(const struct masa_config *a, const struct masa_config *b
 enum masa_err
 masa_config_write_default(const char *path, enum masa_alg alg, struct masa_diag *diag)
 {
-	return masa_config_write_init(path, alg, NULL, diag);
+	return masa_config_write_init(path, alg, NULL, NULL, diag);
 }
 
 enum masa_err
 masa_config_write_init(const char *path, enum masa_alg alg, const char *db_url,
-    struct masa_diag *diag)
+    const char *password_file, struct masa_diag *diag)
 {
 	enum masa_err rc = MASA_E_NOMEM;
 	json_t *root = json_object(), *sec, *v;
@@ -487,6 +487,9 @@ masa_config_write_init(const char *path, enum masa_alg alg, const char *db_url,
 			continue;
 		if (f->type == F_DB_URL)
 			v = json_string(db_url);
+		else if (f->type == F_PATH_OPT && f->off == OFF(db_password_file) &&
+		    password_file != NULL)
+			v = json_string(password_file);
 		else if (f->type == F_PATH_OPT)
 			v = json_null();
 		else if (f->type == F_UINT)

@@ -66,8 +66,9 @@ const char *masa_config_changed_key(const struct masa_config *a, const struct ma
 MASA_NODISCARD enum masa_err masa_config_write_default(const char *path, enum masa_alg alg,
     struct masa_diag *diag);
 /* masa_config_write_default, with database.url = db_url instead of the
- * default database.path when db_url is not NULL. */
+ * default database.path when db_url is not NULL, and database.password_file
+ * = password_file when that is not NULL. */
 MASA_NODISCARD enum masa_err masa_config_write_init(const char *path, enum masa_alg alg,
-    const char *db_url, struct masa_diag *diag);
+    const char *db_url, const char *password_file, struct masa_diag *diag);
 
 #endif

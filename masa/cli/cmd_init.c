@@ -1,5 +1,5 @@
 /* cmd_init.c: `masa init --dir DIR [--alg ALG] [--hostname NAME]
- * [--database URL]`. Creates DIR (which must not exist) holding masa.json,
+ * [--database URL [--password-file FILE]]`. Creates DIR (which must not exist) holding masa.json,
  * the voucher-signing key and certificate, a self-signed TLS key and
  * certificate, and masa.db with the schema applied (or, with --database,
  * applies the schema to that database, which must be new to masa);
@@ -32,15 +32,16 @@ static const char *const created[] = {
 
 static const char help[] =
     "usage: masa init --dir DIR [--alg es256|es384|eddsa] [--hostname NAME]\n"
-    "                 [--database postgresql://...]\n\n"
+    "                 [--database postgresql://... [--password-file FILE]]\n\n"
     "Creates DIR with masa.json (configuration), signing.key/.crt (the voucher-\n"
     "signing key, default es256), tls.key/.crt (a self-signed HTTPS certificate\n"
     "for NAME, default localhost) and masa.db (the database). Prints the first\n"
     "admin API token on stdout; it is shown only once. Refuses an existing DIR.\n"
     "--database: a PostgreSQL database (a libpq URI; PG* environment variables and\n"
     "sslmode apply) instead of masa.db, written to masa.json as database.url; it\n"
-    "must hold no masa schema yet. Put a password in a file named by\n"
-    "database.password_file (or ~/.pgpass), never in the URL or on the command line.\n";
+    "must hold no masa schema yet. --password-file: an owner-only file whose first\n"
+    "line is the database password, written to masa.json as database.password_file\n"
+    "(or use ~/.pgpass); never a password in the URL or on the command line.\n";
 
 static void
 remove_all(const char *dir)
@@ -73,7 +74,7 @@ fresh(struct masa_db *db, struct masa_diag *diag)
 /* Does the work once DIR exists; the caller cleans up on failure. */
 static enum masa_err
 populate(const char *dir, enum masa_alg alg, const char *host, const char *db_url,
-    struct masa_diag *diag)
+    const char *password_file, struct masa_diag *diag)
 {
 	char conf_path[MASA_PATH_MAX], cn[300], token[MASA_TOKEN_MAX];
 	struct masa_config cfg;
@@ -84,7 +85,7 @@ populate(const char *dir, enum masa_alg alg, const char *host, const char *db_ur
 		masa_diag_set(diag, "directory name is too long");
 		return MASA_E_USAGE;
 	}
-	rc = masa_config_write_init(conf_path, alg, db_url, diag);
+	rc = masa_config_write_init(conf_path, alg, db_url, password_file, diag);
 	if (rc == MASA_OK)
 		rc = masa_config_load(conf_path, &cfg, diag);
 	if (rc != MASA_OK)
@@ -98,7 +99,8 @@ populate(const char *dir, enum masa_alg alg, const char *host, const char *db_ur
 	    TLS_CERT_DAYS, cfg.tls_key, cfg.tls_cert, diag);
 	if (rc != MASA_OK)
 		return rc;
-	rc = masa_db_open(cfg.db_url, (int)cfg.busy_timeout_ms, 1, &db, diag);
+	rc = masa_db_open_with(cfg.db_url, cfg.db_password_file[0] ? cfg.db_password_file : NULL,
+	    (int)cfg.busy_timeout_ms, 1, &db, diag);
 	if (rc == MASA_OK)
 		rc = fresh(db, diag);
 	if (rc == MASA_OK)
@@ -124,11 +126,13 @@ masa_cmd_init(int argc, char **argv)
 		{ "alg", required_argument, NULL, 'a' },
 		{ "hostname", required_argument, NULL, 'n' },
 		{ "database", required_argument, NULL, 'D' },
+		{ "password-file", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct masa_diag diag = { { 0 } };
-	const char *dir = NULL, *host = "localhost", *db_url = NULL;
+	const char *dir = NULL, *host = "localhost", *db_url = NULL, *password_file = NULL;
+	char cwd[MASA_PATH_MAX], pw_abs[MASA_PATH_MAX];
 	enum masa_alg alg = MASA_ALG_ES256;
 	enum masa_err rc;
 	int c;
@@ -138,6 +142,7 @@ masa_cmd_init(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'n': host = optarg; break;
 		case 'D': db_url = optarg; break;
+		case 'P': password_file = optarg; break;
 		case 'a':
 			if (masa_alg_from_name(optarg, &alg) != MASA_OK)
 				return masa_cli_usage_error("init", "--alg must be es256, es384 or eddsa");
@@ -152,6 +157,15 @@ masa_cmd_init(int argc, char **argv)
 		return masa_cli_usage_error("init", "--hostname must be a host name or address");
 	if (db_url != NULL && masa_db_url_path(db_url) != NULL)
 		return masa_cli_usage_error("init", "--database must be a postgresql:// URL (the SQLite database is DIR/masa.db)");
+	if (password_file != NULL && db_url == NULL)
+		return masa_cli_usage_error("init", "--password-file goes with --database");
+	/* masa.json resolves a relative path against its own directory. */
+	if (password_file != NULL && password_file[0] != '/') {
+		if (getcwd(cwd, sizeof cwd) == NULL ||
+		    masa_path_join(pw_abs, sizeof pw_abs, cwd, password_file) != MASA_OK)
+			return masa_cli_usage_error("init", "--password-file: path too long");
+		password_file = pw_abs;
+	}
 	if (mkdir(dir, 0700) != 0) {
 		if (errno == EEXIST)
 			masa_diag_set(&diag, "%s already exists; masa init only creates a new directory", dir);
@@ -159,7 +173,7 @@ masa_cmd_init(int argc, char **argv)
 			masa_diag_set(&diag, "cannot create %s: %s", dir, strerror(errno));
 		return masa_cli_fail(MASA_E_EXISTS, &diag);
 	}
-	rc = populate(dir, alg, host, db_url, &diag);
+	rc = populate(dir, alg, host, db_url, password_file, &diag);
 	if (rc != MASA_OK) {
 		remove_all(dir);
 		return masa_cli_fail(rc, &diag);

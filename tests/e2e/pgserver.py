@@ -21,6 +21,7 @@ import time
 
 PG_BIN = os.environ.get("MASA_PG_BIN", "/usr/lib/postgresql/15/bin")
 USER = "masa"   # the database superuser initdb creates (trust on loopback)
+PW_USER = "masa_pw"     # a role that must log in with a password (scram-sha-256)
 
 
 def _free_port():
@@ -50,6 +51,11 @@ class PgServer:
             f.write("listen_addresses = '127.0.0.1'\nport = %d\n"
                     "unix_socket_directories = '%s'\nmax_connections = 200\n"
                     "fsync = on\nlog_min_messages = warning\n" % (self.port, self.tmp))
+        hba = os.path.join(self.data, "pg_hba.conf")
+        with open(hba) as f:
+            rules = f.read()
+        with open(hba, "w") as f:   # first match wins: the password role before trust
+            f.write("host all %s 127.0.0.1/32 scram-sha-256\n%s" % (PW_USER, rules))
         self.start()
 
     @classmethod
@@ -94,6 +100,16 @@ class PgServer:
         name = "masa_%d_%d" % (os.getpid(), next(self._names))
         self.psql("CREATE DATABASE %s" % name)
         return self.url(name)
+
+    def new_password_database(self, password):
+        """A new database owned by PW_USER, whose password becomes `password`;
+        returns its URL (without the password)."""
+        name = "masa_%d_%d" % (os.getpid(), next(self._names))
+        self.psql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%s')"
+                  " THEN CREATE ROLE %s LOGIN; END IF; END $$" % (PW_USER, PW_USER))
+        self.psql("ALTER ROLE %s PASSWORD '%s'" % (PW_USER, password))
+        self.psql("CREATE DATABASE %s OWNER %s" % (name, PW_USER))
+        return "postgresql://%s@127.0.0.1:%d/%s" % (PW_USER, self.port, name)
 
     def destroy(self):
         self.pg_ctl("stop", "-m", "immediate", check=False)

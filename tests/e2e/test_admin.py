@@ -216,12 +216,14 @@ class AdminCase(vtest.VoucherCase):
     # ---- store (read-only) -------------------------------------------------------------
 
     def devices_table(self):
-        return self.query("SELECT * FROM devices ORDER BY id")
+        """Every device as `masa device list` shows it (the CLI, on every backend)."""
+        p = self.cli("device", "list")
+        return [json.loads(l) for l in p.stdout.splitlines() if l]
 
     def audit_rows(self, after=0):
-        """[(seq, event, serial, source, detail)] after seq `after`."""
-        return self.query("SELECT seq, event, serial, source, detail FROM audit WHERE seq > ?"
-                          " ORDER BY seq", (after,))
+        """[(seq, event, serial, source, detail)] after seq `after` (`masa audit export`)."""
+        return [(e["seq"], e["event"], e["serial"], e["source"], e["detail"])
+                for e in self.audit_export() if e["seq"] > after]
 
     # ---- assertions --------------------------------------------------------------------
 
@@ -739,7 +741,7 @@ class Import(AdminCase):
             self.assertTrue(isinstance(r["error"], str) and r["error"].strip(), r)
 
     def enrolled(self):
-        return {s for (s,) in self.query("SELECT serial FROM devices")}
+        return {d["serial-number"] for d in self.devices_table()}
 
     def cli_import(self, inst_config, path, *flags):
         """`masa device import`: (exit status, parsed report)."""

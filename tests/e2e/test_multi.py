@@ -9,12 +9,16 @@ is read through the CLI (`masa device show`, `masa audit export|verify`).
 """
 import base64
 import json
+import os
+import secrets
+import shutil
+import tempfile
 import threading
 import time
 import unittest
 
 import vtest
-from masatest import pg_server
+from masatest import Instance, pg_server, run
 
 INSTANCES = 4
 
@@ -190,6 +194,58 @@ class TestFailures(MultiCase):
                 if st != 200:
                     time.sleep(0.2)
             self.assertEqual(st, 200, "an instance did not come back after the restart")
+
+
+class TestPasswordFile(unittest.TestCase):
+    """database.password_file: a role that must log in with a password gets it
+    from an owner-only file, never from the command line or the URL."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="masa-pw-")
+        self.password = secrets.token_urlsafe(18)
+        self.url = pg_server().new_password_database(self.password)
+        self.pw = os.path.join(self.tmp, "db.password")
+        with open(self.pw, "w") as f:
+            f.write(self.password + "\n")
+        os.chmod(self.pw, 0o600)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_password_file(self):
+        d = os.path.join(self.tmp, "inst")
+        p = run("init", "--dir", d, "--database", self.url, "--password-file", self.pw)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cfg = os.path.join(d, "masa.json")
+        with open(cfg) as f:
+            db = json.load(f)["database"]
+        self.assertEqual((db["url"], db["password_file"]), (self.url, self.pw))
+        check = run("check", "--config", cfg)
+        self.assertEqual(check.returncode, 0, check.stderr)
+        self.assertIn("ok: database %s (PostgreSQL 15" % self.url, check.stdout)
+        self.assertNotIn(self.password, check.stdout + check.stderr)
+        self.assertEqual(run("token", "list", "--config", cfg).returncode, 0)
+        # A file others may read is refused; so is a wrong password.
+        os.chmod(self.pw, 0o644)
+        p = run("token", "list", "--config", cfg)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(self.pw, p.stderr)
+        os.chmod(self.pw, 0o600)
+        with open(self.pw, "w") as f:
+            f.write("wrong\n")
+        p = run("token", "list", "--config", cfg)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("password authentication failed", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+    def test_without_password_init_fails_and_leaves_nothing(self):
+        d = os.path.join(self.tmp, "inst")
+        p = run("init", "--dir", d, "--database", self.url)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("cannot connect to the PostgreSQL database", p.stderr)
+        self.assertFalse(os.path.exists(d))
+        p = run("init", "--dir", d, "--password-file", self.pw)
+        self.assertEqual(p.returncode, 2)
 
 
 if __name__ == "__main__":

@@ -294,11 +294,19 @@ class VoucherCase(InstanceTest):
             return self.query(sql + " ORDER BY v.id")
         return self.query(sql + " WHERE d.serial = ? ORDER BY v.id", (serial,))
 
-    def pinned_spki(self, serial):
-        """The DER SPKI of the registrar a device is pinned to, or None."""
-        rows = self.query("SELECT r.spki FROM devices d LEFT JOIN registrar_keys r "
-                          "ON r.id = d.pinned_registrar_id WHERE d.serial = ?", (serial,))
-        return rows[0][0] if rows else None
+    def device(self, serial):
+        """The device as `masa device show` prints it (a JSON object)."""
+        return json.loads(self.cli("device", "show", serial).stdout)
+
+    def pinned(self, serial):
+        """The hex SHA-256 of the SPKI of the registrar a device is pinned to, or
+        None (`masa device show`)."""
+        return self.device(serial)["pinned-registrar"]
+
+    @staticmethod
+    def key_id(registrar):
+        """How `masa device show` names registrar's key."""
+        return brski.sha256(registrar.spki).hex()
 
     def snapshot(self):
         """Everything a refusal must leave unchanged (besides the audit trail), as
