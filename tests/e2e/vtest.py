@@ -270,9 +270,10 @@ class VoucherCase(InstanceTest):
     def buckets(self):
         return self.query("SELECT device_id, tat_ms FROM token_buckets ORDER BY device_id")
 
-    def audit_export(self):
-        """The audit trail as `masa audit export` prints it (JSON lines)."""
-        p = self.cli("audit", "export")
+    def audit_export(self, serial=None):
+        """The audit trail (or one serial's entries) as `masa audit export` prints it
+        (JSON lines)."""
+        p = self.cli("audit", "export", *(("--serial", serial) if serial else ()))
         return [json.loads(l) for l in p.stdout.splitlines() if l]
 
     def audit_events(self, after=0):
@@ -310,11 +311,16 @@ class VoucherCase(InstanceTest):
 
     def snapshot(self):
         """Everything a refusal must leave unchanged (besides the audit trail), as
-        `masa device list` shows it: each device's pin, tokens and vouchers."""
+        `masa device list` shows it: each device's pin, vouchers and retirement (not
+        tokens-left, which refills with time); on SQLite also the buckets' stored
+        state, read with SQL."""
         p = self.cli("device", "list")
         devices = [json.loads(l) for l in p.stdout.splitlines() if l]
-        return {d["serial-number"]: (d["pinned-registrar"], d["tokens-left"],
-                                     d["vouchers-issued"], d["retired"]) for d in devices}
+        snap = {d["serial-number"]: (d["pinned-registrar"], d["vouchers-issued"], d["retired"])
+                for d in devices}
+        if BACKEND == "sqlite":
+            snap["buckets"] = self.buckets()
+        return snap
 
     # ---- assertions ------------------------------------------------------------------
 
@@ -351,7 +357,7 @@ class VoucherCase(InstanceTest):
             self.assertEqual(stored[0][1], assertion)
             self.assertEqual(stored[0][2], content_type)
         # On every backend: the audit trail records it (with its nonce, once).
-        issued = [e for e in self.audit_export() if e["event"] == "voucher.issued"
+        issued = [e for e in self.audit_export(serial) if e["event"] == "voucher.issued"
                   and e["serial"] == serial and e["assertion"] == assertion
                   and e["detail"] == content_type
                   and (nonce is None or e["nonce"] == base64.b64encode(nonce).decode())]

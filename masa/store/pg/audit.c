@@ -7,7 +7,10 @@
  * one after another, and each reads the head that the one before
  * committed: the new entry is the head's seq + 1 chained to the head's
  * hash. seq is the primary key, so even a writer that broke this rule
- * could not commit a second entry with a seq (a fork); it would fail. */
+ * could not commit a second entry with a seq (a fork); it would fail.
+ * After its first append a transaction keeps the head it wrote
+ * (head_known) instead of reading it again: nobody else can append before
+ * it ends, and a savepoint rolled back forgets it (txn.c). */
 #include <string.h>
 
 #include "pg_int.h"
@@ -22,6 +25,7 @@ audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 	    "INSERT INTO audit (seq, at_ms, event, serial, registrar_sha256, nonce,"
 	    " assertion, source, detail, prev_hash, hash)"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+	struct masa_pg_txn *t = masa_pg_txn_of(txn);
 	struct masa_pg_params p = { 0 };
 	uint8_t prev[MASA_AUDIT_HASH_LEN] = { 0 }, hash[MASA_AUDIT_HASH_LEN];
 	struct masa_bytes h;
@@ -29,8 +33,13 @@ audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 	int64_t seq = 1;
 	enum masa_err rc;
 
-	if (e->event == NULL || e->detail == NULL || !masa_pg_txn_of(txn)->write)
+	if (e->event == NULL || e->detail == NULL || !t->write)
 		return MASA_E_INTERNAL;
+	if (t->head_known) {
+		seq = t->head_seq + 1;
+		memcpy(prev, t->head_hash, sizeof prev);
+		goto append;
+	}
 	rc = masa_pg_query(txn, head_sql, NULL, &r);
 	if (rc == MASA_OK && PQntuples(r) == 1) {
 		h = masa_pg_get_bytes(r, 0, 1);
@@ -42,8 +51,11 @@ audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 		}
 	}
 	PQclear(r);
-	if (rc == MASA_OK)
-		rc = masa_audit_hash(seq, e, prev, hash);
+	if (rc != MASA_OK)
+		return rc;
+append:
+	t->head_known = 0;
+	rc = masa_audit_hash(seq, e, prev, hash);
 	if (rc != MASA_OK)
 		return rc;
 	masa_pg_int(&p, seq);
@@ -60,7 +72,13 @@ audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
 	masa_pg_text(&p, e->detail, 0);
 	masa_pg_bytes(&p, prev, sizeof prev);
 	masa_pg_bytes(&p, hash, sizeof hash);
-	return masa_pg_run(txn, ins_sql, &p);
+	rc = masa_pg_run(txn, ins_sql, &p);
+	if (rc == MASA_OK) {
+		t->head_known = 1;
+		t->head_seq = seq;
+		memcpy(t->head_hash, hash, sizeof hash);
+	}
+	return rc;
 }
 
 /* Text column i, or NULL for SQL NULL (valid until r is cleared). */

@@ -17,17 +17,43 @@
 #include "fsutil.h"
 #include "pg_int.h"
 
+void
+masa_pg_forget(struct masa_pg_conn *c)
+{
+	c->nstmt = 0;
+	c->ndefer = 0;
+	c->async = 0;
+	c->broken = 0;
+}
+
+void
+masa_pg_settle(struct masa_pg_conn *c)
+{
+	PGresult *r;
+
+	if (!c->async)
+		return;
+	c->async = 0;
+	while ((r = PQgetResult(c->pg)) != NULL)
+		PQclear(r);
+}
+
 /* Session settings of every connection: waits for a lock end after the
  * busy timeout (as SQLite's busy timeout does), and a commit returns only
  * once it is on disk, whatever the server's default. */
-static enum masa_err
+static int
 session(struct masa_pg_txn *t)
 {
-	char sql[128];
+	char sql[160];
+	PGresult *r;
+	int ok;
 
-	snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET synchronous_commit = on; SET client_min_messages = warning",
-	    t->db->timeout_ms);
-	return masa_pg_exec(t, sql);
+	snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET synchronous_commit = on;"
+	    " SET client_min_messages = warning", t->db->timeout_ms);
+	r = PQexec(t->c->pg, sql);
+	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	return ok;
 }
 
 /* Connects t's connection (closing a lost one first). */
@@ -64,8 +90,8 @@ connect_one(struct masa_pg_txn *t, struct masa_diag *diag)
 			diag->msg[strcspn(diag->msg, "\n")] = '\0';
 		return MASA_E_STORE;
 	}
-	if (session(t) != MASA_OK) {
-		masa_diag_set(diag, "cannot set up the PostgreSQL session: %s", t->err);
+	if (!session(t)) {
+		masa_diag_set(diag, "cannot set up the PostgreSQL session: %s", PQerrorMessage(c->pg));
 		return MASA_E_STORE;
 	}
 	return MASA_OK;
@@ -108,9 +134,11 @@ masa_pg_acquire(struct masa_pg *db, struct masa_pg_txn **out, struct masa_diag *
 		return MASA_E_STORE_BUSY;
 	}
 	t = &db->txns[i];
-	t->write = t->open = t->retry = 0;
+	t->write = t->open = t->retry = t->fresh = t->head_known = 0;
 	t->err[0] = '\0';
-	if (t->c->pg == NULL || PQstatus(t->c->pg) != CONNECTION_OK)
+	if (t->c->pg != NULL)
+		masa_pg_settle(t->c);
+	if (t->c->pg == NULL || t->c->broken || PQstatus(t->c->pg) != CONNECTION_OK)
 		rc = connect_one(t, diag);
 	if (rc != MASA_OK) {
 		masa_pg_release(t);

@@ -30,13 +30,24 @@
 #define MASA_PG_PASSWORD_MAX 1024
 #define MASA_PG_RETRIES 5		/* runs of a change lost to a deadlock */
 
+#define MASA_PG_DEFER_MAX 4		/* control statements waiting for the next one */
+
 /* One connection and the statements prepared on it (by the address of
- * their SQL text: every statement's SQL is a constant). */
+ * their SQL text: every statement's SQL is a constant). Control
+ * statements whose answer nothing waits for (a read transaction's BEGIN,
+ * a savepoint's SAVEPOINT and RELEASE) are deferred and sent in one
+ * pipeline with the next statement, and a read transaction's ROLLBACK is
+ * sent without waiting and its answer read when the connection is next
+ * taken: round trips are most of the cost of a voucher. */
 struct masa_pg_conn {
 	PGconn *pg;
 	const char *sql[MASA_PG_STMT_CACHE];
 	int nstmt;
 	int busy;
+	const char *defer[MASA_PG_DEFER_MAX];
+	int ndefer;
+	int async;		/* a ROLLBACK was sent whose answer is not read yet */
+	int broken;		/* the protocol state is unknown: connect again */
 };
 
 struct masa_pg_txn {
@@ -46,6 +57,12 @@ struct masa_pg_txn {
 	int write;		/* holds the write lock */
 	int open;		/* a BEGIN was sent (not for begin_single) */
 	int retry;		/* the last error was a deadlock or serialization failure */
+	int fresh;		/* a read in which no statement has run yet */
+	/* The audit chain's head as this write transaction last appended it
+	 * (audit.c): under the write lock nobody else appends meanwhile. */
+	int head_known;
+	int64_t head_seq;
+	uint8_t head_hash[32];
 	char err[256];		/* the last error's message, for diagnostics */
 };
 
@@ -99,8 +116,14 @@ enum masa_err masa_pg_query(struct masa_txn *txn, const char *sql, const struct 
     PGresult **out);
 /* masa_pg_query for a statement whose rows are not wanted. */
 enum masa_err masa_pg_run(struct masa_txn *txn, const char *sql, const struct masa_pg_params *p);
-/* Runs sql (constant control statements, no parameters) on c as it is. */
+/* Runs sql (constant control statements, no parameters) on c as it is,
+ * after the deferred ones; with out (to PQclear) its last result. */
 enum masa_err masa_pg_exec(struct masa_pg_txn *t, const char *sql);
+enum masa_err masa_pg_exec_result(struct masa_pg_txn *t, const char *sql, PGresult **out);
+/* Defers sql (a constant control statement) to go with the next one. */
+enum masa_err masa_pg_defer(struct masa_pg_txn *t, const char *sql);
+/* Reads the answer of a ROLLBACK sent without waiting, if any. */
+void masa_pg_settle(struct masa_pg_conn *c);
 /* Column readers of a binary result: integers of any width and booleans;
  * a NULL reads 0, "" or an empty view. */
 int64_t masa_pg_get_int(const PGresult *r, int row, int col);

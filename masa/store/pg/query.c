@@ -57,12 +57,6 @@ masa_pg_bytes(struct masa_pg_params *p, const void *ptr, size_t len)
 	add(p, ptr != NULL && len > 0 ? ptr : NULL, (int)len, 1);
 }
 
-void
-masa_pg_forget(struct masa_pg_conn *c)
-{
-	c->nstmt = 0;
-}
-
 /* Maps a failed result (or none: the connection failed) to a store error
  * and records its message in t. */
 static enum masa_err
@@ -120,25 +114,107 @@ prepared(struct masa_pg_txn *t, const char *sql, int nparams, char name[16], int
 	return MASA_OK;
 }
 
+/* Reads one statement's result in a pipeline (and the NULL after it). */
+static PGresult *
+next_result(PGconn *pg)
+{
+	PGresult *r = PQgetResult(pg), *extra;
+
+	if (r != NULL && (extra = PQgetResult(pg)) != NULL) {
+		PQclear(extra);	/* never for one statement: the state is unknown */
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Sends the deferred statements and then the prepared statement name (or
+ * sql unnamed) with p in one pipeline, and reads every answer: *out is the
+ * last one's on success; otherwise the first failure's error. */
+static enum masa_err
+pipelined(struct masa_pg_txn *t, const char *sql, const char *name,
+    const struct masa_pg_params *p, PGresult **out)
+{
+	struct masa_pg_conn *c = t->c;
+	PGconn *pg = c->pg;
+	PGresult *r, *last = NULL, *bad = NULL;
+	ExecStatusType st;
+	enum masa_err rc;
+	int i, n = c->ndefer, ok;
+
+	c->ndefer = 0;
+	ok = PQenterPipelineMode(pg);
+	for (i = 0; ok && i < n; i++)
+		ok = PQsendQueryParams(pg, c->defer[i], 0, NULL, NULL, NULL, NULL, 0);
+	if (ok)
+		ok = name != NULL ?
+		    PQsendQueryPrepared(pg, name, p->n, p->v, p->len, p->fmt, 1) :
+		    PQsendQueryParams(pg, sql, p->n, NULL, p->v, p->len, p->fmt, 1);
+	if (ok)
+		ok = PQpipelineSync(pg);
+	for (i = 0; ok && i <= n; i++) {
+		r = next_result(pg);
+		st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		if (r == NULL)
+			ok = 0;
+		else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && bad == NULL)
+			bad = r;
+		else if (i == n && bad == NULL)
+			last = r;
+		else
+			PQclear(r);
+	}
+	if (ok) {
+		r = PQgetResult(pg);
+		ok = r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+	}
+	if (!ok || !PQexitPipelineMode(pg)) {
+		c->broken = 1;	/* connected again when next taken */
+		rc = failure(t, bad);
+		PQclear(bad);
+		PQclear(last);
+		return rc == MASA_OK ? MASA_E_STORE : rc;
+	}
+	if (bad != NULL) {
+		rc = failure(t, bad);
+		PQclear(bad);
+		PQclear(last);
+		return rc;
+	}
+	*out = last;
+	return MASA_OK;
+}
+
 enum masa_err
-masa_pg_query(struct masa_txn *txn, const char *sql, const struct masa_pg_params *p,
+masa_pg_defer(struct masa_pg_txn *t, const char *sql)
+{
+	struct masa_pg_conn *c = t->c;
+	enum masa_err rc = MASA_OK;
+
+	if (c->ndefer == MASA_PG_DEFER_MAX)
+		rc = masa_pg_exec(t, "SELECT 1");	/* sends the deferred ones */
+	if (rc == MASA_OK)
+		c->defer[c->ndefer++] = sql;
+	return rc;
+}
+
+/* masa_pg_query's one attempt. */
+static enum masa_err
+query_once(struct masa_pg_txn *t, const char *sql, const struct masa_pg_params *p,
     PGresult **out)
 {
-	static const struct masa_pg_params none;
-	struct masa_pg_txn *t = masa_pg_txn_of(txn);
 	ExecStatusType st;
 	enum masa_err rc;
 	PGresult *r;
 	char name[16];
 	int unnamed;
 
-	if (p == NULL)
-		p = &none;
-	if (p->n >= MASA_PG_PARAMS_MAX)
-		return MASA_E_INTERNAL;
 	rc = prepared(t, sql, p->n, name, &unnamed);
 	if (rc != MASA_OK)
 		return rc;
+	if (t->c->ndefer > 0)
+		return pipelined(t, sql, unnamed ? NULL : name, p, out);
 	if (unnamed)
 		r = PQexecParams(t->c->pg, sql, p->n, NULL, p->v, p->len, p->fmt, 1);
 	else
@@ -154,6 +230,36 @@ masa_pg_query(struct masa_txn *txn, const char *sql, const struct masa_pg_params
 }
 
 enum masa_err
+masa_pg_query(struct masa_txn *txn, const char *sql, const struct masa_pg_params *p,
+    PGresult **out)
+{
+	static const struct masa_pg_params none;
+	struct masa_pg_txn *t = masa_pg_txn_of(txn);
+	struct masa_pg_conn *c = t->c;
+	const char *saved[MASA_PG_DEFER_MAX];
+	int nsaved = c->ndefer, fresh = t->fresh;
+	enum masa_err rc;
+
+	if (p == NULL)
+		p = &none;
+	if (p->n >= MASA_PG_PARAMS_MAX)
+		return MASA_E_INTERNAL;
+	memcpy(saved, c->defer, sizeof saved);
+	t->fresh = 0;
+	rc = query_once(t, sql, p, out);
+	/* The first statement of a read found the connection dropped since
+	 * its last use (a server restart): nothing of it ran, so connect
+	 * again and run it once more. */
+	if (rc != MASA_OK && fresh && (c->broken || PQstatus(c->pg) != CONNECTION_OK) &&
+	    masa_pg_reconnect(t, NULL) == MASA_OK) {
+		memcpy(c->defer, saved, sizeof saved);
+		c->ndefer = nsaved;
+		rc = query_once(t, sql, p, out);
+	}
+	return rc;
+}
+
+enum masa_err
 masa_pg_run(struct masa_txn *txn, const char *sql, const struct masa_pg_params *p)
 {
 	PGresult *r = NULL;
@@ -164,16 +270,44 @@ masa_pg_run(struct masa_txn *txn, const char *sql, const struct masa_pg_params *
 }
 
 enum masa_err
-masa_pg_exec(struct masa_pg_txn *t, const char *sql)
+masa_pg_exec_result(struct masa_pg_txn *t, const char *sql, PGresult **out)
 {
-	PGresult *r = PQexec(t->c->pg, sql);
-	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	struct masa_pg_conn *c = t->c;
+	char all[512];
+	const char *q = sql;
+	ExecStatusType st;
 	enum masa_err rc = MASA_OK;
+	PGresult *r;
+	size_t n = 0;
+	int i;
 
+	/* The deferred statements first, in the same simple query (which
+	 * stops at the first failure and answers with it). */
+	if (c->ndefer > 0) {
+		for (i = 0; i < c->ndefer; i++)
+			n += (size_t)snprintf(all + n, n < sizeof all ? sizeof all - n : 0, "%s; ",
+			    c->defer[i]);
+		n += (size_t)snprintf(all + n, n < sizeof all ? sizeof all - n : 0, "%s", sql);
+		if (n >= sizeof all)
+			return MASA_E_INTERNAL;
+		c->ndefer = 0;
+		q = all;
+	}
+	r = PQexec(c->pg, q);
+	st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		rc = failure(t, r);
-	PQclear(r);
+	if (out != NULL && rc == MASA_OK)
+		*out = r;
+	else
+		PQclear(r);
 	return rc;
+}
+
+enum masa_err
+masa_pg_exec(struct masa_pg_txn *t, const char *sql)
+{
+	return masa_pg_exec_result(t, sql, NULL);
 }
 
 /* Big-endian n bytes at p. */

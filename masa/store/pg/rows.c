@@ -80,15 +80,8 @@ device_add(struct masa_txn *t, const char *serial, struct masa_bytes spki,
 	struct masa_device d;
 	enum masa_err rc;
 
-	rc = device_get(t, serial, &d);
-	if (rc == MASA_OK) {
-		if (d.pubkey_len != spki.len || memcmp(d.pubkey, spki.ptr, spki.len) != 0)
-			return MASA_E_EXISTS;
-		*created = 0;
-		return MASA_OK;
-	}
-	if (rc != MASA_E_NOT_FOUND)
-		return rc;
+	/* Insert first (one round trip for a new device, the bulk import's
+	 * case); only a serial already there is read and compared. */
 	masa_pg_text(&p, serial, 0);
 	masa_pg_bytes(&p, spki.ptr, spki.len);
 	masa_pg_bytes(&p, idevid.ptr, idevid.len);
@@ -98,6 +91,14 @@ device_add(struct masa_txn *t, const char *serial, struct masa_bytes spki,
 	rc = insert(t, sql, &p, NULL);
 	if (rc == MASA_OK)
 		*created = 1;
+	if (rc != MASA_E_EXISTS)
+		return rc;
+	rc = device_get(t, serial, &d);
+	if (rc == MASA_OK) {
+		if (d.pubkey_len != spki.len || memcmp(d.pubkey, spki.ptr, spki.len) != 0)
+			return MASA_E_EXISTS;
+		*created = 0;
+	}
 	return rc;
 }
 

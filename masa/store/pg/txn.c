@@ -39,12 +39,22 @@ masa_pg_begin(struct masa_db *base, int write, struct masa_txn **out)
 
 	if (rc != MASA_OK)
 		return rc;
-	rc = masa_pg_exec(t, write ? begin_write : begin_read);
+	if (!write) {	/* sent with the first statement */
+		rc = masa_pg_defer(t, begin_read);
+		if (rc != MASA_OK) {
+			masa_pg_release(t);
+			return rc;
+		}
+		t->open = t->fresh = 1;
+		*out = &t->base;
+		return MASA_OK;
+	}
+	rc = masa_pg_exec(t, begin_write);
 	/* A connection the server dropped since its last use (a restart) is
 	 * found here, with nothing done yet: connect again once. */
 	if (rc != MASA_OK && PQstatus(t->c->pg) != CONNECTION_OK &&
 	    masa_pg_reconnect(t, NULL) == MASA_OK)
-		rc = masa_pg_exec(t, write ? begin_write : begin_read);
+		rc = masa_pg_exec(t, begin_write);
 	if (rc != MASA_OK) {
 		if (PQstatus(t->c->pg) == CONNECTION_OK &&
 		    PQtransactionStatus(t->c->pg) != PQTRANS_IDLE)
@@ -53,7 +63,7 @@ masa_pg_begin(struct masa_db *base, int write, struct masa_txn **out)
 		return rc;
 	}
 	t->open = 1;
-	t->write = write;
+	t->write = 1;
 	*out = &t->base;
 	return MASA_OK;
 }
@@ -64,8 +74,10 @@ masa_pg_begin_single(struct masa_db *base, struct masa_txn **out)
 	struct masa_pg_txn *t;
 	enum masa_err rc = masa_pg_acquire(masa_pg_of(base), &t, NULL);
 
-	if (rc == MASA_OK)
+	if (rc == MASA_OK) {
+		t->fresh = 1;
 		*out = &t->base;
+	}
 	return rc;
 }
 
@@ -76,7 +88,8 @@ masa_pg_commit(struct masa_txn *txn)
 	enum masa_err rc = MASA_E_STORE;
 	PGresult *r;
 
-	r = PQexec(t->c->pg, "COMMIT");
+	if (masa_pg_exec_result(t, "COMMIT", &r) != MASA_OK)
+		r = NULL;
 	/* COMMIT of a transaction that failed answers ROLLBACK. With no
 	 * answer at all (the connection broke) the outcome is unknown: an
 	 * error, so the caller answers 503 and the client asks again. */
@@ -92,10 +105,21 @@ void
 masa_pg_rollback(struct masa_txn *txn)
 {
 	struct masa_pg_txn *t = masa_pg_txn_of(txn);
+	struct masa_pg_conn *c = t->c;
 
-	if (t->open && PQstatus(t->c->pg) == CONNECTION_OK &&
-	    PQtransactionStatus(t->c->pg) != PQTRANS_IDLE)
-		(void)masa_pg_exec(t, "ROLLBACK");
+	if (t->open && !t->write && c->ndefer == 1 && c->defer[0] == begin_read) {
+		c->ndefer = 0;	/* no statement ran: nothing began */
+	} else if (t->open && !c->broken && PQstatus(c->pg) == CONNECTION_OK &&
+	    PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		c->ndefer = 0;	/* what was deferred is undone anyway */
+		/* A read transaction changed nothing: its ROLLBACK's answer is
+		 * read by the next user of the connection (masa_pg_settle). */
+		if (!t->write && PQsendQuery(c->pg, "ROLLBACK"))
+			c->async = 1;
+		else
+			(void)masa_pg_exec(t, "ROLLBACK");
+	}
+	c->ndefer = 0;
 	t->open = 0;
 	masa_pg_release(t);
 }
@@ -103,13 +127,13 @@ masa_pg_rollback(struct masa_txn *txn)
 enum masa_err
 masa_pg_savepoint(struct masa_txn *txn)
 {
-	return masa_pg_exec(masa_pg_txn_of(txn), "SAVEPOINT job");
+	return masa_pg_defer(masa_pg_txn_of(txn), "SAVEPOINT job");
 }
 
 enum masa_err
 masa_pg_release_savepoint(struct masa_txn *txn)
 {
-	return masa_pg_exec(masa_pg_txn_of(txn), "RELEASE SAVEPOINT job");
+	return masa_pg_defer(masa_pg_txn_of(txn), "RELEASE SAVEPOINT job");
 }
 
 void
@@ -117,6 +141,8 @@ masa_pg_rollback_to(struct masa_txn *txn)
 {
 	struct masa_pg_txn *t = masa_pg_txn_of(txn);
 	int retry = t->retry;	/* of the change's error, not of these */
+
+	t->head_known = 0;	/* the change may have appended */
 
 	(void)masa_pg_exec(t, "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
 	t->retry = retry;
