@@ -152,9 +152,9 @@ struct masa_store_backend {
 	    const char *password_file, int busy_timeout_ms, int create, struct masa_db **out,
 	    struct masa_diag *diag);
 	/* Non-zero when the last error in txn was a deadlock or a
-	 * serialization failure: group commit then rolls the change back to
-	 * its savepoint and runs it again (a few times) instead of failing
-	 * it. NULL: never. */
+	 * serialization failure (kept across rollback_to): group commit then
+	 * rolls the whole transaction back and runs the batch again (a few
+	 * times) instead of failing it. NULL: never. */
 	int (*retry)(struct masa_txn *txn);
 };
 

@@ -10,6 +10,7 @@ is read through the CLI (`masa device show`, `masa audit export|verify`).
 import base64
 import json
 import os
+import subprocess
 import secrets
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ import threading
 import time
 import unittest
 
+import pgserver
 import vtest
 from masatest import Instance, pg_server, run
 
@@ -116,6 +118,44 @@ class TestAcrossInstances(MultiCase):
         events = [e["event"] for e in self.audit_export()]
         self.assertEqual(events.count("voucher.issued"), 1)
         self.assertEqual(events.count("voucher.replayed"), 1)
+
+
+class TestDeadlock(MultiCase):
+    def test_deadlock_with_another_session_is_retried(self):
+        """Another client of the database locks a pledge's bucket row and then asks
+        for masa's write lock while masa, holding it, waits for that row: a real
+        deadlock, which PostgreSQL breaks by failing masa's statement (the other
+        session waits longer before it checks). The store rolls the batch back and
+        runs it again: the request gets its voucher, and the other session gets
+        through too."""
+        p, r = self.enroll(), self.registrar()
+        node = self.start_all(1)[0]
+        self.assertEqual(self.post(self.make_request(p, r)[0], server=node)[0], 200)
+        srv = pg_server()
+        name = self.inst.database.rsplit("/", 1)[1]
+        other = subprocess.Popen(
+            [*srv.as_user, os.path.join(pgserver.PG_BIN, "psql"), "-X", "-q", "-v",
+             "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(srv.port), "-U", pgserver.USER,
+             "-d", name, "-c",
+             "BEGIN; SET LOCAL deadlock_timeout = '20s';"
+             " UPDATE token_buckets SET tat_ms = tat_ms WHERE device_id ="
+             " (SELECT id FROM devices WHERE serial = '%s');"
+             " SELECT pg_sleep(0.8); SELECT pg_advisory_xact_lock(1835102049); COMMIT;"
+             % p.serial], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.3)     # the row is locked; masa's batch will wait for it
+        rvr, nonce = self.make_request(p, r)
+        t0 = time.monotonic()
+        st = self.post(rvr, server=node)[0]
+        took = time.monotonic() - t0
+        out, err = other.communicate(timeout=60)
+        self.assertEqual(other.returncode, 0, err)
+        self.assertEqual(st, 200, "".join(node.stderr_lines[-5:]))
+        self.assertGreater(took, 1.0, "masa did not wait for the row: no deadlock was made")
+        self.assertIn((p.serial, nonce), self.issued())
+        self.assertEqual(self.device(p.serial)["vouchers-issued"], 2)
+        self.assertChain()
+        self.assertTrue(any("deadlock detected" in l for l in open(srv.log)),
+                        "the server saw no deadlock")
 
 
 class TestFailures(MultiCase):
