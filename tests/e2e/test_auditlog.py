@@ -20,7 +20,7 @@ import brski
 import vtest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from masatest import MASA_BIN, run, tls_context
+from masatest import BACKEND, MASA_BIN, run, sqlite_only, tls_context
 
 VOUCHER = "/.well-known/brski/requestvoucher"
 AUDITLOG = "/.well-known/brski/requestauditlog"
@@ -148,6 +148,8 @@ class AuditLogCase(vtest.VoucherCase):
         c.close()
 
     def db(self, sql):
+        if BACKEND != "sqlite":
+            self.skipTest("SQLite-only: reads masa.db with SQL")
         c = sqlite3.connect(self.inst.path("masa.db"))
         try:
             return c.execute(sql).fetchall()
@@ -208,6 +210,7 @@ class TestRegistrarAuditLog(AuditLogCase):
         self.assertEqual(self.db("SELECT count(*) FROM audit WHERE event = 'auditlog.refused'"),
                          [(2,)])
 
+    @sqlite_only("writes 1,100 vouchers into masa.db with SQL")
     def test_counters_saturate_at_1024(self):
         """1,100 duplicates of one kind: the event's truncated and the total
         both stop at 1024."""
@@ -441,6 +444,7 @@ class TestAuditTrail(AuditLogCase):
             json.dump(cfg, f)
         return path
 
+    @sqlite_only("edits copies of masa.db behind masa's back")
     def test_verify_catches_every_single_edit_or_deletion(self):
         """Random single-entry edits and deletions, made in the database behind
         masa's back (triggers dropped), are each caught at the right entry."""
@@ -496,6 +500,7 @@ class TestAuditTrail(AuditLogCase):
             with self.subTest(inserted_at=s):
                 self.assertCaught("ins%d" % s, insert_at(s), s + 1)
 
+    @sqlite_only("runs SQL on masa.db")
     def test_trail_is_append_only_in_sql(self):
         """UPDATE and DELETE on the audit table fail while masa's triggers stand."""
         c = sqlite3.connect(self.inst.path("masa.db"))

@@ -5,8 +5,10 @@ observations of the instance's SQLite store.
 
 Only Debian's /usr/bin/python3 (cryptography, cbor2). Environment: MASA_BIN.
 """
+import base64
 import datetime
 import http.client
+import json
 import os
 import secrets
 import sqlite3
@@ -18,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 
 import brski
 import jvouchers
-from masatest import MASA_SRC, InstanceTest, request, run, tls_context
+from masatest import BACKEND, MASA_SRC, InstanceTest, pg_server, request, run, tls_context
 
 PATH = "/.well-known/brski/requestvoucher"
 COSE = "application/voucher+cose"
@@ -295,7 +297,11 @@ class VoucherCase(InstanceTest):
     # ---- store (read-only) -----------------------------------------------------------
 
     def query(self, sql, args=()):
-        """Runs one read-only query against the instance's masa.db."""
+        """Runs one read-only query against the instance's masa.db: on PostgreSQL
+        the test is skipped (its check looks at SQLite's tables; the observers
+        below that go through the CLI work on both backends)."""
+        if BACKEND != "sqlite":
+            self.skipTest("SQLite-only: reads masa.db with SQL")
         db = sqlite3.connect("file:%s?mode=ro" % self.inst.path("masa.db"), uri=True,
                              timeout=10)
         try:
@@ -312,13 +318,22 @@ class VoucherCase(InstanceTest):
     def buckets(self):
         return self.query("SELECT device_id, tat_ms FROM token_buckets ORDER BY device_id")
 
+    def audit_export(self, serial=None):
+        """The audit trail (or one serial's entries) as `masa audit export` prints it
+        (JSON lines)."""
+        p = self.cli("audit", "export", *(("--serial", serial) if serial else ()))
+        return [json.loads(l) for l in p.stdout.splitlines() if l]
+
     def audit_events(self, after=0):
-        """[(seq, event, serial, nonce, detail)] with seq > after, in order."""
-        return self.query("SELECT seq, event, serial, nonce, detail FROM audit WHERE seq > ? "
-                          "ORDER BY seq", (after,))
+        """[(seq, event, serial, nonce, detail)] with seq > after, in order (through
+        `masa audit export`)."""
+        return [(e["seq"], e["event"], e["serial"],
+                 base64.b64decode(e["nonce"]) if e["nonce"] is not None else None,
+                 e["detail"]) for e in self.audit_export() if e["seq"] > after]
 
     def audit_seq(self):
-        return self.query("SELECT COALESCE(MAX(seq), 0) FROM audit")[0][0]
+        rows = self.audit_export()
+        return rows[-1]["seq"] if rows else 0
 
     def voucher_rows(self, serial=None):
         """[(nonce, assertion, media_type, voucher, expires_ms)] of a device or of all."""
@@ -328,17 +343,29 @@ class VoucherCase(InstanceTest):
             return self.query(sql + " ORDER BY v.id")
         return self.query(sql + " WHERE d.serial = ? ORDER BY v.id", (serial,))
 
-    def pinned_spki(self, serial):
-        """The DER SPKI of the registrar a device is pinned to, or None."""
-        rows = self.query("SELECT r.spki FROM devices d LEFT JOIN registrar_keys r "
-                          "ON r.id = d.pinned_registrar_id WHERE d.serial = ?", (serial,))
-        return rows[0][0] if rows else None
+    def device(self, serial):
+        """The device as `masa device show` prints it (a JSON object)."""
+        return json.loads(self.cli("device", "show", serial).stdout)
+
+    def pinned(self, serial):
+        """The hex SHA-256 of the SPKI of the registrar a device is pinned to, or
+        None (`masa device show`)."""
+        return self.device(serial)["pinned-registrar"]
+
+    @staticmethod
+    def key_id(registrar):
+        """How `masa device show` names registrar's key."""
+        return brski.sha256(registrar.spki).hex()
 
     def snapshot(self):
         """Everything a refusal must leave unchanged (besides the audit trail): every
         row of every table but `audit` (buckets, vouchers and their groups, devices and
         their pins, registrar keys with their first-seen network, owners, the
-        block-list, tokens, and any table a later migration adds), compared whole."""
+        block-list, tokens, and any table a later migration adds), compared whole. On
+        PostgreSQL the same, read with psql from the instance's database (each row as
+        PostgreSQL's text form of it)."""
+        if BACKEND == "postgresql":
+            return self._pg_snapshot()
         db = sqlite3.connect("file:%s?mode=ro" % self.inst.path("masa.db"), uri=True,
                              timeout=10)
         try:
@@ -351,6 +378,22 @@ class VoucherCase(InstanceTest):
                     for t in tables}
         finally:
             db.close()
+
+    def _pg_snapshot(self):
+        dbname = self.inst.database.rsplit("/", 1)[1]
+        tables = pg_server().psql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema ="
+            " current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'audit'"
+            " ORDER BY table_name", db=dbname, rows=True)
+        return {t: pg_server().psql('SELECT t::text FROM "%s" t ORDER BY 1' % t, db=dbname,
+                                    rows=True) for t in tables}
+
+    def device_count(self):
+        """How many devices the store holds (SQL on either backend)."""
+        if BACKEND == "postgresql":
+            return int(pg_server().psql("SELECT count(*) FROM devices", rows=True,
+                                        db=self.inst.database.rsplit("/", 1)[1])[0])
+        return self.query("SELECT COUNT(*) FROM devices")[0][0]
 
     @staticmethod
     def _has_rowid(db, table):
@@ -403,11 +446,21 @@ class VoucherCase(InstanceTest):
         created = brski.parse_rfc3339(leaves["created-on"]).timestamp()
         self.assertLess(abs(created - time.time()), 120)
         self.assertEqual(leaves["x5bag"], [self.masa_cert_der()])
-        stored = [r for r in self.voucher_rows(serial) if r[3] == body]
-        self.assertEqual(len(stored), 1, "the voucher sent is not stored exactly once")
-        self.assertEqual(stored[0][0], nonce)
-        self.assertEqual(stored[0][1], assertion)
-        self.assertEqual(stored[0][2], content_type)
+        if BACKEND == "sqlite":     # the row itself, with the bytes sent
+            stored = [r for r in self.voucher_rows(serial) if r[3] == body]
+            self.assertEqual(len(stored), 1, "the voucher sent is not stored exactly once")
+            self.assertEqual(stored[0][0], nonce)
+            self.assertEqual(stored[0][1], assertion)
+            self.assertEqual(stored[0][2], content_type)
+        # On every backend: the audit trail records it (with its nonce, once).
+        issued = [e for e in self.audit_export(serial) if e["event"] == "voucher.issued"
+                  and e["serial"] == serial and e["assertion"] == assertion
+                  and e["detail"] == content_type
+                  and (nonce is None or e["nonce"] == base64.b64encode(nonce).decode())]
+        if nonce is None:
+            self.assertTrue(issued, "the voucher sent is not in the audit trail")
+        else:
+            self.assertEqual(len(issued), 1, "the voucher sent is not audited exactly once")
         return leaves
 
     def assertError(self, resp, name):
