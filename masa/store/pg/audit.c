@@ -11,11 +11,12 @@
  * After its first append a transaction keeps the head it wrote
  * (head_known) instead of reading it again: nobody else can append before
  * it ends, and a savepoint rolled back forgets it (txn.c). */
+#include <stdint.h>
 #include <string.h>
 
 #include "pg_int.h"
 
-#define PAGE 1000	/* entries read per statement by audit_each */
+#define PAGE 1000	/* entries read per statement by audit_each and audit_recent */
 
 static enum masa_err
 audit_append(struct masa_txn *txn, const struct masa_audit_entry *e)
@@ -88,10 +89,11 @@ col_text(const PGresult *r, int row, int i)
 	return masa_pg_is_null(r, row, i) ? NULL : PQgetvalue(r, row, i);
 }
 
-/* Hands rows of r to fn; *stop once fn asks to, *last the last seq. */
+/* Hands rows of r to fn; *stop once fn asks to or at the first entry
+ * older than stop_before_ms, *last the last seq. */
 static void
-hand_over(const PGresult *r, int (*fn)(void *arg, const struct masa_audit_row *row), void *arg,
-    int *stop, int64_t *last)
+hand_over(const PGresult *r, int64_t stop_before_ms,
+    int (*fn)(void *arg, const struct masa_audit_row *row), void *arg, int *stop, int64_t *last)
 {
 	struct masa_audit_row row;
 	struct masa_bytes b;
@@ -114,7 +116,7 @@ hand_over(const PGresult *r, int (*fn)(void *arg, const struct masa_audit_row *r
 		b = masa_pg_get_bytes(r, i, 10);
 		if (b.len == MASA_AUDIT_HASH_LEN)
 			memcpy(row.hash, b.ptr, b.len);
-		*stop = fn(arg, &row) != 0;
+		*stop = row.e.at_ms < stop_before_ms || fn(arg, &row) != 0;
 	}
 }
 
@@ -143,7 +145,36 @@ audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms, int64_t a
 		if (rc != MASA_OK)
 			break;
 		n = PQntuples(r);
-		hand_over(r, fn, arg, &stop, &after_seq);
+		hand_over(r, INT64_MIN, fn, arg, &stop, &after_seq);
+		PQclear(r);
+	}
+	return rc;
+}
+
+/* Newest first along the primary key, a page at a time: reads only the
+ * entries it hands over, and the page of the one that ends the walk. */
+static enum masa_err
+audit_recent(struct masa_txn *txn, int64_t since_ms,
+    int (*fn)(void *arg, const struct masa_audit_row *r), void *arg)
+{
+	static const char sql[] =
+	    "SELECT seq, at_ms, event, serial, registrar_sha256, nonce, assertion, source, detail,"
+	    " prev_hash, hash FROM audit WHERE seq < $1 ORDER BY seq DESC LIMIT $2";
+	struct masa_pg_params p;
+	PGresult *r = NULL;
+	enum masa_err rc = MASA_OK;
+	int64_t before = INT64_MAX;
+	int stop = 0, n = PAGE;
+
+	while (rc == MASA_OK && !stop && n == PAGE) {
+		memset(&p, 0, sizeof p);
+		masa_pg_int(&p, before);
+		masa_pg_int(&p, PAGE);
+		rc = masa_pg_query(txn, sql, &p, &r);
+		if (rc != MASA_OK)
+			break;
+		n = PQntuples(r);
+		hand_over(r, since_ms, fn, arg, &stop, &before);
 		PQclear(r);
 	}
 	return rc;
@@ -152,4 +183,5 @@ audit_each(struct masa_txn *txn, const char *serial, int64_t since_ms, int64_t a
 const struct masa_store_audit_ops masa_pg_audit = {
 	.append = audit_append,
 	.each = audit_each,
+	.recent = audit_recent,
 };

@@ -23,6 +23,7 @@ const struct masa_store_backend masa_store_pg = {
 	.views = &masa_pg_views,
 	.audit = &masa_pg_audit,
 	.tokens = &masa_pg_tokens,
+	.keys = &masa_pg_keys,
 	.open_password = masa_pg_open_password,
 	.retry = masa_pg_retry,
 };

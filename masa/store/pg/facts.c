@@ -18,7 +18,8 @@ masa_pg_issue_facts(struct masa_txn *t, const char *serial,
 	    " b.tat_ms,"
 	    " EXISTS (SELECT 1 FROM vouchers v WHERE v.device_id = d.id AND v.registrar_id = r.id"
 	    "  AND v.request_sha256 = $3 AND v.created_ms >= $4"
-	    "  AND (v.expires_ms IS NULL OR v.expires_ms > $5))"
+	    "  AND (v.expires_ms IS NULL OR v.expires_ms > $5)),"
+	    " d.signing_key"
 	    " FROM devices d"
 	    " LEFT JOIN registrar_keys r ON r.spki_sha256 = $2"
 	    " LEFT JOIN token_buckets b ON b.device_id = d.id"
@@ -62,6 +63,7 @@ masa_pg_issue_facts(struct masa_txn *t, const char *serial,
 	f.has_bucket = !masa_pg_is_null(r, 0, 11);
 	f.tat_ms = masa_pg_get_int(r, 0, 11);
 	f.retry_found = (int)masa_pg_get_int(r, 0, 12);
+	masa_pg_get_text(r, 0, 13, f.dev.signing_key, sizeof f.dev.signing_key);
 done:
 	if (rc == MASA_OK)
 		*out = f;

@@ -3,7 +3,8 @@
  * query.c (parameters, prepared statements, results, errors) <- conn.c
  * (the connection pool, reconnecting) <- txn.c (transactions and the
  * write lock) <- migrate.c <- check.c <- backend.c (the ops table), with
- * the row code (rows.c, facts.c, views.c, audit.c, tokens.c) on query.c.
+ * the row code (rows.c, facts.c, views.c, audit.c, tokens.c, keys.c) on
+ * query.c.
  * Not for use outside masa/store/pg/.
  *
  * Writes from every instance are serialised by one transaction-scoped
@@ -169,11 +170,12 @@ enum masa_err masa_pg_check(struct masa_db *db, char *desc, size_t desc_cap,
 enum masa_err masa_pg_backup(struct masa_db *db, const char *dest, int replace,
     int *schema_version, struct masa_diag *diag);
 
-/* The row code's ops (rows.c, views.c, audit.c, tokens.c). */
+/* The row code's ops (rows.c, views.c, audit.c, tokens.c, keys.c). */
 extern const struct masa_store_row_ops masa_pg_rows;
 extern const struct masa_store_view_ops masa_pg_views;
 extern const struct masa_store_audit_ops masa_pg_audit;
 extern const struct masa_store_token_ops masa_pg_tokens;
+extern const struct masa_store_key_ops masa_pg_keys;	/* keys.c */
 /* facts.c: rows.h's masa_store_issue_facts. */
 enum masa_err masa_pg_issue_facts(struct masa_txn *t, const char *serial,
     const uint8_t registrar_sha256[MASA_SHA256_LEN],

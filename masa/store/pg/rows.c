@@ -382,6 +382,24 @@ voucher_held(struct masa_txn *t, int64_t device_id, int64_t registrar_id, int *h
 }
 
 static enum masa_err
+device_idevid(struct masa_txn *t, int64_t device_id, struct masa_buf *out)
+{
+	struct masa_pg_params p = { 0 };
+	struct masa_bytes der;
+	PGresult *r = NULL;
+	enum masa_err rc;
+
+	masa_pg_int(&p, device_id);
+	rc = masa_pg_query(t, "SELECT idevid FROM devices WHERE id = $1", &p, &r);
+	if (rc == MASA_OK && PQntuples(r) == 0)
+		rc = MASA_E_NOT_FOUND;
+	if (rc == MASA_OK && (der = masa_pg_get_bytes(r, 0, 0)).len > 0)
+		rc = masa_buf_append(out, der.ptr, der.len);
+	PQclear(r);
+	return rc;
+}
+
+static enum masa_err
 voucher_groups(struct masa_txn *t, int64_t device_id,
     int (*fn)(void *arg, const struct masa_voucher_group *g), void *arg)
 {
@@ -443,4 +461,5 @@ const struct masa_store_row_ops masa_pg_rows = {
 	.voucher_held = voucher_held,
 	.issue_facts = masa_pg_issue_facts,
 	.voucher_groups = voucher_groups,
+	.device_idevid = device_idevid,
 };

@@ -61,7 +61,32 @@ device_page(struct masa_txn *t, const char *after, unsigned limit,
 	return rc;
 }
 
+/* Counts by full scans of three tables, as on SQLite; the size is the
+ * database's on the server (pg_database_size: every table, index and
+ * TOAST, without the WAL). */
+static enum masa_err
+summary(struct masa_txn *t, struct masa_store_summary *out)
+{
+	PGresult *r = NULL;
+	enum masa_err rc;
+
+	rc = masa_pg_query(t, "SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM owners),"
+	    " (SELECT count(*) FROM registrar_keys), pg_database_size(current_database())",
+	    NULL, &r);
+	if (rc == MASA_OK && PQntuples(r) != 1)
+		rc = MASA_E_STORE;
+	if (rc == MASA_OK) {
+		out->devices = masa_pg_get_int(r, 0, 0);
+		out->owners = masa_pg_get_int(r, 0, 1);
+		out->registrars = masa_pg_get_int(r, 0, 2);
+		out->bytes = masa_pg_get_int(r, 0, 3);
+	}
+	PQclear(r);
+	return rc;
+}
+
 const struct masa_store_view_ops masa_pg_views = {
 	.device = device_view,
 	.page = device_page,
+	.summary = summary,
 };
