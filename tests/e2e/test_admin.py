@@ -217,7 +217,7 @@ class AdminCase(vtest.VoucherCase):
 
     def devices_table(self):
         """Every device as `masa device list` shows it (the CLI, on every backend)."""
-        p = self.cli("device", "list")
+        p = self.cli("device", "list", "--json")
         return [json.loads(l) for l in p.stdout.splitlines() if l]
 
     def audit_rows(self, after=0):

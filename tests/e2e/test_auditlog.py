@@ -20,7 +20,7 @@ import brski
 import vtest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from masatest import BACKEND, MASA_BIN, run, sqlite_only, tls_context
+from masatest import BACKEND, MASA_BIN, pg_server, run, sqlite_only, tls_context
 
 VOUCHER = "/.well-known/brski/requestvoucher"
 AUDITLOG = "/.well-known/brski/requestauditlog"
@@ -71,11 +71,6 @@ class AuditLogCase(vtest.VoucherCase):
         brski.write_pem_public(self.pledge.public_key(), self.inst.path("pledge.pub"))
         self.cli("device", "add", "--serial", "SN1", "--pubkey", self.inst.path("pledge.pub"))
         self.server = self.serve(admin=False)
-
-    def cli(self, *args):
-        r = run(args[0], "--config", self.inst.config, *args[1:])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return r.stdout
 
     def registrar(self, name="reg"):
         key = brski.new_key("es256")
@@ -136,6 +131,9 @@ class AuditLogCase(vtest.VoucherCase):
     def voucher_copies(self, n, nonceless=False, domain_id=None):
         """Adds n copies of the device's first voucher row (nonce fresh, or NULL), in
         the database behind masa's back, optionally under another domain_id."""
+        if BACKEND == "postgresql":
+            self.pg_voucher_copies(n, nonceless, domain_id)
+            return
         c = sqlite3.connect(self.inst.path("masa.db"))
         c.executemany(
             "INSERT INTO vouchers (device_id, registrar_id, request_sha256, domain_id, nonce,"
@@ -146,6 +144,21 @@ class AuditLogCase(vtest.VoucherCase):
             ((domain_id, None if nonceless else os.urandom(8)) for _ in range(n)))
         c.commit()
         c.close()
+
+    def pg_voucher_copies(self, n, nonceless, domain_id):
+        """voucher_copies on PostgreSQL, with psql: the same rows (a fresh random
+        8-byte nonce each, or NULL), one statement; the vouchers_grouped trigger
+        counts them as SQLite's does."""
+        domain = "NULL" if domain_id is None else "'%s'" % domain_id.replace("'", "''")
+        nonce = ("NULL" if nonceless else
+                 "substring(decode(md5(random()::text || g::text), 'hex') FROM 1 FOR 8)")
+        pg_server().psql(
+            "INSERT INTO vouchers (device_id, registrar_id, request_sha256, domain_id, nonce,"
+            " assertion, media_type, voucher, created_ms, expires_ms)"
+            " SELECT device_id, registrar_id, request_sha256, coalesce(%s, domain_id), %s,"
+            " assertion, media_type, voucher, created_ms - 1, expires_ms"
+            " FROM (SELECT * FROM vouchers ORDER BY id LIMIT 1) v, generate_series(1, %d) g"
+            % (domain, nonce, n), db=self.inst.database.rsplit("/", 1)[1])
 
     def db(self, sql):
         if BACKEND != "sqlite":

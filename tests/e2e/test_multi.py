@@ -36,7 +36,7 @@ class MultiCase(vtest.VoucherCase):
         return self.nodes
 
     def device(self, serial):
-        p = self.cli("device", "show", serial)
+        p = self.cli("device", "show", "--json", serial)
         return json.loads(p.stdout)
 
     def issued(self):

@@ -557,11 +557,11 @@ class BackupPostgreSQL(OpsCase):
         check = run("check", "--config", self.inst.config)
         self.assertEqual(check.returncode, 0, check.stderr)
         self.assertRegex(check.stdout, r"ok: database postgresql://\S+ \(PostgreSQL 15\.\d+.*"
-                         r"sslmode=\w+\), fsync=on, synchronous_commit=on, schema version 2 of 2\)")
+                         r"sslmode=\w+\), fsync=on, synchronous_commit=on, schema version 4 of 4\)")
         verify = run("audit", "verify", "--config", self.inst.config)
         self.assertEqual(verify.returncode, 0, verify.stderr)
         for p in pledges:
-            shown = json.loads(run("device", "show", "--config", self.inst.config,
+            shown = json.loads(run("device", "show", "--json", "--config", self.inst.config,
                                    p.serial).stdout)
             self.assertEqual(shown["vouchers-issued"], 1)
 

@@ -345,7 +345,7 @@ class VoucherCase(InstanceTest):
 
     def device(self, serial):
         """The device as `masa device show` prints it (a JSON object)."""
-        return json.loads(self.cli("device", "show", serial).stdout)
+        return json.loads(self.cli("device", "show", "--json", serial).stdout)
 
     def pinned(self, serial):
         """The hex SHA-256 of the SPKI of the registrar a device is pinned to, or
@@ -408,6 +408,13 @@ class VoucherCase(InstanceTest):
         the audit entries with seq > after, in order."""
         cols = ("seq", "event", "serial", "registrar_sha256", "nonce", "assertion", "source",
                 "detail")
+        if BACKEND == "postgresql":     # the same, read through `masa audit export`
+            return [{"seq": e["seq"], "event": e["event"], "serial": e["serial"],
+                     "registrar_sha256": bytes.fromhex(e["registrar"]) if e["registrar"]
+                     else None,
+                     "nonce": base64.b64decode(e["nonce"]) if e["nonce"] is not None else None,
+                     "assertion": e["assertion"], "source": e["source"], "detail": e["detail"]}
+                    for e in self.audit_export() if e["seq"] > after]
         return [dict(zip(cols, r)) for r in self.query(
             "SELECT %s FROM audit WHERE seq > ? ORDER BY seq" % ", ".join(cols), (after,))]
 
