@@ -89,14 +89,15 @@ class PgServer:
     def psql(self, sql, db="postgres", rows=False):
         """For set-up (creating databases) and for whole-table comparisons
         (vtest's snapshot); tests otherwise read masa's state through its CLI
-        and API. rows: the result's first column as a list of strings (psql
-        unaligned, tuples only, a NUL after each row), else psql's output."""
-        fmt = ("-A", "-t", "-0") if rows else ()
+        and API. rows: the result as a list of tuples of strings (psql
+        unaligned, tuples only, a NUL after each row, US between fields),
+        else psql's output."""
+        fmt = ("-A", "-t", "-0", "-F", "\x1f") if rows else ()
         out = self._run(os.path.join(PG_BIN, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
                         *fmt, "-h", "127.0.0.1", "-p", str(self.port), "-U", USER, "-d", db,
                         "-c", sql).stdout
         # -0: each row ends with a NUL (text may hold newlines)
-        return out.split("\0")[:-1] if rows else out
+        return [tuple(r.split("\x1f")) for r in out.split("\0")[:-1]] if rows else out
 
     def url(self, name):
         return "postgresql://%s@127.0.0.1:%d/%s" % (USER, self.port, name)

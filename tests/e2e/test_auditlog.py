@@ -20,7 +20,7 @@ import brski
 import vtest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from masatest import BACKEND, MASA_BIN, pg_server, run, sqlite_only, tls_context
+from masatest import BACKEND, MASA_BIN, run, sqlite_only, tls_context
 
 VOUCHER = "/.well-known/brski/requestvoucher"
 AUDITLOG = "/.well-known/brski/requestauditlog"
@@ -152,13 +152,13 @@ class AuditLogCase(vtest.VoucherCase):
         domain = "NULL" if domain_id is None else "'%s'" % domain_id.replace("'", "''")
         nonce = ("NULL" if nonceless else
                  "substring(decode(md5(random()::text || g::text), 'hex') FROM 1 FOR 8)")
-        pg_server().psql(
+        self.pg_rows(
             "INSERT INTO vouchers (device_id, registrar_id, request_sha256, domain_id, nonce,"
             " assertion, media_type, voucher, created_ms, expires_ms)"
             " SELECT device_id, registrar_id, request_sha256, coalesce(%s, domain_id), %s,"
             " assertion, media_type, voucher, created_ms - 1, expires_ms"
             " FROM (SELECT * FROM vouchers ORDER BY id LIMIT 1) v, generate_series(1, %d) g"
-            % (domain, nonce, n), db=self.inst.database.rsplit("/", 1)[1])
+            % (domain, nonce, n))
 
     def db(self, sql):
         if BACKEND != "sqlite":

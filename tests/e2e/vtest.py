@@ -379,20 +379,22 @@ class VoucherCase(InstanceTest):
         finally:
             db.close()
 
+    def pg_rows(self, sql):
+        """Runs sql with psql on the instance's PostgreSQL database: its rows, as
+        tuples of PostgreSQL's text forms."""
+        return pg_server().psql(sql, db=self.inst.database.rsplit("/", 1)[1], rows=True)
+
     def _pg_snapshot(self):
-        dbname = self.inst.database.rsplit("/", 1)[1]
-        tables = pg_server().psql(
+        tables = self.pg_rows(
             "SELECT table_name FROM information_schema.tables WHERE table_schema ="
             " current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'audit'"
-            " ORDER BY table_name", db=dbname, rows=True)
-        return {t: pg_server().psql('SELECT t::text FROM "%s" t ORDER BY 1' % t, db=dbname,
-                                    rows=True) for t in tables}
+            " ORDER BY table_name")
+        return {t: self.pg_rows('SELECT t::text FROM "%s" t ORDER BY 1' % t) for (t,) in tables}
 
     def device_count(self):
         """How many devices the store holds (SQL on either backend)."""
         if BACKEND == "postgresql":
-            return int(pg_server().psql("SELECT count(*) FROM devices", rows=True,
-                                        db=self.inst.database.rsplit("/", 1)[1])[0])
+            return int(self.pg_rows("SELECT count(*) FROM devices")[0][0])
         return self.query("SELECT COUNT(*) FROM devices")[0][0]
 
     @staticmethod
