@@ -384,6 +384,11 @@ class VoucherCase(InstanceTest):
         tuples of PostgreSQL's text forms."""
         return pg_server().psql(sql, db=self.inst.database.rsplit("/", 1)[1], rows=True)
 
+    def store_rows(self, sql):
+        """sql (no parameters) on the store of either backend: SQLite's values, or
+        PostgreSQL's text forms of them."""
+        return self.pg_rows(sql) if BACKEND == "postgresql" else self.query(sql)
+
     def _pg_snapshot(self):
         tables = self.pg_rows(
             "SELECT table_name FROM information_schema.tables WHERE table_schema ="
