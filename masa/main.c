@@ -18,6 +18,7 @@ static const struct {
 	{ "check", masa_cmd_check, "validate configuration, key files and database" },
 	{ "device", masa_cmd_device, "enroll, import, show, list, release and retire devices" },
 	{ "owner", masa_cmd_owner, "sales-channel owners and their registrar keys" },
+	{ "product", masa_cmd_product, "product lines: what their pledges can take" },
 	{ "registrar", masa_cmd_registrar, "block registrar keys" },
 	{ "audit", masa_cmd_audit, "verify or export the audit trail" },
 	{ "db", masa_cmd_db, "online backup of the database (masa db backup)" },

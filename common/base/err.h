@@ -64,6 +64,7 @@ enum masa_err {
 	MASA_E_STALE = 308,
 	MASA_E_PVR_MISSING = 309,
 	MASA_E_NOT_RA = 310,
+	MASA_E_CERT_VALIDITY = 320,	/* a registrar certificate of the path not valid now */
 
 	/* 400..499: policy outcomes */
 	MASA_E_UNKNOWN_DEVICE = 400,
@@ -83,6 +84,11 @@ enum masa_err {
 	MASA_E_RENEWAL_SERIAL = 422,
 	MASA_E_RENEWAL_REGISTRAR = 423,
 	MASA_E_RENEWAL_RELEASED = 424,
+	/* 430..439: a voucher the device's product cannot take (406) */
+	MASA_E_PLEDGE_FORMAT = 430,
+	MASA_E_PLEDGE_KEY_TYPE = 431,
+	MASA_E_PLEDGE_CA_PIN = 432,
+	MASA_E_PLEDGE_NONCELESS = 433,
 
 	/* 500..599: local problems of the command line, configuration, key
 	 * files and database settings. Never sent over HTTP. */

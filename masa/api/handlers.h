@@ -26,6 +26,10 @@ enum masa_err masa_handle_device_retire(const struct masa_req *req, struct masa_
 enum masa_err masa_handle_device_release(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_device_owner(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_owner_add(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_product_add(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_product_set(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_product_show(const struct masa_req *req, struct masa_reply *reply);
+enum masa_err masa_handle_product_list(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_block(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_unblock(const struct masa_req *req, struct masa_reply *reply);
 enum masa_err masa_handle_audit(const struct masa_req *req, struct masa_reply *reply);

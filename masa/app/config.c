@@ -25,6 +25,10 @@ enum ftype {
 	F_ALG,		/* "es256" | "es384" | "eddsa" */
 	F_BOOL,		/* true/false, stored as 0/1 */
 	F_ENUM,		/* one of the '|'-separated words in def's field "choices" */
+	F_WORDS,	/* a comma-separated list of words of "choices": the bit mask of
+			 * 1 << (1 + each one's index), as the enums they name count
+			 * (policy.formats: enum masa_format's order; policy.registrar_algs:
+			 * enum masa_alg's) */
 	F_NETS,		/* array of addresses, CIDR networks or "unix"; default empty */
 	F_DB_URL,	/* string: a store URL (store.h); a file path in it is resolved
 			 * like F_PATH. Another name for the F_PATH before it in the
@@ -78,7 +82,10 @@ static const struct field fields[] = {
 	{ "policy.retry_window_s", F_UINT, OFF(policy.retry_window_s), NULL, 1200, 0, 86400, NULL },
 	{ "policy.require_pvr", F_BOOL, OFF(policy.require_pvr), NULL, 1, 0, 1, NULL },
 	{ "policy.pin_network", F_BOOL, OFF(policy.pin_network), NULL, 0, 0, 1, NULL },
-	{ "policy.pinned_domain", F_ENUM, OFF(policy.pinned_domain), "pubk", 0, 0, 0, "pubk|cert" },
+	{ "policy.pinned_domain", F_ENUM, OFF(policy.pinned_domain), "pubk", 0, 0, 0, "pubk|cert|ca-lowest|ca-highest|ee-cert" },
+	{ "policy.formats", F_WORDS, OFF(policy.formats), "cose,cms,jws", 0, 0, 0, "cose|cms|jws" },
+	{ "policy.registrar_algs", F_WORDS, OFF(policy.registrar_algs), "es256,es384,eddsa", 0, 0, 0, "es256|es384|eddsa" },
+	{ "policy.nonceless", F_BOOL, OFF(policy.nonceless), NULL, 1, 0, 1, NULL },
 	{ "log.level", F_ENUM, OFF(log_level), "info", 0, 0, 0, "info|warn|error" },
 	{ "proxy.trusted", F_NETS, OFF(proxy_trusted), NULL, 0, 0, 0, NULL },
 };
@@ -148,6 +155,34 @@ set_db_url(struct ctx *c, const struct field *f, const char *s, char *dst)
 	return MASA_OK;
 }
 
+/* A comma-separated list of f's choices into *out: bit 1 << (1 + index)
+ * of each word (F_WORDS); at least one word. */
+static enum masa_err
+set_words(struct ctx *c, const struct field *f, const char *s, uint64_t *out)
+{
+	char word[32];
+	uint64_t mask = 0, i;
+	size_t n;
+
+	do {
+		n = strcspn(s, ",");
+		if (n == 0 || n >= sizeof word)
+			goto bad;
+		memcpy(word, s, n);
+		word[n] = '\0';
+		if (enum_index(f->choices, word, &i) != 0 || i > 62)
+			goto bad;
+		mask |= (uint64_t)1 << (i + 1);
+		s += n;
+	} while (*s++ == ',');
+	*out = mask;
+	return MASA_OK;
+bad:
+	masa_diag_set(c->diag, "configuration key \"%s\" must be a comma-separated list of %s",
+	    f->key, f->choices);
+	return MASA_E_CONFIG;
+}
+
 /* Stores one string field (after the type-specific check). */
 static enum masa_err
 set_string(struct ctx *c, const struct field *f, const char *s)
@@ -201,6 +236,8 @@ set_string(struct ctx *c, const struct field *f, const char *s)
 			return MASA_E_CONFIG;
 		}
 		return MASA_OK;
+	case F_WORDS:
+		return set_words(c, f, s, (uint64_t *)(void *)dst);
 	case F_UINT:
 	case F_BOOL:
 	case F_NETS:
@@ -445,7 +482,7 @@ masa_config_changed_key(const struct masa_config *a, const struct masa_config *b
 		pa = (const char *)a + fields[i].off;
 		pb = (const char *)b + fields[i].off;
 		switch (fields[i].type) {
-		case F_UINT: case F_BOOL: case F_ENUM:
+		case F_UINT: case F_BOOL: case F_ENUM: case F_WORDS:
 			if (*(const uint64_t *)(const void *)pa != *(const uint64_t *)(const void *)pb)
 				return fields[i].key;
 			break;

@@ -60,6 +60,7 @@ static const struct {
 	{ MASA_E_PVR_MISSING, "MASA_E_PVR_MISSING", 403, "The request carries no prior-signed-voucher-request." },
 
 	{ MASA_E_NOT_RA, "MASA_E_NOT_RA", 403, "The registrar certificate lacks the id-kp-cmcRA extended key usage." },
+	{ MASA_E_CERT_VALIDITY, "MASA_E_CERT_VALIDITY", 403, "The registrar certificate or a CA certificate of its chain is outside its validity period." },
 
 	{ MASA_E_UNKNOWN_DEVICE, "MASA_E_UNKNOWN_DEVICE", 404, "The serial-number is not a device this MASA can vouch for." },
 	{ MASA_E_BLOCKED, "MASA_E_BLOCKED", 403, "The registrar key is blocked." },
@@ -80,6 +81,10 @@ static const struct {
 	{ MASA_E_RENEWAL_SERIAL, "MASA_E_RENEWAL_SERIAL", 403, "The voucher in this renewal request is for another serial-number." },
 	{ MASA_E_RENEWAL_REGISTRAR, "MASA_E_RENEWAL_REGISTRAR", 403, "The voucher in this renewal request pins another registrar." },
 	{ MASA_E_RENEWAL_RELEASED, "MASA_E_RENEWAL_RELEASED", 403, "The device has been released since that voucher; a new voucher needs a pledge voucher-request." },
+	{ MASA_E_PLEDGE_FORMAT, "MASA_E_PLEDGE_FORMAT", 406, "This device's product does not take vouchers in the format of this answer." },
+	{ MASA_E_PLEDGE_KEY_TYPE, "MASA_E_PLEDGE_KEY_TYPE", 406, "This device's product cannot pin a registrar key of this type." },
+	{ MASA_E_PLEDGE_CA_PIN, "MASA_E_PLEDGE_CA_PIN", 406, "This device's product pins a CA certificate, and the registrar showed no verified CA certificate." },
+	{ MASA_E_PLEDGE_NONCELESS, "MASA_E_PLEDGE_NONCELESS", 406, "This device's product does not take nonceless vouchers." },
 
 	{ MASA_E_USAGE, "MASA_E_USAGE", 500, "Invalid command line." },
 	{ MASA_E_CONFIG, "MASA_E_CONFIG", 500, "Invalid configuration." },

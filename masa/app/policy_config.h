@@ -14,9 +14,13 @@ enum masa_policy_mode {
 	MASA_MODE_OPEN = 2,		/* any verified registrar (audit only) */
 };
 
+/* What a voucher pins (policy.pinned_domain, a product's --pin). */
 enum masa_pin_form {
 	MASA_PIN_PUBK = 0,		/* pinned-domain-pubk: registrar DER SPKI */
-	MASA_PIN_CERT = 1,		/* pinned-domain-cert: registrar certificate */
+	MASA_PIN_CERT = 1,		/* pinned-domain-cert: registrar certificate ("ee-cert") */
+	MASA_PIN_CA_LOWEST = 2,		/* pinned-domain-cert: lowest CA of its verified chain */
+	MASA_PIN_CA_HIGHEST = 3,	/* pinned-domain-cert: highest CA of its verified chain */
+	MASA_PIN_EE_CERT = 4,		/* configuration only: "ee-cert", the same as MASA_PIN_CERT */
 };
 
 struct masa_policy_config {
@@ -30,6 +34,10 @@ struct masa_policy_config {
 	uint64_t require_pvr;		/* 0/1 */
 	uint64_t pin_network;		/* 0/1: pin a registrar key to its first /24 or /64 */
 	uint64_t pinned_domain;		/* enum masa_pin_form */
+	/* What a device without a product record takes (a product's fields). */
+	uint64_t formats;		/* bit 1 << enum masa_format of each voucher format */
+	uint64_t registrar_algs;	/* bit 1 << enum masa_alg of each registrar key type */
+	uint64_t nonceless;		/* 0/1: nonceless vouchers allowed (to owners) */
 };
 
 #endif

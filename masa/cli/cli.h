@@ -59,6 +59,7 @@ int masa_cli_device_list(const char *config, int json);
 int masa_cmd_init(int argc, char **argv);
 int masa_cmd_device(int argc, char **argv);
 int masa_cmd_owner(int argc, char **argv);
+int masa_cmd_product(int argc, char **argv);
 int masa_cmd_registrar(int argc, char **argv);
 int masa_cmd_token(int argc, char **argv);
 int masa_cmd_serve(int argc, char **argv);

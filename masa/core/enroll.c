@@ -8,6 +8,7 @@
 #include "masa_limits.h"
 #include "events.h"
 #include "keys.h"
+#include "products.h"
 #include "rows.h"
 #include "timeutil.h"
 #include "utf8.h"
@@ -101,6 +102,22 @@ record_key(struct masa_txn *t, const char *serial, struct masa_bytes name,
 	return rc;
 }
 
+/* A device names a product that exists: its record says what the pledge
+ * can take, and a misspelt name would silently give it the defaults. */
+static enum masa_err
+known_product(struct masa_txn *t, const char *product, struct masa_diag *why)
+{
+	struct masa_product_row p;
+	enum masa_err rc = masa_store_product_get(t, product, &p);
+
+	if (rc == MASA_E_NOT_FOUND) {
+		masa_diag_set(why, "there is no product named \"%.*s\" (masa product add creates one)",
+		    masa_utf8_cut(product, 64), product);
+		rc = MASA_E_RECORD;
+	}
+	return rc;
+}
+
 enum masa_err
 masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *actor,
     int *created, struct masa_diag *why)
@@ -155,6 +172,8 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 		if (rc != MASA_OK)
 			goto done;
 	}
+	if (product[0] != '\0' && (rc = known_product(t, product, why)) != MASA_OK)
+		goto done;
 	rc = masa_store_device_add(t, serial, (struct masa_bytes){ spki, spki_len },
 	    masa_buf_view(&cert), product, owner_id, masa_now_ms(), created);
 	if (rc == MASA_E_EXISTS) {

@@ -25,6 +25,8 @@ static const char *const names[] = {
 	[MASA_EV_TOKEN_REVOKED] = "token.revoked",
 	[MASA_EV_KEY_ADDED] = "key.added",
 	[MASA_EV_KEY_RETIRED] = "key.retired",
+	[MASA_EV_PRODUCT_ADDED] = "product.added",
+	[MASA_EV_PRODUCT_CHANGED] = "product.changed",
 };
 
 const char *

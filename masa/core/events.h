@@ -32,6 +32,8 @@ enum masa_event {
 	MASA_EV_TOKEN_REVOKED,
 	MASA_EV_KEY_ADDED,
 	MASA_EV_KEY_RETIRED,
+	MASA_EV_PRODUCT_ADDED,
+	MASA_EV_PRODUCT_CHANGED,
 };
 
 /* What an entry says besides its event: each field may be left zero. */

@@ -46,13 +46,13 @@ struct masa_issuing {
 	char serial[MASA_SERIAL_MAX + 1];
 	struct masa_policy_request req;
 	uint8_t req_hash[MASA_SHA256_LEN];	/* of the request's bytes */
-	int pin_cert;
 	char key_name[MASA_KEY_NAME_MAX + 1];	/* the device's signing key (snapshot) */
 	const struct masa_key_entry *key;	/* S_SIGNED: what signed it */
+	struct masa_registrar_path path;	/* the registrar certificate's chain */
+	struct masa_policy_product product;	/* the device's, as the snapshot read it */
 	char domain_id[DOMAIN_ID_MAX];	/* of what the voucher pins */
 	struct masa_buf presigned;	/* S_SIGNED: on the terms below */
-	int pre_assertion;
-	int64_t pre_expires_ms;
+	struct masa_terms terms;
 	/* the transaction's verdict */
 	enum masa_err refusal;
 	struct masa_buf replayed;	/* the stored voucher of a retry */
@@ -117,6 +117,14 @@ gather(struct masa_txn *t, const struct masa_issuing *j, struct facts *f, struct
 	f->st.has_bucket = x->has_bucket;
 	f->st.tat_ms = x->tat_ms;
 	f->st.retry_found = x->retry_found;
+	if (x->product_found) {
+		f->st.product.formats = x->product_formats;
+		f->st.product.registrar_algs = x->product_registrar_algs;
+		f->st.product.pin = x->product_pin;
+		f->st.product.nonceless = x->product_nonceless;
+	} else {
+		masa_policy_default_product(cfg, &f->st.product);
+	}
 	if (retry == NULL || !x->retry_found)
 		return MASA_OK;
 	/* The stored voucher itself only when it is to be sent again. */
@@ -124,15 +132,32 @@ gather(struct masa_txn *t, const struct masa_issuing *j, struct facts *f, struct
 	    j->req.now_ms, retry, media, sizeof media);
 }
 
-/* RFC 8995 §5.8.2 domainID of what is pinned: the certificate's subject
- * key identifier when it is derived from the key (one copied from another
- * registrar's certificate is not), else base64 of the SHA-256 of the
- * pinned SPKI. */
-static void
-domain_id(const struct masa_registrar *reg, int pin_cert, char out[DOMAIN_ID_MAX])
+/* What a voucher on pin form pin pins: the registrar's DER SPKI, its
+ * certificate, or a CA certificate of its verified chain. */
+static struct masa_bytes
+pinned(const struct masa_issuing *j, int pin)
 {
-	if (!pin_cert || masa_x509_ski_base64(reg->cert, out, DOMAIN_ID_MAX) != MASA_OK)
-		masa_b64(reg->sha256, sizeof reg->sha256, out);
+	switch (pin) {
+	case MASA_PIN_CERT:
+		return j->reg->cert;
+	case MASA_PIN_CA_LOWEST:
+		return j->path.ca_lowest;
+	case MASA_PIN_CA_HIGHEST:
+		return j->path.ca_highest;
+	default:
+		return (struct masa_bytes){ j->reg->spki, j->reg->spki_len };
+	}
+}
+
+/* RFC 8995 §5.8.2 domainID of what is pinned: the pinned certificate's
+ * subject key identifier when it is derived from the key (one copied from
+ * another registrar's certificate is not), else base64 of the SHA-256 of
+ * the registrar's SPKI. */
+static void
+domain_id(const struct masa_issuing *j, int pin, char out[DOMAIN_ID_MAX])
+{
+	if (pin == MASA_PIN_PUBK || masa_x509_ski_base64(pinned(j, pin), out, DOMAIN_ID_MAX) != MASA_OK)
+		masa_b64(j->reg->sha256, sizeof j->reg->sha256, out);
 }
 
 /* Records the issued voucher: registrar, pin, bucket, voucher row, audit. */
@@ -219,10 +244,13 @@ decide_and_record(struct masa_txn *t, struct masa_issuing *j)
 	 * change fails alone; the registrar retries. */
 	if (j->state != S_SIGNED)
 		return MASA_E_STORE_BUSY;
-	/* The terms depend on the request and configuration only
-	 * (masa_policy_terms), so the voucher signed before is on them. */
-	if (d.assertion != j->pre_assertion || d.expires_ms != j->pre_expires_ms)
-		return MASA_E_INTERNAL;
+	/* The terms depend on the request, the configuration and the
+	 * device's product (masa_policy_terms): a product changed since the
+	 * snapshot changes them, and the voucher signed on the old ones is
+	 * not sent; the change fails alone and the registrar retries. */
+	if (d.assertion != j->terms.assertion || d.expires_ms != j->terms.expires_ms ||
+	    d.pin != j->terms.pin)
+		return MASA_E_STORE_BUSY;
 	j->assertion = d.assertion;
 	return record(t, j, &f, &d);
 }
@@ -272,6 +300,27 @@ check_idevid_issuer(struct masa_txn *t, const struct masa_issuing *j, const stru
 static enum masa_err device_key(struct masa_issuing *j, struct masa_signer **signer,
     struct masa_bytes *cert);
 
+/* The request's facts about the registrar's certificate: its key type,
+ * its verified chain (signatures: on the worker), validity, notAfters. */
+static enum masa_err
+registrar_facts(struct masa_issuing *j)
+{
+	const struct masa_x509_chain *c = &j->path.chain;
+	enum masa_err rc = masa_registrar_path(j->v, j->reg, j->req.now_ms, &j->path);
+
+	if (rc != MASA_OK)
+		return rc;
+	j->req.registrar_alg = j->path.alg;
+	j->req.registrar_cas = (int)c->n;
+	j->req.outside_validity = c->outside_validity;
+	j->req.ee_not_after_ms = j->reg->cert.ptr != NULL ? c->not_after_s[0] * 1000 : 0;
+	if (c->n > 0) {
+		j->req.ca_lowest_not_after_ms = c->not_after_s[1] * 1000;
+		j->req.ca_highest_not_after_ms = c->not_after_s[c->n] * 1000;
+	}
+	return MASA_OK;
+}
+
 /* A renewal's earlier voucher against the key that signs for the device
  * (renewal.h): the voucher it renews was signed with that key. */
 static enum masa_err
@@ -290,9 +339,10 @@ check_renewal(struct masa_issuing *j)
 	return masa_renewal_check(j->v, j->reg, (struct masa_bytes){ spki, len });
 }
 
-/* The snapshot: one read transaction for the facts (and the enrolled
- * IDevID when idevid-issuer is named), the PVR against the enrolled key or
- * a renewal's voucher against ours, the decision; the state it leads to. */
+/* The snapshot: the registrar's chain, one read transaction for the facts
+ * (and the enrolled IDevID when idevid-issuer is named), the PVR against
+ * the enrolled key or a renewal's voucher against ours, the decision; the
+ * state it leads to. */
 static enum state
 snapshot(struct masa_issuing *j)
 {
@@ -301,6 +351,10 @@ snapshot(struct masa_issuing *j)
 	struct facts f;
 	enum masa_err rc;
 
+	if ((rc = registrar_facts(j)) != MASA_OK) {
+		j->why = rc;
+		return S_FAILED;
+	}
 	rc = masa_db_begin(j->app->db, 0, &t);
 	if (rc == MASA_OK)
 		rc = gather(t, j, &f, NULL);
@@ -339,6 +393,7 @@ snapshot(struct masa_issuing *j)
 		j->retry_after_s = d.retry_after_s;
 		return S_REFUSED;
 	}
+	j->product = f.st.product;	/* the voucher is signed on its terms */
 	return d.replay ? S_REPLAY : S_SIGNED;
 }
 
@@ -363,8 +418,8 @@ device_key(struct masa_issuing *j, struct masa_signer **signer, struct masa_byte
 	return MASA_OK;
 }
 
-/* Signs the voucher for j on the terms of masa_policy_terms, with the
- * device's key. */
+/* Signs the voucher for j on the terms of masa_policy_terms for the
+ * device's product, with the device's key. */
 static enum masa_err
 sign(struct masa_issuing *j)
 {
@@ -376,16 +431,16 @@ sign(struct masa_issuing *j)
 	if (rc != MASA_OK)
 		return rc;
 
-	masa_policy_terms(&j->app->cfg->policy, &j->req, &j->pre_assertion, &j->pre_expires_ms);
+	masa_policy_terms(&j->app->cfg->policy, &j->product, &j->req, &j->terms);
+	domain_id(j, j->terms.pin, j->domain_id);
 	memset(&vin, 0, sizeof vin);
-	vin.assertion = j->pre_assertion;
+	vin.assertion = j->terms.assertion;
 	vin.created_ms = j->req.now_ms;
-	vin.expires_ms = j->pre_expires_ms;
+	vin.expires_ms = j->terms.expires_ms;
 	vin.nonce = j->v->r.nonce;
 	vin.serial = j->v->r.serial;
-	vin.pin = j->pin_cert ? j->reg->cert :
-	    (struct masa_bytes){ j->reg->spki, j->reg->spki_len };
-	vin.pin_cert = j->pin_cert;
+	vin.pin = pinned(j, j->terms.pin);
+	vin.pin_cert = j->terms.pin != MASA_PIN_PUBK;
 	return j->codec->sign(&vin, signer, cert, &j->presigned);
 }
 
@@ -437,7 +492,6 @@ masa_issue_new(struct masa_app *app, const struct masa_codec *codec,
     const struct masa_vreq_raw *v, const struct masa_registrar *reg,
     const struct masa_answer *answer, const char *peer, struct masa_issuing **out)
 {
-	const struct masa_policy_config *cfg = &app->cfg->policy;
 	struct masa_issuing *j;
 
 	*out = NULL;
@@ -457,9 +511,8 @@ masa_issue_new(struct masa_app *app, const struct masa_codec *codec,
 	j->req.now_ms = masa_now_ms();
 	j->req.nonceless = v->r.nonce.ptr == NULL;
 	j->req.registrar_cert = reg->cert.ptr != NULL;
-	j->pin_cert = cfg->pinned_domain == MASA_PIN_CERT;
+	j->req.answer_format = (int)answer->format;
 	retry_key(v->body, answer->format, j->req_hash);
-	domain_id(reg, j->pin_cert, j->domain_id);
 	if (v->r.created_on_epoch) {	/* a CBOR epoch date (cose_vreq.c) */
 		j->req.created_on_ms = v->r.created_on_ms;
 		j->req.has_created_on = 1;

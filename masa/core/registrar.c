@@ -160,6 +160,8 @@ masa_vreq_find_registrar(const struct masa_vreq_raw *v, struct masa_bytes tls_ce
 	}
 	masa_sha256((struct masa_bytes){ r.spki, r.spki_len }, r.sha256);
 	r.cert = found_cert;
+	if (tls_key != NULL)	/* it carries the key (checked above) */
+		r.tls_cert = tls_cert;
 	EVP_PKEY_up_ref(found);
 	r.key = found;
 	*out = r;	/* only on success */
@@ -176,6 +178,31 @@ masa_registrar_free(struct masa_registrar *r)
 		EVP_PKEY_free(r->key);
 		r->key = NULL;
 	}
+}
+
+enum masa_err
+masa_registrar_path(const struct masa_vreq_raw *v, const struct masa_registrar *reg,
+    int64_t now_ms, struct masa_registrar_path *out)
+{
+	struct masa_registrar_path p;
+	enum masa_err rc = MASA_OK;
+	int a;
+
+	memset(&p, 0, sizeof p);
+	for (a = MASA_ALG_ES256; a <= MASA_ALG_EDDSA && p.alg == 0; a++)
+		if (masa_alg_key_matches((enum masa_alg)a, reg->key))
+			p.alg = a;
+	if (reg->cert.ptr != NULL || reg->tls_cert.ptr != NULL)
+		rc = masa_x509_chain_up(reg->cert.ptr != NULL ? reg->cert : reg->tls_cert,
+		    v->rvr.certs, v->rvr.ncerts, now_ms / 1000, &p.chain);
+	if (rc != MASA_OK)
+		return rc;
+	if (p.chain.n > 0) {
+		p.ca_lowest = v->rvr.certs[p.chain.idx[0]];
+		p.ca_highest = v->rvr.certs[p.chain.idx[p.chain.n - 1]];
+	}
+	*out = p;
+	return MASA_OK;
 }
 
 /* The PVR's proximity leaf must name the registrar key: checked in the

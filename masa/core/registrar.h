@@ -18,6 +18,7 @@
 
 #include "attr.h"
 #include "crypto/x509.h"
+#include "crypto/x509chain.h"
 #include "format.h"
 #include "vreq.h"
 
@@ -27,6 +28,8 @@ struct masa_registrar {
 	size_t spki_len;
 	uint8_t sha256[MASA_SHA256_LEN];	/* SHA-256 of spki */
 	struct masa_bytes cert;		/* its certificate as the RVR sent it, or NULL ptr */
+	struct masa_bytes tls_cert;	/* the TLS client certificate, when it carries the
+					 * key, or NULL ptr */
 };
 
 /* Finds and checks the registrar key. tls_cert is the DER client
@@ -43,6 +46,19 @@ MASA_NODISCARD enum masa_err masa_vreq_accept(const struct masa_codec *codec,
     struct masa_bytes body, struct masa_bytes tls_cert,
     struct masa_vreq_raw *v, struct masa_registrar *reg, const struct masa_vreq_raw **decoded,
     const struct masa_registrar **found);
+
+/* The registrar certificate's path through the certificates the RVR's
+ * signer sent, verified at now_ms (x509chain.h), and what a voucher can
+ * pin of it. Without a registrar certificate in the RVR, the TLS client
+ * certificate carrying its key is checked for validity; without either:
+ * no CA, nothing outside its validity. */
+struct masa_registrar_path {
+	struct masa_x509_chain chain;
+	struct masa_bytes ca_lowest, ca_highest;	/* DER in v, or NULL ptr */
+	int alg;			/* enum masa_alg of the registrar key (0: other) */
+};
+MASA_NODISCARD enum masa_err masa_registrar_path(const struct masa_vreq_raw *v,
+    const struct masa_registrar *reg, int64_t now_ms, struct masa_registrar_path *out);
 
 /* Verifies the PVR against the device key enrolled for the serial
  * (device_spki, DER) and the registrar: signature (MASA_E_PVR_SIGNATURE or

@@ -7,7 +7,7 @@
  * name. Adding a backend is a new folder filling struct masa_store_backend
  * and one line in store.c's table of URL schemes.
  *
- * Every op returns what store.h, rows.h, audit.h, tokens.h and
+ * Every op returns what store.h, rows.h, products.h, audit.h, tokens.h and
  * devices_view.h promise for the function of the same name; the generic
  * wrappers add nothing but the dispatch.
  */
@@ -21,6 +21,7 @@
 #include "audit.h"
 #include "devices_view.h"
 #include "keys.h"
+#include "products.h"
 #include "rows.h"
 #include "store.h"
 #include "tokens.h"
@@ -76,6 +77,13 @@ struct masa_store_row_ops {
 	    int (*fn)(void *arg, const struct masa_voucher_group *g), void *arg);
 	enum masa_err (*device_idevid)(struct masa_txn *t, int64_t device_id,
 	    struct masa_buf *out);
+	/* products.h */
+	enum masa_err (*product_put)(struct masa_txn *t, const struct masa_product_row *p,
+	    int64_t now_ms, int *created);
+	enum masa_err (*product_get)(struct masa_txn *t, const char *name,
+	    struct masa_product_row *out);
+	enum masa_err (*product_each)(struct masa_txn *t,
+	    int (*fn)(void *arg, const struct masa_product_row *p), void *arg);
 };
 
 /* devices_view.h. */

@@ -120,6 +120,11 @@ struct masa_issue_facts {
 	int64_t tat_ms;
 	int retry_found;		/* a voucher of this registrar for these request bytes,
 					 * created at or after since_ms, unexpired at now_ms */
+	int product_found;		/* the device's product has a record: */
+	uint64_t product_formats;	/* its fields (products.h) */
+	uint64_t product_registrar_algs;
+	int product_pin;
+	int product_nonceless;
 };
 MASA_NODISCARD enum masa_err masa_store_issue_facts(struct masa_txn *t, const char *serial,
     const uint8_t registrar_sha256[MASA_SHA256_LEN],

@@ -305,11 +305,14 @@ def _cert_hash(key):
 
 
 def make_cert(subject_key, cn, issuer_key=None, issuer_cert=None, ca=False, cmc_ra=False,
-              server_auth=True, days=365, serial_number=None, extra_extensions=()):
+              server_auth=True, days=365, serial_number=None, extra_extensions=(),
+              path_length=None, not_before=None, not_after=None):
     """Issues an X.509 certificate (DER). Self-signed when issuer_key is None; otherwise
     signed by issuer_key with the issuer name/SKI of issuer_cert (DER or Certificate).
     cmc_ra adds EKU id-kp-cmcRA (1.3.6.1.5.5.7.3.28); serial_number adds the X520
-    serialNumber (2.5.4.5) attribute to the subject (as in IDevIDs)."""
+    serialNumber (2.5.4.5) attribute to the subject (as in IDevIDs). path_length is a
+    CA's pathLenConstraint; not_before/not_after (datetimes) override the validity of
+    now - 1 h .. now + days."""
     attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
     if serial_number is not None:
         attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number))
@@ -325,9 +328,10 @@ def make_cert(subject_key, cn, issuer_key=None, issuer_cert=None, ca=False, cmc_
          .subject_name(subject).issuer_name(issuer_name)
          .public_key(subject_key.public_key())
          .serial_number(x509.random_serial_number())
-         .not_valid_before(now - datetime.timedelta(hours=1))
-         .not_valid_after(now + datetime.timedelta(days=days))
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+         .not_valid_before(not_before or now - datetime.timedelta(hours=1))
+         .not_valid_after(not_after or now + datetime.timedelta(days=days))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None),
+                        critical=True)
          .add_extension(x509.KeyUsage(
              digital_signature=True, content_commitment=False, key_encipherment=False,
              data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,

@@ -23,6 +23,9 @@ import unittest
 
 MASA_BIN = os.environ.get("MASA_BIN", "masa")
 MASA_SRC = os.environ.get("MASA_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+# The schema version a fresh or migrated store has: one per migration file.
+SCHEMA_LATEST = len([f for f in os.listdir(os.path.join(MASA_SRC, "schema", "sqlite"))
+                     if f.endswith(".sql")])
 LISTEN_RE = re.compile(r"^listening on https?://(127\.0\.0\.1):(\d+)$")
 ADMIN_RE = re.compile(r"^admin listening on https://(127\.0\.0\.1):(\d+)$")
 TOKEN_RE = re.compile(r"^[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$")
@@ -41,6 +44,21 @@ def pg_server():
     """The PostgreSQL server of this test process (started on first use)."""
     import pgserver
     return pgserver.PgServer.shared()
+
+
+LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+def faketime_env(at):
+    """The environment that runs masa with its clock starting at `at` ("YYYY-MM-DD
+    HH:MM:SS" UTC) under Debian's libfaketime (package faketime), for published
+    vectors whose certificates have expired since."""
+    if not os.path.exists(LIBFAKETIME):
+        raise AssertionError("libfaketime is missing: install the faketime package "
+                             "(deploy/install-deps.sh --test)")
+    return dict(os.environ, FAKETIME="@" + at, LD_PRELOAD=LIBFAKETIME, TZ="UTC",
+                # the sanitizer's runtime need not come first when libfaketime does
+                ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0")
 
 
 def run(*args, timeout=60):
@@ -103,7 +121,8 @@ class Server:
     be "http://127.0.0.1:0" (plain HTTP, behind a proxy) or "unix:PATH"
     (then port is None)."""
 
-    def __init__(self, inst, admin=True, extra=(), listen="127.0.0.1:0", env=None):
+    def __init__(self, inst, admin=True, extra=(), listen="127.0.0.1:0", env=None,
+                 faketime=None):
         self.inst = inst
         if not admin:
             # The configured admin port (8444) may be taken by a parallel test.
@@ -113,7 +132,8 @@ class Server:
             args += ["--admin-listen", "127.0.0.1:0"]
         self.proc = subprocess.Popen([*args, *extra], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True,
-                                     env=None if env is None else {**os.environ, **env})
+                                     env=faketime_env(faketime) if faketime else
+                                     None if env is None else {**os.environ, **env})
         self.stderr_lines = []
         self._t = threading.Thread(target=self._drain_stderr, daemon=True)
         self._t.start()

@@ -144,6 +144,11 @@ class AdminCase(vtest.VoucherCase):
         self.assertRegex(p.stdout, r"\A[0-9a-f]{16}\.[A-Za-z0-9_-]{43}\n\Z")
         return p.stdout.strip()
 
+    def add_products(self, *names):
+        """Product records for devices to name (an unknown product is refused)."""
+        for name in names:
+            self.api_json(201, "POST", "/products", {"name": name})
+
     def restart(self):
         """A new `masa serve` on the same instance (a fresh, empty throttle)."""
         self.assertEqual(self.server.stop(), 0)
@@ -555,6 +560,7 @@ class Enroll(AdminCase):
         """201, then 200 with an identical body for the same record; right fingerprint."""
         key, serial = brski.new_key("es256"), new_serial()
         rec = {"serial-number": serial, "public-key": pem_public(key), "product": "widget"}
+        self.add_products("widget")
         seq = self.audit_seq()
         st1, hdr1, body1 = self.api("POST", "/devices", rec, role="factory")
         self.assertEqual(st1, 201, body1)
@@ -613,6 +619,7 @@ class Enroll(AdminCase):
     def test_with_owner(self):
         """An existing owner named in the record is bound at enrollment."""
         self.api_json(201, "POST", "/owners", {"name": "acme"})
+        self.add_products("gateway")
         _p, doc = self.add(owner="acme", product="gateway")
         self.assertEqual((doc["owner"], doc["product"]), ("acme", "gateway"))
 
@@ -701,6 +708,10 @@ class Enroll(AdminCase):
 class Import(AdminCase):
     """POST /admin/v1/devices/import and `masa device import`."""
 
+    def prepare(self):
+        super().prepare()
+        self.add_products("p", "p0", "p1", "p2", "p3", "conflict")
+
     def records(self, n, prefix="IMP"):
         """n good public-key records (P-256, one Ed25519, one P-384) and their keys."""
         kinds = ["es256"] * n
@@ -708,7 +719,7 @@ class Import(AdminCase):
             kinds[1], kinds[2] = "eddsa", "es384"
         keys = [brski.new_key(k) for k in kinds]
         return [{"serial-number": new_serial(prefix), "public-key": pem_public(k),
-                 "product": "p%d" % i} for i, k in enumerate(keys)], keys
+                 "product": "p%d" % (i % 4)} for i, k in enumerate(keys)], keys
 
     def mixed_ndjson(self):
         """An NDJSON body with bad lines in the middle: (body, good records, bad line
@@ -958,6 +969,9 @@ class Import(AdminCase):
         """masa device import gives the API's report; exit 1 iff a line was rejected."""
         other = Instance()
         try:
+            for product in ("p", "p0", "p1", "p2", "p3", "conflict"):
+                self.assertEqual(run("product", "add", "--config", other.config,
+                                     product).returncode, 0)
             body, _good, _bad = self.mixed_ndjson()
             csv, _cgood, _cbad = self.csv_case("\n")
             clean, _ck = self.records(3)
@@ -1111,6 +1125,7 @@ class Lifecycle(AdminCase):
 
     def test_cli_shows_what_the_api_shows(self):
         """masa device show and list --json print the same device JSON as the API."""
+        self.add_products("x")
         pledge, _doc = self.add(product="x")
         self.add()
         shown = json.loads(self.cli("device", "show", "--json", pledge.serial).stdout)

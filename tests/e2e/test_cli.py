@@ -11,6 +11,7 @@ import unittest
 
 import brski
 import vtest
+import masatest
 from masatest import TOKEN_RE, Instance, InstanceTest, run
 
 
@@ -84,7 +85,7 @@ class TestInit(InstanceTest):
         self.assertNotIn(secret, rows[0][3])
         events = db.execute("SELECT seq, event FROM audit").fetchall()
         self.assertEqual(events, [(1, "token.created")])
-        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 4)
+        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], masatest.SCHEMA_LATEST)
         db.close()
         with open(self.inst.path("masa.db"), "rb") as f:
             self.assertNotIn(secret.encode(), f.read())
@@ -111,7 +112,7 @@ class TestInit(InstanceTest):
     def test_check_passes_on_fresh_init(self):
         r = run("check", "--config", self.inst.config)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("schema version 4 of 4", r.stdout)
+        self.assertIn("schema version %d of %d" % ((masatest.SCHEMA_LATEST,) * 2), r.stdout)
 
     def test_tls_certificate_names_the_host(self):
         out = subprocess.run(["openssl", "x509", "-in", self.inst.path("tls.crt"), "-noout",
@@ -333,6 +334,7 @@ class TestEnrollmentCommands(InstanceTest):
                                    self.keys["reg"]).returncode, 0)
         self.assertEqual(self.masa("device", "add", "--serial", "SN2", "--pubkey", self.keys["k2"],
                                    "--owner", "acme").returncode, 0)
+        self.assertEqual(self.masa("product", "add", "widget").returncode, 0)
         self.assertEqual(self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"],
                                    "--product", "widget").returncode, 0)
         self.assertEqual(self.masa("device", "retire", "SN2").returncode, 0)
@@ -417,6 +419,8 @@ class TestEnrollmentCommands(InstanceTest):
     def test_readding_with_other_product_is_a_conflict(self):
         """Same serial and key but another product: refused (not silently kept);
         without a product it is unchanged; a serial with '/' is refused."""
+        for product in ("A", "B"):
+            self.assertEqual(self.masa("product", "add", product).returncode, 0)
         self.assertEqual(self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"],
                                    "--product", "A").returncode, 0)
         r = self.masa("device", "add", "--serial", "SN1", "--pubkey", self.keys["k1"],

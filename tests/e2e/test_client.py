@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import brski
+import vtest
 from masatest import MASA_BIN, InstanceTest, run
 from test_vectors import VEC, vector_private_key
 
@@ -255,17 +256,40 @@ class TestClientWithVectorKeys(ClientCase):
         super().setUp()
         self.server = self.serve(admin=False)
 
-    def test_vector_pledge_and_registrar(self):
-        """Enrolled by the vector IDevID (serial JADA123456789), the vector pledge and
-        registrar keys get a verified voucher pinning the vector registrar's key."""
+    def vector_keys(self):
+        """The vector pledge and registrar private keys as PEM files, the pledge
+        enrolled by the vector IDevID: (pledge key path, registrar key path)."""
         pledge, reg = self.inst.path("vec-pledge.key"), self.inst.path("vec-registrar.key")
         brski.write_pem_private(vector_private_key("privkey_pledge.txt"), pledge)
         brski.write_pem_private(vector_private_key("privkey_registrar.txt"), reg)
         r = run("device", "add", "--config", self.inst.config, "--serial", "JADA123456789",
                 "--idevid", os.path.join(VEC, "pledge.pem"))
         self.assertEqual(r.returncode, 0, r.stderr)
+        return pledge, reg
+
+    def test_expired_vector_registrar_certificate(self):
+        """registrar.pem expired on 2025-12-08: today its voucher-request is refused
+        (403, the certificate outside its validity period)."""
+        pledge, reg = self.vector_keys()
         r = self.client(serial="JADA123456789", pledge=pledge, reg=reg,
                         reg_crt=os.path.join(VEC, "registrar.pem"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("status: 403", r.stdout + r.stderr)
+
+    def test_vector_pledge_and_registrar(self):
+        """Enrolled by the vector IDevID (serial JADA123456789), the vector pledge and
+        registrar keys get a verified voucher pinning the vector registrar's key (its
+        certificate re-issued today by the published domain CA key: registrar.pem has
+        expired)."""
+        pledge, reg = self.vector_keys()
+        crt = self.inst.path("vec-registrar-today.pem")
+        with open(crt, "wb") as f:
+            f.write(x509.load_der_x509_certificate(vtest.recertify(
+                vtest.pem_cert_der(os.path.join(VEC, "registrar.pem")),
+                vector_private_key("privkey_domain_ca.txt"),
+                vtest.pem_cert_der(os.path.join(VEC, "domain_ca.pem")))).public_bytes(
+                    serialization.Encoding.PEM))
+        r = self.client(serial="JADA123456789", pledge=pledge, reg=reg, reg_crt=crt)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("serial-number: matches the request", r.stdout)
         self.assertIn("nonce: matches the request", r.stdout)

@@ -21,7 +21,7 @@ from masatest import MASA_SRC, Instance, run
 CONFIG_C = os.path.join(MASA_SRC, "masa", "app", "config.c")
 README = os.path.join(MASA_SRC, "README.md")
 FIELD_RE = re.compile(
-    r'^\s*\{ "(?P<key>[a-z_.]+)", (?P<type>F_[A-Z_]+), OFF\([a-z_.]+\), '
+    r'^\s*\{ "(?P<key>[a-z0-9_.]+)", (?P<type>F_[A-Z_]+), OFF\([a-z0-9_.]+\), '
     r'(?P<def>NULL|"[^"]*"), (?P<num>\d+), (?P<min>\d+), (?P<max>\d+), '
     r'(?P<choices>NULL|"[^"]*") \},')
 
@@ -57,7 +57,7 @@ def readme_rows():
         if not line.startswith("| `"):
             continue
         cells = [c.strip() for c in line.strip("|").split(" | ")]
-        keys = re.findall(r"`([a-z_.]+)`", cells[0])
+        keys = re.findall(r"`([a-z0-9_.]+)`", cells[0])
         defaults = split_defaults(cells[1], len(keys))
         for k, d in zip(keys, defaults):
             rows[k] = d

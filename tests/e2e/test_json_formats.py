@@ -383,10 +383,12 @@ class AppendixC(JsonCase):
                          self.SERIAL)
 
     def test_appendix_c_request_today_is_refused(self):
-        """Today the same request is refused (its created-on is years old): 403, one
-        audit entry, nothing spent."""
+        """Today the same request is refused: its registrar certificate
+        (jrc_prime256v1.crt) expired on 2022-02-24 (issue 15 item 7), and that is
+        checked before its years-old created-on; 403, one audit entry, nothing spent."""
         self.start()
-        self.assertRefused("MASA_E_STALE", lambda: self.post(self.rvr_der(), content_type=CMS))
+        self.assertRefused("MASA_E_CERT_VALIDITY",
+                           lambda: self.post(self.rvr_der(), content_type=CMS))
 
 
 if __name__ == "__main__":

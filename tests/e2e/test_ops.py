@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 import brski
+import masatest
 from masatest import BACKEND, Instance, Server, pg_server, request, run, sqlite_only
 from vtest import VoucherCase
 
@@ -433,7 +434,8 @@ class Backup(OpsCase):
         self.assertEqual(errors, [])
         within = [(t0, t1) for t0, t1 in log if b0 < t0 and t1 < b1]
         self.assertTrue(within, "no voucher was issued during any of 10 backups")
-        self.assertEqual(p.stdout, "backup written to %s (schema version 4, integrity ok)\n" % out)
+        self.assertEqual(p.stdout, "backup written to %s (schema version %d, integrity ok)\n"
+                         % (out, masatest.SCHEMA_LATEST))
         self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
         self.assertEqual([f for f in os.listdir(self.inst.tmp) if "backup" in f], ["backup.db"])
 

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import brski
+import masatest
+import test_vectors
 import vtest
 from masatest import sqlite_only
 from vtest import COSE, COSE_OLD, Pledge, Registrar, new_nonce, utc
@@ -862,10 +864,11 @@ class TokenBucket(vtest.VoucherCase):
             db.execute("DROP INDEX devices_by_signing_key")
             db.execute("ALTER TABLE devices DROP COLUMN signing_key")
             db.execute("DROP TABLE signing_keys")
+            db.execute("DROP TABLE products")   # and what 0003_products.sql adds
             db.execute("PRAGMA user_version=1")
         db.close()
         self.start()
-        self.assertEqual(self.query("PRAGMA user_version"), [(4,)])
+        self.assertEqual(self.query("PRAGMA user_version"), [(masatest.SCHEMA_LATEST,)])
         self.assertEqual(self.query("SELECT name FROM sqlite_master WHERE type = 'index'"
                                     " AND tbl_name = 'vouchers'"), [("vouchers_lookup",)])
         self.assertReplay(rvr, voucher, p.serial)
@@ -888,27 +891,51 @@ class PublishedVector(vtest.VoucherCase):
 
     SERIAL = "JADA123456789"
 
-    def test_published_rvr(self):
-        """The 2022 RVR is stale by default (403); with a 10-year window it gets a
-        proximity voucher for its nonce and serial, pinning the x5bag registrar key."""
+    def enroll_and_read(self):
+        """Enrolls the vector pledge; returns rvr.hex's bytes."""
         self.assertTrue(os.path.isdir(vtest.VECTORS), "vectors not found: " + vtest.VECTORS)
         with open(os.path.join(vtest.VECTORS, "pledge.pem"), "rb") as f:
             pledge = x509.load_pem_x509_certificate(f.read())
         self.cli("device", "add", "--serial", self.SERIAL,
                  "--pubkey", self.public_pem_file(pledge.public_key()))
         with open(os.path.join(vtest.VECTORS, "rvr.hex")) as f:
-            rvr = bytes.fromhex("".join(f.read().split()))
-        self.start()
+            return bytes.fromhex("".join(f.read().split()))
+
+    def assertVectorVoucher(self, rvr):
+        """rvr gets a proximity voucher for its nonce and serial, pinning the x5bag
+        registrar key."""
+        st, _hdr, body = self.post(rvr)
+        self.assertEqual(st, 200, body)
+        leaves = brski.parse_voucher(body, self.masa_key())
+        registrar = x509.load_der_x509_certificate(brski.cose_decode(rvr)[1][brski.HDR_X5BAG][0])
+        self.assertEqual(leaves["nonce"], bytes.fromhex("23BFBBC9C2BCF213"))
+        self.assertEqual(leaves["serial-number"], self.SERIAL)
+        self.assertEqual(leaves["pinned-domain-pubk"], brski.spki_der(registrar))
+        self.assertEqual(leaves["assertion"], 2)
+
+    def test_published_rvr_at_its_time(self):
+        """With masa's clock at 2024-06-01 (libfaketime), inside registrar.pem's
+        validity: the 2022 RVR is stale by default (403); with a 10-year window it gets
+        a proximity voucher."""
+        rvr = self.enroll_and_read()
+        self.start(faketime="2024-06-01 12:00:00")
         self.assertRefused("MASA_E_STALE", lambda: self.post(rvr))
         self.assertEqual(self.server.stop(), 0)
-        self.start(created_on_max_age_s=315360000)
-        bag = brski.cose_decode(rvr)[1][brski.HDR_X5BAG]
-        registrar = Registrar(x509.load_der_x509_certificate(bag[0]).public_key())
-        # assertVoucher: signature, nonce, serial, proximity, the registrar's key pinned,
-        # x5bag = signing.crt, and the voucher stored exactly once
-        self.assertVoucher(self.post(rvr), self.SERIAL, bytes.fromhex("23BFBBC9C2BCF213"),
-                           registrar, assertion=2)
+        self.start(faketime="2024-06-01 12:00:00", created_on_max_age_s=315360000)
+        self.assertVectorVoucher(rvr)
 
+    def test_published_rvr_today(self):
+        """Today registrar.pem has expired (2025-12-08): refused (403) whatever the
+        created-on window. The same registrar key re-certified by the published domain
+        CA key (privkey_domain_ca.txt) in the x5bag, which the signature does not
+        cover, gets the voucher."""
+        rvr = self.enroll_and_read()
+        self.start(created_on_max_age_s=315360000)
+        self.assertRefused("MASA_E_CERT_VALIDITY", lambda: self.post(rvr))
+        bag = brski.cose_decode(rvr)[1][brski.HDR_X5BAG]
+        ca_key = test_vectors.vector_private_key("privkey_domain_ca.txt")
+        self.assertVectorVoucher(vtest.with_x5bag(rvr, [vtest.recertify(bag[0], ca_key, bag[1]),
+                                                         bag[1]]))
 
 if __name__ == "__main__":
     unittest.main()

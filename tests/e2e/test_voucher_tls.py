@@ -1,6 +1,8 @@
 """The TLS client certificate as a registrar-key source (product.md §4):
 a registrar known only from its TLS certificate gets a voucher; a TLS
-certificate whose key differs from the RVR signer is refused."""
+certificate whose key differs from the RVR signer is refused; so is one
+outside its validity period."""
+import datetime
 import http.client
 import os
 import ssl
@@ -45,6 +47,17 @@ class TestTlsClientCertificate(vtest.VoucherCase):
         voucher pinned to it, stored once."""
         rvr, nonce, _spki = self.rvr_known_only_by_tls()
         self.assertVoucher(self.post(rvr), "SN1", nonce, Registrar(self.reg), assertion=2)
+
+    def test_expired_tls_certificate(self):
+        """The registrar known only from a TLS certificate that expired yesterday:
+        403 (issue 15 item 7), audited, nothing stored."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        with open(self.inst.path("reg.crt"), "w") as f:
+            f.write(ssl.DER_cert_to_PEM_cert(brski.make_cert(
+                self.reg, "registrar", cmc_ra=True, not_before=now - datetime.timedelta(days=30),
+                not_after=now - datetime.timedelta(days=1))))
+        rvr, _, _ = self.rvr_known_only_by_tls()
+        self.assertRefused("MASA_E_CERT_VALIDITY", lambda: self.post(rvr))
 
     def test_without_the_certificate_no_key_is_found(self):
         """The same request over a connection without a client certificate: 403, nothing

@@ -15,8 +15,10 @@ import sqlite3
 import subprocess
 import time
 
+import cbor2
+
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 
 import brski
 import jvouchers
@@ -76,6 +78,16 @@ ERRORS = {
     "MASA_E_STALE": (403, "The voucher-request created-on is outside the accepted time "
                           "window."),
     "MASA_E_PVR_MISSING": (403, "The request carries no prior-signed-voucher-request."),
+    "MASA_E_CERT_VALIDITY": (403, "The registrar certificate or a CA certificate of its "
+                             "chain is outside its validity period."),
+    "MASA_E_PLEDGE_FORMAT": (406, "This device's product does not take vouchers in the "
+                             "format of this answer."),
+    "MASA_E_PLEDGE_KEY_TYPE": (406, "This device's product cannot pin a registrar key of "
+                               "this type."),
+    "MASA_E_PLEDGE_CA_PIN": (406, "This device's product pins a CA certificate, and the "
+                             "registrar showed no verified CA certificate."),
+    "MASA_E_PLEDGE_NONCELESS": (406, "This device's product does not take nonceless "
+                                "vouchers."),
     "MASA_E_NOT_RA": (403, "The registrar certificate lacks the id-kp-cmcRA extended key "
                            "usage."),
     "MASA_E_UNKNOWN_DEVICE": (404, "The serial-number is not a device this MASA can vouch "
@@ -139,6 +151,32 @@ def pem_cert_der(path):
     with open(path, "rb") as f:
         return x509.load_pem_x509_certificate(f.read()).public_bytes(
             serialization.Encoding.DER)
+
+
+def recertify(cert_der, ca_key, ca_cert_der, days=365):
+    """cert_der re-issued by ca_key under ca_cert_der's name: the same subject, key and
+    extensions, valid from an hour ago for `days`. For published vectors whose
+    registrar certificate has expired: the same key, re-certified with the published
+    CA key, keeps every signature the vectors made with it valid (vectors README)."""
+    old = x509.load_der_x509_certificate(cert_der)
+    ca = x509.load_der_x509_certificate(ca_cert_der)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    b = (x509.CertificateBuilder().subject_name(old.subject).issuer_name(ca.subject)
+         .public_key(old.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(hours=1))
+         .not_valid_after(now + datetime.timedelta(days=days)))
+    for ext in old.extensions:
+        b = b.add_extension(ext.value, critical=ext.critical)
+    return b.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def with_x5bag(cose, bag):
+    """The COSE_Sign1 cose with its unprotected x5bag replaced by bag (a list of DER
+    certificates): the signature does not cover the unprotected header."""
+    obj = cbor2.loads(cose)
+    inner = obj.value if isinstance(obj, cbor2.CBORTag) else obj
+    inner[1] = {**inner[1], brski.HDR_X5BAG: bag}
+    return cbor2.dumps(obj)
 
 
 class Pledge:
@@ -206,11 +244,12 @@ class VoucherCase(InstanceTest):
 
     # ---- instance, CLI, server -----------------------------------------------------
 
-    def start(self, **policy):
-        """Applies policy.* settings (if any) and starts `masa serve`."""
+    def start(self, faketime=None, **policy):
+        """Applies policy.* settings (if any) and starts `masa serve` (with its clock
+        at faketime, if given: masatest.faketime_env)."""
         if policy:
             self.inst.edit_config(policy=policy)
-        self.server = self.serve(admin=False)
+        self.server = self.serve(admin=False, faketime=faketime)
         return self.server
 
     def cli(self, *args, ok=True):
@@ -450,7 +489,9 @@ class VoucherCase(InstanceTest):
         else:
             self.assertEqual(leaves["nonce"], nonce)
             self.assertNotIn("expires-on", leaves)
-        if pin_cert:
+        if pin_cert is None:
+            pass    # the caller checks what is pinned (a CA of the chain: products)
+        elif pin_cert:
             self.assertEqual(leaves["pinned-domain-cert"], registrar.cert)
             self.assertNotIn("pinned-domain-pubk", leaves)
         else:

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "crypto/alg.h"
+#include "format.h"
 #include "errors.h"
 
 /* Writes json as d/masa.json (replacing it) and puts its path in path. */
@@ -393,6 +395,35 @@ test_bad_alg_refused(void **state)
 	expect_refused(d, "{\"signing\": {\"alg\": \"ES256\"}}", "signing.alg");
 }
 
+/* Proves the product defaults: word lists as bit masks over the enums
+ * they name (1 << enum masa_format, 1 << enum masa_alg), pinned_domain's
+ * forms, and refusals of unknown or empty words. */
+static void
+test_product_defaults(void **state)
+{
+	const struct tu_dir *d = *state;
+	struct masa_config c;
+	struct masa_diag diag = { "" };
+
+	assert_int_equal(load_json(d, "{}", &c, &diag), MASA_OK);
+	assert_int_equal(c.policy.formats,
+	    1u << MASA_FORMAT_COSE | 1u << MASA_FORMAT_CMS | 1u << MASA_FORMAT_JWS);
+	assert_int_equal(c.policy.registrar_algs,
+	    1u << MASA_ALG_ES256 | 1u << MASA_ALG_ES384 | 1u << MASA_ALG_EDDSA);
+	assert_int_equal(c.policy.nonceless, 1);
+	assert_int_equal(c.policy.pinned_domain, MASA_PIN_PUBK);
+	assert_int_equal(load_json(d, "{\"policy\": {\"registrar_algs\": \"eddsa,es256\","
+	    " \"pinned_domain\": \"ca-highest\", \"nonceless\": false}}", &c, &diag), MASA_OK);
+	assert_int_equal(c.policy.registrar_algs, 1u << MASA_ALG_ES256 | 1u << MASA_ALG_EDDSA);
+	assert_int_equal(c.policy.pinned_domain, MASA_PIN_CA_HIGHEST);
+	assert_int_equal(c.policy.nonceless, 0);
+	expect_refused(d, "{\"policy\": {\"registrar_algs\": \"es256,rsa\"}}", "policy.registrar_algs");
+	expect_refused(d, "{\"policy\": {\"registrar_algs\": \"es256,\"}}", "policy.registrar_algs");
+	expect_refused(d, "{\"policy\": {\"registrar_algs\": \"\"}}", "policy.registrar_algs");
+	expect_refused(d, "{\"policy\": {\"formats\": \"xml\"}}", "policy.formats");
+	expect_refused(d, "{\"policy\": {\"pinned_domain\": \"ca\"}}", "policy.pinned_domain");
+}
+
 static const char *const bad_listen[] = { "nocolon", "1.2.3.4:99999", "[::1]8443",
     "http://0.0.0.0:8080", "http://192.0.2.1:80", "unix:relative.sock" };
 #define NBAD_LISTEN (sizeof bad_listen / sizeof bad_listen[0])
@@ -588,6 +619,7 @@ main(void)
 		DIR_TEST(test_wrong_types_refused),
 		DIR_TEST(test_integer_bounds),
 		DIR_TEST(test_bad_alg_refused),
+		DIR_TEST(test_product_defaults),
 		DIR_TEST(test_bad_listen_refused),
 		DIR_TEST(test_bad_listen_names_key),
 		DIR_TEST(test_plain_listen_forms),

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "crypto/alg.h"
+#include "format.h"
 #include "errors.h"
 #include "policy.h"
 
@@ -37,8 +39,14 @@ normal(struct masa_policy_state *st, struct masa_policy_request *rq)
 	memset(st, 0, sizeof *st);
 	memset(rq, 0, sizeof *rq);
 	st->device_found = 1;
+	st->product.formats = (uint64_t)1 << MASA_FORMAT_COSE;
+	st->product.registrar_algs = (uint64_t)1 << MASA_ALG_ES256 | (uint64_t)1 << MASA_ALG_ES384;
+	st->product.pin = MASA_PIN_PUBK;
+	st->product.nonceless = 1;
 	rq->now_ms = NOW;
 	rq->pvr_verified = 1;
+	rq->answer_format = MASA_FORMAT_COSE;
+	rq->registrar_alg = MASA_ALG_ES256;
 }
 
 enum mut {
@@ -46,6 +54,8 @@ enum mut {
 	M_PINNED_OTHER, M_PINNED_THIS, M_NONCELESS, M_NONCELESS_OWNER, M_NO_PVR, M_OWNER,
 	M_NET_OTHER, M_NET_SAME, M_BUCKET_EMPTY, M_NO_CERT,
 	M_RENEWAL, M_RENEWAL_PINNED, M_RENEWAL_OTHER,
+	M_FORMAT, M_KEY_TYPE, M_EDDSA, M_EE_NO_CERT, M_EE_CERT, M_CA_NO_CA,
+	M_CA_LOWEST, M_CA_HIGHEST, M_NO_NONCELESS, M_EXPIRED,
 };
 
 /* Applies one change to the normal facts. */
@@ -75,6 +85,20 @@ mutate(enum mut m, struct masa_policy_state *st, struct masa_policy_request *rq)
 	case M_RENEWAL_PINNED: rq->pvr_verified = 0; rq->renewal = 1; st->pinned = 1;
 		st->pinned_is_this = 1; break;
 	case M_RENEWAL_OTHER: rq->pvr_verified = 0; rq->renewal = 1; st->pinned = 1; break;
+	/* What the device's product takes. */
+	case M_FORMAT: rq->answer_format = MASA_FORMAT_COSE + 1; break;	/* a format it lacks */
+	case M_KEY_TYPE: rq->registrar_alg = MASA_ALG_ES384; st->product.registrar_algs = 2; break;
+	case M_EDDSA: rq->registrar_alg = MASA_ALG_EDDSA; break;
+	case M_EE_NO_CERT: st->product.pin = MASA_PIN_CERT; break;
+	case M_EE_CERT: st->product.pin = MASA_PIN_CERT; rq->registrar_cert = 1; break;
+	case M_CA_NO_CA: st->product.pin = MASA_PIN_CA_LOWEST; rq->registrar_cert = 1; break;
+	case M_CA_LOWEST: st->product.pin = MASA_PIN_CA_LOWEST; rq->registrar_cert = 1;
+		rq->registrar_cas = 1; break;
+	case M_CA_HIGHEST: st->product.pin = MASA_PIN_CA_HIGHEST; rq->registrar_cert = 1;
+		rq->registrar_cas = 2; break;
+	case M_NO_NONCELESS: rq->nonceless = 1; rq->pvr_verified = 0; st->registrar_is_owner = 1;
+		st->product.nonceless = 0; break;
+	case M_EXPIRED: rq->registrar_cert = 1; rq->outside_validity = 1; break;
 	default: break;
 	}
 }
@@ -118,6 +142,16 @@ test_decision_table(void **state)
 		{ MASA_MODE_FIRST_USE, M_RENEWAL_OTHER, 1, 0, MASA_E_PINNED_ELSEWHERE, 1, 0, 0 },
 		{ MASA_MODE_OPEN, M_RENEWAL, 1, 0, MASA_OK, MASA_ASSERT_LOGGED, 0, 0 },
 		{ MASA_MODE_OWNER, M_RENEWAL, 1, 0, MASA_E_NOT_OWNER, MASA_ASSERT_VERIFIED, 0, 0 },
+		{ MASA_MODE_OPEN, M_FORMAT, 1, 0, MASA_E_PLEDGE_FORMAT, 2, 0, 0 },
+		{ MASA_MODE_OPEN, M_KEY_TYPE, 1, 0, MASA_E_PLEDGE_KEY_TYPE, 2, 0, 0 },
+		{ MASA_MODE_OPEN, M_EDDSA, 1, 0, MASA_E_PLEDGE_KEY_TYPE, 2, 0, 0 },
+		{ MASA_MODE_OPEN, M_EE_NO_CERT, 1, 0, MASA_E_NOT_ACCEPTABLE, 2, 0, 0 },
+		{ MASA_MODE_OPEN, M_EE_CERT, 1, 0, MASA_OK, 2, 0, 0 },
+		{ MASA_MODE_OPEN, M_CA_NO_CA, 1, 0, MASA_E_PLEDGE_CA_PIN, 2, 0, 0 },
+		{ MASA_MODE_OPEN, M_CA_LOWEST, 1, 0, MASA_OK, 2, 0, 0 },
+		{ MASA_MODE_OPEN, M_CA_HIGHEST, 1, 0, MASA_OK, 2, 0, 0 },
+		{ MASA_MODE_OWNER, M_NO_NONCELESS, 1, 0, MASA_E_PLEDGE_NONCELESS, 0, 0, 0 },
+		{ MASA_MODE_OPEN, M_EXPIRED, 1, 0, MASA_E_CERT_VALIDITY, 2, 0, 0 },
 	};
 	struct masa_policy_config c;
 	struct masa_policy_state st;
@@ -188,6 +222,7 @@ test_order_of_checks(void **state)
 		c.pin_network = 1;
 		c.pinned_domain = MASA_PIN_CERT;
 		normal(&st, &rq);
+		st.product.pin = MASA_PIN_CERT;	/* the device's pin: its certificate */
 		rq.registrar_cert = 1;
 		for (k = 0; k < 4; k++)
 			mutate(rows[i].m[k], &st, &rq);
@@ -195,6 +230,46 @@ test_order_of_checks(void **state)
 		if (d.refusal != rows[i].want)
 			fail_msg("row %zu: refusal %d (%s), want %s", i, d.refusal,
 			    masa_err_name(d.refusal), masa_err_name(rows[i].want));
+	}
+}
+
+/* A nonceless voucher expires no later than the certificate it pins
+ * (RFC 8366bis), and the pin is the product's. */
+static void
+test_nonceless_clamp(void **state)
+{
+	static const struct {
+		int pin;
+		int64_t ee, low, high, want;
+	} rows[] = {
+		{ MASA_PIN_PUBK, NOW + 1000, 0, 0, NOW + 1200 * 1000 },	/* nothing pinned expires */
+		{ MASA_PIN_CERT, NOW + 1000, 0, 0, NOW + 1000 },
+		{ MASA_PIN_CERT, NOW + 9999999, 0, 0, NOW + 1200 * 1000 },
+		{ MASA_PIN_CA_LOWEST, NOW + 1000, NOW + 2000, NOW + 3000, NOW + 2000 },
+		{ MASA_PIN_CA_HIGHEST, NOW + 1000, NOW + 2000, NOW + 3000, NOW + 3000 },
+	};
+	struct masa_policy_config c = config(MASA_MODE_OWNER);
+	struct masa_policy_state st;
+	struct masa_policy_request rq;
+	struct masa_decision d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		normal(&st, &rq);
+		mutate(M_NONCELESS_OWNER, &st, &rq);
+		st.product.pin = rows[i].pin;
+		rq.registrar_cert = 1;
+		rq.registrar_cas = 2;
+		rq.ee_not_after_ms = rows[i].ee;
+		rq.ca_lowest_not_after_ms = rows[i].low;
+		rq.ca_highest_not_after_ms = rows[i].high;
+		masa_policy_decide(&c, &st, &rq, &d);
+		assert_int_equal(d.refusal, MASA_OK);
+		assert_int_equal(d.pin, rows[i].pin);
+		if (d.expires_ms != rows[i].want)
+			fail_msg("row %zu: expires %lld, want %lld", i, (long long)d.expires_ms,
+			    (long long)rows[i].want);
 	}
 }
 
@@ -209,6 +284,8 @@ take(const struct masa_policy_config *c, struct masa_policy_state *st, int64_t t
 	memset(&rq, 0, sizeof rq);
 	rq.now_ms = t;
 	rq.pvr_verified = 1;
+	rq.answer_format = MASA_FORMAT_COSE;
+	rq.registrar_alg = MASA_ALG_ES256;
 	masa_policy_decide(c, st, &rq, &d);
 	if (d.refusal == MASA_OK) {
 		st->has_bucket = 1;
@@ -283,6 +360,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decision_table),
 		cmocka_unit_test(test_order_of_checks),
+		cmocka_unit_test(test_nonceless_clamp),
 		cmocka_unit_test(test_bucket),
 		cmocka_unit_test(test_bucket_invariant),
 	};

@@ -1,6 +1,7 @@
 /* facts.c: masa_store_issue_facts for PostgreSQL: the device, the
- * registrar key, the block-list, the bucket and a retry to replay in one
- * statement (one round trip), as facts.c does for SQLite. */
+ * registrar key, the block-list, the bucket, a retry to replay and the
+ * device's product record in one statement (one round trip), as facts.c
+ * does for SQLite. */
 #include "pg_int.h"
 
 #include <string.h>
@@ -19,9 +20,10 @@ masa_pg_issue_facts(struct masa_txn *t, const char *serial,
 	    " EXISTS (SELECT 1 FROM vouchers v WHERE v.device_id = d.id AND v.registrar_id = r.id"
 	    "  AND v.request_sha256 = $3 AND v.created_ms >= $4"
 	    "  AND (v.expires_ms IS NULL OR v.expires_ms > $5)),"
-	    " d.signing_key"
+	    " d.signing_key, p.formats, p.registrar_algs, p.pin, p.nonceless"
 	    " FROM devices d"
 	    " LEFT JOIN registrar_keys r ON r.spki_sha256 = $2"
+	    " LEFT JOIN products p ON p.name = d.product"
 	    " LEFT JOIN token_buckets b ON b.device_id = d.id"
 	    " WHERE d.serial = $1";
 	struct masa_pg_params p = { 0 };
@@ -64,6 +66,13 @@ masa_pg_issue_facts(struct masa_txn *t, const char *serial,
 	f.tat_ms = masa_pg_get_int(r, 0, 11);
 	f.retry_found = (int)masa_pg_get_int(r, 0, 12);
 	masa_pg_get_text(r, 0, 13, f.dev.signing_key, sizeof f.dev.signing_key);
+	f.product_found = !masa_pg_is_null(r, 0, 14);
+	if (f.product_found) {
+		f.product_formats = (uint64_t)masa_pg_get_int(r, 0, 14);
+		f.product_registrar_algs = (uint64_t)masa_pg_get_int(r, 0, 15);
+		f.product_pin = (int)masa_pg_get_int(r, 0, 16);
+		f.product_nonceless = (int)masa_pg_get_int(r, 0, 17);
+	}
 done:
 	if (rc == MASA_OK)
 		*out = f;

@@ -3,8 +3,8 @@
  * query.c (parameters, prepared statements, results, errors) <- conn.c
  * (the connection pool, reconnecting) <- txn.c (transactions and the
  * write lock) <- migrate.c <- check.c <- backend.c (the ops table), with
- * the row code (rows.c, facts.c, views.c, audit.c, tokens.c, keys.c) on
- * query.c.
+ * the row code (rows.c, facts.c, views.c, audit.c, tokens.c, keys.c,
+ * products.c) on query.c.
  * Not for use outside masa/store/pg/.
  *
  * Writes from every instance are serialised by one transaction-scoped
@@ -181,6 +181,13 @@ enum masa_err masa_pg_issue_facts(struct masa_txn *t, const char *serial,
     const uint8_t registrar_sha256[MASA_SHA256_LEN],
     const uint8_t request_sha256[MASA_SHA256_LEN], int64_t since_ms, int64_t now_ms,
     struct masa_issue_facts *out);
+/* products.c: products.h's ops, in rows.c's table. */
+enum masa_err masa_pg_product_put(struct masa_txn *t, const struct masa_product_row *p,
+    int64_t now_ms, int *created);
+enum masa_err masa_pg_product_get(struct masa_txn *t, const char *name,
+    struct masa_product_row *out);
+enum masa_err masa_pg_product_each(struct masa_txn *t,
+    int (*fn)(void *arg, const struct masa_product_row *p), void *arg);
 /* rows.c, for views.c. */
 enum masa_err masa_pg_bucket_get(struct masa_txn *t, int64_t device_id, int64_t *tat_ms, int *has);
 

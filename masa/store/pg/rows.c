@@ -462,4 +462,7 @@ const struct masa_store_row_ops masa_pg_rows = {
 	.issue_facts = masa_pg_issue_facts,
 	.voucher_groups = voucher_groups,
 	.device_idevid = device_idevid,
+	.product_put = masa_pg_product_put,
+	.product_get = masa_pg_product_get,
+	.product_each = masa_pg_product_each,
 };

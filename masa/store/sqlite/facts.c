@@ -1,5 +1,6 @@
 /* facts.c: masa_store_issue_facts for SQLite: the device, the registrar
  * key, the block-list, the bucket and a retry to replay in one statement,
+ * and the device's product record,
  * since issuance reads them for every request, once on a snapshot and
  * once in the serialised write transaction. */
 #include "sqlite_int.h"
@@ -21,9 +22,10 @@ masa_sqlite_issue_facts(struct masa_txn *t, const char *serial,
 	    " EXISTS (SELECT 1 FROM vouchers v WHERE v.device_id = d.id AND v.registrar_id = r.id"
 	    "  AND v.request_sha256 = ?3 AND v.created_ms >= ?4"
 	    "  AND (v.expires_ms IS NULL OR v.expires_ms > ?5)),"
-	    " d.signing_key"
+	    " d.signing_key, p.formats, p.registrar_algs, p.pin, p.nonceless"
 	    " FROM devices d"
 	    " LEFT JOIN registrar_keys r ON r.spki_sha256 = ?2"
+	    " LEFT JOIN products p ON p.name = d.product"
 	    " LEFT JOIN token_buckets b ON b.device_id = d.id"
 	    " WHERE d.serial = ?1";
 	struct masa_issue_facts f;
@@ -73,6 +75,13 @@ masa_sqlite_issue_facts(struct masa_txn *t, const char *serial,
 		text = sqlite3_column_text(st, 13);
 		snprintf(f.dev.signing_key, sizeof f.dev.signing_key, "%s",
 		    text ? (const char *)text : "");
+		f.product_found = sqlite3_column_type(st, 14) != SQLITE_NULL;
+		if (f.product_found) {
+			f.product_formats = (uint64_t)sqlite3_column_int64(st, 14);
+			f.product_registrar_algs = (uint64_t)sqlite3_column_int64(st, 15);
+			f.product_pin = sqlite3_column_int(st, 16);
+			f.product_nonceless = sqlite3_column_int(st, 17);
+		}
 	} else if (step != SQLITE_DONE) {
 		rc = masa_sqlite_err(step);
 		goto done;

@@ -522,4 +522,7 @@ const struct masa_store_row_ops masa_sqlite_rows = {
 	.issue_facts = masa_sqlite_issue_facts,
 	.voucher_groups = voucher_groups,
 	.device_idevid = device_idevid,
+	.product_put = masa_sqlite_product_put,
+	.product_get = masa_sqlite_product_get,
+	.product_each = masa_sqlite_product_each,
 };

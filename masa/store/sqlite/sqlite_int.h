@@ -119,6 +119,13 @@ enum masa_err masa_sqlite_backup(struct masa_db *db, const char *dest, int repla
 
 /* The row code's ops (rows.c, devices_view.c, audit.c, tokens.c). */
 extern const struct masa_store_row_ops masa_sqlite_rows;
+/* products.c */
+enum masa_err masa_sqlite_product_put(struct masa_txn *t, const struct masa_product_row *p,
+    int64_t now_ms, int *created);
+enum masa_err masa_sqlite_product_get(struct masa_txn *t, const char *name,
+    struct masa_product_row *out);
+enum masa_err masa_sqlite_product_each(struct masa_txn *t,
+    int (*fn)(void *arg, const struct masa_product_row *p), void *arg);
 /* rows.h's masa_store_issue_facts (facts.c). */
 enum masa_err masa_sqlite_issue_facts(struct masa_txn *t, const char *serial,
     const uint8_t registrar_sha256[MASA_SHA256_LEN],
