@@ -350,6 +350,11 @@ class VoucherCase(InstanceTest):
 
     def bucket(self, serial):
         """The token_buckets row of a device as a tuple, or None (a full bucket)."""
+        if BACKEND == "postgresql":
+            rows = self.pg_rows("SELECT b.device_id, b.tat_ms FROM token_buckets b JOIN devices d"
+                                " ON d.id = b.device_id WHERE d.serial = '%s'"
+                                % serial.replace("'", "''"))
+            return tuple(int(x) for x in rows[0]) if rows else None
         rows = self.query("SELECT b.device_id, b.tat_ms FROM token_buckets b "
                           "JOIN devices d ON d.id = b.device_id WHERE d.serial = ?", (serial,))
         return rows[0] if rows else None
@@ -378,6 +383,14 @@ class VoucherCase(InstanceTest):
         """[(nonce, assertion, media_type, voucher, expires_ms)] of a device or of all."""
         sql = ("SELECT v.nonce, v.assertion, v.media_type, v.voucher, v.expires_ms "
                "FROM vouchers v JOIN devices d ON d.id = v.device_id")
+        if BACKEND == "postgresql":     # the same, with psql: bytes as hex, numbers as text
+            rows = self.pg_rows(
+                "SELECT encode(v.nonce, 'hex'), v.assertion, v.media_type,"
+                " encode(v.voucher, 'hex'), v.expires_ms FROM vouchers v JOIN devices d"
+                " ON d.id = v.device_id%s ORDER BY v.id"
+                % ("" if serial is None else " WHERE d.serial = '%s'" % serial.replace("'", "''")))
+            return [(bytes.fromhex(n) if n else None, int(a), m, bytes.fromhex(v),
+                     int(e) if e else None) for n, a, m, v, e in rows]
         if serial is None:
             return self.query(sql + " ORDER BY v.id")
         return self.query(sql + " WHERE d.serial = ? ORDER BY v.id", (serial,))
