@@ -17,8 +17,7 @@
 enum ftype {
 	F_PATH,		/* string; relative to the config file's directory */
 	F_KEYREF,	/* string: a key URI kept verbatim, or else an F_PATH (signer.h) */
-	F_PATH_OPT,	/* string: an F_PATH, or "" or null for none (the default:
-			 * def, or null when def is NULL) */
+	F_PATH_OPT,	/* string: an F_PATH, or "" (the default) or null for none */
 	F_ADDR,		/* string HOST:PORT */
 	F_ADDR_OPT,	/* string HOST:PORT, or null to turn the listener off */
 	F_UINT,		/* integer in [min, max] */
@@ -53,7 +52,7 @@ static const struct field fields[] = {
 	{ "tls.key", F_PATH, OFF(tls_key), "tls.key", 0, 0, 0, NULL },
 	{ "database.path", F_PATH, OFF(db_url), "masa.db", 0, 0, 0, NULL },	/* the older name */
 	{ "database.url", F_DB_URL, OFF(db_url), NULL, 0, 0, 0, NULL },
-	{ "database.password_file", F_PATH_OPT, OFF(db_password_file), NULL, 0, 0, 0, NULL },
+	{ "database.password_file", F_PATH_OPT, OFF(db_password_file), "", 0, 0, 0, NULL },
 	{ "database.busy_timeout_ms", F_UINT, OFF(busy_timeout_ms), NULL, 5000, 1, 600000, NULL },
 	{ "signing.alg", F_ALG, OFF(alg), "es256", 0, 0, 0, NULL },
 	{ "signing.key", F_KEYREF, OFF(signing_key), "signing.key", 0, 0, 0, NULL },
@@ -393,8 +392,7 @@ defaults(struct ctx *c)
 	for (i = 0; i < NFIELDS; i++) {
 		if (fields[i].type == F_UINT || fields[i].type == F_BOOL)
 			*(uint64_t *)(void *)((char *)c->cfg + fields[i].off) = fields[i].num;
-		else if (fields[i].type == F_NETS || fields[i].type == F_DB_URL ||
-		    (fields[i].type == F_PATH_OPT && fields[i].def == NULL))
+		else if (fields[i].type == F_NETS || fields[i].type == F_DB_URL)
 			continue;	/* zeroed: none; filled by the name before it */
 		else if ((rc = set_string(c, &fields[i], fields[i].def)) != MASA_OK)
 			return rc;
@@ -537,8 +535,6 @@ masa_config_write_init(const char *path, enum masa_alg alg, const char *db_url,
 		else if (f->type == F_PATH_OPT && f->off == OFF(db_password_file) &&
 		    password_file != NULL)
 			v = json_string(password_file);
-		else if (f->type == F_PATH_OPT && f->def == NULL)
-			v = json_null();
 		else if (f->type == F_UINT)
 			v = json_integer((json_int_t)f->num);
 		else if (f->type == F_BOOL)
