@@ -35,9 +35,7 @@ key_add(struct masa_txn *t, const struct masa_key_row *row)
 	masa_pg_text(&p, row->cert, 0);
 	masa_pg_int(&p, row->alg);
 	masa_pg_int(&p, row->created_ms);
-	rc = masa_pg_query(t, sql, &p, &r);
-	if (rc == MASA_OK && PQntuples(r) == 0)
-		rc = MASA_E_EXISTS;
+	rc = masa_pg_query_row(t, sql, &p, MASA_E_EXISTS, &r);
 	PQclear(r);
 	return rc;
 }
@@ -51,9 +49,7 @@ key_get(struct masa_txn *t, const char *name, struct masa_key_row *out)
 	enum masa_err rc;
 
 	masa_pg_text(&p, name, 0);
-	rc = masa_pg_query(t, sql, &p, &r);
-	if (rc == MASA_OK && PQntuples(r) == 0)
-		rc = MASA_E_NOT_FOUND;
+	rc = masa_pg_query_row(t, sql, &p, MASA_E_NOT_FOUND, &r);
 	if (rc == MASA_OK)
 		row_of(r, 0, out);
 	PQclear(r);

@@ -115,6 +115,11 @@ void masa_pg_bytes(struct masa_pg_params *p, const void *ptr, size_t len);
  * set), else MASA_E_STORE; t->err says what. */
 enum masa_err masa_pg_query(struct masa_txn *txn, const char *sql, const struct masa_pg_params *p,
     PGresult **out);
+/* masa_pg_query for a statement that answers a row: none (MASA_E_NOT_FOUND,
+ * or MASA_E_EXISTS for an INSERT ... ON CONFLICT DO NOTHING RETURNING)
+ * when it answers no row, *out then NULL. */
+enum masa_err masa_pg_query_row(struct masa_txn *txn, const char *sql,
+    const struct masa_pg_params *p, enum masa_err none, PGresult **out);
 /* masa_pg_query for a statement whose rows are not wanted. */
 enum masa_err masa_pg_run(struct masa_txn *txn, const char *sql, const struct masa_pg_params *p);
 /* Runs sql (constant control statements, no parameters) on c as it is,

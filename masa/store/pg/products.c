@@ -57,9 +57,8 @@ masa_pg_product_get(struct masa_txn *t, const char *name, struct masa_product_ro
 	enum masa_err rc;
 
 	masa_pg_text(&p, name, 0);
-	rc = masa_pg_query(t, "SELECT " COLUMNS " FROM products WHERE name = $1", &p, &r);
-	if (rc == MASA_OK && PQntuples(r) == 0)
-		rc = MASA_E_NOT_FOUND;
+	rc = masa_pg_query_row(t, "SELECT " COLUMNS " FROM products WHERE name = $1", &p,
+	    MASA_E_NOT_FOUND, &r);
 	if (rc == MASA_OK)
 		row_of(r, 0, out);
 	PQclear(r);

@@ -260,6 +260,20 @@ masa_pg_query(struct masa_txn *txn, const char *sql, const struct masa_pg_params
 }
 
 enum masa_err
+masa_pg_query_row(struct masa_txn *txn, const char *sql, const struct masa_pg_params *p,
+    enum masa_err none, PGresult **out)
+{
+	enum masa_err rc = masa_pg_query(txn, sql, p, out);
+
+	if (rc == MASA_OK && PQntuples(*out) == 0) {
+		PQclear(*out);
+		*out = NULL;
+		rc = none;
+	}
+	return rc;
+}
+
+enum masa_err
 masa_pg_run(struct masa_txn *txn, const char *sql, const struct masa_pg_params *p)
 {
 	PGresult *r = NULL;

@@ -58,10 +58,8 @@ static enum masa_err
 insert(struct masa_txn *t, const char *sql, const struct masa_pg_params *p, int64_t *id)
 {
 	PGresult *r = NULL;
-	enum masa_err rc = masa_pg_query(t, sql, p, &r);
+	enum masa_err rc = masa_pg_query_row(t, sql, p, MASA_E_EXISTS, &r);
 
-	if (rc == MASA_OK && PQntuples(r) == 0)
-		rc = MASA_E_EXISTS;
 	if (rc == MASA_OK && id != NULL)
 		*id = masa_pg_get_int(r, 0, 0);
 	PQclear(r);
@@ -156,10 +154,8 @@ static enum masa_err
 id_of(struct masa_txn *t, const char *sql, const struct masa_pg_params *p, int64_t *id)
 {
 	PGresult *r = NULL;
-	enum masa_err rc = masa_pg_query(t, sql, p, &r);
+	enum masa_err rc = masa_pg_query_row(t, sql, p, MASA_E_NOT_FOUND, &r);
 
-	if (rc == MASA_OK && PQntuples(r) == 0)
-		rc = MASA_E_NOT_FOUND;
 	if (rc == MASA_OK)
 		*id = masa_pg_get_int(r, 0, 0);
 	PQclear(r);
@@ -186,9 +182,7 @@ registrar_get(struct masa_txn *t, const uint8_t sha256[MASA_SHA256_LEN],
 	enum masa_err rc;
 
 	masa_pg_bytes(&p, sha256, MASA_SHA256_LEN);
-	rc = masa_pg_query(t, sql, &p, &r);
-	if (rc == MASA_OK && PQntuples(r) == 0)
-		rc = MASA_E_NOT_FOUND;
+	rc = masa_pg_query_row(t, sql, &p, MASA_E_NOT_FOUND, &r);
 	if (rc == MASA_OK) {
 		out->id = masa_pg_get_int(r, 0, 0);
 		out->owner_id = masa_pg_get_int(r, 0, 1);
@@ -352,9 +346,7 @@ voucher_find_retry(struct masa_txn *t, int64_t device_id, int64_t registrar_id,
 	masa_pg_bytes(&p, request_sha256, MASA_SHA256_LEN);
 	masa_pg_int(&p, since_ms);
 	masa_pg_int(&p, now_ms);
-	rc = masa_pg_query(t, sql, &p, &r);
-	if (rc == MASA_OK && PQntuples(r) == 0)
-		rc = MASA_E_NOT_FOUND;
+	rc = masa_pg_query_row(t, sql, &p, MASA_E_NOT_FOUND, &r);
 	if (rc == MASA_OK) {
 		v = masa_pg_get_bytes(r, 0, 0);
 		masa_buf_init(&b, 1024 * 1024);
@@ -390,9 +382,8 @@ device_idevid(struct masa_txn *t, int64_t device_id, struct masa_buf *out)
 	enum masa_err rc;
 
 	masa_pg_int(&p, device_id);
-	rc = masa_pg_query(t, "SELECT idevid FROM devices WHERE id = $1", &p, &r);
-	if (rc == MASA_OK && PQntuples(r) == 0)
-		rc = MASA_E_NOT_FOUND;
+	rc = masa_pg_query_row(t, "SELECT idevid FROM devices WHERE id = $1", &p, MASA_E_NOT_FOUND,
+	    &r);
 	if (rc == MASA_OK && (der = masa_pg_get_bytes(r, 0, 0)).len > 0)
 		rc = masa_buf_append(out, der.ptr, der.len);
 	PQclear(r);

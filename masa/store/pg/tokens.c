@@ -28,9 +28,7 @@ token_add(struct masa_txn *t, const struct masa_token_row *row)
 	masa_pg_text(&p, row->role, 0);
 	masa_pg_text(&p, row->hash, 0);
 	masa_pg_int(&p, row->created_ms);
-	rc = masa_pg_query(t, sql, &p, &r);
-	if (rc == MASA_OK && PQntuples(r) == 0)
-		rc = MASA_E_EXISTS;
+	rc = masa_pg_query_row(t, sql, &p, MASA_E_EXISTS, &r);
 	PQclear(r);
 	return rc;
 }
@@ -45,9 +43,7 @@ token_get(struct masa_txn *t, const char *id, struct masa_token_row *out)
 	enum masa_err rc;
 
 	masa_pg_text(&p, id, 0);
-	rc = masa_pg_query(t, sql, &p, &r);
-	if (rc == MASA_OK && PQntuples(r) == 0)
-		rc = MASA_E_NOT_FOUND;
+	rc = masa_pg_query_row(t, sql, &p, MASA_E_NOT_FOUND, &r);
 	if (rc == MASA_OK)
 		row_of(r, 0, out);
 	PQclear(r);
