@@ -145,6 +145,20 @@ authorise(struct conn_req *r, const struct masa_route *route, struct masa_req *r
 	return rc;
 }
 
+/* Points r->tls_cas at the n certificates of r->tls_chain, of lengths
+ * len, once every append is done (an append may move the buffer). */
+static void
+chain_views(struct conn_req *r, const size_t *len, size_t n)
+{
+	size_t k, off = 0;
+
+	for (k = 0; k < n; k++) {
+		r->tls_cas[k] = (struct masa_bytes){ r->tls_chain.ptr + off, len[k] };
+		off += len[k];
+	}
+	r->tls_ncas = n;
+}
+
 /* Copies the TLS client certificate (the first of the peer's chain), if
  * the client sent one, and the certificates it sent after it (its CA
  * chain; at most MASA_TLS_CHAIN_MAX, each at most MASA_TLS_CERT_MAX bytes,
@@ -157,7 +171,7 @@ capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
 {
 	const union MHD_ConnectionInfo *ci;
 	const gnutls_datum_t *peers;
-	size_t len[MASA_TLS_CHAIN_MAX], i, k, off = 0;
+	size_t len[MASA_TLS_CHAIN_MAX], i;
 	unsigned n = 0;
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -175,12 +189,7 @@ capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
 			break;
 		len[i] = peers[i + 1].size;
 	}
-	/* Views once every append is done: an append may move the buffer. */
-	for (k = 0; k < i; k++) {
-		r->tls_cas[k] = (struct masa_bytes){ r->tls_chain.ptr + off, len[k] };
-		off += len[k];
-	}
-	r->tls_ncas = i;
+	chain_views(r, len, i);
 }
 
 static enum MHD_Result
@@ -191,13 +200,14 @@ note_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 	return MHD_YES;
 }
 
-/* Forwarded client address and certificate (proxy.h): from a trusted
- * proxy they replace r->peer and r->tls_cert; from anyone else the
- * request is refused, and audited. */
+/* Forwarded client address, certificate and its chain (proxy.h): from a
+ * trusted proxy they replace r->peer, r->tls_cert and r->tls_cas; from
+ * anyone else the request is refused, and audited. */
 static enum masa_err
 apply_proxy(struct MHD_Connection *c, struct conn_req *r)
 {
 	struct masa_proxy_headers h;
+	size_t len[MASA_TLS_CHAIN_MAX], n = 0;
 	enum masa_err rc;
 
 	memset(&h, 0, sizeof h);
@@ -206,6 +216,10 @@ apply_proxy(struct MHD_Connection *c, struct conn_req *r)
 
 	rc = masa_proxy_resolve(r->srv->routes->forwarded ? &r->srv->app->cfg->proxy_trusted :
 	    &nobody, &h, r->tls_cert.len > 0, r->peer, sizeof r->peer, &r->tls_cert);
+	if (rc == MASA_OK)	/* a forwarded certificate: the connection has none */
+		rc = masa_proxy_chain(&h, &r->tls_chain, len, &n);
+	if (rc == MASA_OK && n > 0)
+		chain_views(r, len, n);
 	if (rc == MASA_E_PROXY_HEADER &&
 	    !masa_proxy_refusal_detail(&h, r->audit_detail, sizeof r->audit_detail))
 		r->audit_detail[0] = '\0';
