@@ -76,6 +76,7 @@ enum masa_err
 masa_handle_requestauditlog(const struct masa_req *req, struct masa_reply *reply)
 {
 	struct log_call *call;
+	const struct masa_tls_client tls = { req->tls_cert, req->tls_cas, req->tls_ncas };
 	const struct masa_vreq_raw *decoded = NULL;
 	const struct masa_registrar *found = NULL;
 	const struct masa_codec *codec = NULL;
@@ -92,7 +93,7 @@ masa_handle_requestauditlog(const struct masa_req *req, struct masa_reply *reply
 	if (rc == MASA_OK && (codec = masa_codec_for(format)) == NULL)
 		rc = MASA_E_MEDIA_TYPE;
 	if (rc == MASA_OK)
-		rc = masa_vreq_accept(codec, req->body, req->tls_cert, &call->v, &call->reg,
+		rc = masa_vreq_accept(codec, req->body, &tls, &call->v, &call->reg,
 		    &decoded, &found);
 	if (rc == MASA_OK)
 		return masa_answer_later_work(req, reply, &call->wait, log_work, call, call, finish,

@@ -89,6 +89,7 @@ enum masa_err
 masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 {
 	struct voucher_call *call;
+	const struct masa_tls_client tls = { req->tls_cert, req->tls_cas, req->tls_ncas };
 	const struct masa_vreq_raw *decoded = NULL;
 	const struct masa_registrar *found = NULL;
 	const struct masa_codec *codec = NULL, *in = NULL;
@@ -109,7 +110,7 @@ masa_handle_requestvoucher(const struct masa_req *req, struct masa_reply *reply)
 	call->answer.base64 = rc == MASA_OK && call->answer.request_format == MASA_FORMAT_CMS &&
 	    call->answer.format == MASA_FORMAT_CMS && masa_cms_body_is_text(req->body);
 	if (rc == MASA_OK)
-		rc = masa_vreq_accept(in, req->body, req->tls_cert, &call->v, &call->reg,
+		rc = masa_vreq_accept(in, req->body, &tls, &call->v, &call->reg,
 		    &decoded, &found);
 	call->codec = codec;
 	if (rc == MASA_OK)

@@ -14,6 +14,12 @@
 #define MASA_DISCARD_MAX (1024 * 1024)	/* body bytes drained past the cap before the connection is dropped */
 #define MASA_REPLY_HEADERS 4		/* extra response headers per reply */
 #define MASA_TLS_CERT_MAX (16 * 1024)	/* a TLS client certificate, DER */
+/* Certificates a TLS client sends after its own (its CA chain), kept as
+ * candidates for the registrar's certificate path: at most this many
+ * (further ones are not kept), each at most MASA_TLS_CERT_MAX bytes (a
+ * larger one and those after it are not kept). Equal to
+ * MASA_VREQ_CERTS_MAX, the certificates an RVR's signer may send. */
+#define MASA_TLS_CHAIN_MAX 8
 #define MASA_PROXY_TRUSTED_MAX 64	/* proxy.trusted entries */
 #define MASA_FORWARDED_FOR_MAX 1024	/* X-Forwarded-For value, bytes */
 #define MASA_FORWARDED_CERT_MAX (32 * 1024)	/* a forwarded client-certificate header value */

@@ -180,26 +180,36 @@ masa_registrar_free(struct masa_registrar *r)
 	}
 }
 
+_Static_assert(MASA_VREQ_CERTS_MAX + MASA_TLS_CHAIN_MAX <= 2 * MASA_X509_CHAIN_MAX,
+    "masa_x509_chain_up takes every certificate of an RVR and a TLS chain");
+
 enum masa_err
 masa_registrar_path(const struct masa_vreq_raw *v, const struct masa_registrar *reg,
     int64_t now_ms, struct masa_registrar_path *out)
 {
+	struct masa_bytes set[MASA_VREQ_CERTS_MAX + MASA_TLS_CHAIN_MAX];
 	struct masa_registrar_path p;
 	enum masa_err rc = MASA_OK;
+	size_t n = 0, i;
 	int a;
 
 	memset(&p, 0, sizeof p);
 	for (a = MASA_ALG_ES256; a <= MASA_ALG_EDDSA && p.alg == 0; a++)
 		if (masa_alg_key_matches((enum masa_alg)a, reg->key))
 			p.alg = a;
+	/* The RVR's certificates first, then the TLS client's CA chain. */
+	for (i = 0; i < v->rvr.ncerts && n < MASA_VREQ_CERTS_MAX; i++)
+		set[n++] = v->rvr.certs[i];
+	for (i = 0; reg->tls_cert.ptr != NULL && i < reg->tls_ncas && i < MASA_TLS_CHAIN_MAX; i++)
+		set[n++] = reg->tls_cas[i];
 	if (reg->cert.ptr != NULL || reg->tls_cert.ptr != NULL)
 		rc = masa_x509_chain_up(reg->cert.ptr != NULL ? reg->cert : reg->tls_cert,
-		    v->rvr.certs, v->rvr.ncerts, now_ms / 1000, &p.chain);
+		    set, n, now_ms / 1000, &p.chain);
 	if (rc != MASA_OK)
 		return rc;
 	if (p.chain.n > 0) {
-		p.ca_lowest = v->rvr.certs[p.chain.idx[0]];
-		p.ca_highest = v->rvr.certs[p.chain.idx[p.chain.n - 1]];
+		p.ca_lowest = set[p.chain.idx[0]];
+		p.ca_highest = set[p.chain.idx[p.chain.n - 1]];
 	}
 	*out = p;
 	return MASA_OK;
@@ -266,7 +276,7 @@ masa_vreq_verify_pvr(const struct masa_vreq_raw *v, struct masa_bytes device_spk
 
 enum masa_err
 masa_vreq_accept(const struct masa_codec *codec, struct masa_bytes body,
-    struct masa_bytes tls_cert, struct masa_vreq_raw *v,
+    const struct masa_tls_client *tls, struct masa_vreq_raw *v,
     struct masa_registrar *reg, const struct masa_vreq_raw **decoded,
     const struct masa_registrar **found)
 {
@@ -277,8 +287,13 @@ masa_vreq_accept(const struct masa_codec *codec, struct masa_bytes body,
 	if ((rc = masa_vreq_decode(codec, body, v)) != MASA_OK)
 		return rc;
 	*decoded = v;
-	if ((rc = masa_vreq_find_registrar(v, tls_cert, reg)) != MASA_OK)
+	if ((rc = masa_vreq_find_registrar(v, tls != NULL ? tls->cert :
+	    (struct masa_bytes){ NULL, 0 }, reg)) != MASA_OK)
 		return rc;
+	if (reg->tls_cert.ptr != NULL) {	/* the TLS client is the registrar */
+		reg->tls_cas = tls->cas;
+		reg->tls_ncas = tls->ncas;
+	}
 	*found = reg;
 	return MASA_OK;
 }

@@ -30,6 +30,17 @@ struct masa_registrar {
 	struct masa_bytes cert;		/* its certificate as the RVR sent it, or NULL ptr */
 	struct masa_bytes tls_cert;	/* the TLS client certificate, when it carries the
 					 * key, or NULL ptr */
+	const struct masa_bytes *tls_cas;	/* with tls_cert: the certificates the TLS */
+	size_t tls_ncas;			/* client sent after it (candidate CAs) */
+};
+
+/* What the TLS client of the connection presented: its certificate (DER,
+ * or an empty view) and the certificates it sent after it (its CA chain,
+ * DER; ncas at most MASA_TLS_CHAIN_MAX). Views into the request. */
+struct masa_tls_client {
+	struct masa_bytes cert;
+	const struct masa_bytes *cas;
+	size_t ncas;
 };
 
 /* Finds and checks the registrar key. tls_cert is the DER client
@@ -39,22 +50,24 @@ struct masa_registrar {
 MASA_NODISCARD enum masa_err masa_vreq_find_registrar(const struct masa_vreq_raw *v,
     struct masa_bytes tls_cert, struct masa_registrar *out);
 void masa_registrar_free(struct masa_registrar *r);
-/* masa_vreq_decode of body with codec into v, then masa_vreq_find_registrar into reg:
- * MASA_OK, or the refusal. *decoded and *found are set to v and reg as
- * each step succeeds (NULL before), for auditing a refusal. */
+/* masa_vreq_decode of body with codec into v, then masa_vreq_find_registrar into reg
+ * with tls's certificate (tls NULL: the connection has none), its CA
+ * chain kept in reg for masa_registrar_path: MASA_OK, or the refusal.
+ * *decoded and *found are set to v and reg as each step succeeds (NULL
+ * before), for auditing a refusal. */
 MASA_NODISCARD enum masa_err masa_vreq_accept(const struct masa_codec *codec,
-    struct masa_bytes body, struct masa_bytes tls_cert,
+    struct masa_bytes body, const struct masa_tls_client *tls,
     struct masa_vreq_raw *v, struct masa_registrar *reg, const struct masa_vreq_raw **decoded,
     const struct masa_registrar **found);
 
 /* The registrar certificate's path through the certificates the RVR's
- * signer sent, verified at now_ms (x509chain.h), and what a voucher can
- * pin of it. Without a registrar certificate in the RVR, the TLS client
+ * signer sent and those the TLS client sent after its own (reg->tls_cas),
+ * verified at now_ms (x509chain.h), and what a voucher can pin of it. Without a registrar certificate in the RVR, the TLS client
  * certificate carrying its key is checked for validity; without either:
  * no CA, nothing outside its validity. */
 struct masa_registrar_path {
 	struct masa_x509_chain chain;
-	struct masa_bytes ca_lowest, ca_highest;	/* DER in v, or NULL ptr */
+	struct masa_bytes ca_lowest, ca_highest;	/* DER in v or the request, or NULL ptr */
 	int alg;			/* enum masa_alg of the registrar key (0: other) */
 };
 MASA_NODISCARD enum masa_err masa_registrar_path(const struct masa_vreq_raw *v,

@@ -38,7 +38,8 @@ masa_proxy_header_seen(struct masa_proxy_headers *h, const char *name, const cha
 		if (h->n_client_cert++ == 0)
 			h->client_cert = value;
 	} else if (strcasecmp(name, MASA_HDR_CLIENT_CERT_CHAIN) == 0) {
-		h->n_chain++;
+		if (h->n_chain++ == 0)
+			h->chain = value;
 	}
 }
 
@@ -129,11 +130,12 @@ done:
 	return rc;
 }
 
-/* RFC 9440 Client-Cert: ":" base64(DER) ":" (an RFC 8941 byte sequence). */
+/* RFC 9440 Client-Cert: ":" base64(DER) ":" (an RFC 8941 byte sequence),
+ * the n bytes at v; the DER is appended to der. */
 static enum masa_err
-sf_binary_der(const char *v, struct masa_buf *der)
+sf_binary_der(const char *v, size_t n, struct masa_buf *der)
 {
-	size_t n = strlen(v), len = 0;
+	size_t len = 0;
 	uint8_t *bin;
 	enum masa_err rc = MASA_E_FORWARDED;
 
@@ -149,6 +151,17 @@ sf_binary_der(const char *v, struct masa_buf *der)
 	return rc;
 }
 
+/* MASA_OK if the len bytes at p are one X.509 certificate. */
+static enum masa_err
+one_cert(const uint8_t *p, size_t len)
+{
+	X509 *x = NULL;
+	enum masa_err rc = masa_x509_parse((struct masa_bytes){ p, len }, &x);
+
+	X509_free(x);
+	return rc == MASA_OK ? MASA_OK : MASA_E_FORWARDED;
+}
+
 /* The forwarded certificate, if either header carries one (one at most),
  * as checked DER in der. */
 static enum masa_err
@@ -156,7 +169,6 @@ forwarded_cert(const struct masa_proxy_headers *h, struct masa_buf *der)
 {
 	int escaped = h->escaped_cert != NULL && h->escaped_cert[0] != '\0';
 	int sf = h->client_cert != NULL && h->client_cert[0] != '\0';
-	X509 *x = NULL;
 	enum masa_err rc;
 
 	if (!escaped && !sf)
@@ -165,11 +177,67 @@ forwarded_cert(const struct masa_proxy_headers *h, struct masa_buf *der)
 		return MASA_E_FORWARDED;
 	if ((escaped ? strlen(h->escaped_cert) : strlen(h->client_cert)) > MASA_FORWARDED_CERT_MAX)
 		return MASA_E_FORWARDED;
-	rc = escaped ? escaped_pem_der(h->escaped_cert, der) : sf_binary_der(h->client_cert, der);
-	if (rc == MASA_OK && masa_x509_parse(masa_buf_view(der), &x) != MASA_OK)
-		rc = MASA_E_FORWARDED;
-	X509_free(x);
+	rc = escaped ? escaped_pem_der(h->escaped_cert, der) :
+	    sf_binary_der(h->client_cert, strlen(h->client_cert), der);
+	if (rc == MASA_OK)
+		rc = one_cert(der->ptr, der->len);
 	return rc;
+}
+
+/* The list members of Client-Cert-Chain value v (RFC 8941: members
+ * separated by "," with optional spaces or tabs around it), each checked
+ * and appended to der; see masa_proxy_chain. */
+static enum masa_err
+chain_members(const char *v, struct masa_buf *der, size_t len[MASA_TLS_CHAIN_MAX], size_t *n)
+{
+	const char *end;
+	size_t k = 0, before;
+	enum masa_err rc = MASA_OK;
+
+	v += strspn(v, " \t");
+	while (rc == MASA_OK && *v != '\0') {
+		if (k == MASA_TLS_CHAIN_MAX || *v != ':' || (end = strchr(v + 1, ':')) == NULL)
+			return MASA_E_FORWARDED;
+		before = der->len;
+		rc = sf_binary_der(v, (size_t)(end - v) + 1, der);
+		if (rc == MASA_OK)
+			rc = one_cert(der->ptr + before, der->len - before);
+		if (rc != MASA_OK)
+			return rc;
+		len[k++] = der->len - before;
+		v = end + 1 + strspn(end + 1, " \t");
+		if (*v == ',') {
+			v += 1 + strspn(v + 1, " \t");
+			if (*v == '\0')	/* a trailing comma */
+				rc = MASA_E_FORWARDED;
+		} else if (*v != '\0') {
+			rc = MASA_E_FORWARDED;
+		}
+	}
+	*n = k;
+	return rc;
+}
+
+enum masa_err
+masa_proxy_chain(const struct masa_proxy_headers *h, struct masa_buf *der,
+    size_t len[MASA_TLS_CHAIN_MAX], size_t *n)
+{
+	size_t k = 0;
+	enum masa_err rc;
+
+	*n = 0;
+	if (h->n_chain == 0 || ((h->escaped_cert == NULL || h->escaped_cert[0] == '\0') &&
+	    (h->client_cert == NULL || h->client_cert[0] == '\0')))
+		return MASA_OK;
+	if (h->n_chain > 1 || der->len != 0 || strlen(h->chain) > MASA_FORWARDED_CERT_MAX)
+		return MASA_E_FORWARDED;
+	rc = chain_members(h->chain, der, len, &k);
+	if (rc != MASA_OK) {
+		der->len = 0;
+		return rc;
+	}
+	*n = k;
+	return MASA_OK;
 }
 
 enum masa_err

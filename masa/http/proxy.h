@@ -7,7 +7,9 @@
  * client certificate from X-SSL-Client-Cert (nginx's
  * $ssl_client_escaped_cert: the PEM certificate, percent-encoded) or
  * Client-Cert (RFC 9440: the DER certificate as a structured-field byte
- * sequence, ":base64:"). Any of these, or Client-Cert-Chain, from another
+ * sequence, ":base64:"), with the certificates after it from
+ * Client-Cert-Chain (RFC 9440: a list of such byte sequences, the
+ * client's CA chain). Any of these from another
  * peer is refused (400, MASA_E_PROXY_HEADER) and audited. Parsing is pure
  * and bounded; only masa_proxy_audit_refusal touches the store.
  */
@@ -20,6 +22,7 @@
 #include "attr.h"
 #include "bytes.h"
 #include "err.h"
+#include "masa_limits.h"
 #include "trust.h"
 
 #define MASA_HDR_FORWARDED_FOR "X-Forwarded-For"
@@ -33,6 +36,7 @@ struct masa_proxy_headers {
 	const char *xff;
 	const char *escaped_cert;
 	const char *client_cert;
+	const char *chain;		/* Client-Cert-Chain */
 	unsigned n_xff, n_escaped_cert, n_client_cert, n_chain;
 };
 
@@ -52,6 +56,17 @@ void masa_proxy_header_seen(struct masa_proxy_headers *h, const char *name, cons
 MASA_NODISCARD enum masa_err masa_proxy_resolve(const struct masa_proxy_trust *t,
     const struct masa_proxy_headers *h, int has_tls_cert, char *peer, size_t peer_cap,
     struct masa_buf *cert);
+
+/* After masa_proxy_resolve succeeded: the certificates of a trusted
+ * proxy's Client-Cert-Chain, when it also forwarded a certificate (without
+ * one the header is ignored: n = 0). Each list member must be one X.509
+ * certificate as ":base64(DER):" of at most MASA_TLS_CERT_MAX bytes, at
+ * most MASA_TLS_CHAIN_MAX of them, the value at most
+ * MASA_FORWARDED_CERT_MAX bytes and not repeated, else MASA_E_FORWARDED.
+ * Their DER are appended to der (empty on entry) back to back, their
+ * lengths in len, their count in *n; der is left empty on failure. */
+MASA_NODISCARD enum masa_err masa_proxy_chain(const struct masa_proxy_headers *h,
+    struct masa_buf *der, size_t len[MASA_TLS_CHAIN_MAX], size_t *n);
 
 /* The detail of the audit entry of a request refused with
  * MASA_E_PROXY_HEADER (event proxy.header_refused, source the peer): the

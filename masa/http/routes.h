@@ -19,6 +19,8 @@ struct masa_req {
 	const char *path;
 	const char *peer;		/* client address, numeric */
 	struct masa_bytes tls_cert;	/* the TLS client certificate (DER), or empty */
+	const struct masa_bytes *tls_cas;	/* the certificates the TLS client sent after */
+	size_t tls_ncas;		/* its own (DER, at most MASA_TLS_CHAIN_MAX) */
 	struct masa_bytes body;		/* at most the listener's body cap */
 	const char *param;		/* the path segment matched by '*', or "" */
 	struct masa_principal who;	/* the authenticated token, on routes with roles */

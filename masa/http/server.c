@@ -90,6 +90,9 @@ struct conn_req {
 	char method[16];
 	char path[MASA_LOG_PATH_MAX];
 	struct masa_buf tls_cert;	/* the client's TLS certificate (DER), if it sent one */
+	struct masa_buf tls_chain;	/* the certificates it sent after its own, DER back to back */
+	struct masa_bytes tls_cas[MASA_TLS_CHAIN_MAX];	/* each of them, in tls_chain */
+	size_t tls_ncas;
 	const struct masa_route *route;	/* found on the first call */
 	char param[MASA_ROUTE_PARAM_MAX];
 	struct masa_principal who;	/* authenticated on the first call */
@@ -142,15 +145,33 @@ authorise(struct conn_req *r, const struct masa_route *route, struct masa_req *r
 	return rc;
 }
 
+/* Points r->tls_cas at the n certificates of r->tls_chain, of lengths
+ * len, once every append is done (an append may move the buffer). */
+static void
+chain_views(struct conn_req *r, const size_t *len, size_t n)
+{
+	size_t k, off = 0;
+
+	for (k = 0; k < n; k++) {
+		r->tls_cas[k] = (struct masa_bytes){ r->tls_chain.ptr + off, len[k] };
+		off += len[k];
+	}
+	r->tls_ncas = n;
+}
+
 /* Copies the TLS client certificate (the first of the peer's chain), if
- * the client sent one. GnuTLS has checked that the client holds its key
- * (CertificateVerify); whether the key is acceptable is decided later,
- * like every other registrar-key source. */
+ * the client sent one, and the certificates it sent after it (its CA
+ * chain; at most MASA_TLS_CHAIN_MAX, each at most MASA_TLS_CERT_MAX bytes,
+ * the rest not kept). GnuTLS has checked that the client holds the first
+ * one's key (CertificateVerify); whether the key is acceptable, and what
+ * the others are worth, is decided later, like every other registrar-key
+ * source and certificate set. */
 static void
 capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
 {
 	const union MHD_ConnectionInfo *ci;
 	const gnutls_datum_t *peers;
+	size_t len[MASA_TLS_CHAIN_MAX], i;
 	unsigned n = 0;
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -158,8 +179,17 @@ capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
 		return;
 	peers = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
 	if (peers == NULL || n == 0 ||
-	    masa_buf_append(&r->tls_cert, peers[0].data, peers[0].size) != MASA_OK)
+	    masa_buf_append(&r->tls_cert, peers[0].data, peers[0].size) != MASA_OK) {
 		masa_buf_free(&r->tls_cert);
+		return;
+	}
+	for (i = 0; i + 1 < n && i < MASA_TLS_CHAIN_MAX; i++) {
+		if (peers[i + 1].size == 0 || peers[i + 1].size > MASA_TLS_CERT_MAX ||
+		    masa_buf_append(&r->tls_chain, peers[i + 1].data, peers[i + 1].size) != MASA_OK)
+			break;
+		len[i] = peers[i + 1].size;
+	}
+	chain_views(r, len, i);
 }
 
 static enum MHD_Result
@@ -170,13 +200,14 @@ note_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 	return MHD_YES;
 }
 
-/* Forwarded client address and certificate (proxy.h): from a trusted
- * proxy they replace r->peer and r->tls_cert; from anyone else the
- * request is refused, and audited. */
+/* Forwarded client address, certificate and its chain (proxy.h): from a
+ * trusted proxy they replace r->peer, r->tls_cert and r->tls_cas; from
+ * anyone else the request is refused, and audited. */
 static enum masa_err
 apply_proxy(struct MHD_Connection *c, struct conn_req *r)
 {
 	struct masa_proxy_headers h;
+	size_t len[MASA_TLS_CHAIN_MAX], n = 0;
 	enum masa_err rc;
 
 	memset(&h, 0, sizeof h);
@@ -185,6 +216,10 @@ apply_proxy(struct MHD_Connection *c, struct conn_req *r)
 
 	rc = masa_proxy_resolve(r->srv->routes->forwarded ? &r->srv->app->cfg->proxy_trusted :
 	    &nobody, &h, r->tls_cert.len > 0, r->peer, sizeof r->peer, &r->tls_cert);
+	if (rc == MASA_OK)	/* a forwarded certificate: the connection has none */
+		rc = masa_proxy_chain(&h, &r->tls_chain, len, &n);
+	if (rc == MASA_OK && n > 0)
+		chain_views(r, len, n);
 	if (rc == MASA_E_PROXY_HEADER &&
 	    !masa_proxy_refusal_detail(&h, r->audit_detail, sizeof r->audit_detail))
 		r->audit_detail[0] = '\0';
@@ -365,6 +400,8 @@ make_req(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 	req->peer = r->peer;
 	req->body = masa_buf_view(&r->body);
 	req->tls_cert = masa_buf_view(&r->tls_cert);
+	req->tls_cas = r->tls_cas;
+	req->tls_ncas = r->tls_ncas;
 	req->param = r->param;
 	req->who = r->who;
 	req->header = req_header;
@@ -557,6 +594,7 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 		(void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, srv->idle_timeout_s);
 	masa_buf_init(&r->body, srv->body_max);
 	masa_buf_init(&r->tls_cert, MASA_TLS_CERT_MAX);
+	masa_buf_init(&r->tls_chain, MASA_TLS_CERT_MAX * MASA_TLS_CHAIN_MAX);
 	masa_reply_init(&r->early);
 	masa_evict_busy(srv->evict, evict_entry(c), 1);
 	capture_client_cert(c, r);
@@ -685,6 +723,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	masa_reply_free(&r->early);
 	masa_buf_free(&r->body);
 	masa_buf_free(&r->tls_cert);
+	masa_buf_free(&r->tls_chain);
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->inflight, 1);

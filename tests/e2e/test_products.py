@@ -8,14 +8,17 @@ independent verifier (brski.py).
   key type, pin form, nonceless), spends nothing and is audited; the product matrix.
 - Pins from a verified registrar chain (ca-lowest, ca-highest, ee-cert, pubk), and the
   ot-registrar Pledge's validation rule (item 5).
+- The same CA pins from the chain the registrar presents in TLS only (no x5bag).
 - Registrar certificates and chains outside their validity period are refused (403);
   a nonceless voucher expires no later than the certificate it pins (item 7).
 """
 import datetime
+import http.client
 import itertools
 import json
 import os
 import re
+import ssl
 import unittest
 
 from cryptography import x509
@@ -335,6 +338,78 @@ class Pins(ProductCase):
             self.assertEqual(leaves["pinned-domain-cert"], want[pin], pin)
         leaves, _rvr, _body = self.issue(devices["ca-highest"], short, pin_cert=None)
         self.assertEqual(leaves["pinned-domain-cert"], short_cas[0])
+
+
+class TlsChain(ProductCase):
+    """A registrar known by its TLS client certificate only, its RVR without x5bag (as
+    Fountain sends it: tests/e2e/test_interop.py FountainRegistrar, after
+    AnimaGUS-minerva/fountain app/models/voucher_request.rb http_handler and
+    app/models/cose_voucher_request.rb), presenting its domain CA in the TLS
+    handshake after its own certificate: the CA certificates of that chain are the
+    candidates for the registrar's verified path (issue 15, "Pins from a verified
+    chain")."""
+
+    def post_tls(self, body, key, chain):
+        """POSTs body over a connection whose client certificate chain is `chain`
+        (DER, the registrar's own first) with private key `key`."""
+        key_path = self.write(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+        chain_path = self.write("".join(ssl.DER_cert_to_PEM_cert(c) for c in chain).encode())
+        ctx = vtest.tls_context(self.inst)
+        ctx.load_cert_chain(chain_path, key_path)
+        conn = http.client.HTTPSConnection("127.0.0.1", self.server.port, context=ctx,
+                                           timeout=10)
+        try:
+            conn.request("POST", vtest.PATH, body=body, headers={"Content-Type": vtest.COSE})
+            r = conn.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            conn.close()
+
+    def bare_rvr(self, pledge, reg):
+        """An RVR without x5bag whose PVR names the registrar by its key's hash only."""
+        nonce = os.urandom(8)
+        pvr = brski.make_pvr(pledge.key, pledge.serial, nonce,
+                             ("sha256", brski.sha256(reg.spki)))
+        return brski.make_rvr(reg.key, pledge.serial, nonce, pvr)
+
+    def test_ca_lowest_from_the_tls_chain(self):
+        """TLS chain [registrar, domain CA]: 200, the voucher (verified independently)
+        pins the domain CA; the same RVR with only the registrar's certificate in TLS
+        is 406 (no verified CA to pin)."""
+        reg, cas = ca_chain()
+        self.product("add", "thread", "--pin", "ca-lowest")
+        p = self.enroll_product("thread")
+        self.start(mode="open")
+        self.assertRefused("MASA_E_PLEDGE_CA_PIN",
+                           lambda: self.post_tls(self.bare_rvr(p, reg), reg.key, [reg.cert]))
+        st, _hdr, body = self.post_tls(self.bare_rvr(p, reg), reg.key, [reg.cert] + cas)
+        self.assertEqual(st, 200, body)
+        leaves = brski.parse_voucher(body, self.masa_key())
+        self.assertEqual(leaves["pinned-domain-cert"], cas[0])
+        self.assertEqual(leaves["serial-number"], p.serial)
+
+    def test_ca_highest_from_the_tls_chain(self):
+        """TLS chain [registrar, intermediate, root]: ca-highest pins the root."""
+        reg, cas = ca_chain(depth=2)
+        self.product("add", "top", "--pin", "ca-highest")
+        p = self.enroll_product("top")
+        self.start(mode="open")
+        st, _hdr, body = self.post_tls(self.bare_rvr(p, reg), reg.key, [reg.cert] + cas)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(brski.parse_voucher(body, self.masa_key())["pinned-domain-cert"],
+                         cas[1])
+
+    def test_expired_ca_in_the_tls_chain(self):
+        """A domain CA in the TLS chain that expired yesterday: 403, as in an x5bag."""
+        reg, cas = ca_chain(ca_days=(NOW - 10 * DAY, NOW - DAY))
+        self.product("add", "thread", "--pin", "ca-lowest")
+        p = self.enroll_product("thread")
+        self.start(mode="open")
+        self.assertRefused("MASA_E_CERT_VALIDITY",
+                           lambda: self.post_tls(self.bare_rvr(p, reg), reg.key,
+                                                 [reg.cert] + cas))
 
 
 class Validity(ProductCase):

@@ -347,6 +347,38 @@ class ProxyTest(NginxCases, InstanceTest):
                          ["proxy.header_refused"] * len(forged))
         self.assertEqual(run("audit", "verify", "--config", self.inst.config).returncode, 0)
 
+    def test_forwarded_chain_gives_a_ca_pin(self):
+        """RFC 9440 Client-Cert with Client-Cert-Chain [domain CA] from the trusted
+        address, the RVR without x5bag: a ca-lowest product's voucher (verified)
+        pins the CA; without the chain 406 (no verified CA); a malformed chain 400.
+        (nginx forwards no chain: $ssl_client_escaped_cert is the leaf only.)"""
+        ca_key = brski.new_key("es256")
+        ca = brski.make_cert(ca_key, "domain CA", ca=True, server_auth=False)
+        reg_der = brski.make_cert(self.reg, "registrar", issuer_key=ca_key, issuer_cert=ca,
+                                  cmc_ra=True)
+        for args in (("product", "add", "thread", "--pin", "ca-lowest"),
+                     ("device", "add", "--serial", "SN3", "--pubkey",
+                      self.inst.path("pledge.pub"), "--product", "thread")):
+            p = run(*args[:2], "--config", self.inst.config, *args[2:])
+            self.assertEqual(p.returncode, 0, p.stderr)
+        cert = [("Content-Type", "application/voucher+cose"),
+                ("Client-Cert", ":%s:" % _b64(reg_der))]
+        rvr, _, _ = self.rvr_known_only_by_tls(serial="SN3")
+        status, _, body = self.direct("POST", VOUCHER, rvr, cert, source="127.0.0.1")
+        self.assertEqual(status, 406, body)
+        for chain in ("garbage", ":%s:," % _b64(ca)):
+            rvr, _, _ = self.rvr_known_only_by_tls(serial="SN3")
+            status, _, body = self.direct("POST", VOUCHER, rvr,
+                                          cert + [("Client-Cert-Chain", chain)],
+                                          source="127.0.0.1")
+            self.assertEqual((status, body), (400, MALFORMED), chain)
+        rvr, _, _ = self.rvr_known_only_by_tls(serial="SN3")
+        status, _, body = self.direct("POST", VOUCHER, rvr,
+                                      cert + [("Client-Cert-Chain", ":%s:" % _b64(ca))],
+                                      source="127.0.0.1")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(brski.parse_voucher(body, self.masa_key)["pinned-domain-cert"], ca)
+
     def test_trusted_peer_malformed_certificate(self):
         """From the trusted address itself, a malformed forwarded certificate
         is 400 with its own sentence, not a guess."""

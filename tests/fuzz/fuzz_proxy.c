@@ -1,6 +1,7 @@
 /*
  * fuzz_proxy.c: libFuzzer target for the forwarded identity headers
- * (X-Forwarded-For, X-SSL-Client-Cert, Client-Cert, Client-Cert-Chain).
+ * (X-Forwarded-For, X-SSL-Client-Cert, Client-Cert, Client-Cert-Chain), and
+ * the chain read after a resolve that succeeded.
  * The first byte picks the peer (bits 0-1: "unix", "10.1.2.3", "fd00::7",
  * "192.0.2.9", the last untrusted) and whether the connection has its own
  * TLS client certificate (bit 2); the rest is header lines "Name: value",
@@ -67,6 +68,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();	/* an untrusted peer's forwarded headers are always refused */
 	if (rc == MASA_OK && memchr(peer, '\0', sizeof peer) == NULL)
 		abort();
+	if (rc == MASA_OK) {	/* the chain, as the server reads it after resolve */
+		struct masa_buf chain;
+		size_t len[MASA_TLS_CHAIN_MAX], n = 0, k, sum = 0;
+
+		masa_buf_init(&chain, MASA_TLS_CERT_MAX * MASA_TLS_CHAIN_MAX);
+		rc = masa_proxy_chain(&h, &chain, len, &n);
+		for (k = 0; k < n; k++)
+			sum += len[k];
+		if (n > MASA_TLS_CHAIN_MAX || sum != chain.len || (rc != MASA_OK && chain.len != 0))
+			abort();	/* lengths add up; nothing written on failure */
+		masa_buf_free(&chain);
+	}
 	if (rc == MASA_E_PROXY_HEADER) {
 		char detail[256];
 

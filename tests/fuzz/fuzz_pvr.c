@@ -31,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct masa_registrar *found;
 	enum masa_err rc;
 
-	if (masa_vreq_accept(&masa_codec_cose, in, (struct masa_bytes){ NULL, 0 }, &v, &reg,
+	if (masa_vreq_accept(&masa_codec_cose, in, NULL, &v, &reg,
 	    &decoded, &found) != MASA_OK)
 		return 0;	/* reg is only set (and owned) on success */
 	if (v.has_pvr) {

@@ -256,6 +256,103 @@ test_forwarded_cert(void **state)
 	masa_buf_free(&der);
 }
 
+/* Runs masa_proxy_chain on a Client-Cert of sf and a Client-Cert-Chain of
+ * chain (NULL: no such header; repeat: sent twice), from a trusted peer. */
+static enum masa_err
+chain_header(const char *sf, const char *chain, int repeat, struct masa_buf *der,
+    size_t len[MASA_TLS_CHAIN_MAX], size_t *n)
+{
+	struct masa_proxy_headers h;
+	struct masa_proxy_trust t;
+	struct masa_buf cert;
+	char peer[PEER_CAP] = "127.0.0.1";
+	enum masa_err rc;
+
+	trust(&t);
+	memset(&h, 0, sizeof h);
+	if (sf != NULL)
+		masa_proxy_header_seen(&h, "Client-Cert", sf);
+	if (chain != NULL)
+		masa_proxy_header_seen(&h, "client-cert-chain", chain);
+	if (chain != NULL && repeat)
+		masa_proxy_header_seen(&h, "Client-Cert-Chain", chain);
+	masa_buf_init(&cert, MASA_TLS_CERT_MAX);
+	assert_int_equal(masa_proxy_resolve(&t, &h, 0, peer, sizeof peer, &cert), MASA_OK);
+	masa_buf_free(&cert);
+	masa_buf_init(der, MASA_TLS_CERT_MAX * MASA_TLS_CHAIN_MAX);
+	*n = 99;
+	rc = masa_proxy_chain(&h, der, len, n);
+	if (rc != MASA_OK) {
+		assert_int_equal(der->len, 0);
+		assert_int_equal(*n, 0);
+	}
+	return rc;
+}
+
+/* Proves RFC 9440 Client-Cert-Chain from a trusted peer gives each listed
+ * certificate's DER, in order, with the forwarded certificate; is ignored
+ * without one; and a malformed, repeated or too long list is
+ * MASA_E_FORWARDED with nothing written. */
+static void
+test_forwarded_chain(void **state)
+{
+	struct masa_buf der, chain;
+	size_t len[MASA_TLS_CHAIN_MAX], n, i;
+	char *pem, *sf, *list, *bad;
+
+	pem = make_cert(state, &der);
+	sf = malloc(MASA_B64_LEN(der.len) + 3);
+	list = malloc((MASA_B64_LEN(der.len) + 4) * (MASA_TLS_CHAIN_MAX + 1) + 1);
+	bad = malloc((MASA_B64_LEN(der.len) + 4) * 2 + 16);
+	assert_true(sf != NULL && list != NULL && bad != NULL);
+	sf[0] = ':';
+	masa_b64(der.ptr, der.len, sf + 1);
+	strcat(sf, ":");
+
+	sprintf(list, "%s ,\t%s", sf, sf);
+	assert_int_equal(chain_header(sf, list, 0, &chain, len, &n), MASA_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(chain.len, 2 * der.len);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(len[i], der.len);
+		assert_memory_equal(chain.ptr + i * der.len, der.ptr, der.len);
+	}
+	masa_buf_free(&chain);
+	/* Without a forwarded certificate the list is not read. */
+	assert_int_equal(chain_header(NULL, "garbage", 0, &chain, len, &n), MASA_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(chain.len, 0);
+	masa_buf_free(&chain);
+	assert_int_equal(chain_header(sf, "", 0, &chain, len, &n), MASA_OK);
+	assert_int_equal(n, 0);
+	masa_buf_free(&chain);
+
+	assert_int_equal(chain_header(sf, sf, 1, &chain, len, &n), MASA_E_FORWARDED);
+	masa_buf_free(&chain);
+	sprintf(bad, "%s,", sf);		/* a trailing comma */
+	assert_int_equal(chain_header(sf, bad, 0, &chain, len, &n), MASA_E_FORWARDED);
+	masa_buf_free(&chain);
+	sprintf(bad, "%s %s", sf, sf);		/* no comma */
+	assert_int_equal(chain_header(sf, bad, 0, &chain, len, &n), MASA_E_FORWARDED);
+	masa_buf_free(&chain);
+	sprintf(bad, "%s, :AAAA:", sf);		/* not a certificate */
+	assert_int_equal(chain_header(sf, bad, 0, &chain, len, &n), MASA_E_FORWARDED);
+	masa_buf_free(&chain);
+	sprintf(bad, "%s, AAAA", sf);		/* not a byte sequence */
+	assert_int_equal(chain_header(sf, bad, 0, &chain, len, &n), MASA_E_FORWARDED);
+	masa_buf_free(&chain);
+	list[0] = '\0';			/* one more than MASA_TLS_CHAIN_MAX */
+	for (i = 0; i <= MASA_TLS_CHAIN_MAX; i++)
+		sprintf(list + strlen(list), "%s%s", i > 0 ? "," : "", sf);
+	assert_int_equal(chain_header(sf, list, 0, &chain, len, &n), MASA_E_FORWARDED);
+	masa_buf_free(&chain);
+	free(bad);
+	free(list);
+	free(sf);
+	free(pem);
+	masa_buf_free(&der);
+}
+
 /* Proves malformed forwarded certificates are MASA_E_FORWARDED, with
  * nothing written. */
 static void
@@ -430,6 +527,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_forwarded_cert, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_forwarded_cert_malformed, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test(test_forwarded_cert_too_long),
+		cmocka_unit_test_setup_teardown(test_forwarded_chain, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test(test_untrusted_refused),
 		cmocka_unit_test(test_ambiguous),
 		cmocka_unit_test_setup_teardown(test_refusal_audit_is_limited, tu_setup_dir, tu_teardown_dir),
