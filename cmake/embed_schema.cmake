@@ -1,10 +1,18 @@
 # Turns schema/NNNN_name.sql files into a C source with one entry per
 # migration, so the binary carries its migrations (no runtime path).
-# Invoked as: cmake -DSCHEMA_DIR=... -DOUT=... -P embed_schema.cmake
+# Invoked as: cmake -DSCHEMA_DIR=... -DOUT=... [-DNAME=array] [-DHEADER=h]
+# -P embed_schema.cmake; NAME (default masa_migrations) names the array
+# and NAME_count its length, declared in HEADER (default migrations.h).
+if(NOT NAME)
+  set(NAME masa_migrations)
+endif()
+if(NOT HEADER)
+  set(HEADER migrations.h)
+endif()
 file(GLOB files RELATIVE "${SCHEMA_DIR}" "${SCHEMA_DIR}/[0-9][0-9][0-9][0-9]_*.sql")
 list(SORT files)
-set(body "/* Generated from the schema directory by cmake/embed_schema.cmake. Do not edit. */\n#include \"migrations.h\"\n\n")
-set(table "const struct masa_migration masa_migrations[] = {\n")
+set(body "/* Generated from the schema directory by cmake/embed_schema.cmake. Do not edit. */\n#include \"${HEADER}\"\n\n")
+set(table "const struct masa_migration ${NAME}[] = {\n")
 set(expect 1)
 foreach(f IN LISTS files)
   string(SUBSTRING "${f}" 0 4 num)
@@ -18,7 +26,7 @@ foreach(f IN LISTS files)
   string(APPEND body "static const unsigned char m${num}[] = {${hex} 0x00};\n")
   string(APPEND table "\t{${n}, \"${f}\", (const char *)m${num}},\n")
 endforeach()
-string(APPEND table "};\nconst unsigned masa_migrations_count = sizeof masa_migrations / sizeof masa_migrations[0];\n")
+string(APPEND table "};\nconst unsigned ${NAME}_count = sizeof ${NAME} / sizeof ${NAME}[0];\n")
 file(WRITE "${OUT}.tmp" "${body}\n${table}")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
 file(REMOVE "${OUT}.tmp")

@@ -8,7 +8,7 @@ set -euo pipefail
 runtime_build=(
   build-essential cmake pkg-config openssl
   libmicrohttpd-dev libgnutls28-dev libssl-dev libsqlite3-dev libjansson-dev libargon2-dev libcbor-dev libcurl4-openssl-dev
-  libsystemd-dev
+  libsystemd-dev libpq-dev
   libengine-pkcs11-openssl  # PKCS#11 signing keys: libp11's OpenSSL engine, loaded at run time
 )
 test_only=(
@@ -17,6 +17,7 @@ test_only=(
   prometheus systemd chromium python3-yaml
   faketime python3-asn1crypto python3-jwcrypto
   softhsm2 opensc  # the PKCS#11 token of tests/e2e/test_hsm.py and its pkcs11-tool
+  postgresql-15
 )
 
 pkgs=("${runtime_build[@]}")

@@ -17,7 +17,7 @@
 enum ftype {
 	F_PATH,		/* string; relative to the config file's directory */
 	F_KEYREF,	/* string: a key URI kept verbatim, or else an F_PATH (signer.h) */
-	F_PATH_OPT,	/* string: an F_PATH, or "" for none (the default) */
+	F_PATH_OPT,	/* string: an F_PATH, or "" (the default) or null for none */
 	F_ADDR,		/* string HOST:PORT */
 	F_ADDR_OPT,	/* string HOST:PORT, or null to turn the listener off */
 	F_UINT,		/* integer in [min, max] */
@@ -52,6 +52,7 @@ static const struct field fields[] = {
 	{ "tls.key", F_PATH, OFF(tls_key), "tls.key", 0, 0, 0, NULL },
 	{ "database.path", F_PATH, OFF(db_url), "masa.db", 0, 0, 0, NULL },	/* the older name */
 	{ "database.url", F_DB_URL, OFF(db_url), NULL, 0, 0, 0, NULL },
+	{ "database.password_file", F_PATH_OPT, OFF(db_password_file), "", 0, 0, 0, NULL },
 	{ "database.busy_timeout_ms", F_UINT, OFF(busy_timeout_ms), NULL, 5000, 1, 600000, NULL },
 	{ "signing.alg", F_ALG, OFF(alg), "es256", 0, 0, 0, NULL },
 	{ "signing.key", F_KEYREF, OFF(signing_key), "signing.key", 0, 0, 0, NULL },
@@ -314,13 +315,13 @@ set_field(struct ctx *c, const struct field *f, json_t *v)
 	}
 	if (f->type == F_NETS)
 		return set_nets(c, f, v);
-	if (f->type == F_ADDR_OPT && json_is_null(v)) {
+	if ((f->type == F_ADDR_OPT || f->type == F_PATH_OPT) && json_is_null(v)) {
 		((char *)c->cfg + f->off)[0] = '\0';
 		return MASA_OK;
 	}
 	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
 		masa_diag_set(c->diag, "configuration key \"%s\" must be a string%s", f->key,
-		    f->type == F_ADDR_OPT ? " or null" : "");
+		    f->type == F_ADDR_OPT || f->type == F_PATH_OPT ? " or null" : "");
 		return MASA_E_CONFIG;
 	}
 	return set_string(c, f, json_string_value(v));
@@ -506,6 +507,13 @@ masa_config_changed_key(const struct masa_config *a, const struct masa_config *b
 enum masa_err
 masa_config_write_default(const char *path, enum masa_alg alg, struct masa_diag *diag)
 {
+	return masa_config_write_init(path, alg, NULL, NULL, diag);
+}
+
+enum masa_err
+masa_config_write_init(const char *path, enum masa_alg alg, const char *db_url,
+    const char *password_file, struct masa_diag *diag)
+{
 	enum masa_err rc = MASA_E_NOMEM;
 	json_t *root = json_object(), *sec, *v;
 	char section[64];
@@ -518,9 +526,16 @@ masa_config_write_default(const char *path, enum masa_alg alg, struct masa_diag 
 	for (i = 0; root != NULL && i < NFIELDS; i++) {
 		const struct field *f = &fields[i];
 
+		/* The file says database.path, as it always has, or
+		 * database.url when one is given. */
+		if (f->type == (db_url != NULL ? F_PATH : F_DB_URL) && f->off == OFF(db_url))
+			continue;
 		if (f->type == F_DB_URL)
-			continue;	/* the file says database.path, as it always has */
-		if (f->type == F_UINT)
+			v = json_string(db_url);
+		else if (f->type == F_PATH_OPT && f->off == OFF(db_password_file) &&
+		    password_file != NULL)
+			v = json_string(password_file);
+		else if (f->type == F_UINT)
 			v = json_integer((json_int_t)f->num);
 		else if (f->type == F_BOOL)
 			v = json_boolean(f->num);

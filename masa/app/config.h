@@ -46,6 +46,8 @@ struct masa_config {
 	char tls_key[MASA_PATH_MAX];
 	char db_url[MASA_PATH_MAX];		/* the store (store.h): a path, "sqlite:PATH" or a
 						 * postgresql:// URL; a file path resolved */
+	char db_password_file[MASA_PATH_MAX];	/* "" for none: the password of a database
+						 * server (store.h, masa_db_open_with) */
 	uint64_t busy_timeout_ms;
 	enum masa_alg alg;
 	char signing_key[MASA_PATH_MAX];	/* a path, or a key URI (masa_signer_open) */
@@ -71,5 +73,10 @@ struct masa_key_opts masa_config_key_opts(const struct masa_config *cfg);
 /* Writes a new config file holding every default, with signing.alg = alg. */
 MASA_NODISCARD enum masa_err masa_config_write_default(const char *path, enum masa_alg alg,
     struct masa_diag *diag);
+/* masa_config_write_default, with database.url = db_url instead of the
+ * default database.path when db_url is not NULL, and database.password_file
+ * = password_file when that is not NULL. */
+MASA_NODISCARD enum masa_err masa_config_write_init(const char *path, enum masa_alg alg,
+    const char *db_url, const char *password_file, struct masa_diag *diag);
 
 #endif

@@ -12,9 +12,12 @@
 static enum masa_err
 open_db(struct masa_startup *s, int migrate, struct masa_diag *diag)
 {
+	char shown[MASA_PATH_MAX];
 	enum masa_err rc;
 
-	rc = masa_db_open(s->cfg.db_url, (int)s->cfg.busy_timeout_ms, 0, &s->db, diag);
+	rc = masa_db_open_with(s->cfg.db_url,
+	    s->cfg.db_password_file[0] != '\0' ? s->cfg.db_password_file : NULL,
+	    (int)s->cfg.busy_timeout_ms, 0, &s->db, diag);
 	if (rc != MASA_OK)
 		return rc;
 	if (migrate) {
@@ -24,7 +27,8 @@ open_db(struct masa_startup *s, int migrate, struct masa_diag *diag)
 	}
 	rc = masa_db_version(s->db, &s->schema_have, &s->schema_latest);
 	if (rc != MASA_OK) {
-		masa_diag_set(diag, "cannot read the schema version of %s", s->cfg.db_url);
+		masa_diag_set(diag, "cannot read the schema version of %s",
+		    masa_db_url_shown(s->cfg.db_url, shown, sizeof shown));
 		return rc;
 	}
 	if (s->schema_have > s->schema_latest) {
@@ -45,7 +49,8 @@ guard_paths(const char *config, const struct masa_config *cfg, struct masa_diag 
 	const char *paths[] = { config, cfg->tls_cert, cfg->tls_key, cfg->signing_cert,
 		masa_signer_ref_is_uri(cfg->signing_key) ? NULL : cfg->signing_key,
 		cfg->pin_file[0] ? cfg->pin_file : NULL,
-		masa_db_url_path(cfg->db_url) };
+		masa_db_url_path(cfg->db_url),
+		cfg->db_password_file[0] != '\0' ? cfg->db_password_file : NULL };
 	enum masa_err rc = MASA_OK;
 	size_t i;
 

@@ -12,7 +12,8 @@
 static const char help[] =
     "usage: masa check --config FILE\n\n"
     "Validates the configuration, the key files (type, mode, owner), the TLS\n"
-    "files and the database settings (WAL, synchronous=FULL, schema version),\n"
+    "files and the database settings (SQLite: WAL, synchronous=FULL; PostgreSQL:\n"
+    "server version, TLS and sslmode, fsync, synchronous_commit) and schema version,\n"
     "and opens every signing key of the store (masa key list) with a test signature.\n";
 
 /* One line for a signing key of the store: opened and proved at start-up
@@ -40,7 +41,7 @@ masa_cmd_check(int argc, char **argv)
 	const struct masa_bytes *chain;
 	size_t chain_n = 0, i;
 	char subject[256];
-	char settings[128];
+	char settings[160], shown[MASA_PATH_MAX];
 	enum masa_err rc;
 	int c;
 
@@ -74,7 +75,7 @@ masa_cmd_check(int argc, char **argv)
 		print_key(&st.keys.e[i]);
 	printf("ok: TLS certificate %s and key %s\n", st.cfg.tls_cert, st.cfg.tls_key);
 	printf("ok: database %s (%s, schema version %d of %d%s)\n",
-	    st.cfg.db_url, settings, st.schema_have, st.schema_latest,
+	    masa_db_url_shown(st.cfg.db_url, shown, sizeof shown), settings, st.schema_have, st.schema_latest,
 	    st.schema_have < st.schema_latest ? "; serve will apply the rest" : "");
 	masa_startup_free(&st);
 	return MASA_EXIT_OK;

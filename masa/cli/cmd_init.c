@@ -1,8 +1,10 @@
-/* cmd_init.c: `masa init --dir DIR [--alg ALG] [--hostname NAME]`. Creates
- * DIR (which must not exist) holding masa.json, the voucher-signing key and
- * certificate, a self-signed TLS key and certificate, and masa.db with the
- * schema applied; prints the first admin token alone on stdout. On any
- * failure everything it created is removed again. */
+/* cmd_init.c: `masa init --dir DIR [--alg ALG] [--hostname NAME]
+ * [--database URL [--password-file FILE]]`. Creates DIR (which must not exist) holding masa.json,
+ * the voucher-signing key and certificate, a self-signed TLS key and
+ * certificate, and masa.db with the schema applied (or, with --database,
+ * applies the schema to that database, which must be new to masa);
+ * prints the first admin token alone on stdout. On any failure everything
+ * it created in DIR is removed again. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -29,11 +31,17 @@ static const char *const created[] = {
 };
 
 static const char help[] =
-    "usage: masa init --dir DIR [--alg es256|es384|eddsa] [--hostname NAME]\n\n"
+    "usage: masa init --dir DIR [--alg es256|es384|eddsa] [--hostname NAME]\n"
+    "                 [--database postgresql://... [--password-file FILE]]\n\n"
     "Creates DIR with masa.json (configuration), signing.key/.crt (the voucher-\n"
     "signing key, default es256), tls.key/.crt (a self-signed HTTPS certificate\n"
     "for NAME, default localhost) and masa.db (the database). Prints the first\n"
-    "admin API token on stdout; it is shown only once. Refuses an existing DIR.\n";
+    "admin API token on stdout; it is shown only once. Refuses an existing DIR.\n"
+    "--database: a PostgreSQL database (a libpq URI; PG* environment variables and\n"
+    "sslmode apply) instead of masa.db, written to masa.json as database.url; it\n"
+    "must hold no masa schema yet. --password-file: an owner-only file whose first\n"
+    "line is the database password, written to masa.json as database.password_file\n"
+    "(or use ~/.pgpass); never a password in the URL or on the command line.\n";
 
 static void
 remove_all(const char *dir)
@@ -47,9 +55,26 @@ remove_all(const char *dir)
 	rmdir(dir);
 }
 
+/* A database that already holds a masa schema belongs to another
+ * instance: init makes a new one, it never joins or changes that. */
+static enum masa_err
+fresh(struct masa_db *db, struct masa_diag *diag)
+{
+	int have = 0, latest = 0;
+	enum masa_err rc = masa_db_version(db, &have, &latest);
+
+	if (rc == MASA_OK && have != 0) {
+		masa_diag_set(diag, "the database already holds a masa schema (version %d): "
+		    "for another instance on it, copy masa.json and the keys instead", have);
+		rc = MASA_E_EXISTS;
+	}
+	return rc;
+}
+
 /* Does the work once DIR exists; the caller cleans up on failure. */
 static enum masa_err
-populate(const char *dir, enum masa_alg alg, const char *host, struct masa_diag *diag)
+populate(const char *dir, enum masa_alg alg, const char *host, const char *db_url,
+    const char *password_file, struct masa_diag *diag)
 {
 	char conf_path[MASA_PATH_MAX], cn[300], token[MASA_TOKEN_MAX];
 	struct masa_config cfg;
@@ -60,7 +85,7 @@ populate(const char *dir, enum masa_alg alg, const char *host, struct masa_diag 
 		masa_diag_set(diag, "directory name is too long");
 		return MASA_E_USAGE;
 	}
-	rc = masa_config_write_default(conf_path, alg, diag);
+	rc = masa_config_write_init(conf_path, alg, db_url, password_file, diag);
 	if (rc == MASA_OK)
 		rc = masa_config_load(conf_path, &cfg, diag);
 	if (rc != MASA_OK)
@@ -74,7 +99,10 @@ populate(const char *dir, enum masa_alg alg, const char *host, struct masa_diag 
 	    TLS_CERT_DAYS, cfg.tls_key, cfg.tls_cert, diag);
 	if (rc != MASA_OK)
 		return rc;
-	rc = masa_db_open(cfg.db_url, (int)cfg.busy_timeout_ms, 1, &db, diag);
+	rc = masa_db_open_with(cfg.db_url, cfg.db_password_file[0] ? cfg.db_password_file : NULL,
+	    (int)cfg.busy_timeout_ms, 1, &db, diag);
+	if (rc == MASA_OK)
+		rc = fresh(db, diag);
 	if (rc == MASA_OK)
 		rc = masa_db_migrate(db, diag);
 	if (rc == MASA_OK)
@@ -97,11 +125,14 @@ masa_cmd_init(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "alg", required_argument, NULL, 'a' },
 		{ "hostname", required_argument, NULL, 'n' },
+		{ "database", required_argument, NULL, 'D' },
+		{ "password-file", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct masa_diag diag = { { 0 } };
-	const char *dir = NULL, *host = "localhost";
+	const char *dir = NULL, *host = "localhost", *db_url = NULL, *password_file = NULL;
+	char cwd[MASA_PATH_MAX], pw_abs[MASA_PATH_MAX];
 	enum masa_alg alg = MASA_ALG_ES256;
 	enum masa_err rc;
 	int c;
@@ -110,6 +141,8 @@ masa_cmd_init(int argc, char **argv)
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'n': host = optarg; break;
+		case 'D': db_url = optarg; break;
+		case 'P': password_file = optarg; break;
 		case 'a':
 			if (masa_alg_from_name(optarg, &alg) != MASA_OK)
 				return masa_cli_usage_error("init", "--alg must be es256, es384 or eddsa");
@@ -122,6 +155,17 @@ masa_cmd_init(int argc, char **argv)
 		return masa_cli_usage_error("init", "--dir DIR is required and nothing else may follow");
 	if (host[0] == '\0' || strlen(host) > 253 || strpbrk(host, ",/ \t") != NULL)
 		return masa_cli_usage_error("init", "--hostname must be a host name or address");
+	if (db_url != NULL && masa_db_url_path(db_url) != NULL)
+		return masa_cli_usage_error("init", "--database must be a postgresql:// URL (the SQLite database is DIR/masa.db)");
+	if (password_file != NULL && db_url == NULL)
+		return masa_cli_usage_error("init", "--password-file goes with --database");
+	/* masa.json resolves a relative path against its own directory. */
+	if (password_file != NULL && password_file[0] != '/') {
+		if (getcwd(cwd, sizeof cwd) == NULL ||
+		    masa_path_join(pw_abs, sizeof pw_abs, cwd, password_file) != MASA_OK)
+			return masa_cli_usage_error("init", "--password-file: path too long");
+		password_file = pw_abs;
+	}
 	if (mkdir(dir, 0700) != 0) {
 		if (errno == EEXIST)
 			masa_diag_set(&diag, "%s already exists; masa init only creates a new directory", dir);
@@ -129,7 +173,7 @@ masa_cmd_init(int argc, char **argv)
 			masa_diag_set(&diag, "cannot create %s: %s", dir, strerror(errno));
 		return masa_cli_fail(MASA_E_EXISTS, &diag);
 	}
-	rc = populate(dir, alg, host, &diag);
+	rc = populate(dir, alg, host, db_url, password_file, &diag);
 	if (rc != MASA_OK) {
 		remove_all(dir);
 		return masa_cli_fail(rc, &diag);

@@ -7,6 +7,7 @@
 
 #include "enroll_json.h"
 #include "enroll.h"
+#include "timeutil.h"
 
 #define CSV_MAX_COLUMNS 5
 #define RECORD_MAX (64 * 1024)
@@ -117,6 +118,7 @@ struct run {
 	int atomic;
 	const char *actor;
 	size_t done;
+	int64_t chunk_us;	/* when the current transaction began (masa_mono_us) */
 	void (*progress)(void *arg, size_t done);
 	void *arg;
 	struct masa_import_report *rep;
@@ -154,15 +156,16 @@ one(struct run *r, size_t line, const struct masa_enroll_rec *rec)
 		r->rep->accepted++;
 	else
 		r->rep->unchanged++;
-	if (++r->done % MASA_IMPORT_CHUNK == 0) {
-		if (r->progress != NULL)
-			r->progress(r->arg, r->done);
-		if (!r->atomic) {	/* let other writers in between chunks */
-			rc = masa_db_commit(r->t);
-			r->t = NULL;
-			if (rc == MASA_OK)
-				rc = masa_db_begin(r->db, 1, &r->t);
-		}
+	if (++r->done % MASA_IMPORT_CHUNK == 0 && r->progress != NULL)
+		r->progress(r->arg, r->done);
+	/* Let other writers in between chunks. */
+	if (!r->atomic && (r->done % MASA_IMPORT_CHUNK == 0 ||
+	    masa_mono_us() - r->chunk_us >= MASA_IMPORT_CHUNK_MS * 1000)) {
+		rc = masa_db_commit(r->t);
+		r->t = NULL;
+		if (rc == MASA_OK)
+			rc = masa_db_begin(r->db, 1, &r->t);
+		r->chunk_us = masa_mono_us();
 	}
 	return rc;
 }
@@ -270,7 +273,7 @@ masa_import(struct masa_db *db, struct masa_bytes body, enum masa_import_format 
     struct masa_import_report *out, struct masa_diag *detail)
 {
 	struct masa_import_report rep = { 0, 0, 0, 0, NULL, 0 };
-	struct run r = { db, NULL, atomic, actor, 0, progress, arg, &rep };
+	struct run r = { db, NULL, atomic, actor, 0, masa_mono_us(), progress, arg, &rep };
 	enum masa_err rc;
 
 	rep.rejected = calloc(MASA_IMPORT_REJECTED_MAX, sizeof *rep.rejected);

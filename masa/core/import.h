@@ -4,8 +4,10 @@
  * idevid, product, owner; quoted fields may span lines, as PEM does).
  * Each record is enrolled as by masa_enroll; a bad record is reported
  * with its line number and skipped. Non-atomic imports commit every
- * MASA_IMPORT_CHUNK records, so voucher traffic is not held up; atomic
- * imports write nothing if any record is rejected.
+ * MASA_IMPORT_CHUNK records or MASA_IMPORT_CHUNK_MS, whichever comes first,
+ * so voucher traffic is not held up (on PostgreSQL a record costs round
+ * trips to the server, and a chunk of them can take long); atomic imports
+ * write nothing if any record is rejected.
  */
 #ifndef MASA_IMPORT_H
 #define MASA_IMPORT_H
@@ -18,6 +20,7 @@
 #include "store.h"
 
 #define MASA_IMPORT_CHUNK 1000
+#define MASA_IMPORT_CHUNK_MS 100	/* a non-atomic chunk is committed after this long */
 #define MASA_IMPORT_REJECTED_MAX 1000	/* rejections reported by line; the rest counted */
 #define MASA_IMPORT_WHY_MAX 160
 

@@ -171,9 +171,22 @@ struct masa_store_backend {
 	const struct masa_store_audit_ops *audit;
 	const struct masa_store_token_ops *tokens;
 	const struct masa_store_key_ops *keys;
+
+	/* open, with a password read from the file password_file (never
+	 * NULL here): for a backend that logs in to a server. NULL: the
+	 * backend takes no password (masa_db_open_with refuses one). */
+	enum masa_err (*open_password)(const struct masa_store_backend *be, const char *where,
+	    const char *password_file, int busy_timeout_ms, int create, struct masa_db **out,
+	    struct masa_diag *diag);
+	/* Non-zero when the last error in txn was a deadlock or a
+	 * serialization failure (kept across rollback_to): group commit then
+	 * rolls the whole transaction back and runs the batch again (a few
+	 * times) instead of failing it. NULL: never. */
+	int (*retry)(struct masa_txn *txn);
 };
 
 /* The backends built in (each in its own folder). */
 extern const struct masa_store_backend masa_store_sqlite;
+extern const struct masa_store_backend masa_store_pg;
 
 #endif

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #define BATCH_MAX 256	/* changes committed together at most */
+#define RETRIES 5	/* runs of a change lost to a deadlock (backend.h, retry) */
 
 /* A change waiting to be committed with others. */
 struct job {
@@ -78,32 +79,47 @@ run_one(const struct masa_store_backend *be, struct masa_txn *t, struct job *j)
  * would queue behind the batch it is part of and wait for ever. */
 static _Thread_local int in_batch;
 
-/* Runs the changes of batch in one transaction and commits it. */
+/* Runs the changes of batch in one transaction and commits it. A change
+ * lost to a deadlock or a serialization failure (backend.h, retry) makes
+ * the whole transaction roll back, which frees what the other side waits
+ * for, and the batch run again from its start (up to RETRIES times):
+ * rolling back to the change's savepoint alone would keep the locks the
+ * deadlock is made of. */
 static void
 run_batch(struct masa_db *db, struct job *batch)
 {
 	const struct masa_store_backend *be = db->be;
 	struct job *j;
-	struct masa_txn *t = NULL;
-	enum masa_err rc = be->begin(db, 1, &t);
+	struct masa_txn *t;
+	enum masa_err rc;
+	int runs = 0, again;
 
-	in_batch = 1;
-	for (j = batch; j != NULL && rc == MASA_OK; j = j->next) {
-		run_one(be, t, j);
-		/* An I/O error or a full disk can make the backend give up the
-		 * whole transaction (SQLite rolls it back): then nothing of this
-		 * batch will commit, and the next change must not run outside it
-		 * (SQLite: in autocommit mode). */
-		if (be->lost(t))
-			rc = MASA_E_STORE;
-	}
-	in_batch = 0;
-	if (rc == MASA_OK) {
-		rc = be->commit(t);
+	do {
 		t = NULL;
-	}
-	if (t != NULL)
-		be->rollback(t);
+		again = 0;
+		rc = be->begin(db, 1, &t);
+		in_batch = 1;
+		for (j = batch; j != NULL && rc == MASA_OK; j = j->next) {
+			run_one(be, t, j);
+			if (j->rc != MASA_OK && be->retry != NULL && be->retry(t)) {
+				again = 1;
+				rc = MASA_E_STORE_BUSY;
+			} else if (be->lost(t)) {
+				/* An I/O error or a full disk can make the backend give
+				 * up the whole transaction (SQLite rolls it back): then
+				 * nothing of this batch will commit, and the next change
+				 * must not run outside it (SQLite: in autocommit mode). */
+				rc = MASA_E_STORE;
+			}
+		}
+		in_batch = 0;
+		if (rc == MASA_OK) {
+			rc = be->commit(t);
+			t = NULL;
+		}
+		if (t != NULL)
+			be->rollback(t);
+	} while (again && ++runs < RETRIES);
 	if (rc != MASA_OK)	/* nothing of the batch is in the store */
 		for (j = batch; j != NULL; j = j->next)
 			j->rc = rc;

@@ -6,6 +6,7 @@
  */
 #include "store.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -22,8 +23,8 @@ static const struct scheme {
 	int file;		/* what follows the prefix is a file path */
 } schemes[] = {
 	{ "sqlite:", &masa_store_sqlite, "SQLite", 1 },
-	{ "postgresql://", NULL, "PostgreSQL", 0 },	/* a later backend: masa/store/pg/ */
-	{ "postgres://", NULL, "PostgreSQL", 0 },
+	{ "postgresql://", &masa_store_pg, "PostgreSQL", 0 },	/* masa/store/pg/ */
+	{ "postgres://", &masa_store_pg, "PostgreSQL", 0 },
 };
 #define NSCHEMES (sizeof schemes / sizeof schemes[0])
 
@@ -64,9 +65,31 @@ masa_db_url_path(const char *url)
 	return s != NULL && s->file ? rest : NULL;
 }
 
+const char *
+masa_db_url_shown(const char *url, char *buf, size_t cap)
+{
+	const char *auth = has_authority(url) ? strstr(url, "://") + 3 : NULL;
+	size_t n = auth != NULL ? strcspn(auth, "/?#") : 0;
+	const char *at = auth != NULL ? memchr(auth, '@', n) : NULL;
+	const char *colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+
+	if (colon == NULL)
+		snprintf(buf, cap, "%s", url);
+	else
+		snprintf(buf, cap, "%.*s***%s", (int)(colon + 1 - url), url, at);
+	return buf;
+}
+
 enum masa_err
 masa_db_open(const char *url, int busy_timeout_ms, int create, struct masa_db **out,
     struct masa_diag *diag)
+{
+	return masa_db_open_with(url, NULL, busy_timeout_ms, create, out, diag);
+}
+
+enum masa_err
+masa_db_open_with(const char *url, const char *password_file, int busy_timeout_ms, int create,
+    struct masa_db **out, struct masa_diag *diag)
 {
 	const struct masa_store_backend *be;
 	const struct scheme *s;
@@ -83,11 +106,20 @@ masa_db_open(const char *url, int busy_timeout_ms, int create, struct masa_db **
 		return MASA_E_CONFIG;
 	}
 	be = s->be;
-	if (rest[0] == '\0') {
+	/* A server URL may leave everything to the environment (libpq's
+	 * PGHOST, PGDATABASE...); a file URL must name the file. */
+	if (rest[0] == '\0' && s->file) {
 		masa_diag_set(diag, "the database URL names no database");
 		return MASA_E_CONFIG;
 	}
-	rc = be->open(be, rest, busy_timeout_ms, create, &db, diag);
+	if (password_file != NULL && be->open_password == NULL) {
+		masa_diag_set(diag, "database.password_file is for a database server; %s takes no password",
+		    be->name);
+		return MASA_E_CONFIG;
+	}
+	rc = password_file != NULL ?
+	    be->open_password(be, rest, password_file, busy_timeout_ms, create, &db, diag) :
+	    be->open(be, rest, busy_timeout_ms, create, &db, diag);
 	if (rc != MASA_OK)
 		return rc;
 	rc = masa_group_open(db);

@@ -6,12 +6,14 @@
  * with masa_db_write/masa_db_submit are group-committed (group.c) above
  * the backend's own transactions. Nothing here knows MASA policy.
  *
- * Backends: SQLite (masa/store/sqlite/), the only one built today: a URL
- * that is a plain file path or "sqlite:PATH". Opening checks the
- * durability settings the product promises (journal_mode=WAL,
- * synchronous=FULL, a busy timeout) and refuses a database where they do
- * not take. "postgresql://" and "postgres://" URLs are recognised and
- * refused (MASA_E_CONFIG): this masa has no PostgreSQL backend.
+ * Backends: SQLite (masa/store/sqlite/): a URL that is a plain file path
+ * or "sqlite:PATH". Opening checks the durability settings the product
+ * promises (journal_mode=WAL, synchronous=FULL, a busy timeout) and
+ * refuses a database where they do not take. PostgreSQL
+ * (masa/store/pg/): a libpq URI "postgresql://..." or "postgres://..."
+ * (libpq's environment variables fill in what it leaves out), shared by
+ * any number of masa processes: their writes are serialised by the
+ * server (pg/txn.c), so everything below holds across them.
  */
 #ifndef MASA_STORE_H
 #define MASA_STORE_H
@@ -33,6 +35,10 @@ struct masa_txn;
  * uses it to resolve a relative path against its own directory. */
 const char *masa_db_url_path(const char *url);
 
+/* url as it may be shown (messages, `masa check`): a password in it
+ * ("postgresql://user:PASSWORD@host/db") replaced by "***". Returns buf. */
+const char *masa_db_url_shown(const char *url, char *buf, size_t cap);
+
 /* Opens the store url names. With create, a missing store is created
  * (SQLite: the file, 0600); without, it must exist (MASA_E_NOT_FOUND). An
  * existing SQLite file must be owner-only (MASA_E_FILE_PERM).
@@ -42,6 +48,11 @@ const char *masa_db_url_path(const char *url);
  * every wait for a connection or a lock. Migrations are not applied here. */
 MASA_NODISCARD enum masa_err masa_db_open(const char *url, int busy_timeout_ms, int create,
     struct masa_db **out, struct masa_diag *diag);
+/* masa_db_open, logging in with the password in the file password_file
+ * (owner-only; its first line) when it is not NULL: for a PostgreSQL URL
+ * only (MASA_E_CONFIG for a file store). */
+MASA_NODISCARD enum masa_err masa_db_open_with(const char *url, const char *password_file,
+    int busy_timeout_ms, int create, struct masa_db **out, struct masa_diag *diag);
 /* Commits what masa_db_submit queued, then closes db; NULL is ignored. No
  * other thread may use db meanwhile. */
 void masa_db_close(struct masa_db *db);

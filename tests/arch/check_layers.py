@@ -3,7 +3,8 @@
 (README, "Architecture"):
 
 1. Backend and library types stay in their layer: `sqlite3` appears only
-   under masa/store/sqlite/, `microhttpd.h` only under masa/http/,
+   under masa/store/sqlite/, libpq (`libpq-fe.h`, `PGconn`, `PGresult`) only
+   under masa/store/pg/, `microhttpd.h` only under masa/http/,
    `curl/curl.h` only under masa/client/ (tests are not checked).
 2. No dependency cycle between source files: neither in the include graph
    of masa/ and common/, nor in the graph "file A calls a function that
@@ -21,6 +22,7 @@ SRC, BUILD = sys.argv[1], sys.argv[2]
 DIRS = ("masa", "common")
 RULES = [  # (pattern, the only folder where it may appear)
     (re.compile(r"sqlite3"), "masa/store/sqlite/"),
+    (re.compile(r"libpq-fe\.h|\bPGconn\b|\bPGresult\b"), "masa/store/pg/"),
     (re.compile(r"microhttpd\.h"), "masa/http/"),
     (re.compile(r"curl/curl\.h"), "masa/client/"),
 ]

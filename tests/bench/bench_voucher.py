@@ -17,6 +17,11 @@ Prints figures; the last line is
 Run: tests/bench/run.sh (builds and runs everything), or
      MASA_BIN=... MASA_BENCH_BIN=build/tests/bench /usr/bin/python3 tests/bench/bench_voucher.py
 Environment: BENCH_REQUESTS (default 30000), BENCH_CONCURRENCY (default 64);
+MASA_TEST_DB=postgresql: the store is a PostgreSQL database on a server the benchmark
+starts (tests/e2e/pgserver.py), and BENCH_INSTANCES (default 1) `masa serve` share it,
+each driven by its own masa-loadgen with CONCURRENCY connections and an equal share of
+the requests; the rate is then all requests over the wall time of the whole load, and
+the percentiles are over all answers; the store is counted through the CLI;
 BENCH_PERF=FILE records a `perf` profile of the server during the load (BENCH_PERF_CG:
 perf's --call-graph mode, default fp; dwarf,16384 for a release build).
 """
@@ -34,13 +39,14 @@ from cryptography.hazmat.primitives import serialization
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 import brski  # noqa: E402
-from masatest import MASA_BIN, Instance, request, run  # noqa: E402
+from masatest import BACKEND, MASA_BIN, Instance, request, run  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "64"))
 BENCH_BIN = os.environ.get("MASA_BENCH_BIN", os.path.join(os.path.dirname(MASA_BIN), "..",
                                                           "tests", "bench"))
 PER_PLEDGE = 24
+INSTANCES = int(os.environ.get("BENCH_INSTANCES", "1"))
 VOUCHER_PATH = "/.well-known/brski/requestvoucher"
 
 
@@ -147,6 +153,23 @@ def crypto_ceiling(inst):
     return float(p.stdout.split("crypto_ceiling_per_s=")[1])
 
 
+def stored_counts(inst):
+    """(vouchers stored, voucher.issued audit entries): SQL on SQLite; through the
+    CLI (device list, audit export) on PostgreSQL."""
+    if BACKEND == "sqlite":
+        db = sqlite3.connect("file:%s?mode=ro" % inst.path("masa.db"), uri=True)
+        n_v = db.execute("SELECT COUNT(*) FROM vouchers").fetchone()[0]
+        n_a = db.execute("SELECT COUNT(*) FROM audit WHERE event = 'voucher.issued'"
+                         ).fetchone()[0]
+        db.close()
+        return n_v, n_a
+    devices = run("device", "list", "--config", inst.config, timeout=600).stdout
+    n_v = sum(json.loads(l)["vouchers-issued"] for l in devices.splitlines() if l)
+    trail = run("audit", "export", "--config", inst.config, timeout=600).stdout
+    n_a = sum(1 for l in trail.splitlines() if l and json.loads(l)["event"] == "voucher.issued")
+    return n_v, n_a
+
+
 def main():
     inst = Instance()
     server = None
@@ -167,20 +190,23 @@ def main():
         log("%d requests for %d pledges built in %.1f s"
             % (REQUESTS, pledges, time.monotonic() - t0))
 
-        server = Serve(inst)
+        servers = [Serve(inst) for _ in range(INSTANCES)]
+        server = servers[0]
         body = "".join(json.dumps({"serial-number": s, "public-key": p, "product": "bench"})
                        + "\n" for s, p, _ in made).encode()
         rep = curl_import(inst, server.admin_port, inst.token, body)
         assert rep["accepted"] == pledges, rep
 
-        # Interleave pledges so concurrent requests mostly name different devices.
+        # Interleave pledges so concurrent requests mostly name different devices;
+        # with several instances, request k goes to instance k % INSTANCES.
         order = []
         for k in range(PER_PLEDGE):
             order += [(s, r[k]) for s, _, r in made if k < len(r)]
-        req_file, ans_file = inst.path("requests.bin"), inst.path("answers.bin")
-        with open(req_file, "wb") as f:
-            for _, (rvr, _) in order:
-                f.write(len(rvr).to_bytes(4, "big") + rvr)
+        shares = [order[i::INSTANCES] for i in range(INSTANCES)]
+        for i, share in enumerate(shares):
+            with open(inst.path("requests%d.bin" % i), "wb") as f:
+                for _, (rvr, _) in share:
+                    f.write(len(rvr).to_bytes(4, "big") + rvr)
         # The machine's speed drifts (a VM): the ceiling is measured just before
         # and just after the load, and the higher of the two is the one used.
         ceilings = [crypto_ceiling(inst)]
@@ -191,45 +217,58 @@ def main():
                                      os.environ["BENCH_PERF"], "-p", str(server.proc.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        ru0, srv0 = resource.getrusage(resource.RUSAGE_CHILDREN), server.cpu_seconds()
-        p = subprocess.run([os.path.join(BENCH_BIN, "masa-loadgen"),
-                            str(server.port), VOUCHER_PATH,
-                            inst.path("tls.crt"), req_file, ans_file, str(CONCURRENCY)],
-                           capture_output=True, text=True, timeout=600)
+        ru0, srv0 = resource.getrusage(resource.RUSAGE_CHILDREN), sum(
+            x.cpu_seconds() for x in servers)
+        t0 = time.monotonic()
+        gens = [subprocess.Popen([os.path.join(BENCH_BIN, "masa-loadgen"),
+                                  str(x.port), VOUCHER_PATH, inst.path("tls.crt"),
+                                  inst.path("requests%d.bin" % i), inst.path("answers%d.bin" % i),
+                                  str(CONCURRENCY)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+                for i, x in enumerate(servers)]
+        outs = [g.communicate(timeout=600) for g in gens]
+        wall = time.monotonic() - t0
         if perf is not None:
             perf.send_signal(2)
             perf.wait(60)
-        ru1, srv1 = resource.getrusage(resource.RUSAGE_CHILDREN), server.cpu_seconds()
-        log("loadgen: " + p.stdout.strip() + p.stderr.strip())
-        log("cpu seconds during the load: server %.2f, load generator %.2f"
+        ru1, srv1 = resource.getrusage(resource.RUSAGE_CHILDREN), sum(
+            x.cpu_seconds() for x in servers)
+        for g, (out, err) in zip(gens, outs):
+            log("loadgen: " + out.strip() + err.strip())
+            assert g.returncode == 0, err
+        log("cpu seconds during the load: servers %.2f, load generators %.2f"
             % (srv1 - srv0, ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime))
-        assert p.returncode == 0, p.stderr
         ceilings.append(crypto_ceiling(inst))
         log("crypto ceiling before and after the load: %.0f, %.0f vouchers/s" % tuple(ceilings))
-        figures = dict(kv.split("=") for kv in p.stdout.split())
-        rss = server.peak_rss_mb()
-        metrics = scrape(inst, server.admin_port)
-        log("group commit: %d changes in %d commits (%.1f a commit)"
-            % (metrics["masa_store_commit_changes_total"], metrics["masa_store_commits_total"],
-               metrics["masa_store_commit_changes_total"] / metrics["masa_store_commits_total"]))
-        assert server.stop() == 0
+        figures = dict(kv.split("=") for kv in outs[0][0].split())
+        rss = max(x.peak_rss_mb() for x in servers)
+        for x in servers:
+            metrics = scrape(inst, x.admin_port)
+            log("group commit: %d changes in %d commits (%.1f a commit)"
+                % (metrics["masa_store_commit_changes_total"], metrics["masa_store_commits_total"],
+                   metrics["masa_store_commit_changes_total"] / metrics["masa_store_commits_total"]))
+        for x in servers:
+            assert x.stop() == 0
         server = None
 
         masa_key = serialization.load_pem_public_key(
             run("key", "show", "--config", inst.config).stdout.encode())
-        answers = read_answers(ans_file, len(order))
+        answers, sent = [], []
+        for i, share in enumerate(shares):
+            answers += read_answers(inst.path("answers%d.bin" % i), len(share))
+            sent += share
         bad = [(i, st, b[:120]) for i, (st, _, b) in enumerate(answers) if st != 200]
         assert not bad, "%d answers were not 200, first: %r" % (len(bad), bad[:3])
         t0 = time.monotonic()
-        for (serial, (_, nonce)), (_, _, body) in zip(order, answers):
+        for (serial, (_, nonce)), (_, _, body) in zip(sent, answers):
             leaves = brski.parse_voucher(body, masa_key)
             assert (leaves["serial-number"], leaves["nonce"]) == (serial, nonce), leaves
         log("%d vouchers verified in %.1f s" % (len(answers), time.monotonic() - t0))
-        db = sqlite3.connect("file:%s?mode=ro" % inst.path("masa.db"), uri=True)
-        n_v = db.execute("SELECT COUNT(*) FROM vouchers").fetchone()[0]
-        n_a = db.execute("SELECT COUNT(*) FROM audit WHERE event = 'voucher.issued'").fetchone()[0]
-        db.close()
-        assert (n_v, n_a) == (REQUESTS, REQUESTS), (n_v, n_a)
+        assert stored_counts(inst) == (REQUESTS, REQUESTS), stored_counts(inst)
+        if INSTANCES > 1:   # all requests over the whole load's wall time
+            lat = sorted(us for _, us, _ in answers)
+            figures = {"per_s": REQUESTS / wall, "p50_ms": "%.1f" % (lat[len(lat) // 2] / 1000),
+                       "p99_ms": "%.1f" % (lat[len(lat) * 99 // 100] / 1000)}
 
         ceiling = max(ceilings)
         rate = float(figures["per_s"])

@@ -1,7 +1,11 @@
 """Helpers for end-to-end tests: make a MASA instance with the real
 `masa init`, run the real `masa serve`, talk to it over verified HTTPS.
 
-Environment: MASA_BIN (path to the masa binary), MASA_SRC (source tree).
+Environment: MASA_BIN (path to the masa binary), MASA_SRC (source tree),
+MASA_TEST_DB: "sqlite" (the default: DIR/masa.db) or "postgresql": every
+instance gets a new database on a PostgreSQL server the tests start
+(pgserver.py), named by `masa init --database`. Suites registered twice in
+tests/CMakeLists.txt (the second time as NAME_pg) run once per backend.
 """
 import http.client
 import json
@@ -25,6 +29,21 @@ SCHEMA_LATEST = len([f for f in os.listdir(os.path.join(MASA_SRC, "schema", "sql
 LISTEN_RE = re.compile(r"^listening on https?://(127\.0\.0\.1):(\d+)$")
 ADMIN_RE = re.compile(r"^admin listening on https://(127\.0\.0\.1):(\d+)$")
 TOKEN_RE = re.compile(r"^[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$")
+BACKEND = os.environ.get("MASA_TEST_DB", "sqlite")
+if BACKEND not in ("sqlite", "postgresql"):
+    raise RuntimeError("MASA_TEST_DB must be sqlite or postgresql, not %r" % BACKEND)
+
+
+def sqlite_only(why):
+    """Marks a test that looks at the SQLite file itself (its SQL, its pages, a
+    copy of it): skipped, with why, when the suite runs on PostgreSQL."""
+    return unittest.skipIf(BACKEND != "sqlite", "SQLite-only: " + why)
+
+
+def pg_server():
+    """The PostgreSQL server of this test process (started on first use)."""
+    import pgserver
+    return pgserver.PgServer.shared()
 
 
 LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
@@ -50,12 +69,19 @@ def run(*args, timeout=60):
 class Instance:
     """A fresh `masa init` directory inside a temporary directory."""
 
-    def __init__(self, alg="es256", hostname="localhost"):
+    def __init__(self, alg="es256", hostname="localhost", database=None):
         self.tmp = tempfile.mkdtemp(prefix="masa-e2e-")
         self.dir = os.path.join(self.tmp, "inst")
         args = ["init", "--dir", self.dir, "--alg", alg]
         if hostname:
             args += ["--hostname", hostname]
+        # database: a postgresql:// URL, else a new database on the test
+        # server when the suite runs on PostgreSQL, else DIR/masa.db.
+        if database is None and BACKEND == "postgresql":
+            database = pg_server().new_database()
+        self.database = database
+        if database:
+            args += ["--database", database]
         self.init = run(*args)
         if self.init.returncode != 0:
             raise AssertionError("masa init failed: " + self.init.stderr)
@@ -288,8 +314,12 @@ class InstanceTest(unittest.TestCase):
 
     alg = "es256"
 
+    def database(self):
+        """The database for this test's instance (None: the suite's backend)."""
+        return None
+
     def setUp(self):
-        self.inst = Instance(alg=self.alg)
+        self.inst = Instance(alg=self.alg, database=self.database())
         self.servers = []
 
     def tearDown(self):

@@ -221,12 +221,14 @@ class AdminCase(vtest.VoucherCase):
     # ---- store (read-only) -------------------------------------------------------------
 
     def devices_table(self):
-        return self.query("SELECT * FROM devices ORDER BY id")
+        """Every device as `masa device list` shows it (the CLI, on every backend)."""
+        p = self.cli("device", "list", "--json")
+        return [json.loads(l) for l in p.stdout.splitlines() if l]
 
     def audit_rows(self, after=0):
-        """[(seq, event, serial, source, detail)] after seq `after`."""
-        return self.query("SELECT seq, event, serial, source, detail FROM audit WHERE seq > ?"
-                          " ORDER BY seq", (after,))
+        """[(seq, event, serial, source, detail)] after seq `after` (`masa audit export`)."""
+        return [(e["seq"], e["event"], e["serial"], e["source"], e["detail"])
+                for e in self.audit_export() if e["seq"] > after]
 
     # ---- assertions --------------------------------------------------------------------
 
@@ -758,7 +760,7 @@ class Import(AdminCase):
             self.assertTrue(isinstance(r["error"], str) and r["error"].strip(), r)
 
     def enrolled(self):
-        return {s for (s,) in self.query("SELECT serial FROM devices")}
+        return {d["serial-number"] for d in self.devices_table()}
 
     def cli_import(self, inst_config, path, *flags):
         """`masa device import`: (exit status, parsed report)."""
@@ -807,16 +809,16 @@ class Import(AdminCase):
         body = ndjson({"serial-number": new_serial("BULK"), "public-key": pems[i % 1000]}
                       for i in range(40000))
         reports = []
-        base = self.query("SELECT COUNT(*) FROM devices")[0][0]
+        base = self.device_count()
         importer = threading.Thread(target=lambda: reports.append(self.import_(body)))
         importer.start()
         during, seen = 0, set()     # vouchers answered, device counts read, mid-import
         try:
-            wait_for(lambda: self.query("SELECT COUNT(*) FROM devices")[0][0] > base
+            wait_for(lambda: self.device_count() > base
                      or not importer.is_alive(), "the import's first chunk", 120)
             while importer.is_alive() and during < 3:
                 self.issue(pledges[during % 3], registrar)
-                seen.add(self.query("SELECT COUNT(*) FROM devices")[0][0] - base)
+                seen.add(self.device_count() - base)
                 if importer.is_alive():     # asked for and answered within the import
                     during += 1
         finally:

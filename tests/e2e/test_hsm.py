@@ -463,7 +463,8 @@ class SeveralKeys(WithToken):
         line = {"serial-number": "SN-import", "public-key": brski_pem(imported),
                 "signing-key": "p384"}
         self.cli("device", "import", self.write(json.dumps(line).encode() + b"\n", ".jsonl"))
-        self.assertEqual(self.query("SELECT serial, signing_key FROM devices ORDER BY serial"),
+        self.assertEqual(self.store_rows("SELECT serial, signing_key FROM devices"
+                                         " ORDER BY serial"),
                          [("SN-api", "p384"), ("SN-import", "p384")])
         r = self.registrar()
         self.issue_with(vtest.Pledge("SN-api", pledge), r, "p384")

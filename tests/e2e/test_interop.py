@@ -524,7 +524,7 @@ class RenewalTest(VoucherCase):
                                     assertion=1)
         self.assertEqual(leaves["pinned-domain-pubk"], self.r.spki)
         self.assertGreater(self.bucket(self.p.serial)[1], before[1])
-        self.assertEqual(self.pinned_spki(self.p.serial), self.r.spki)
+        self.assertEqual(self.pinned(self.p.serial), self.key_id(self.r))
         self.assertEqual(len(self.voucher_rows(self.p.serial)), 2)
 
     def test_refusals(self):

@@ -166,7 +166,7 @@ class Commands(ProductCase):
                 self.assertNotEqual(p.returncode, 0)
                 self.assertIn(text, p.stderr)
                 self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
-        self.assertEqual(self.query("SELECT name FROM products"), [("x",)])
+        self.assertEqual(self.store_rows("SELECT name FROM products"), [("x",)])
 
     def test_unknown_product_at_enrollment_is_refused(self):
         """A misspelt product would silently give the device the defaults: refused,
@@ -176,7 +176,7 @@ class Commands(ProductCase):
                 self.public_pem_file(key), "--product", "thremo")
         self.assertEqual(p.returncode, 1)
         self.assertIn('there is no product named "thremo"', p.stderr)
-        self.assertEqual(self.query("SELECT count(*) FROM devices"), [(0,)])
+        self.assertEqual(self.device_count(), 0)
 
     def test_admin_api(self):
         """POST/PUT need admin; GET is for every role; the API and the CLI agree."""
@@ -214,7 +214,7 @@ class Commands(ProductCase):
         self.assertEqual(json.loads(body)["rejected"],
                          [{"line": 1, "error": 'there is no product named "b" '
                                                '(masa product add creates one)'}])
-        self.assertEqual(self.query("SELECT count(*) FROM devices"), [(0,)])
+        self.assertEqual(self.device_count(), 0)
 
     def admin(self, server, method, path, body=None, token=None):
         h = {"Authorization": "Bearer " + (token or self.inst.token)}

@@ -22,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import cdp
-from masatest import request, run
+from masatest import BACKEND, request, run
 from test_auditlog import chain_hash
 from vtest import VoucherCase, new_nonce
 
@@ -30,19 +30,21 @@ HOUR_MS = 3600 * 1000
 HOURS = 48
 ODD_REASON = '<b>bold</b>&"quoted"<script>x()</script>'   # markup: must show as text
 RATE_LIMITED = "MASA_E_RATE_LIMITED"
+BACKEND_NAME = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[BACKEND]   # as the page says
 
 
-def add_audit_entries(db_path, entries):
-    """Appends entries (dicts: at_ms, event, detail) to the trail, chained."""
-    db = sqlite3.connect(db_path)
+def add_audit_entries(case, entries):
+    """Appends entries (dicts: at_ms, event, detail) to the trail of case's instance,
+    chained (SQL behind masa's back: sqlite3, or psql on PostgreSQL)."""
+    if BACKEND == "postgresql":
+        add_audit_entries_pg(case, entries)
+        return
+    db = sqlite3.connect(case.inst.path("masa.db"))
     try:
         seq, prev = db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         for e in entries:
             seq += 1
-            full = {"at_ms": e["at_ms"], "event": e["event"], "serial": "PAST-1",
-                    "registrar": None, "nonce": None, "assertion": None, "source": "test",
-                    "detail": e["detail"]}
-            h = chain_hash(seq, full, prev)
+            full, h = audit_row(seq, e, prev)
             db.execute("INSERT INTO audit (seq, at_ms, event, serial, registrar_sha256, nonce,"
                        " assertion, source, detail, prev_hash, hash)"
                        " VALUES (?, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?, ?)",
@@ -52,6 +54,34 @@ def add_audit_entries(db_path, entries):
         db.commit()
     finally:
         db.close()
+
+
+def audit_row(seq, e, prev):
+    """The full audit entry of e at seq after prev, and its chain hash."""
+    full = {"at_ms": e["at_ms"], "event": e["event"], "serial": "PAST-1", "registrar": None,
+            "nonce": None, "assertion": None, "source": "test", "detail": e["detail"]}
+    return full, chain_hash(seq, full, prev)
+
+
+def add_audit_entries_pg(case, entries):
+    """add_audit_entries with psql: the same rows, in one statement."""
+    seq, prev = case.pg_rows("SELECT seq, encode(hash, 'hex') FROM audit"
+                             " ORDER BY seq DESC LIMIT 1")[0]
+    seq, prev, values = int(seq), bytes.fromhex(prev), []
+    for e in entries:
+        seq += 1
+        full, h = audit_row(seq, e, prev)
+        values.append("(%d, %d, %s, %s, %s, %s, '\\x%s', '\\x%s')" % (
+            seq, full["at_ms"], *(sql_text(full[k]) for k in ("event", "serial", "source",
+                                                               "detail")), prev.hex(), h.hex()))
+        prev = h
+    case.pg_rows("INSERT INTO audit (seq, at_ms, event, serial, source, detail, prev_hash, hash)"
+                 " VALUES " + ", ".join(values))
+
+
+def sql_text(s):
+    """s as an SQL string literal (standard_conforming_strings: quotes doubled)."""
+    return "'%s'" % s.replace("'", "''")
 
 
 def expected_bars(rows, now_s):
@@ -92,7 +122,7 @@ class StatusPage(VoucherCase):
             {"at_ms": h0 - 5 * HOUR_MS, "event": "voucher.refused", "detail": ODD_REASON},
             {"at_ms": h0 - 5 * HOUR_MS, "event": "device.enrolled", "detail": ""},  # not charted
         ]
-        add_audit_entries(self.inst.path("masa.db"), self.past)
+        add_audit_entries(self, self.past)
         self.server = self.serve()
         # This hour, from the real server: issued, pinned refusal, issued, 429.
         pledge, reg, other = self.enroll(), self.registrar(), self.registrar(cn="other")
@@ -105,7 +135,16 @@ class StatusPage(VoucherCase):
         self.auditor = self.cli("token", "create", "--role", "auditor", "--name", "viewer").stdout.strip()
 
     def audit_rows(self):
-        return self.query("SELECT at_ms, event, detail FROM audit ORDER BY seq")
+        """[(at_ms, event, detail)] of the whole trail (`masa audit export`)."""
+        return [(e["at_ms"], e["event"], e["detail"]) for e in self.audit_export()]
+
+    def store_counts(self):
+        """(devices, owners, registrar keys) counted with SQL on the store."""
+        sql = ("SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM owners), "
+               "(SELECT count(*) FROM registrar_keys)")
+        if BACKEND == "postgresql":
+            return tuple(int(n) for n in self.pg_rows(sql)[0])
+        return self.query(sql)[0]
 
     def get(self, path, token=None, port=None):
         hdr = {"Authorization": "Bearer " + token} if token else {}
@@ -160,8 +199,8 @@ class StatusPage(VoucherCase):
         self.assertIn("%d vouchers issued, %d refused, %d answered 429" % (issued, refused, limited),
                       text)
         version = run("--version").stdout.split()[1]
-        for line in ("version\t" + version, "backend\tSQLite", "devices\t2", "owners\t0",
-                     "registrars\t%d" % self.query("SELECT count(*) FROM registrar_keys")[0][0]):
+        for line in ("version\t" + version, "backend\t" + BACKEND_NAME, "devices\t2", "owners\t0",
+                     "registrars\t%d" % self.store_counts()[2]):
             self.assertIn(line, text)
         self.assertIn("refused: " + ODD_REASON, text)   # as text ...
         self.assertEqual((scripts, bold, external), (0, 0, []))  # ... no markup, no assets
@@ -206,11 +245,11 @@ class StatusPage(VoucherCase):
                          sorted({r for (c, _, r) in want if c == "refused"}))
         self.assertEqual(doc["version"], run("--version").stdout.split()[1])
         self.assertGreaterEqual(doc["uptime-s"], 0)
-        db = self.query("SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM owners), "
-                        "(SELECT count(*) FROM registrar_keys)")[0]
         store = doc["store"]
         self.assertEqual((store["backend"], store["devices"], store["owners"],
-                          store["registrars"]), ("SQLite",) + db)
+                          store["registrars"]),
+                         (BACKEND_NAME,)
+                         + self.store_counts())
         self.assertGreater(store["bytes"], 0)
         signing, tls = doc["keys"]
         spki = self.masa_key().public_bytes(serialization.Encoding.DER,
@@ -242,6 +281,14 @@ class StatusBound(VoucherCase):
 
     def prepare(self):
         now = int(time.time() * 1000)
+        if BACKEND == "postgresql":     # the same rows with psql
+            self.pg_rows("INSERT INTO audit (seq, at_ms, event, detail, prev_hash, hash)"
+                         " SELECT m.seq + 1 + i, %d - 60000 + i / 1000, 'voucher.issued', '',"
+                         " decode(repeat('00', 32), 'hex'), decode(repeat('00', 32), 'hex')"
+                         " FROM (SELECT max(seq) AS seq FROM audit) m, generate_series(0, %d) i"
+                         % (now, self.LIMIT + 4))
+            self.server = self.serve()
+            return
         db = sqlite3.connect(self.inst.path("masa.db"))
         try:
             seq = db.execute("SELECT max(seq) FROM audit").fetchone()[0]

@@ -5,8 +5,10 @@ observations of the instance's SQLite store.
 
 Only Debian's /usr/bin/python3 (cryptography, cbor2). Environment: MASA_BIN.
 """
+import base64
 import datetime
 import http.client
+import json
 import os
 import secrets
 import sqlite3
@@ -20,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 import brski
 import jvouchers
-from masatest import MASA_SRC, InstanceTest, request, run, tls_context
+from masatest import BACKEND, MASA_SRC, InstanceTest, pg_server, request, run, tls_context
 
 PATH = "/.well-known/brski/requestvoucher"
 COSE = "application/voucher+cose"
@@ -334,7 +336,11 @@ class VoucherCase(InstanceTest):
     # ---- store (read-only) -----------------------------------------------------------
 
     def query(self, sql, args=()):
-        """Runs one read-only query against the instance's masa.db."""
+        """Runs one read-only query against the instance's masa.db: on PostgreSQL
+        the test is skipped (its check looks at SQLite's tables; the observers
+        below that go through the CLI work on both backends)."""
+        if BACKEND != "sqlite":
+            self.skipTest("SQLite-only: reads masa.db with SQL")
         db = sqlite3.connect("file:%s?mode=ro" % self.inst.path("masa.db"), uri=True,
                              timeout=10)
         try:
@@ -344,6 +350,11 @@ class VoucherCase(InstanceTest):
 
     def bucket(self, serial):
         """The token_buckets row of a device as a tuple, or None (a full bucket)."""
+        if BACKEND == "postgresql":
+            rows = self.pg_rows("SELECT b.device_id, b.tat_ms FROM token_buckets b JOIN devices d"
+                                " ON d.id = b.device_id WHERE d.serial = '%s'"
+                                % serial.replace("'", "''"))
+            return tuple(int(x) for x in rows[0]) if rows else None
         rows = self.query("SELECT b.device_id, b.tat_ms FROM token_buckets b "
                           "JOIN devices d ON d.id = b.device_id WHERE d.serial = ?", (serial,))
         return rows[0] if rows else None
@@ -351,33 +362,62 @@ class VoucherCase(InstanceTest):
     def buckets(self):
         return self.query("SELECT device_id, tat_ms FROM token_buckets ORDER BY device_id")
 
+    def audit_export(self, serial=None):
+        """The audit trail (or one serial's entries) as `masa audit export` prints it
+        (JSON lines)."""
+        p = self.cli("audit", "export", *(("--serial", serial) if serial else ()))
+        return [json.loads(l) for l in p.stdout.splitlines() if l]
+
     def audit_events(self, after=0):
-        """[(seq, event, serial, nonce, detail)] with seq > after, in order."""
-        return self.query("SELECT seq, event, serial, nonce, detail FROM audit WHERE seq > ? "
-                          "ORDER BY seq", (after,))
+        """[(seq, event, serial, nonce, detail)] with seq > after, in order (through
+        `masa audit export`)."""
+        return [(e["seq"], e["event"], e["serial"],
+                 base64.b64decode(e["nonce"]) if e["nonce"] is not None else None,
+                 e["detail"]) for e in self.audit_export() if e["seq"] > after]
 
     def audit_seq(self):
-        return self.query("SELECT COALESCE(MAX(seq), 0) FROM audit")[0][0]
+        rows = self.audit_export()
+        return rows[-1]["seq"] if rows else 0
 
     def voucher_rows(self, serial=None):
         """[(nonce, assertion, media_type, voucher, expires_ms)] of a device or of all."""
         sql = ("SELECT v.nonce, v.assertion, v.media_type, v.voucher, v.expires_ms "
                "FROM vouchers v JOIN devices d ON d.id = v.device_id")
+        if BACKEND == "postgresql":     # the same, with psql: bytes as hex, numbers as text
+            rows = self.pg_rows(
+                "SELECT encode(v.nonce, 'hex'), v.assertion, v.media_type,"
+                " encode(v.voucher, 'hex'), v.expires_ms FROM vouchers v JOIN devices d"
+                " ON d.id = v.device_id%s ORDER BY v.id"
+                % ("" if serial is None else " WHERE d.serial = '%s'" % serial.replace("'", "''")))
+            return [(bytes.fromhex(n) if n else None, int(a), m, bytes.fromhex(v),
+                     int(e) if e else None) for n, a, m, v, e in rows]
         if serial is None:
             return self.query(sql + " ORDER BY v.id")
         return self.query(sql + " WHERE d.serial = ? ORDER BY v.id", (serial,))
 
-    def pinned_spki(self, serial):
-        """The DER SPKI of the registrar a device is pinned to, or None."""
-        rows = self.query("SELECT r.spki FROM devices d LEFT JOIN registrar_keys r "
-                          "ON r.id = d.pinned_registrar_id WHERE d.serial = ?", (serial,))
-        return rows[0][0] if rows else None
+    def device(self, serial):
+        """The device as `masa device show` prints it (a JSON object)."""
+        return json.loads(self.cli("device", "show", "--json", serial).stdout)
+
+    def pinned(self, serial):
+        """The hex SHA-256 of the SPKI of the registrar a device is pinned to, or
+        None (`masa device show`)."""
+        return self.device(serial)["pinned-registrar"]
+
+    @staticmethod
+    def key_id(registrar):
+        """How `masa device show` names registrar's key."""
+        return brski.sha256(registrar.spki).hex()
 
     def snapshot(self):
         """Everything a refusal must leave unchanged (besides the audit trail): every
         row of every table but `audit` (buckets, vouchers and their groups, devices and
         their pins, registrar keys with their first-seen network, owners, the
-        block-list, tokens, and any table a later migration adds), compared whole."""
+        block-list, tokens, and any table a later migration adds), compared whole. On
+        PostgreSQL the same, read with psql from the instance's database (each row as
+        PostgreSQL's text form of it)."""
+        if BACKEND == "postgresql":
+            return self._pg_snapshot()
         db = sqlite3.connect("file:%s?mode=ro" % self.inst.path("masa.db"), uri=True,
                              timeout=10)
         try:
@@ -390,6 +430,29 @@ class VoucherCase(InstanceTest):
                     for t in tables}
         finally:
             db.close()
+
+    def pg_rows(self, sql):
+        """Runs sql with psql on the instance's PostgreSQL database: its rows, as
+        tuples of PostgreSQL's text forms."""
+        return pg_server().psql(sql, db=self.inst.database.rsplit("/", 1)[1], rows=True)
+
+    def store_rows(self, sql):
+        """sql (no parameters) on the store of either backend: SQLite's values, or
+        PostgreSQL's text forms of them."""
+        return self.pg_rows(sql) if BACKEND == "postgresql" else self.query(sql)
+
+    def _pg_snapshot(self):
+        tables = self.pg_rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema ="
+            " current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'audit'"
+            " ORDER BY table_name")
+        return {t: self.pg_rows('SELECT t::text FROM "%s" t ORDER BY 1' % t) for (t,) in tables}
+
+    def device_count(self):
+        """How many devices the store holds (SQL on either backend)."""
+        if BACKEND == "postgresql":
+            return int(self.pg_rows("SELECT count(*) FROM devices")[0][0])
+        return self.query("SELECT COUNT(*) FROM devices")[0][0]
 
     @staticmethod
     def _has_rowid(db, table):
@@ -404,6 +467,13 @@ class VoucherCase(InstanceTest):
         the audit entries with seq > after, in order."""
         cols = ("seq", "event", "serial", "registrar_sha256", "nonce", "assertion", "source",
                 "detail")
+        if BACKEND == "postgresql":     # the same, read through `masa audit export`
+            return [{"seq": e["seq"], "event": e["event"], "serial": e["serial"],
+                     "registrar_sha256": bytes.fromhex(e["registrar"]) if e["registrar"]
+                     else None,
+                     "nonce": base64.b64decode(e["nonce"]) if e["nonce"] is not None else None,
+                     "assertion": e["assertion"], "source": e["source"], "detail": e["detail"]}
+                    for e in self.audit_export() if e["seq"] > after]
         return [dict(zip(cols, r)) for r in self.query(
             "SELECT %s FROM audit WHERE seq > ? ORDER BY seq" % ", ".join(cols), (after,))]
 
@@ -444,11 +514,19 @@ class VoucherCase(InstanceTest):
         created = brski.parse_rfc3339(leaves["created-on"]).timestamp()
         self.assertLess(abs(created - time.time()), 120)
         self.assertEqual(leaves["x5bag"], [self.masa_cert_der()])
+        # The row itself, with the bytes sent (either backend: voucher_rows).
         stored = [r for r in self.voucher_rows(serial) if r[3] == body]
         self.assertEqual(len(stored), 1, "the voucher sent is not stored exactly once")
         self.assertEqual(stored[0][0], nonce)
         self.assertEqual(stored[0][1], assertion)
         self.assertEqual(stored[0][2], content_type)
+        # And the audit trail records a voucher of its kind (a nonce may be issued
+        # again past the retry window: test_replay).
+        issued = [e for e in self.audit_export(serial) if e["event"] == "voucher.issued"
+                  and e["serial"] == serial and e["assertion"] == assertion
+                  and e["detail"] == content_type
+                  and (nonce is None or e["nonce"] == base64.b64encode(nonce).decode())]
+        self.assertTrue(issued, "the voucher sent is not in the audit trail")
         return leaves
 
     def assertError(self, resp, name):

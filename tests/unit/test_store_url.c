@@ -1,6 +1,7 @@
 /* test_store_url.c: masa/store/store.c telling store URLs apart: a plain
  * path and "sqlite:PATH" open the SQLite backend (with its file checks and
- * create flag), a postgresql:// URL is refused in this build. */
+ * create flag), a postgresql:// URL goes to the PostgreSQL backend (here:
+ * a server that is not there, refused without showing the password). */
 #include "testutil.h"
 
 #include <string.h>
@@ -84,18 +85,52 @@ expect_refused(const char *url, const char *want, const char *secret)
 	}
 }
 
-/* Proves postgresql:// and postgres:// URLs are refused as a missing
- * backend (without echoing a password), and an unknown scheme or an
- * empty SQLite path as such. */
+/* Proves an unknown scheme, an empty SQLite path and a password file for
+ * SQLite are refused as such. */
 static void
 test_open_refused_urls(void **state)
 {
+	struct masa_diag diag = { "" };
+	struct masa_db *db = NULL;
+
 	(void)state;
-	expect_refused("postgresql://masa:s3cret@db.example/masa", "built without PostgreSQL support",
-	    "s3cret");
-	expect_refused("postgres://db.example/masa", "built without PostgreSQL support", NULL);
 	expect_refused("mysql://db.example/masa", "scheme", NULL);
 	expect_refused("sqlite:", "names no database", NULL);
+	assert_int_equal(masa_db_open_with("sqlite:/nonexistent/x.db", "/etc/hostname", BUSY_MS, 0,
+	    &db, &diag), MASA_E_CONFIG);
+	assert_null(db);
+	assert_non_null(strstr(diag.msg, "takes no password"));
+}
+
+/* Proves postgresql:// and postgres:// URLs reach the PostgreSQL backend:
+ * with no server on the port, MASA_E_STORE and a sentence that does not
+ * show the URL's password; and masa_db_url_shown hides it. */
+static void
+test_open_postgresql_unreachable(void **state)
+{
+	static const char *const urls[] = {
+		"postgresql://masa:s3cret@127.0.0.1:1/masa?connect_timeout=2",
+		"postgres://masa:s3cret@127.0.0.1:1/masa",
+	};
+	struct masa_diag diag;
+	struct masa_db *db = NULL;
+	char shown[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+		diag.msg[0] = '\0';
+		assert_int_equal(masa_db_open(urls[i], BUSY_MS, 0, &db, &diag), MASA_E_STORE);
+		assert_null(db);
+		assert_non_null(strstr(diag.msg, "cannot connect to the PostgreSQL database"));
+		assert_null(strstr(diag.msg, "s3cret"));
+		assert_null(strstr(masa_db_url_shown(urls[i], shown, sizeof shown), "s3cret"));
+		assert_non_null(strstr(shown, "masa:***@127.0.0.1:1/masa"));
+	}
+	assert_string_equal(masa_db_url_shown("postgresql://db.example/m", shown, sizeof shown),
+	    "postgresql://db.example/m");
+	assert_string_equal(masa_db_url_shown("/var/lib/a:b@c.db", shown, sizeof shown),
+	    "/var/lib/a:b@c.db");
 }
 
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_setup_dir, tu_teardown_dir)
@@ -107,6 +142,7 @@ main(void)
 		cmocka_unit_test(test_url_path),
 		DIR_TEST(test_open_sqlite_url),
 		cmocka_unit_test(test_open_refused_urls),
+		cmocka_unit_test(test_open_postgresql_unreachable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
