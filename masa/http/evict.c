@@ -5,12 +5,13 @@
  * at the oldest SCAN entries. */
 #include "evict.h"
 
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "slots.h"
 
 #define BUCKETS 1024	/* of the per-source table */
 #define SCAN 64		/* the oldest entries a victim is chosen from */
@@ -37,36 +38,6 @@ struct masa_evict {
 	struct masa_evict_conn *head, *tail;	/* oldest first */
 	struct source *bucket[BUCKETS];
 };
-
-/* The table key of addr: a source is an IPv4 address (IPv4-mapped ones
- * too) or an IPv6 /64, as a host is routinely given one (slots.h). 0 if
- * addr is neither. */
-static int
-source_key(const struct sockaddr *addr, uint8_t key[9])
-{
-	const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)addr;
-	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)addr;
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	memset(key, 0, 9);
-	if (addr == NULL)
-		return 0;
-	if (addr->sa_family == AF_INET) {
-		key[0] = 4;
-		memcpy(key + 1, &a4->sin_addr, 4);
-		return 1;
-	}
-	if (addr->sa_family != AF_INET6)
-		return 0;
-	if (memcmp(a6->sin6_addr.s6_addr, v4mapped, sizeof v4mapped) == 0) {
-		key[0] = 4;
-		memcpy(key + 1, a6->sin6_addr.s6_addr + 12, 4);
-	} else {
-		key[0] = 6;
-		memcpy(key + 1, a6->sin6_addr.s6_addr, 8);
-	}
-	return 1;
-}
 
 /* The bucket of key (FNV-1a). */
 static size_t
@@ -206,7 +177,7 @@ masa_evict_started(struct masa_evict *e, int fd, const struct sockaddr *addr, in
 	e->conns++;
 	if (c != NULL) {
 		c->fd = fd;
-		if (source_key(addr, key))
+		if (masa_source_key(addr, key))
 			c->src = source_ref(e, key);
 		if (fd >= 0)
 			append(e, c);

@@ -43,17 +43,43 @@ masa_slots_free(struct masa_slots *s)
 	free(s);
 }
 
-/* The /64 of addr into net; 0 for an address this table does not count. */
-static int
-net64(const struct sockaddr *addr, uint8_t net[8])
+int
+masa_source_key(const struct sockaddr *addr, uint8_t key[9])
 {
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)addr;
 	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)addr;
 	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-	if (addr == NULL || addr->sa_family != AF_INET6 ||
-	    memcmp(a6->sin6_addr.s6_addr, v4mapped, sizeof v4mapped) == 0)
+	memset(key, 0, 9);
+	if (addr == NULL)
 		return 0;
-	memcpy(net, a6->sin6_addr.s6_addr, 8);
+	if (addr->sa_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &a4->sin_addr, 4);
+		return 1;
+	}
+	if (addr->sa_family != AF_INET6)
+		return 0;
+	if (memcmp(a6->sin6_addr.s6_addr, v4mapped, sizeof v4mapped) == 0) {
+		key[0] = 4;
+		memcpy(key + 1, a6->sin6_addr.s6_addr + 12, 4);
+	} else {
+		key[0] = 6;
+		memcpy(key + 1, a6->sin6_addr.s6_addr, 8);
+	}
+	return 1;
+}
+
+/* The /64 of addr into net; 0 for an address this table does not count
+ * (IPv4 ones are left to the library's per-address limit). */
+static int
+net64(const struct sockaddr *addr, uint8_t net[8])
+{
+	uint8_t key[9];
+
+	if (!masa_source_key(addr, key) || key[0] != 6)
+		return 0;
+	memcpy(net, key + 1, 8);
 	return 1;
 }
 

@@ -10,9 +10,15 @@
 #define MASA_SLOTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct masa_slots;
+
+/* The source addr counts under, as key: a family byte (4 or 6), then an
+ * IPv4 address (IPv4-mapped IPv6 ones too) or an IPv6 /64. 0 if addr is
+ * neither. Shared with the eviction table (evict.h). */
+int masa_source_key(const struct sockaddr *addr, uint8_t key[9]);
 
 /* A table for at most limit connections per /64; NULL if out of memory. */
 struct masa_slots *masa_slots_new(unsigned limit);
