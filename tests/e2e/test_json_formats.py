@@ -299,6 +299,59 @@ class MasaEd25519(JsonCase):
                            lambda: self.post(self.make_request(p, r)[0]), audited=False)
 
 
+class ProductFormats(JsonCase):
+    """A product names the voucher formats its pledges take (issue 15 item 10): a CMS or
+    JWS request for a device whose product lacks the answer's format is 406
+    MASA_E_PLEDGE_FORMAT, spends nothing and is audited; the same request asking
+    (Accept) for a format the product has is answered and verified."""
+
+    def device_of(self, formats):
+        """A new pledge of a new product that takes only `formats`."""
+        name = "only-" + formats.replace(",", "-")
+        self.cli("product", "add", name, "--formats", formats)
+        key = brski.new_key("es256")
+        serial = "PF-%s" % os.urandom(4).hex()
+        self.cli("device", "add", "--serial", serial, "--pubkey", self.public_pem_file(key),
+                 "--product", name)
+        return vtest.Pledge(serial, key)
+
+    def refused_then_answered(self, formats, refused, answered):
+        """A request of this class's format for a device of a product taking only
+        `formats`: 406 when asked for each type of `refused` (None: no Accept, the
+        request's own format), then a voucher when asked for `answered`."""
+        p, r = self.device_of(formats), self.registrar()
+        self.start()
+        rvr, _nonce = self.make_request(p, r)
+        for accept in refused:
+            with self.subTest(accept=accept):
+                self.assertRefused("MASA_E_PLEDGE_FORMAT",
+                                   lambda: self.post(rvr, accept=accept),
+                                   row={"serial": p.serial, "registrar": r})
+        _leaves, _rvr, body = self.issue(p, r, accept=answered)
+        self.assertEqual(len(self.voucher_rows(p.serial)), 1)
+        return body
+
+
+class ProductFormatsCms(ProductFormats):
+    FMT = "cms"
+
+    def test_cms_request_for_a_cose_only_product(self):
+        """CMS asked (no Accept, or Accept CMS or JWS): 406; Accept COSE: a voucher."""
+        self.refused_then_answered("cose", (None, CMS, JWS), COSE)
+
+    def test_cms_request_for_a_jws_only_product(self):
+        """CMS asked: 406; Accept JWS: a voucher jwcrypto verifies."""
+        self.refused_then_answered("jws", (None, COSE), JWS)
+
+
+class ProductFormatsJws(ProductFormats):
+    FMT = "jws"
+
+    def test_jws_request_for_a_cms_only_product(self):
+        """JWS asked: 406; Accept CMS: a voucher openssl verifies."""
+        self.cms_ok(self.refused_then_answered("cms", (None, JWS, COSE), CMS))
+
+
 class OneBucket(JsonCase):
     """The token bucket is per device, whatever the format (reliability.md §5)."""
 
