@@ -1,9 +1,11 @@
 /* slow_pkcs11.c: a PKCS#11 module for e2e_hsm that is another module (the
- * real one, SLOW_PKCS11_MODULE) whose C_Sign takes SLOW_PKCS11_MS longer
- * while the file SLOW_PKCS11_FLAG exists: a slow token, to show that
- * signing never holds masa's event loop. Each slow signature appends a
- * line to SLOW_PKCS11_FLAG.log as it starts, so the test waits on that
- * condition rather than on time. Test tooling only. */
+ * real one, SLOW_PKCS11_MODULE) whose C_Sign, while the file
+ * SLOW_PKCS11_FLAG exists, waits until the file is removed or
+ * SLOW_PKCS11_MS have passed: a slow token, to show that signing never
+ * holds masa's event loop, and a gate a test opens when it has done what
+ * it needs done mid-signature. Each slow signature appends a line to
+ * SLOW_PKCS11_FLAG.log as it starts, so the test waits on that condition
+ * rather than on time. Test tooling only. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dlfcn.h>
@@ -17,7 +19,8 @@
 static CK_FUNCTION_LIST wrapped;
 static CK_C_Sign real_sign;
 
-/* Sleeps while the flag file exists, after noting the call in its log. */
+/* Waits while the flag file exists, at most SLOW_PKCS11_MS, after noting
+ * the call in its log. */
 static void
 maybe_slow(void)
 {
@@ -35,9 +38,10 @@ maybe_slow(void)
 		fputs("sign\n", f);
 		fclose(f);
 	}
-	ts.tv_sec = delay / 1000;
-	ts.tv_nsec = (delay % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
+	ts.tv_sec = 0;
+	ts.tv_nsec = 10 * 1000000L;
+	for (; delay > 0 && access(flag, F_OK) == 0; delay -= 10)
+		nanosleep(&ts, NULL);
 }
 
 static CK_RV

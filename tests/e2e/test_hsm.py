@@ -19,6 +19,7 @@ import time
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+import brski
 import vtest
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
@@ -201,15 +202,16 @@ class TokenP256(TokenCase):
 
 
 class SlowToken(TokenCase):
-    """A token whose signatures take 3 s (SoftHSM2 behind tests/e2e/slow_pkcs11.c):
-    vouchers are signed on the workers, so while both workers wait for the token the
-    event loops still answer at once."""
+    """A token whose signatures wait while a flag file exists (SoftHSM2 behind
+    tests/e2e/slow_pkcs11.c, at most 60 s): vouchers are signed on the workers, so while
+    both workers wait for the token the event loops still answer at once; and what
+    changes while a voucher is being signed is seen before it is sent."""
 
     def prepare(self):
         super().prepare()
         self.flag = os.path.join(self.token.tmp, "slow")
         os.environ.update(SLOW_PKCS11_MODULE=MODULE, SLOW_PKCS11_FLAG=self.flag,
-                          SLOW_PKCS11_MS="3000")
+                          SLOW_PKCS11_MS="60000")
         self.inst.edit_config(signing={"pkcs11_module": os.environ["MASA_SLOW_PKCS11"]})
 
     def tearDown(self):
@@ -224,6 +226,13 @@ class SlowToken(TokenCase):
         except FileNotFoundError:
             return 0
 
+    def wait_slow_signatures(self, n):
+        """Waits (20 s at most) until n slow signatures have started."""
+        deadline = time.monotonic() + 20
+        while self.slow_signatures() < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(self.slow_signatures(), n, "the vouchers are being signed")
+
     def test_slow_token_never_holds_the_loop(self):
         pledges = [self.enroll() for _ in range(3)]
         r = self.registrar()
@@ -236,10 +245,7 @@ class SlowToken(TokenCase):
             i, self.post(reqs[i][0]))) for i in range(2)]
         for t in threads:
             t.start()
-        deadline = time.monotonic() + 20
-        while self.slow_signatures() < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        self.assertEqual(self.slow_signatures(), 2, "both vouchers are being signed")
+        self.wait_slow_signatures(2)
         t0 = time.monotonic()
         st, _h, body = vtest.request(self.inst, self.server.port, "GET", "/healthz")
         took = time.monotonic() - t0
@@ -251,6 +257,36 @@ class SlowToken(TokenCase):
             t.join(30)
         for i, p in enumerate(pledges[1:]):
             self.assertVoucher(answers[i], p.serial, reqs[i][1], r)
+
+
+    def test_product_changed_while_signing(self):
+        """The device's product changes its pin form while the device's voucher is being
+        signed: the voucher signed on the old terms is not sent. The answer is 503 (the
+        store is busy: the registrar retries), nothing is stored or audited, and the
+        retry gets a voucher on the new terms (issue.c decide_and_record)."""
+        self.cli("product", "add", "line", "--pin", "pubk")
+        key = brski.new_key("es256")
+        p = vtest.Pledge("SN-LINE-1", key)
+        self.cli("device", "add", "--serial", p.serial, "--pubkey", self.public_pem_file(key),
+                 "--product", "line")
+        r = self.registrar()
+        self.start()
+        rvr, _nonce = self.make_request(p, r)
+        open(self.flag, "w").close()
+        answer = []
+        t = threading.Thread(target=lambda: answer.append(self.post(rvr)))
+        t.start()
+        self.wait_slow_signatures(1)
+        self.cli("product", "set", "line", "--pin", "ee-cert")
+        seq, before = self.audit_seq(), self.snapshot()
+        os.unlink(self.flag)
+        t.join(30)
+        st, _h, body = answer[0]
+        self.assertEqual((st, body), (503, b"The store is busy; try again later.\n"))
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(self.audit_entries(seq), [])
+        leaves, _rvr, _body = self.issue(p, r, pin_cert=True)
+        self.assertEqual(leaves["pinned-domain-cert"], r.cert)
 
 
 class TokenP384(TokenCase):
