@@ -80,6 +80,8 @@ masa_op_owner_key(struct masa_txn *t, const char *owner, const uint8_t *spki, si
 		return rc;
 	masa_sha256((struct masa_bytes){ spki, spki_len }, sha);
 	rc = masa_store_registrar_get(t, sha, &r);
+	if (rc == MASA_OK && r.owner_id == owner_id)
+		return MASA_OK;		/* the owner's key already: nothing changes */
 	if (rc == MASA_OK)
 		rc = masa_store_registrar_set_owner(t, r.id, owner_id);
 	else if (rc == MASA_E_NOT_FOUND)

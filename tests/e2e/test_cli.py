@@ -547,6 +547,7 @@ class TestCliAuditTrail(vtest.VoucherCase):
         self.run_audited([("owner.added", None, None, "acme"),
                           ("owner.key-added", None, r, "acme")],
                          "owner", "add", "acme", "--registrar-key", key)
+        self.run_audited([], "owner", "add", "acme", "--registrar-key", key)  # nothing new
         self.run_audited([("owner.assigned", p.serial, None, "acme"),
                           ("owner.assigned", q.serial, None, "acme")],
                          "owner", "assign", "acme", p.serial, q.serial)
