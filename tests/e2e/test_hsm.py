@@ -246,12 +246,11 @@ class SlowToken(TokenCase):
         for t in threads:
             t.start()
         self.wait_slow_signatures(2)
-        t0 = time.monotonic()
+        # both workers wait at the token's gate until the test opens it (60 s at
+        # most): an answer now, with both still waiting, came from a free event loop
         st, _h, body = vtest.request(self.inst, self.server.port, "GET", "/healthz")
-        took = time.monotonic() - t0
         self.assertEqual((st, body), (200, b"ok\n"))
-        self.assertLess(took, 1.0, "an event loop waited for the token")
-        self.assertTrue(all(t.is_alive() for t in threads), "a slow signature was not slow")
+        self.assertTrue(all(t.is_alive() for t in threads), "a signature passed the gate")
         os.unlink(self.flag)
         for t in threads:
             t.join(30)

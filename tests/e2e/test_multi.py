@@ -140,9 +140,21 @@ class TestDeadlock(MultiCase):
              "BEGIN; SET LOCAL deadlock_timeout = '20s';"
              " UPDATE token_buckets SET tat_ms = tat_ms WHERE device_id ="
              " (SELECT id FROM devices WHERE serial = '%s');"
-             " SELECT pg_sleep(0.8); SELECT pg_advisory_xact_lock(1835102049); COMMIT;"
+             # then, once another session waits for this transaction (60 s at most),
+             # for masa's write lock: a cycle, whatever the machine's speed
+             " DO $$ BEGIN FOR i IN 1..6000 LOOP EXIT WHEN EXISTS (SELECT 1 FROM pg_locks"
+             " WHERE NOT granted AND locktype = 'transactionid' AND"
+             " transactionid::text = pg_current_xact_id()::text);"
+             " PERFORM pg_sleep(0.01); END LOOP; END $$;"
+             " SELECT pg_advisory_xact_lock(1835102049); COMMIT;"
              % p.serial], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(0.3)     # the row is locked; masa's batch will wait for it
+        deadline = time.monotonic() + 30     # the row is locked: masa's batch will wait
+        while not srv.psql(
+                "SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE"
+                " c.relname = 'token_buckets' AND l.mode = 'RowExclusiveLock' AND l.granted"
+                " AND l.pid <> pg_backend_pid()", db=name, rows=True):
+            self.assertLess(time.monotonic(), deadline, "the other session never locked the row")
+            time.sleep(0.01)
         rvr, nonce = self.make_request(p, r)
         t0 = time.monotonic()
         st = self.post(rvr, server=node)[0]
