@@ -37,6 +37,7 @@ DEV_PKI = os.path.join(MASA_SRC, "keys", "gen-dev-pki.sh")
 # from masa/errors.c. A change to any of these is a change visible to registrars.
 ERRORS = {
     "MASA_E_STORE_BUSY": (503, "The store is busy; try again later."),
+    "MASA_E_STORE": (503, "The store is unavailable; try again later."),
     "MASA_E_SHUTTING_DOWN": (503, "The server is shutting down; try again shortly."),
     "MASA_E_TOO_LARGE": (413, "Request body is larger than the server accepts."),
     "MASA_E_MEDIA_TYPE": (415, "Unsupported request media type."),
