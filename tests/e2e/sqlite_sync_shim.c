@@ -12,14 +12,16 @@
 
 #include <sqlite3.h>
 
+typedef int (*prepare_fn)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
+
 /* SQLite's sqlite3_prepare_v2, but the FULL setting becomes NORMAL. */
 int
 sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st, const char **tail)
 {
-	static int (*real)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
+	static prepare_fn real;
 
 	if (real == NULL)
-		*(void **)&real = dlsym(RTLD_NEXT, "sqlite3_prepare_v2");
+		real = (prepare_fn)dlsym(RTLD_NEXT, "sqlite3_prepare_v2");
 	if (strcmp(sql, "PRAGMA synchronous=FULL") == 0) {
 		sql = "PRAGMA synchronous=NORMAL";
 		n = -1;
