@@ -134,13 +134,7 @@ class CmsRequests(JsonCase):
         voucher, byte for byte, labelled as asked; nothing spent, one voucher row."""
         _leaves, rvr, first = self.issue(self.p, self.r)
         for accept, label in (("application/pkcs7-mime", PKCS7), (CMS, CMS)):
-            seq, before = self.audit_seq(), self.snapshot()
-            st, hdr, body = self.post(rvr, accept=accept)
-            self.assertEqual((st, hdr.get("content-type"), body), (200, label, first))
-            self.assertCommonHeaders(hdr)
-            self.assertEqual(self.snapshot(), before)
-            self.assertEqual([e[1:3] for e in self.audit_events(seq)],
-                             [("voucher.replayed", self.p.serial)])
+            self.assertReplayedAs(rvr, accept, label, first, self.p.serial)
         self.assertEqual(len(self.voucher_rows(self.p.serial)), 1)
 
     def test_pin_cert(self):

@@ -126,13 +126,7 @@ class Replay(vtest.VoucherCase):
         self.start()
         _leaves, rvr, first = self.issue(p, r)
         for accept in (COSE_OLD, COSE, COSE_OLD):
-            seq, before = self.audit_seq(), self.snapshot()
-            st, hdr, body = self.post(rvr, accept=accept)
-            self.assertEqual((st, hdr.get("content-type"), body), (200, accept, first))
-            self.assertCommonHeaders(hdr)
-            self.assertEqual(self.snapshot(), before)
-            self.assertEqual([e[1:3] for e in self.audit_events(seq)],
-                             [("voucher.replayed", p.serial)])
+            self.assertReplayedAs(rvr, accept, accept, first, p.serial)
         self.assertEqual(len(self.voucher_rows(p.serial)), 1)
 
     def test_identical_requests_at_the_same_moment_give_one_voucher(self):

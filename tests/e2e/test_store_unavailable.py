@@ -15,45 +15,23 @@ request succeeds on the same server (a fresh voucher, one row).
 Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_store_unavailable
 """
 import contextlib
-import json
-import re
 import resource
 import unittest
 
-import brski
-from cryptography.hazmat.primitives import serialization
 import vtest
-from masatest import BACKEND, pg_server, request, run
+from masatest import BACKEND, pg_server
+from test_store_busy import StoreAdmin
 
 
-class StoreUnavailable(vtest.VoucherCase):
+class StoreUnavailable(StoreAdmin, vtest.VoucherCase):
 
     def prepare(self):
         self.p, self.r = self.enroll(), self.registrar()
         # restore_signals=False: SIGXFSZ stays ignored, so a write past the file
         # size limit fails with EFBIG instead of killing the server.
         self.server = self.serve(restore_signals=False)
-        self.tokens = {role: self.token(role) for role in ("auditor", "factory")}
+        self.make_tokens()
         self.masa_key()
-
-    def token(self, role):
-        p = run("token", "create", "--config", self.inst.config, "--role", role,
-                "--name", "unavail-" + role)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        return p.stdout.strip()
-
-    def admin(self, method, path, body=None, role="factory", ctype=None):
-        h = {"Authorization": "Bearer " + self.tokens[role]}
-        if ctype:
-            h["Content-Type"] = ctype
-        return request(self.inst, self.server.admin_port, method, "/admin/v1" + path, body, h)
-
-    def unavailable_count(self):
-        st, _, body = request(self.inst, self.server.admin_port, "GET", "/metrics",
-                              headers={"Authorization": "Bearer " + self.tokens["auditor"]})
-        self.assertEqual(st, 200, body)
-        m = re.search(rb'^masa_store_errors_total\{kind="unavailable"\} (\d+)$', body, re.M)
-        return int(m.group(1)) if m else 0
 
     @contextlib.contextmanager
     def store_down(self):
@@ -76,13 +54,13 @@ class StoreUnavailable(vtest.VoucherCase):
     def assertUnavailable(self, send):
         """send() while the store fails: the exact 503; after it is back, every table
         and the audit trail as before, one more store error of kind unavailable."""
-        seq, before, errors = self.audit_seq(), self.snapshot(), self.unavailable_count()
+        seq, before, errors = self.audit_seq(), self.snapshot(), self.store_errors("unavailable")
         with self.store_down():
             resp = send()
         self.assertError(resp, "MASA_E_STORE")
         self.assertEqual(self.snapshot(), before, "a failing store changed")
         self.assertEqual(self.audit_entries(seq), [])
-        self.assertEqual(self.unavailable_count(), errors + 1)
+        self.assertEqual(self.store_errors("unavailable"), errors + 1)
 
     def test_requestvoucher(self):
         rvr, nonce = self.make_request(self.p, self.r)
@@ -92,10 +70,7 @@ class StoreUnavailable(vtest.VoucherCase):
         self.assertEqual(len(self.voucher_rows(self.p.serial)), 1)
 
     def test_admin_enroll(self):
-        key = brski.new_key("es256")
-        pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-        body = json.dumps({"serial-number": "SN-DOWN", "public-key": pem.decode()}).encode()
+        body = self.enroll_body("SN-DOWN")
         send = lambda: self.admin("POST", "/devices", body, ctype="application/json")
         self.assertUnavailable(send)
         st, _hdr, out = send()

@@ -555,6 +555,17 @@ class VoucherCase(InstanceTest):
                  "MASA_E_CMS", "MASA_E_CMS_CONTENT_TYPE", "MASA_E_CMS_SIGNER", "MASA_E_JWS",
                  "MASA_E_JSON"}
 
+    def assertReplayedAs(self, rvr, accept, label, voucher, serial):
+        """rvr resent with Accept: accept is answered with the stored voucher, byte for
+        byte, as Content-Type label; every table unchanged, one voucher.replayed row."""
+        seq, before = self.audit_seq(), self.snapshot()
+        st, hdr, body = self.post(rvr, accept=accept)
+        self.assertEqual((st, hdr.get("content-type"), body), (200, label, voucher))
+        self.assertCommonHeaders(hdr)
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual([e[1:3] for e in self.audit_events(seq)],
+                         [("voucher.replayed", serial)])
+
     def assertRefused(self, name, send, audited=None, row=None, event="voucher.refused"):
         """Calls send() -> (status, headers, body) and checks the refusal: exact
         status and body; every table but the audit trail unchanged (snapshot); and
