@@ -122,7 +122,7 @@ class Server:
     (then port is None)."""
 
     def __init__(self, inst, admin=True, extra=(), listen="127.0.0.1:0", env=None,
-                 faketime=None):
+                 faketime=None, restore_signals=True):
         self.inst = inst
         if not admin:
             # The configured admin port (8444) may be taken by a parallel test.
@@ -133,7 +133,10 @@ class Server:
         self.proc = subprocess.Popen([*args, *extra], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True,
                                      env=faketime_env(faketime) if faketime else
-                                     None if env is None else {**os.environ, **env})
+                                     None if env is None else {**os.environ, **env},
+                                     # False: keeps SIGXFSZ ignored as in Python, so that a
+                                     # file size limit fails a write instead of killing masa
+                                     restore_signals=restore_signals)
         self.stderr_lines = []
         self._t = threading.Thread(target=self._drain_stderr, daemon=True)
         self._t.start()

@@ -2,6 +2,7 @@
 import hashlib
 import json
 import os
+import resource
 import socket
 import sqlite3
 import stat
@@ -109,6 +110,35 @@ class TestInit(InstanceTest):
         self.assertIn(d, r.stderr)
         self.assertEqual(os.listdir(d), [])
 
+    def init_fails(self, *args, fsize=None):
+        """masa init into a new directory that fails: exit 1, nothing on stdout, one
+        sentence on stderr, and neither the directory nor anything in it is left
+        (README: "On failure nothing is left behind"). fsize: the init process's
+        RLIMIT_FSIZE, so that a file write past it fails as on a full disk (SIGXFSZ
+        left ignored: the write fails with EFBIG instead of killing masa)."""
+        parent = tempfile.mkdtemp(dir=self.inst.tmp)
+        d = os.path.join(parent, "new")
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+                 ) if fsize else None
+        r = subprocess.run([masatest.MASA_BIN, "init", "--dir", d, *args], capture_output=True,
+                           text=True, timeout=60, preexec_fn=limit, restore_signals=False)
+        self.assertEqual((r.returncode, r.stdout), (1, ""), r.stderr)
+        self.assertOneSentence(r.stderr)
+        self.assertTrue(r.stderr.startswith("masa: "), r.stderr)
+        self.assertEqual(os.listdir(parent), [], "init left something behind")
+        return r.stderr
+
+    def test_failure_after_files_were_written_leaves_nothing(self):
+        """The database step fails after masa.json, the keys and the certificates are
+        written (cmd_init.c writes them first): files of 64 KiB at most, so the first
+        migration cannot commit; 8 KiB, so SQLite cannot grow the WAL index; a
+        PostgreSQL URL where nothing listens (port 1)."""
+        self.assertIn("cannot commit migration", self.init_fails(fsize=65536))
+        self.assertEqual(self.init_fails(fsize=8192),
+                         "masa: The store is unavailable; try again later.\n")
+        self.assertIn("cannot connect to the PostgreSQL database",
+                      self.init_fails("--database", "postgresql://masa@127.0.0.1:1/none"))
+
     def test_check_passes_on_fresh_init(self):
         r = run("check", "--config", self.inst.config)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -178,6 +208,30 @@ class TestCheckFindsProblems(InstanceTest):
         for e in expect:
             self.assertIn(e, r.stderr)
         return r.stderr
+
+    def test_database_not_in_wal_mode(self):
+        """A database in rollback-journal mode that masa cannot put in WAL mode (another
+        process holds it): check exits 1 with one sentence naming WAL, nothing on
+        stdout. Once it is free, check puts it in WAL mode as serve would and reports
+        the settings it read back."""
+        self.inst.edit_config(database={"busy_timeout_ms": 200})
+        db = sqlite3.connect(self.inst.path("masa.db"), isolation_level=None)
+        self.assertEqual(db.execute("PRAGMA journal_mode=DELETE").fetchone()[0], "delete")
+        db.execute("BEGIN EXCLUSIVE")
+        try:
+            r = run("check", "--config", self.inst.config)
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+        self.assertEqual((r.returncode, r.stdout), (1, ""), r.stderr)
+        self.assertOneSentence(r.stderr)
+        self.assertRegex(r.stderr, r"^masa: cannot put \S+masa\.db in WAL journal mode \(")
+        r = run("check", "--config", self.inst.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("(WAL, synchronous=FULL, schema version", r.stdout)
+        db = sqlite3.connect(self.inst.path("masa.db"))
+        self.assertEqual(db.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+        db.close()
 
     def test_world_readable_key(self):
         os.chmod(self.inst.path("signing.key"), 0o644)

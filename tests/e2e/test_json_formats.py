@@ -128,6 +128,15 @@ class CmsRequests(JsonCase):
             self.assertEqual((st, body), (200, want[2]))
         self.assertEqual(self.snapshot(), before)
 
+    def test_retry_under_the_other_cms_name(self):
+        """A retry asking for CMS by its other name (RFC 8366's and the pre-RFC
+        `application/pkcs7-mime` highway honours, masa/http/negotiate.c) gets the stored
+        voucher, byte for byte, labelled as asked; nothing spent, one voucher row."""
+        _leaves, rvr, first = self.issue(self.p, self.r)
+        for accept, label in (("application/pkcs7-mime", PKCS7), (CMS, CMS)):
+            self.assertReplayedAs(rvr, accept, label, first, self.p.serial)
+        self.assertEqual(len(self.voucher_rows(self.p.serial)), 1)
+
     def test_pin_cert(self):
         """pinned_domain cert: the CMS voucher pins the registrar certificate."""
         self.server.stop()

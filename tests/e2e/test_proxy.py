@@ -23,6 +23,7 @@ import unittest
 import urllib.parse
 
 import brski
+import masatest
 from cryptography.hazmat.primitives import serialization
 from masatest import MASA_BIN, MASA_SRC, InstanceTest, run, tls_context
 
@@ -447,6 +448,71 @@ class PlainHttpRefusedTest(InstanceTest):
         r = run("check", "--config", self.inst.config)
         self.assertEqual(r.returncode, 1)
         self.assertIn('"proxy.trusted": entry 2', r.stderr)
+
+
+class HeaderRefusedAuditLimit(InstanceTest):
+    """README "Security": proxy.header_refused entries are limited to a burst of 20,
+    then one a second, and the next entry says how many were not audited. Driven
+    end to end: forged X-Forwarded-For headers sent straight to masa from 127.0.0.2
+    (not in proxy.trusted), masa's wall clock frozen and moved by the test
+    (libfaketime reading a timestamp file on every call; the monotonic clock left
+    real), the audit trail counted exactly."""
+
+    def set_clock(self, t):
+        with open(self.clock, "w") as f:
+            f.write(time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t)))
+
+    def setUp(self):
+        super().setUp()
+        self.assertTrue(os.path.exists(masatest.LIBFAKETIME),
+                        "libfaketime is missing: deploy/install-deps.sh --test installs it")
+        self.clock = os.path.join(self.inst.tmp, "clock")
+        self.t0 = int(time.time())
+        self.set_clock(self.t0)
+        self.inst.edit_config(proxy={"trusted": ["127.0.0.1"]})
+        env = {"LD_PRELOAD": masatest.LIBFAKETIME, "FAKETIME_TIMESTAMP_FILE": self.clock,
+               "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1", "TZ": "UTC",
+               "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") +
+               ":verify_asan_link_order=0"}
+        self.server = self.serve(admin=False, listen="http://127.0.0.1:0", env=env)
+
+    def forged(self, n):
+        """n requests with a forged X-Forwarded-For from 127.0.0.2: each the 400."""
+        for i in range(n):
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10,
+                                              source_address=(CLIENT, 0))
+            st, _hdr, body = NginxCases._exchange(
+                conn, "POST", VOUCHER, b"", [("Content-Type", "application/voucher+cose"),
+                                             ("X-Forwarded-For", "198.51.100.%d" % i)])
+            self.assertEqual((st, body), (400, REFUSED))
+
+    def refused_details(self):
+        r = run("audit", "export", "--config", self.inst.config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        entries = [json.loads(l) for l in r.stdout.splitlines()]
+        return [e["detail"] for e in entries if e["event"] == "proxy.header_refused"]
+
+    def test_burst_then_one_a_second_then_the_count(self):
+        plain = "MASA_E_PROXY_HEADER: X-Forwarded-For"
+        self.forged(25)                       # the clock stands still: 20, then none
+        self.assertEqual(self.refused_details(), [plain] * 20)
+        self.set_clock(self.t0 + 1)           # one token back
+        self.forged(2)
+        self.assertEqual(self.refused_details()[20:], [plain + " (+5 not audited)"])
+        self.set_clock(self.t0 + 4)           # three tokens back
+        self.forged(4)
+        self.assertEqual(self.refused_details()[21:],
+                         [plain + " (+1 not audited)", plain, plain])
+        self.set_clock(self.t0 + 3600)        # an hour: the burst again, no more
+        self.forged(21)
+        self.assertEqual(self.refused_details()[24:],
+                         [plain + " (+1 not audited)"] + [plain] * 19)
+        self.assertEqual(run("audit", "verify", "--config", self.inst.config).returncode, 0)
+        # every refusal, audited or not, is in the request log
+        logged = lambda: [r for r in self.server.log_records()
+                          if r.get("path") == VOUCHER and r.get("status") == 400]
+        masatest.wait_for(lambda: len(logged()) >= 52, "52 request log lines")
+        self.assertEqual(len(logged()), 52)
 
 
 def _b64(der):

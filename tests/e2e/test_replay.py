@@ -16,7 +16,7 @@ import unittest
 
 import brski
 import vtest
-from vtest import COSE
+from vtest import COSE, COSE_OLD
 
 
 class Replay(vtest.VoucherCase):
@@ -117,6 +117,17 @@ class Replay(vtest.VoucherCase):
         self.start()
         _leaves, rvr, first = self.issue(p, r)
         self.assertReplay(rvr, first, p.serial, accept="multipart/related")
+
+    def test_replay_under_another_type_name(self):
+        """A retry asking for the other accepted name of the same format (the cBRSKI
+        name and its pre-2024 name, masa/http/negotiate.c) gets the stored voucher, the
+        same bytes, labelled with the name it asked for; spends nothing; one row."""
+        p, r = self.enroll(), self.registrar()
+        self.start()
+        _leaves, rvr, first = self.issue(p, r)
+        for accept in (COSE_OLD, COSE, COSE_OLD):
+            self.assertReplayedAs(rvr, accept, accept, first, p.serial)
+        self.assertEqual(len(self.voucher_rows(p.serial)), 1)
 
     def test_identical_requests_at_the_same_moment_give_one_voucher(self):
         """8 connections send the same RVR at once (one group commit may hold several):

@@ -261,6 +261,22 @@ class TestServeRefuses(InstanceTest):
         self.assertEqual(db.execute("PRAGMA journal_mode").fetchone()[0], "wal")
         db.close()
 
+    def test_synchronous_full_that_does_not_take(self):
+        """README "Durability": synchronous=FULL is read back and serve refuses to start
+        if it did not take. Debian's SQLite always takes it outside a transaction, so an
+        LD_PRELOAD shim (tests/e2e/sqlite_sync_shim.c) stands in for a library that
+        does not: it sets NORMAL instead. serve and check exit 1 with one sentence
+        naming the setting and the file; serve prints no listening line."""
+        shim = os.environ["MASA_SQLITE_SYNC_SHIM"]   # set by ctest (tests/CMakeLists.txt)
+        env = dict(os.environ, LD_PRELOAD=shim,
+                   ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0")
+        want = "masa: cannot set synchronous=FULL on %s\n" % self.inst.path("masa.db")
+        for args in (("serve", "--listen", "127.0.0.1:0"), ("check",)):
+            p = subprocess.run([os.environ.get("MASA_BIN", "masa"), args[0], "--config",
+                                self.inst.config, *args[1:]], capture_output=True, text=True,
+                               timeout=30, env=env)
+            self.assertEqual((p.returncode, p.stdout, p.stderr), (1, "", want), args[0])
+
     def test_bad_listen_override(self):
         p = subprocess.run([os.environ.get("MASA_BIN", "masa"), "serve", "--config",
                             self.inst.config, "--listen", "nonsense"],

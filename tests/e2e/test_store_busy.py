@@ -23,18 +23,17 @@ from masatest import request, run
 AUDITLOG = "/.well-known/brski/requestauditlog"
 
 
-class StoreBusy(vtest.VoucherCase):
+class StoreAdmin:
+    """For a VoucherCase with self.server (and its admin listener): auditor and factory
+    tokens, admin requests, and the store-error counter (shared with
+    test_store_unavailable)."""
 
-    def prepare(self):
-        self.p, self.r = self.enroll(), self.registrar()
-        self.inst.edit_config(database={"busy_timeout_ms": 200})
-        self.server = self.serve()       # with the admin listener
+    def make_tokens(self):
         self.tokens = {role: self.token(role) for role in ("auditor", "factory")}
-        self.masa_key()
 
     def token(self, role):
         p = run("token", "create", "--config", self.inst.config, "--role", role,
-                "--name", "busy-" + role)
+                "--name", "store-" + role)
         self.assertEqual(p.returncode, 0, p.stderr)
         return p.stdout.strip()
 
@@ -44,12 +43,34 @@ class StoreBusy(vtest.VoucherCase):
             h["Content-Type"] = ctype
         return request(self.inst, self.server.admin_port, method, "/admin/v1" + path, body, h)
 
-    def busy_count(self):
+    def store_errors(self, kind):
+        """masa_store_errors_total{kind=KIND} from /metrics (0 before the first)."""
         st, _, body = request(self.inst, self.server.admin_port, "GET", "/metrics",
                               headers={"Authorization": "Bearer " + self.tokens["auditor"]})
         self.assertEqual(st, 200, body)
-        m = re.search(rb'^masa_store_errors_total\{kind="busy"\} (\d+)$', body, re.M)
+        m = re.search(rb'^masa_store_errors_total\{kind="%s"\} (\d+)$' % kind.encode(),
+                      body, re.M)
         return int(m.group(1)) if m else 0
+
+    def enroll_body(self, serial):
+        """An admin enrollment (POST /devices) of serial with a new key."""
+        key = brski.new_key("es256")
+        pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+        return json.dumps({"serial-number": serial, "public-key": pem.decode()}).encode()
+
+
+class StoreBusy(StoreAdmin, vtest.VoucherCase):
+
+    def prepare(self):
+        self.p, self.r = self.enroll(), self.registrar()
+        self.inst.edit_config(database={"busy_timeout_ms": 200})
+        self.server = self.serve()       # with the admin listener
+        self.make_tokens()
+        self.masa_key()
+
+    def busy_count(self):
+        return self.store_errors("busy")
 
     def assertBusy(self, send):
         """send() while the write lock is held elsewhere: the exact 503; after the lock
@@ -120,10 +141,7 @@ class StoreBusy(vtest.VoucherCase):
         self.assertRefused("MASA_E_PINNED_ELSEWHERE", lambda: self.post(rvr))
 
     def test_admin_enroll(self):
-        key = brski.new_key("es256")
-        pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-        body = json.dumps({"serial-number": "SN-BUSY", "public-key": pem.decode()}).encode()
+        body = self.enroll_body("SN-BUSY")
         send = lambda: self.admin("POST", "/devices", body, ctype="application/json")
         self.assertBusy(send)
         st, _hdr, out = send()

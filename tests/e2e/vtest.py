@@ -37,6 +37,7 @@ DEV_PKI = os.path.join(MASA_SRC, "keys", "gen-dev-pki.sh")
 # from masa/errors.c. A change to any of these is a change visible to registrars.
 ERRORS = {
     "MASA_E_STORE_BUSY": (503, "The store is busy; try again later."),
+    "MASA_E_STORE": (503, "The store is unavailable; try again later."),
     "MASA_E_SHUTTING_DOWN": (503, "The server is shutting down; try again shortly."),
     "MASA_E_TOO_LARGE": (413, "Request body is larger than the server accepts."),
     "MASA_E_MEDIA_TYPE": (415, "Unsupported request media type."),
@@ -553,6 +554,17 @@ class VoucherCase(InstanceTest):
                  "MASA_E_NO_REGISTRAR_KEY", "MASA_E_REGISTRAR_KEYS_DISAGREE", "MASA_E_NOT_RA",
                  "MASA_E_CMS", "MASA_E_CMS_CONTENT_TYPE", "MASA_E_CMS_SIGNER", "MASA_E_JWS",
                  "MASA_E_JSON"}
+
+    def assertReplayedAs(self, rvr, accept, label, voucher, serial):
+        """rvr resent with Accept: accept is answered with the stored voucher, byte for
+        byte, as Content-Type label; every table unchanged, one voucher.replayed row."""
+        seq, before = self.audit_seq(), self.snapshot()
+        st, hdr, body = self.post(rvr, accept=accept)
+        self.assertEqual((st, hdr.get("content-type"), body), (200, label, voucher))
+        self.assertCommonHeaders(hdr)
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual([e[1:3] for e in self.audit_events(seq)],
+                         [("voucher.replayed", serial)])
 
     def assertRefused(self, name, send, audited=None, row=None, event="voucher.refused"):
         """Calls send() -> (status, headers, body) and checks the refusal: exact
