@@ -14,7 +14,8 @@
  * never kept, only drained up to MASA_DISCARD_MAX. The context is freed in the
  * completion callback, which also writes the request's log line.
  */
-#include "server.h"
+
+#include "server_impl.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -45,60 +46,6 @@
 
 /* TLS 1.2 and 1.3 only (RFC 8995 §5.4 requires at least 1.2). */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
-
-struct masa_server {
-	struct MHD_Daemon *daemon;
-	struct masa_app *app;
-	const struct masa_route_table *routes;
-	size_t body_max;
-	unsigned port;
-	atomic_uint inflight;
-	atomic_uint deferred;	/* answers deferred and not yet woken */
-	atomic_int stopping;	/* quiesced: no new requests, no new deferred answers */
-	uint8_t rid_prefix[4];	/* request ids: random per listener... */
-	atomic_uint_least32_t requests;	/* ...then a count */
-	struct masa_unix_sock unix_sock;	/* a unix: listener's socket file */
-	struct masa_slots *slots;	/* connections per IPv6 /64 */
-	struct masa_evict *evict;	/* slow clients yield their place */
-	unsigned handshake_timeout_s;	/* until a connection's first request */
-	unsigned idle_timeout_s;	/* then */
-	unsigned body_timeout_s;	/* a request's whole body, from its headers */
-};
-
-/* A deferred answer (routes.h): the connection is suspended meanwhile. */
-struct masa_later {
-	struct masa_server *srv;
-	struct MHD_Connection *conn;
-	void *state;
-	enum masa_err (*finish)(void *state, struct masa_reply *reply);
-	void (*release)(void *state);
-};
-
-struct conn_req {
-	struct masa_server *srv;
-	struct masa_buf body;
-	int64_t start_us;
-	size_t discarded;
-	int too_large;
-	int out_of_memory;
-	int refused;		/* refused on the headers: drain any body, then send early */
-	struct masa_reply early;
-	int hashed;		/* an Argon2 verification ran for this request */
-	unsigned status;
-	char rid[17];
-	char peer[64];
-	char method[16];
-	char path[MASA_LOG_PATH_MAX];
-	struct masa_buf tls_cert;	/* the client's TLS certificate (DER), if it sent one */
-	struct masa_buf tls_chain;	/* the certificates it sent after its own, DER back to back */
-	struct masa_bytes tls_cas[MASA_TLS_CHAIN_MAX];	/* each of them, in tls_chain */
-	size_t tls_ncas;
-	const struct masa_route *route;	/* found on the first call */
-	char param[MASA_ROUTE_PARAM_MAX];
-	struct masa_principal who;	/* authenticated on the first call */
-	struct masa_later later;	/* state set while an answer is deferred */
-	char audit_detail[192];		/* a refused forwarded header's audit entry, or "" */
-};
 
 /* Copies s for logging: printable ASCII only, truncated. */
 static void
@@ -147,8 +94,8 @@ authorise(struct conn_req *r, const struct masa_route *route, struct masa_req *r
 
 /* Points r->tls_cas at the n certificates of r->tls_chain, of lengths
  * len, once every append is done (an append may move the buffer). */
-static void
-chain_views(struct conn_req *r, const size_t *len, size_t n)
+void
+masa_srv_chain_views(struct conn_req *r, const size_t *len, size_t n)
 {
 	size_t k, off = 0;
 
@@ -166,8 +113,8 @@ chain_views(struct conn_req *r, const size_t *len, size_t n)
  * one's key (CertificateVerify); whether the key is acceptable, and what
  * the others are worth, is decided later, like every other registrar-key
  * source and certificate set. */
-static void
-capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
+void
+masa_srv_capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
 {
 	const union MHD_ConnectionInfo *ci;
 	const gnutls_datum_t *peers;
@@ -189,7 +136,7 @@ capture_client_cert(struct MHD_Connection *c, struct conn_req *r)
 			break;
 		len[i] = peers[i + 1].size;
 	}
-	chain_views(r, len, i);
+	masa_srv_chain_views(r, len, i);
 }
 
 static enum MHD_Result
@@ -203,8 +150,8 @@ note_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 /* Forwarded client address, certificate and its chain (proxy.h): from a
  * trusted proxy they replace r->peer, r->tls_cert and r->tls_cas; from
  * anyone else the request is refused, and audited. */
-static enum masa_err
-apply_proxy(struct MHD_Connection *c, struct conn_req *r)
+enum masa_err
+masa_srv_apply_proxy(struct MHD_Connection *c, struct conn_req *r)
 {
 	struct masa_proxy_headers h;
 	size_t len[MASA_TLS_CHAIN_MAX], n = 0;
@@ -219,7 +166,7 @@ apply_proxy(struct MHD_Connection *c, struct conn_req *r)
 	if (rc == MASA_OK)	/* a forwarded certificate: the connection has none */
 		rc = masa_proxy_chain(&h, &r->tls_chain, len, &n);
 	if (rc == MASA_OK && n > 0)
-		chain_views(r, len, n);
+		masa_srv_chain_views(r, len, n);
 	if (rc == MASA_E_PROXY_HEADER &&
 	    !masa_proxy_refusal_detail(&h, r->audit_detail, sizeof r->audit_detail))
 		r->audit_detail[0] = '\0';
@@ -227,8 +174,8 @@ apply_proxy(struct MHD_Connection *c, struct conn_req *r)
 }
 
 /* Turns reply into a libmicrohttpd response and queues it. */
-static enum MHD_Result
-send_reply(struct MHD_Connection *c, struct conn_req *r, struct masa_reply *reply)
+enum MHD_Result
+masa_srv_send_reply(struct MHD_Connection *c, struct conn_req *r, struct masa_reply *reply)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -255,59 +202,22 @@ send_reply(struct MHD_Connection *c, struct conn_req *r, struct masa_reply *repl
 	return ret;
 }
 
-static enum MHD_Result
-send_error(struct MHD_Connection *c, struct conn_req *r, enum masa_err rc)
+enum MHD_Result
+masa_srv_send_error(struct MHD_Connection *c, struct conn_req *r, enum masa_err rc)
 {
 	struct masa_reply reply;
 	enum MHD_Result ret;
 
 	masa_reply_init(&reply);
 	masa_reply_error(&reply, rc);
-	ret = send_reply(c, r, &reply);
+	ret = masa_srv_send_reply(c, r, &reply);
 	masa_reply_free(&reply);
 	return ret;
 }
 
-/* req->defer: suspends the connection until req->wake. */
-static struct masa_later *
-defer(const struct masa_req *req, void *state,
-    enum masa_err (*finish)(void *state, struct masa_reply *reply), void (*release)(void *state))
-{
-	struct conn_req *r = req->call;
-	struct masa_later *l = &r->later;
-
-	/* Counted before the flag is read, and masa_server_stop sets the
-	 * flag before it reads the count: either this sees the flag, or the
-	 * stop waits for this answer. */
-	atomic_fetch_add(&r->srv->deferred, 1);
-	if (atomic_load(&r->srv->stopping)) {
-		atomic_fetch_sub(&r->srv->deferred, 1);
-		return NULL;
-	}
-	l->srv = r->srv;
-	l->conn = req->conn;
-	l->state = state;
-	l->finish = finish;
-	l->release = release;
-	MHD_suspend_connection(l->conn);
-	return l;
-}
-
-/* req->wake: the deferred answer is ready. */
-static void
-wake(struct masa_later *l)
-{
-	struct masa_server *srv = l->srv;
-
-	/* Once resumed, the connection (and l with it) may be answered and
-	 * freed by a server thread at any moment. */
-	MHD_resume_connection(l->conn);
-	atomic_fetch_sub(&srv->deferred, 1);
-}
-
 /* Answers a request whose answer was deferred, now that it is ready. */
-static enum MHD_Result
-finish_later(struct MHD_Connection *c, struct conn_req *r)
+enum MHD_Result
+masa_srv_finish_later(struct MHD_Connection *c, struct conn_req *r)
 {
 	struct masa_reply reply;
 	enum MHD_Result ret;
@@ -317,7 +227,7 @@ finish_later(struct MHD_Connection *c, struct conn_req *r)
 	rc = r->later.finish(r->later.state, &reply);
 	if (rc != MASA_OK)
 		masa_reply_error(&reply, rc);
-	ret = send_reply(c, r, &reply);
+	ret = masa_srv_send_reply(c, r, &reply);
 	masa_reply_free(&reply);
 	r->later.release(r->later.state);
 	r->later.state = NULL;
@@ -357,14 +267,14 @@ proxy_audited(void *arg, enum masa_err rc)
 
 	if (rc != MASA_OK)
 		masa_log_event("error", "cannot audit a refused proxy header: %s", masa_err_name(rc));
-	wake(&r->later);
+	masa_srv_wake(&r->later);
 }
 
 /* Answers a request refused for its forwarded headers once their audit
  * entry is written: at once on a listener whose handlers may block, else
  * with the connection suspended until the store's commit. */
-static enum MHD_Result
-refuse_audited(struct MHD_Connection *c, struct conn_req *r)
+enum MHD_Result
+masa_srv_refuse_audited(struct MHD_Connection *c, struct conn_req *r)
 {
 	struct masa_req req;
 	enum masa_err rc;
@@ -374,13 +284,13 @@ refuse_audited(struct MHD_Connection *c, struct conn_req *r)
 		if (rc != MASA_OK)
 			masa_log_event("error", "cannot audit a refused proxy header: %s",
 			    masa_err_name(rc));
-		return send_error(c, r, MASA_E_PROXY_HEADER);
+		return masa_srv_send_error(c, r, MASA_E_PROXY_HEADER);
 	}
 	memset(&req, 0, sizeof req);
 	req.conn = c;
 	req.call = r;
-	if (defer(&req, r, proxy_refused, nothing_to_release) == NULL)
-		return send_error(c, r, MASA_E_PROXY_HEADER);
+	if (masa_srv_defer(&req, r, proxy_refused, nothing_to_release) == NULL)
+		return masa_srv_send_error(c, r, MASA_E_PROXY_HEADER);
 	rc = masa_db_submit(r->srv->app->db, proxy_audit_change, r, proxy_audited, r);
 	if (rc != MASA_OK)
 		proxy_audited(r, rc);
@@ -407,16 +317,16 @@ make_req(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 	req->header = req_header;
 	req->query = req_query;
 	req->conn = c;
-	req->defer = r->srv->routes->threaded ? NULL : defer;
-	req->wake = wake;
+	req->defer = r->srv->routes->threaded ? NULL : masa_srv_defer;
+	req->wake = masa_srv_wake;
 	req->call = r;
 }
 
 /* First call, headers only: route, and authenticate a route that needs a
  * role, before any body is read. MASA_OK, or the error to answer with now
  * (reply may carry headers for it). */
-static enum masa_err
-admit(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method,
+enum masa_err
+masa_srv_admit(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method,
     struct masa_reply *reply)
 {
 	struct masa_req req;
@@ -436,8 +346,8 @@ admit(struct MHD_Connection *c, struct conn_req *r, const char *url, const char 
 }
 
 /* Answers the complete request with its route's handler. */
-static enum MHD_Result
-dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method)
+enum MHD_Result
+masa_srv_dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const char *method)
 {
 	struct masa_reply reply;
 	struct masa_req req;
@@ -453,7 +363,7 @@ dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url, const ch
 	}
 	if (rc != MASA_OK)
 		masa_reply_error(&reply, rc);
-	ret = send_reply(c, r, &reply);
+	ret = masa_srv_send_reply(c, r, &reply);
 	masa_reply_free(&reply);
 	return ret;
 }
@@ -597,7 +507,7 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	masa_buf_init(&r->tls_chain, MASA_TLS_CERT_MAX * MASA_TLS_CHAIN_MAX);
 	masa_reply_init(&r->early);
 	masa_evict_busy(srv->evict, evict_entry(c), 1);
-	capture_client_cert(c, r);
+	masa_srv_capture_client_cert(c, r);
 	next_request_id(srv, r->rid);
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	masa_netaddr_peer(ci ? ci->client_addr : NULL, r->peer, sizeof r->peer);
@@ -606,31 +516,31 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	atomic_fetch_add(&srv->inflight, 1);
 	*con_cls = r;
 	if (atomic_load(&srv->stopping))	/* a keep-alive connection's next request */
-		return send_error(c, r, MASA_E_SHUTTING_DOWN);
-	if ((rc = apply_proxy(c, r)) != MASA_OK)
-		return r->audit_detail[0] != '\0' ? refuse_audited(c, r) : send_error(c, r, rc);
+		return masa_srv_send_error(c, r, MASA_E_SHUTTING_DOWN);
+	if ((rc = masa_srv_apply_proxy(c, r)) != MASA_OK)
+		return r->audit_detail[0] != '\0' ? masa_srv_refuse_audited(c, r) : masa_srv_send_error(c, r, rc);
 
 	/* A client waiting for 100 Continue sends no body until invited: a
 	 * refusal is answered at once instead of inviting a body to drop. */
 	expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
 	waits = expect != NULL && strcasecmp(expect, "100-continue") == 0;
 	if ((rc = check_framing(c, &chunked)) != MASA_OK)
-		return send_error(c, r, rc);
+		return masa_srv_send_error(c, r, rc);
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	/* A body where none is taken is never read: answered at once. */
 	if (takes_no_body(method) && (chunked || (cl != NULL && strcmp(cl, "0") != 0)))
-		return send_error(c, r, MASA_E_BODY);
+		return masa_srv_send_error(c, r, MASA_E_BODY);
 	if (cl != NULL) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
 		if (errno != 0 || *end != '\0' || (n > srv->body_max && (n > MASA_DISCARD_MAX || waits)))
-			return send_error(c, r, MASA_E_TOO_LARGE);
+			return masa_srv_send_error(c, r, MASA_E_TOO_LARGE);
 		if (n > srv->body_max) {
 			r->too_large = 1;	/* drained, then 413 */
 			return MHD_YES;
 		}
 	}
-	rc = admit(c, r, url, method, &r->early);
+	rc = masa_srv_admit(c, r, url, method, &r->early);
 	if (rc == MASA_OK)
 		return MHD_YES;
 	/* Refused on the headers: no body is kept. A body of at most
@@ -640,12 +550,12 @@ begin(struct masa_server *srv, struct MHD_Connection *c, const char *url,
 	masa_reply_error(&r->early, rc);
 	r->refused = 1;
 	if ((cl != NULL && n > MASA_DISCARD_MAX) || waits)
-		return send_reply(c, r, &r->early);
+		return masa_srv_send_reply(c, r, &r->early);
 	return MHD_YES;
 }
 
-static enum MHD_Result
-on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+enum MHD_Result
+masa_srv_on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	struct masa_server *srv = cls;
@@ -659,13 +569,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return MHD_YES;	/* answered early; let the library finish */
 	if (r->later.state != NULL) {	/* resumed: the answer is ready */
 		*upload_size = 0;	/* a body still coming after an early refusal is dropped */
-		return finish_later(c, r);
+		return masa_srv_finish_later(c, r);
 	}
 	if (*upload_size != 0) {
 		/* On the public listener, a body that trickles in (a byte every few
 		 * seconds keeps the idle timeout away) has limits.body_timeout_s
 		 * from its headers. The admin listener admits a body only with a
-		 * valid token (admit() runs on the headers), and its imports are
+		 * valid token (masa_srv_admit() runs on the headers), and its imports are
 		 * large. */
 		if (!srv->routes->threaded &&
 		    masa_mono_us() - r->start_us > (int64_t)srv->body_timeout_s * 1000000) {
@@ -687,15 +597,15 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return MHD_YES;
 	}
 	if (r->refused)
-		return send_reply(c, r, &r->early);
+		return masa_srv_send_reply(c, r, &r->early);
 	if (r->too_large)
-		return send_error(c, r, r->out_of_memory ? MASA_E_NOMEM : MASA_E_TOO_LARGE);
-	return dispatch(c, r, url, method);
+		return masa_srv_send_error(c, r, r->out_of_memory ? MASA_E_NOMEM : MASA_E_TOO_LARGE);
+	return masa_srv_dispatch(c, r, url, method);
 }
 
 /* Completion: log the request and free its context. */
-static void
-on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+void
+masa_srv_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct masa_server *srv = cls;
@@ -727,54 +637,6 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->inflight, 1);
-}
-
-/* libmicrohttpd's own messages, as JSON log lines. */
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) MASA_PRINTF(2, 0);
-
-/* libmicrohttpd's messages: LOG_BURST at once, then LOG_PER_S a second
- * (GCRA). It writes one for each broken handshake, so a flood of them
- * (evicted ones too, evict.h) must not turn into a flood of log lines; the
- * next line written says how many were left out. */
-#define LOG_BURST 20
-#define LOG_PER_S 10
-
-static void
-on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static int64_t tat_us;
-	static unsigned long long left_out;
-	const int64_t step_us = 1000000 / LOG_PER_S;
-	unsigned long long before = 0;
-	int64_t now = masa_mono_us();
-	int write;
-	char msg[512];
-	size_t n;
-
-	(void)cls;
-	pthread_mutex_lock(&lock);
-	if (tat_us < now)
-		tat_us = now;
-	write = tat_us - now <= (LOG_BURST - 1) * step_us;
-	if (write) {
-		tat_us += step_us;
-		before = left_out;
-		left_out = 0;
-	} else {
-		left_out++;
-	}
-	pthread_mutex_unlock(&lock);
-	if (!write)
-		return;
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	n = strlen(msg);
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
-		msg[--n] = '\0';
-	if (before > 0)
-		masa_log_event("warn", "libmicrohttpd: %s (%llu earlier messages left out)", msg, before);
-	else
-		masa_log_event("warn", "libmicrohttpd: %s", msg);
 }
 
 /* Where and how the listener speaks: options for o (ending with
@@ -884,8 +746,8 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 		free(s);
 		return rc;
 	}
-	s->daemon = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first, or MHD warns */
+	s->daemon = MHD_start_daemon(flags, 0, on_accept, s, masa_srv_on_request, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, masa_srv_mhd_log, NULL,	/* first, or MHD warns */
 	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_ARRAY, pool,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->connection_limit,
@@ -893,7 +755,7 @@ masa_server_start(struct masa_app *app, const struct masa_netaddr *addr,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->connection_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)lim->connection_memory_bytes,
 	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_COMPLETED, masa_srv_on_completed, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {
@@ -919,44 +781,4 @@ unsigned
 masa_server_port(const struct masa_server *s)
 {
 	return s->port;
-}
-
-void
-masa_server_quiesce(struct masa_server *s)
-{
-	MHD_socket fd;
-
-	if (s == NULL)
-		return;
-	atomic_store(&s->stopping, 1);
-	fd = MHD_quiesce_daemon(s->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
-}
-
-unsigned
-masa_server_inflight(struct masa_server *s)
-{
-	return s ? atomic_load(&s->inflight) : 0;
-}
-
-void
-masa_server_stop(struct masa_server *s)
-{
-	struct timespec tick = { 0, 1000 * 1000 };
-
-	if (s == NULL)
-		return;
-	/* A deferred answer is woken once its group commit ends (or fails,
-	 * within the store's busy timeout); stopping before then would free
-	 * a connection the committer is about to resume. No answer is
-	 * deferred once stopping is set. */
-	atomic_store(&s->stopping, 1);
-	while (atomic_load(&s->deferred) > 0)
-		nanosleep(&tick, NULL);
-	MHD_stop_daemon(s->daemon);
-	masa_unix_unlink(&s->unix_sock);
-	masa_slots_free(s->slots);
-	masa_evict_free(s->evict);
-	free(s);
 }
