@@ -1,8 +1,9 @@
 /*
  * server_impl.h: what the files of one listener share, for them only
  * (users include server.h): the listener's state, a request's context,
- * and the calls between server.c (start-up and requests), drain.c
- * (deferred answers and shutdown) and mhdlog.c.
+ * and the calls between server.c (start-up and requests), dispatch.c
+ * (routing and answers), peer.c (who is asking), drain.c (deferred
+ * answers and shutdown) and mhdlog.c.
  */
 #ifndef MASA_SERVER_IMPL_H
 #define MASA_SERVER_IMPL_H
@@ -83,7 +84,7 @@ enum MHD_Result masa_srv_on_request(void *cls, struct MHD_Connection *c, const c
 void masa_srv_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe);
 
-/* server.c: routing, authentication and answers. */
+/* dispatch.c: routing, authentication and answers. */
 enum masa_err masa_srv_admit(struct MHD_Connection *c, struct conn_req *r, const char *url,
     const char *method, struct masa_reply *reply);
 enum MHD_Result masa_srv_dispatch(struct MHD_Connection *c, struct conn_req *r, const char *url,
@@ -94,7 +95,7 @@ enum MHD_Result masa_srv_send_reply(struct MHD_Connection *c, struct conn_req *r
 enum MHD_Result masa_srv_send_error(struct MHD_Connection *c, struct conn_req *r, enum masa_err rc);
 enum MHD_Result masa_srv_finish_later(struct MHD_Connection *c, struct conn_req *r);
 
-/* server.c: the TLS client certificate and forwarded headers. */
+/* peer.c: the TLS client certificate and forwarded headers. */
 void masa_srv_chain_views(struct conn_req *r, const size_t *len, size_t n);
 void masa_srv_capture_client_cert(struct MHD_Connection *c, struct conn_req *r);
 enum masa_err masa_srv_apply_proxy(struct MHD_Connection *c, struct conn_req *r);
