@@ -1,9 +1,9 @@
 /*
  * server_impl.h: what the files of one listener share, for them only
  * (users include server.h): the listener's state, a request's context,
- * and the calls between server.c (start-up and requests), dispatch.c
- * (routing and answers), peer.c (who is asking), drain.c (deferred
- * answers and shutdown) and mhdlog.c.
+ * and the calls between server.c (start-up), request.c (a request's
+ * life), dispatch.c (routing and answers), peer.c (who is asking),
+ * drain.c (deferred answers and shutdown) and mhdlog.c.
  */
 #ifndef MASA_SERVER_IMPL_H
 #define MASA_SERVER_IMPL_H
@@ -77,7 +77,7 @@ struct conn_req {
 	char audit_detail[192];		/* a refused forwarded header's audit entry, or "" */
 };
 
-/* server.c: libmicrohttpd's access handler and completion callback. */
+/* request.c: libmicrohttpd's access handler and completion callback. */
 enum MHD_Result masa_srv_on_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data, size_t *upload_size,
     void **con_cls);
