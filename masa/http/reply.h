@@ -1,6 +1,6 @@
 /*
  * reply.h: what a handler hands back, free of any HTTP library type:
- * status, media type, body and a few extra headers. server.c turns it into
+ * status, media type, body and a few extra headers. dispatch.c turns it into
  * a libmicrohttpd response; tests inspect it directly.
  */
 #ifndef MASA_REPLY_H

@@ -126,7 +126,7 @@ class SlowFlood(OpsCase):
                  latencies[-1], len(failures), rss_peak, hwm))
         self.assertEqual(failures, [])
         # Each evicted handshake makes libmicrohttpd write a message: the log keeps
-        # to its rate (on_mhd_log: 20 at once, then 10 a second).
+        # to its rate (masa_srv_mhd_log, http/mhdlog.c: 20 at once, then 10 a second).
         mhd = [ln for ln in server.stderr_lines if "libmicrohttpd" in ln]
         self.assertLess(len(mhd), 20 + 10 * (time.monotonic() - t_start + 1), mhd[-3:])
         self.assertGreater(self.metrics()['masa_connections_evicted_total{listener="public"}'], 0)
