@@ -34,7 +34,9 @@ static const char help[] =
     "where the key lives, its status, the devices that trust it, the PEM public key\n"
     "and the certificate chain; without NAME and --json, the default key's PEM\n"
     "public key alone. retire stops new vouchers with a key; devices that trust it\n"
-    "then get 503, so it is refused while any do, unless --force.\n";
+    "then get 503, so it is refused while any do, unless --force; it is refused\n"
+    "even with --force while a product names the key (masa product set P\n"
+    "--signing-key OTHER first), since the product's new devices could not be enrolled.\n";
 
 struct key_args {
 	const char *config, *generate, *file, *uri, *cert;
