@@ -91,10 +91,6 @@ put(const struct masa_req *req, struct masa_reply *reply, int add)
 		rc = masa_admin_str(body, "pin", &reply->detail, &pin);
 	if (rc == MASA_OK)
 		rc = masa_admin_str(body, "signing-key", &reply->detail, &key);
-	if (rc == MASA_OK && key.ptr != NULL && strlen((const char *)key.ptr) != key.len) {
-		masa_diag_set(&reply->detail, "\"signing-key\" names a key without NUL");
-		rc = MASA_E_JSON;
-	}
 	nl = body != NULL ? json_object_get(body, "nonceless") : NULL;
 	if (rc == MASA_OK && nl != NULL && !json_is_boolean(nl)) {
 		masa_diag_set(&reply->detail, "\"nonceless\" is true or false");

@@ -20,12 +20,14 @@ static const char help[] =
     "the registrar key types they can pin (es256,es384,eddsa), what their vouchers\n"
     "pin (pubk: the registrar's public key; ca-lowest/ca-highest: a CA certificate\n"
     "of the registrar's verified chain; ee-cert: the registrar's certificate) and\n"
-    "whether they take nonceless vouchers, and the voucher-signing key (masa key\n"
-    "list; \"default\" unless given) that its devices record when they are enrolled:\n"
-    "changing it changes only the devices enrolled after. A request a pledge cannot use is\n"
+    "whether they take nonceless vouchers. A request a pledge cannot use is\n"
     "answered 406. add takes the policy.* defaults of the configuration for what\n"
     "is not given; set changes only what is given. Devices enrolled with\n"
-    "--product NAME take the product's record; others the configuration's.\n";
+    "--product NAME take the product's record; others the configuration's.\n\n"
+    "--signing-key names the voucher-signing key (masa key list; \"default\" unless\n"
+    "given, a key in service) that the product's devices record when they are\n"
+    "enrolled without one of their own: changing it changes only the devices\n"
+    "enrolled after, each older one keeps the key it recorded.\n";
 
 struct product_args {
 	struct masa_product_row p;
