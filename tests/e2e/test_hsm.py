@@ -578,6 +578,7 @@ class SeveralKeys(WithToken):
         product names another key the retirement goes through."""
         self.add_key("p256")
         self.cli("product", "add", "thermo", "--signing-key", "p256")
+        self.assertIn("\nproducts: 1\n", self.cli("key", "show", "p256").stdout)
         before = self.snapshot()
         for force in ((), ("--force",)):
             with self.subTest(force=force):
@@ -589,6 +590,9 @@ class SeveralKeys(WithToken):
                               p.stderr)
                 self.assertEqual(self.snapshot(), before)
         self.cli("product", "set", "thermo", "--signing-key", "default")
+        listed = {k["name"]: k["products"] for k in json.loads(self.cli("key", "list", "--json")
+                                                                .stdout)}
+        self.assertEqual(listed, {"default": 1, "p256": 0})
         self.cli("key", "retire", "p256")
         self.assertIn(("key.retired", "name=p256 devices=0"),
                       [(e[1], e[4]) for e in self.audit_events()])
