@@ -207,11 +207,12 @@ masa_op_product(struct masa_txn *t, const struct masa_product_row *p, unsigned g
 		r.pin = p->pin;
 	if (given & MASA_PRODUCT_NONCELESS)
 		r.nonceless = p->nonceless != 0;
-	if (given & MASA_PRODUCT_KEY) {
-		rc = key_in_service(t, p->signing_key, why);
+	if (given & MASA_PRODUCT_KEY)
+		snprintf(r.signing_key, sizeof r.signing_key, "%s", p->signing_key);
+	if ((given & MASA_PRODUCT_KEY) || add) {
+		rc = key_in_service(t, r.signing_key, why);	/* a new one's "default" too */
 		if (rc != MASA_OK)
 			return rc;
-		snprintf(r.signing_key, sizeof r.signing_key, "%s", p->signing_key);
 	}
 	rc = masa_store_product_put(t, &r, masa_now_ms(), &created);
 	if (rc != MASA_OK)

@@ -52,8 +52,8 @@ void masa_product_line(const struct masa_product_row *p, char *out, size_t cap);
 /* Adds (add 1: MASA_E_CONFLICT if it exists) or changes (add 0:
  * MASA_E_NOT_FOUND if it does not) the product named p->name: the fields
  * given in given (MASA_PRODUCT_*) from p; a new product's others from
- * defaults ("default" for the signing key). The signing key given must be
- * a key in service (MASA_E_RECORD, why says which is wrong): a retired one
+ * defaults ("default" for the signing key). The signing key given (or a
+ * new product's "default") must be a key in service (MASA_E_RECORD, why says which is wrong): a retired one
  * would refuse enrollment to the product's new devices. Appends
  * product.added or product.changed naming actor and the resulting record,
  * and product.key-changed ("product=P from=OLD to=NEW") when a change

@@ -638,6 +638,21 @@ class SeveralKeys(WithToken):
         self.assertEqual(self.store_rows("SELECT name, signing_key FROM products"),
                          [("thermo", "default")])
 
+    def test_new_product_refused_while_default_is_retired(self):
+        """A new product names "default" unless told otherwise: with "default"
+        retired, `product add` without --signing-key is refused (one sentence, nothing
+        changed), and with a key in service it is added."""
+        self.add_key("p256")
+        self.cli("key", "retire", "default")
+        before = self.snapshot()
+        p = self.cli("product", "add", "thermo", ok=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertOneSentence(p.stderr)
+        self.assertIn('signing key "default" is retired', p.stderr)
+        self.assertEqual(self.snapshot(), before)
+        p = self.cli("product", "add", "thermo", "--signing-key", "p256")
+        self.assertTrue(p.stdout.endswith(" signing-key=p256\n"), p.stdout)
+
     def test_enrolment_refused_when_the_products_key_is_retired(self):
         """A product that names a retired key (the commands never leave one so, but a
         store restored from a backup may) enrolls no device: one sentence, nothing
