@@ -16,6 +16,7 @@ struct product_change {
 	unsigned given;
 	int add;
 	char actor[40];
+	struct masa_diag why;	/* a refused signing key */
 };
 
 static enum masa_err
@@ -23,7 +24,8 @@ change(struct masa_txn *t, void *arg)
 {
 	struct product_change *c = arg;
 
-	return masa_op_product(t, &c->p, c->given, c->add, &c->defaults, c->actor, &c->p);
+	return masa_op_product(t, &c->p, c->given, c->add, &c->defaults, c->actor, &c->p,
+	    &c->why);
 }
 
 /* The JSON array of strings key of body joined with commas into out (NULL
@@ -57,16 +59,17 @@ bad:
 
 /* POST /admin/v1/products (add: name in the body) and PUT
  * /admin/v1/products/{name} (change): {"formats": [...], "registrar-algs":
- * [...], "pin": FORM, "nonceless": bool}, each optional. */
+ * [...], "pin": FORM, "nonceless": bool, "signing-key": KEY}, each
+ * optional. */
 static enum masa_err
 put(const struct masa_req *req, struct masa_reply *reply, int add)
 {
 	static const char *const add_keys[] = { "name", "formats", "registrar-algs", "pin",
-		"nonceless", NULL };
+		"nonceless", "signing-key", NULL };
 	struct product_change *c = calloc(1, sizeof *c);
 	char fmts[LIST_TEXT_MAX], algs[LIST_TEXT_MAX];
 	const char *fp = NULL, *ap = NULL;
-	struct masa_bytes name = { NULL, 0 }, pin = { NULL, 0 };
+	struct masa_bytes name = { NULL, 0 }, pin = { NULL, 0 }, key = { NULL, 0 };
 	json_t *body = NULL, *nl, *doc;
 	enum masa_err rc = c ? masa_admin_body(req, add ? add_keys : add_keys + 1, reply, &body) :
 	    MASA_E_NOMEM;
@@ -86,6 +89,8 @@ put(const struct masa_req *req, struct masa_reply *reply, int add)
 		rc = joined(body, "registrar-algs", algs, &ap, &reply->detail);
 	if (rc == MASA_OK)
 		rc = masa_admin_str(body, "pin", &reply->detail, &pin);
+	if (rc == MASA_OK)
+		rc = masa_admin_str(body, "signing-key", &reply->detail, &key);
 	nl = body != NULL ? json_object_get(body, "nonceless") : NULL;
 	if (rc == MASA_OK && nl != NULL && !json_is_boolean(nl)) {
 		masa_diag_set(&reply->detail, "\"nonceless\" is true or false");
@@ -94,10 +99,12 @@ put(const struct masa_req *req, struct masa_reply *reply, int add)
 	if (rc == MASA_OK) {
 		snprintf(c->p.name, sizeof c->p.name, "%.*s", (int)name.len, (const char *)name.ptr);
 		rc = masa_product_fields(fp, ap, pin.ptr != NULL ? (const char *)pin.ptr : NULL,
-		    nl == NULL ? -1 : json_is_true(nl), &c->p, &c->given, &reply->detail);
+		    nl == NULL ? -1 : json_is_true(nl),
+		    key.ptr != NULL ? (const char *)key.ptr : NULL, &c->p, &c->given, &reply->detail);
 	}
 	if (rc == MASA_OK && !add && c->given == 0) {
-		masa_diag_set(&reply->detail, "give one of \"formats\", \"registrar-algs\", \"pin\", \"nonceless\"");
+		masa_diag_set(&reply->detail, "give one of \"formats\", \"registrar-algs\", \"pin\", "
+		    "\"nonceless\", \"signing-key\"");
 		rc = MASA_E_JSON;
 	}
 	if (rc == MASA_OK) {
@@ -107,6 +114,8 @@ put(const struct masa_req *req, struct masa_reply *reply, int add)
 		rc = masa_db_write(req->app->db, change, c);
 		if (rc == MASA_E_CONFLICT)
 			masa_diag_set(&reply->detail, "a product named \"%s\" exists", c->p.name);
+		else if (rc == MASA_E_RECORD)
+			reply->detail = c->why;
 	}
 	if (rc == MASA_OK) {
 		doc = masa_product_json(&c->p);

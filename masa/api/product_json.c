@@ -5,11 +5,12 @@
 #include <string.h>
 
 #include "formats.h"
+#include "signkeys.h"
 #include "timeutil.h"
 
 enum masa_err
 masa_product_fields(const char *formats, const char *algs, const char *pin, int nonceless,
-    struct masa_product_row *p, unsigned *given, struct masa_diag *why)
+    const char *key, struct masa_product_row *p, unsigned *given, struct masa_diag *why)
 {
 	char known[64];
 	int form;
@@ -43,6 +44,15 @@ masa_product_fields(const char *formats, const char *algs, const char *pin, int 
 		p->nonceless = nonceless != 0;
 		*given |= MASA_PRODUCT_NONCELESS;
 	}
+	if (key != NULL) {
+		if (!masa_signkey_name_ok(key)) {
+			masa_diag_set(why, "signing-key is a key name: 1 to %d of A-Z a-z 0-9 . _ -",
+			    MASA_KEY_NAME_MAX);
+			return MASA_E_RECORD;
+		}
+		snprintf(p->signing_key, sizeof p->signing_key, "%s", key);
+		*given |= MASA_PRODUCT_KEY;
+	}
 	return MASA_OK;
 }
 
@@ -74,7 +84,8 @@ masa_product_json(const struct masa_product_row *p)
 	masa_algs_text(p->registrar_algs, algs, sizeof algs);
 	masa_rfc3339_ms(p->created_ms, created);
 	masa_rfc3339_ms(p->updated_ms, updated);
-	return json_pack("{s:s, s:o?, s:o?, s:s, s:b, s:s, s:s}", "name", p->name,
+	return json_pack("{s:s, s:o?, s:o?, s:s, s:b, s:s, s:s, s:s}", "name", p->name,
 	    "formats", list(fmts), "registrar-algs", list(algs), "pin", masa_pin_name(p->pin),
-	    "nonceless", p->nonceless, "created", created, "updated", updated);
+	    "nonceless", p->nonceless, "signing-key", p->signing_key, "created", created,
+	    "updated", updated);
 }

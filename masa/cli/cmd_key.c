@@ -31,10 +31,13 @@ static const char help[] =
     "certificate is the key's; --generate writes keys/NAME.key and keys/NAME.crt\n"
     "beside the configuration. A pkcs11: URI takes its PIN from pin-source= or\n"
     "signing.pin_file, never from the command line. show prints the algorithm,\n"
-    "where the key lives, its status, the devices that trust it, the PEM public key\n"
-    "and the certificate chain; without NAME and --json, the default key's PEM\n"
-    "public key alone. retire stops new vouchers with a key; devices that trust it\n"
-    "then get 503, so it is refused while any do, unless --force.\n";
+    "where the key lives, its status, the devices that trust it, the products that\n"
+    "name it, the PEM public key and the certificate chain; without NAME and\n"
+    "--json, the default key's PEM public key alone. retire stops new vouchers with\n"
+    "a key; devices that trust it then get 503, so it is refused while any do,\n"
+    "unless --force. It is refused even with --force while a product names the key\n"
+    "(masa product set P --signing-key OTHER first): the product's new devices\n"
+    "could not be enrolled.\n";
 
 struct key_args {
 	const char *config, *generate, *file, *uri, *cert;
@@ -217,10 +220,10 @@ key_json(const struct masa_config *cfg, const struct masa_key_row *r)
 
 	if (r->retired_ms != 0)
 		masa_rfc3339_ms(r->retired_ms, when);
-	return json_pack("{s:s, s:s, s:s, s:o, s:I}", "name", r->name,
+	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "name", r->name,
 	    "algorithm", masa_alg_name(alg_of(cfg, r)), "where", where_of(cfg, r),
 	    "retired", r->retired_ms != 0 ? json_string(when) : json_null(),
-	    "devices", (json_int_t)r->devices);
+	    "devices", (json_int_t)r->devices, "products", (json_int_t)r->products);
 }
 
 struct list_ctx {
@@ -308,9 +311,10 @@ key_show(struct masa_startup *st, const struct key_args *a, const char *name,
 		json_object_set_new(o, "chain", json_stringn((const char *)chain.ptr, chain.len));
 		rc = print_json(o);
 	} else if (rc == MASA_OK) {
-		printf("name: %s\nalgorithm: %s\nwhere: %s\nstatus: %s\ndevices: %lld\n", r.name,
-		    masa_alg_name(masa_signer_alg(s)), masa_signer_where(s),
-		    r.retired_ms != 0 ? "retired" : "in service", (long long)r.devices);
+		printf("name: %s\nalgorithm: %s\nwhere: %s\nstatus: %s\ndevices: %lld\n"
+		    "products: %lld\n", r.name, masa_alg_name(masa_signer_alg(s)),
+		    masa_signer_where(s), r.retired_ms != 0 ? "retired" : "in service",
+		    (long long)r.devices, (long long)r.products);
 		fwrite(pub.ptr, 1, pub.len, stdout);
 		fwrite(chain.ptr, 1, chain.len, stdout);
 	}

@@ -12,6 +12,7 @@
 static const char help[] =
     "usage: masa product add --config FILE NAME [--formats LIST] [--registrar-algs LIST]\n"
     "                        [--pin pubk|ca-lowest|ca-highest|ee-cert] [--nonceless yes|no]\n"
+    "                        [--signing-key KEY]\n"
     "       masa product set --config FILE NAME [the same options]\n"
     "       masa product show --config FILE NAME [--json]\n"
     "       masa product list --config FILE [--json]\n\n"
@@ -22,7 +23,11 @@ static const char help[] =
     "whether they take nonceless vouchers. A request a pledge cannot use is\n"
     "answered 406. add takes the policy.* defaults of the configuration for what\n"
     "is not given; set changes only what is given. Devices enrolled with\n"
-    "--product NAME take the product's record; others the configuration's.\n";
+    "--product NAME take the product's record; others the configuration's.\n\n"
+    "--signing-key names the voucher-signing key (masa key list; \"default\" unless\n"
+    "given, a key in service) that the product's devices record when they are\n"
+    "enrolled without one of their own: changing it changes only the devices\n"
+    "enrolled after, each older one keeps the key it recorded.\n";
 
 struct product_args {
 	struct masa_product_row p;
@@ -36,7 +41,8 @@ static enum masa_err
 put_change(struct masa_txn *t, void *arg)
 {
 	struct product_args *a = arg;
-	enum masa_err rc = masa_op_product(t, &a->p, a->given, a->add, &a->defaults, "cli", &a->p);
+	enum masa_err rc = masa_op_product(t, &a->p, a->given, a->add, &a->defaults, "cli", &a->p,
+	    a->diag);
 
 	if (rc == MASA_E_CONFLICT)
 		masa_diag_set(a->diag, "a product named \"%s\" exists (masa product set changes it)",
@@ -51,7 +57,7 @@ static int
 print(void *arg, const struct masa_product_row *p)
 {
 	const int *json = arg;
-	char line[400];
+	char line[512];
 	json_t *o;
 
 	if (!*json) {
@@ -98,6 +104,7 @@ masa_cmd_product(int argc, char **argv)
 		{ "registrar-algs", required_argument, NULL, 'a' },
 		{ "pin", required_argument, NULL, 'p' },
 		{ "nonceless", required_argument, NULL, 'n' },
+		{ "signing-key", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -106,7 +113,8 @@ masa_cmd_product(int argc, char **argv)
 	struct masa_diag diag = { { 0 } };
 	struct product_args a;
 	struct masa_startup st;
-	const char *config = NULL, *formats = NULL, *algs = NULL, *pin = NULL, *sub, *name;
+	const char *config = NULL, *formats = NULL, *algs = NULL, *pin = NULL, *key = NULL;
+	const char *sub, *name;
 	char known[64];
 	int c, nonceless = -1, json = 0, change;
 	enum masa_err rc;
@@ -119,6 +127,7 @@ masa_cmd_product(int argc, char **argv)
 		case 'f': formats = optarg; break;
 		case 'a': algs = optarg; break;
 		case 'p': pin = optarg; break;
+		case 'k': key = optarg; break;
 		case 'n':
 			if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0)
 				return masa_cli_usage_error("product", "--nonceless takes yes or no");
@@ -144,19 +153,20 @@ masa_cmd_product(int argc, char **argv)
 		return masa_cli_usage_error("product", expected);
 	if (name != NULL && !masa_product_name_ok(name, strlen(name)))
 		return masa_cli_usage_error("product", "NAME must be 1 to 128 bytes of UTF-8 without '/'");
-	if (!change && (formats || algs || pin || nonceless >= 0))
+	if (!change && (formats || algs || pin || key || nonceless >= 0))
 		return masa_cli_usage_error("product", "show and list take no product fields");
 	if (change && json)
 		return masa_cli_usage_error("product", "--json is for show and list");
 	if (change) {
 		snprintf(a.p.name, sizeof a.p.name, "%s", name);
 		a.add = strcmp(sub, "add") == 0;
-		rc = masa_product_fields(formats, algs, pin, nonceless, &a.p, &a.given, &diag);
+		rc = masa_product_fields(formats, algs, pin, nonceless, key, &a.p, &a.given, &diag);
 		if (rc != MASA_OK)
 			return masa_cli_fail(rc, &diag);
 		if (!a.add && a.given == 0)
 			return masa_cli_usage_error("product",
-			    "set needs one of --formats, --registrar-algs, --pin, --nonceless");
+			    "set needs one of --formats, --registrar-algs, --pin, --nonceless, "
+			    "--signing-key");
 	}
 	if (masa_cli_open_store(config, &st, &diag) != 0)
 		return masa_cli_fail(MASA_E_STORE, &diag);

@@ -73,28 +73,35 @@ same_details(struct masa_txn *t, const char *serial, const char *product, int64_
 }
 
 /* Records the signing key a new device's pledges trust: name (a key in
- * service), or "default" when empty; its name into key. */
+ * service) or, when empty, the key its product names now (product_key;
+ * "" without a product: "default", unchecked as before products had keys);
+ * its name into key. Later changes of the product's key leave it be. */
 static enum masa_err
 record_key(struct masa_txn *t, const char *serial, struct masa_bytes name,
-    char key[MASA_KEY_NAME_MAX + 1], struct masa_diag *why)
+    const char *product_key, char key[MASA_KEY_NAME_MAX + 1], struct masa_diag *why)
 {
 	struct masa_key_row row;
 	struct masa_device d;
 	enum masa_err rc;
 
 	snprintf(key, MASA_KEY_NAME_MAX + 1, "%s", MASA_KEY_DEFAULT);
-	if (name.len == 0)
+	if (name.len == 0 && product_key[0] == '\0')
 		return MASA_OK;
-	if (text(name, key, MASA_KEY_NAME_MAX + 1) != 0) {
+	if (name.len == 0)
+		snprintf(key, MASA_KEY_NAME_MAX + 1, "%s", product_key);
+	else if (text(name, key, MASA_KEY_NAME_MAX + 1) != 0) {
 		masa_diag_set(why, "signing-key names a key of at most %d bytes", MASA_KEY_NAME_MAX);
 		return MASA_E_RECORD;
 	}
 	rc = masa_store_key_get(t, key, &row);
 	if (rc == MASA_E_NOT_FOUND || (rc == MASA_OK && row.retired_ms != 0)) {
-		masa_diag_set(why, "signing key \"%s\" %s", key,
+		masa_diag_set(why, "signing key \"%s\"%s %s", key,
+		    name.len == 0 ? " of the device's product" : "",
 		    rc == MASA_OK ? "is retired" : "does not exist");
 		return MASA_E_RECORD;
 	}
+	if (rc == MASA_OK && strcmp(key, MASA_KEY_DEFAULT) == 0)
+		return MASA_OK;		/* the column's default */
 	if (rc == MASA_OK)
 		rc = masa_store_device_get(t, serial, &d);
 	if (rc == MASA_OK)
@@ -103,12 +110,17 @@ record_key(struct masa_txn *t, const char *serial, struct masa_bytes name,
 }
 
 /* A device names a product that exists: its record says what the pledge
- * can take, and a misspelt name would silently give it the defaults. */
+ * can take, and a misspelt name would silently give it the defaults. The
+ * key the product names into key. */
 static enum masa_err
-known_product(struct masa_txn *t, const char *product, struct masa_diag *why)
+known_product(struct masa_txn *t, const char *product, char key[MASA_KEY_NAME_MAX + 1],
+    struct masa_diag *why)
 {
 	struct masa_product_row p;
 	enum masa_err rc = masa_store_product_get(t, product, &p);
+
+	if (rc == MASA_OK)
+		snprintf(key, MASA_KEY_NAME_MAX + 1, "%s", p.signing_key);
 
 	if (rc == MASA_E_NOT_FOUND) {
 		masa_diag_set(why, "there is no product named \"%.*s\" (masa product add creates one)",
@@ -125,6 +137,7 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 	char serial[MASA_SERIAL_MAX + 1], product[MASA_STORE_TEXT_MAX + 1];
 	char owner[MASA_STORE_TEXT_MAX + 1];
 	char key[MASA_KEY_NAME_MAX + 1], detail[MASA_KEY_NAME_MAX + 32];
+	char product_key[MASA_KEY_NAME_MAX + 1] = "";
 	uint8_t spki[MASA_SPKI_MAX];
 	size_t spki_len = 0;
 	struct masa_buf cert;
@@ -172,7 +185,7 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 		if (rc != MASA_OK)
 			goto done;
 	}
-	if (product[0] != '\0' && (rc = known_product(t, product, why)) != MASA_OK)
+	if (product[0] != '\0' && (rc = known_product(t, product, product_key, why)) != MASA_OK)
 		goto done;
 	rc = masa_store_device_add(t, serial, (struct masa_bytes){ spki, spki_len },
 	    masa_buf_view(&cert), product, owner_id, masa_now_ms(), created);
@@ -185,7 +198,7 @@ masa_enroll(struct masa_txn *t, const struct masa_enroll_rec *rec, const char *a
 		rc = same_details(t, serial, product, owner_id, why);
 	if (rc != MASA_OK || !*created)
 		goto done;
-	rc = record_key(t, serial, rec->signing_key, key, why);
+	rc = record_key(t, serial, rec->signing_key, product_key, key, why);
 	if (rc != MASA_OK)
 		goto done;
 	/* " key=NAME" when the device trusts another key than the default. */

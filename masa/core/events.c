@@ -27,6 +27,7 @@ static const char *const names[] = {
 	[MASA_EV_KEY_RETIRED] = "key.retired",
 	[MASA_EV_PRODUCT_ADDED] = "product.added",
 	[MASA_EV_PRODUCT_CHANGED] = "product.changed",
+	[MASA_EV_PRODUCT_KEY_CHANGED] = "product.key-changed",
 };
 
 const char *

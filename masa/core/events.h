@@ -34,6 +34,7 @@ enum masa_event {
 	MASA_EV_KEY_RETIRED,
 	MASA_EV_PRODUCT_ADDED,
 	MASA_EV_PRODUCT_CHANGED,
+	MASA_EV_PRODUCT_KEY_CHANGED,
 };
 
 /* What an entry says besides its event: each field may be left zero. */

@@ -6,6 +6,7 @@
 
 #include "crypto/alg.h"
 #include "events.h"
+#include "keys.h"
 #include "format.h"
 #include "timeutil.h"
 #include "utf8.h"
@@ -132,17 +133,53 @@ masa_product_line(const struct masa_product_row *p, char *out, size_t cap)
 
 	masa_formats_text(p->formats, fmts, sizeof fmts);
 	masa_algs_text(p->registrar_algs, algs, sizeof algs);
-	snprintf(out, cap, "%s formats=%s registrar-algs=%s pin=%s nonceless=%s", p->name, fmts,
-	    algs, masa_pin_name(p->pin), p->nonceless ? "yes" : "no");
+	snprintf(out, cap, "%s formats=%s registrar-algs=%s pin=%s nonceless=%s signing-key=%s",
+	    p->name, fmts, algs, masa_pin_name(p->pin), p->nonceless ? "yes" : "no",
+	    p->signing_key);
+}
+
+/* The key a product is to name is a key in service. */
+static enum masa_err
+key_in_service(struct masa_txn *t, const char *name, struct masa_diag *why)
+{
+	struct masa_key_row k;
+	enum masa_err rc = masa_store_key_get(t, name, &k);
+
+	if (rc == MASA_E_NOT_FOUND)
+		masa_diag_set(why, "there is no signing key named \"%s\" (masa key add adds one)",
+		    name);
+	else if (rc == MASA_OK && k.retired_ms != 0)
+		masa_diag_set(why, "signing key \"%s\" is retired: new devices of the product "
+		    "could not be enrolled", name);
+	if (rc == MASA_E_NOT_FOUND || (rc == MASA_OK && k.retired_ms != 0))
+		return MASA_E_RECORD;
+	return rc;
+}
+
+/* product.key-changed when a change of product p moves it from key old. */
+static enum masa_err
+key_changed(struct masa_txn *t, const struct masa_product_row *p, const char *old,
+    const char *actor)
+{
+	struct masa_event_fields ev = { 0 };
+	char detail[MASA_STORE_TEXT_MAX + 2 * MASA_KEY_NAME_MAX + 32];
+
+	if (strcmp(old, p->signing_key) == 0)
+		return MASA_OK;
+	snprintf(detail, sizeof detail, "product=%s from=%s to=%s", p->name, old, p->signing_key);
+	ev.source = actor;
+	ev.detail = detail;
+	return masa_event_append(t, MASA_EV_PRODUCT_KEY_CHANGED, &ev);
 }
 
 enum masa_err
 masa_op_product(struct masa_txn *t, const struct masa_product_row *p, unsigned given, int add,
-    const struct masa_policy_product *defaults, const char *actor, struct masa_product_row *out)
+    const struct masa_policy_product *defaults, const char *actor, struct masa_product_row *out,
+    struct masa_diag *why)
 {
 	struct masa_event_fields ev = { 0 };
 	struct masa_product_row r;
-	char detail[400];
+	char detail[512], old[MASA_KEY_NAME_MAX + 1];
 	enum masa_err rc = masa_store_product_get(t, p->name, &r);
 	int created;
 
@@ -159,7 +196,9 @@ masa_op_product(struct masa_txn *t, const struct masa_product_row *p, unsigned g
 		r.registrar_algs = defaults->registrar_algs;
 		r.pin = defaults->pin;
 		r.nonceless = defaults->nonceless;
+		snprintf(r.signing_key, sizeof r.signing_key, "%s", MASA_KEY_DEFAULT);
 	}
+	snprintf(old, sizeof old, "%s", r.signing_key);
 	if (given & MASA_PRODUCT_FORMATS)
 		r.formats = p->formats;
 	if (given & MASA_PRODUCT_ALGS)
@@ -168,6 +207,13 @@ masa_op_product(struct masa_txn *t, const struct masa_product_row *p, unsigned g
 		r.pin = p->pin;
 	if (given & MASA_PRODUCT_NONCELESS)
 		r.nonceless = p->nonceless != 0;
+	if (given & MASA_PRODUCT_KEY)
+		snprintf(r.signing_key, sizeof r.signing_key, "%s", p->signing_key);
+	if ((given & MASA_PRODUCT_KEY) || add) {
+		rc = key_in_service(t, r.signing_key, why);	/* a new one's "default" too */
+		if (rc != MASA_OK)
+			return rc;
+	}
 	rc = masa_store_product_put(t, &r, masa_now_ms(), &created);
 	if (rc != MASA_OK)
 		return rc;
@@ -175,6 +221,8 @@ masa_op_product(struct masa_txn *t, const struct masa_product_row *p, unsigned g
 	ev.source = actor;
 	ev.detail = detail;
 	rc = masa_event_append(t, add ? MASA_EV_PRODUCT_ADDED : MASA_EV_PRODUCT_CHANGED, &ev);
+	if (rc == MASA_OK && !add)
+		rc = key_changed(t, &r, old, actor);
 	if (rc == MASA_OK && out != NULL)
 		*out = r;
 	return rc;

@@ -2,7 +2,8 @@
  * product.h: product lines, what the pledges of each can take (voucher
  * formats, registrar key types, the pin form, nonceless vouchers), as the
  * operator adds and changes them (`masa product`, /admin/v1/products) with
- * an audit entry each, and the record a device takes at issuance. Format
+ * an audit entry each, the record a device takes at issuance, and the
+ * signing key a device records at enrollment (its product's then). Format
  * names are the codecs' (masa/format/formats.h parses them); key types
  * are alg.h's names; pin forms are named here.
  */
@@ -26,6 +27,7 @@ enum {
 	MASA_PRODUCT_ALGS = 2,
 	MASA_PRODUCT_PIN = 4,
 	MASA_PRODUCT_NONCELESS = 8,
+	MASA_PRODUCT_KEY = 16,
 };
 
 /* 1 if s (len bytes) can name a product: 1 to MASA_STORE_TEXT_MAX bytes of
@@ -43,17 +45,22 @@ int masa_algs_parse(const char *s, size_t len, uint64_t *mask);
 void masa_formats_text(uint64_t mask, char *out, size_t cap);
 void masa_algs_text(uint64_t mask, char *out, size_t cap);
 
-/* One line of text: NAME formats=... registrar-algs=... pin=... nonceless=yes|no */
+/* One line of text: NAME formats=... registrar-algs=... pin=... nonceless=yes|no
+ * signing-key=KEY */
 void masa_product_line(const struct masa_product_row *p, char *out, size_t cap);
 
 /* Adds (add 1: MASA_E_CONFLICT if it exists) or changes (add 0:
  * MASA_E_NOT_FOUND if it does not) the product named p->name: the fields
  * given in given (MASA_PRODUCT_*) from p; a new product's others from
- * defaults. Appends product.added or product.changed naming actor and the
- * resulting record. *out (may be NULL) is the record written. */
+ * defaults ("default" for the signing key). The signing key given (or a
+ * new product's "default") must be a key in service (MASA_E_RECORD, why says which is wrong): a retired one
+ * would refuse enrollment to the product's new devices. Appends
+ * product.added or product.changed naming actor and the resulting record,
+ * and product.key-changed ("product=P from=OLD to=NEW") when a change
+ * names another key. *out (may be NULL) is the record written. */
 MASA_NODISCARD enum masa_err masa_op_product(struct masa_txn *t, const struct masa_product_row *p,
     unsigned given, int add, const struct masa_policy_product *defaults, const char *actor,
-    struct masa_product_row *out);
+    struct masa_product_row *out, struct masa_diag *why);
 
 /* A product record as the policy sees it. */
 void masa_product_policy(const struct masa_product_row *p, struct masa_policy_product *out);

@@ -73,6 +73,14 @@ retire_change(struct masa_txn *t, void *arg)
 		masa_diag_set(r->diag, "signing key \"%s\" is already retired", r->name);
 		return MASA_E_CONFLICT;
 	}
+	if (row.products > 0) {
+		/* Even with --force: the products' new devices would be refused
+		 * enrollment, and their old ones keep the key they recorded. */
+		masa_diag_set(r->diag, "%lld products name signing key \"%s\" for their new devices: "
+		    "give them another key first (masa product set NAME --signing-key KEY)",
+		    (long long)row.products, r->name);
+		return MASA_E_CONFLICT;
+	}
 	if (row.devices > 0 && !r->force) {
 		masa_diag_set(r->diag, "%lld devices trust signing key \"%s\": retiring it refuses "
 		    "them vouchers (503); add --force to do so", (long long)row.devices, r->name);

@@ -23,7 +23,8 @@ MASA_NODISCARD enum masa_err masa_signkey_add(struct masa_db *db, const struct m
     struct masa_diag *diag);
 
 /* Retires key name (key.retired): MASA_E_NOT_FOUND, or MASA_E_CONFLICT
- * while devices record it and force is 0 (diag says how many). */
+ * while devices record it and force is 0, or while a product names it
+ * whatever force (diag says how many). */
 MASA_NODISCARD enum masa_err masa_signkey_retire(struct masa_db *db, const char *name, int force,
     int64_t now_ms, struct masa_diag *diag);
 

@@ -22,6 +22,7 @@ struct masa_key_row {
 	int64_t created_ms;
 	int64_t retired_ms;		/* 0: in service */
 	int64_t devices;		/* devices that record this key (read only) */
+	int64_t products;		/* products that name this key (read only) */
 };
 
 /* Adds a key; MASA_E_EXISTS if the name is taken. */

@@ -1,6 +1,7 @@
 /*
  * products.h: the product lines' records (schema/sqlite/0003_products.sql):
- * what the pledges of each can take. Plain reads and writes inside a
+ * what the pledges of each can take, and the signing key that its devices
+ * record at enrollment (0005_product_key.sql). Plain reads and writes inside a
  * caller's transaction; what they mean is the policy's (core/policy.h).
  */
 #ifndef MASA_PRODUCTS_H
@@ -10,6 +11,7 @@
 
 #include "attr.h"
 #include "err.h"
+#include "keys.h"
 #include "rows.h"
 #include "store.h"
 
@@ -19,6 +21,7 @@ struct masa_product_row {
 	uint64_t registrar_algs;	/* bit 1 << enum masa_alg */
 	int pin;			/* enum masa_pin_form */
 	int nonceless;			/* 0/1 */
+	char signing_key[MASA_KEY_NAME_MAX + 1];	/* keys.h's name (schema 0005) */
 	int64_t created_ms, updated_ms;
 };
 

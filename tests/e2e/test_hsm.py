@@ -11,6 +11,7 @@ Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_hsm
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -505,6 +506,207 @@ class SeveralKeys(WithToken):
         self.issue_with(vtest.Pledge("SN-api", pledge), r, "p384")
         self.issue_with(vtest.Pledge("SN-import", imported), r, "p384")
 
+    # ---- keys per product (issue 18: "per product, pinned per device") ----------------
+
+    def add_file_key(self, name, alg="es384"):
+        """`masa key add NAME --generate ALG`: a file key in keys/ beside masa.json,
+        its public key read from the key file masa wrote (with Python's cryptography,
+        never from anything masa prints)."""
+        p = self.cli("key", "add", name, "--generate", alg)
+        self.assertIn("added signing key " + name, p.stdout)
+        keys = os.path.join(os.path.dirname(self.inst.config), "keys")
+        with open(os.path.join(keys, name + ".key"), "rb") as f:
+            pub = serialization.load_pem_private_key(f.read(), None).public_key()
+        self.keys[name] = (pub, os.path.join(keys, name + ".crt"))
+
+    def enroll_product(self, product, key=None):
+        """A new pledge enrolled with --product (and --signing-key key, if given)."""
+        pledge = vtest.brski.new_key("es256")
+        serial = "SN-%s-%s" % (product, vtest.new_nonce(4).hex())
+        self.cli("device", "add", "--serial", serial, "--pubkey", self.public_pem_file(pledge),
+                 "--product", product, *(("--signing-key", key) if key else ()))
+        return vtest.Pledge(serial, pledge)
+
+    def admin(self, method, path, body=None):
+        st, _h, out = vtest.request(self.inst, self.server.admin_port, method, path,
+                                    json.dumps(body).encode() if body is not None else None,
+                                    {"Authorization": "Bearer " + self.inst.token,
+                                     "Content-Type": "application/json"})
+        return st, out
+
+    def device_keys(self):
+        return dict(self.store_rows("SELECT serial, signing_key FROM devices"))
+
+    def test_two_products_two_keys(self):
+        """A product of a file key (`masa key add --generate`, set with the CLI) and one
+        of a token key (set with the admin API): each device records its product's key,
+        an explicit "signing-key" wins over the product's, a device without a product
+        keeps "default"; every voucher verifies with its device's key and with no
+        other."""
+        self.add_file_key("filekey")
+        self.add_key("p256")
+        self.add_key("p384")
+        p = self.cli("product", "add", "thermo", "--signing-key", "filekey")
+        self.assertTrue(p.stdout.endswith(" signing-key=filekey\n"), p.stdout)
+        self.server = self.serve()
+        st, body = self.admin("POST", "/admin/v1/products", {"name": "bulb", "signing-key": "p256"})
+        self.assertEqual((st, json.loads(body)["signing-key"]), (201, "p256"), body)
+        t, b = self.enroll_product("thermo"), self.enroll_product("bulb")
+        x, d = self.enroll_product("bulb", key="p384"), self.enroll_with("default")
+        self.assertEqual(self.device_keys(), {t.serial: "filekey", b.serial: "p256",
+                                              x.serial: "p384", d.serial: "default"})
+        r = self.registrar()
+        self.issue_with(t, r, "filekey")
+        self.issue_with(b, r, "p256")
+        self.issue_with(x, r, "p384")
+        self.issue_with(d, r, "default")
+        self.assertIn(" signing-key=p256\n", self.cli("product", "show", "bulb").stdout)
+        listed = [json.loads(l) for l in self.cli("product", "list", "--json").stdout.splitlines()]
+        self.assertEqual([(j["name"], j["signing-key"]) for j in listed],
+                         [("bulb", "p256"), ("thermo", "filekey")])
+        st, body = self.admin("GET", "/admin/v1/products/thermo")
+        self.assertEqual((st, json.loads(body)["signing-key"]), (200, "filekey"))
+        enrolled = {e[2]: e[4] for e in self.audit_events() if e[1] == "device.enrolled"}
+        self.assertEqual(enrolled[t.serial], "public-key key=filekey")
+        self.assertEqual(enrolled[b.serial], "public-key key=p256")
+
+    def test_product_rotation(self):
+        """Rotating a product's key (CLI, then the admin API) changes only the devices
+        enrolled after: the first device keeps the token key, the second gets the file
+        key, the third the other token key; each verifies with its key and is refused
+        by the others, before and after a later rotation. Each change is audited
+        naming the old and the new key."""
+        self.add_key("p256")
+        self.add_file_key("filekey")
+        self.add_key("p384")
+        self.cli("product", "add", "thermo", "--signing-key", "p256")
+        old = self.enroll_product("thermo")
+        self.cli("product", "set", "thermo", "--signing-key", "filekey")
+        new = self.enroll_product("thermo")
+        self.server = self.serve()
+        r = self.registrar()
+        self.issue_with(old, r, "p256")
+        self.issue_with(new, r, "filekey")
+        st, body = self.admin("PUT", "/admin/v1/products/thermo", {"signing-key": "p384"})
+        self.assertEqual((st, json.loads(body)["signing-key"]), (200, "p384"), body)
+        newest = self.enroll_product("thermo")
+        self.issue_with(newest, r, "p384")
+        self.issue_with(old, r, "p256")
+        self.issue_with(new, r, "filekey")
+        self.assertEqual(self.device_keys(), {old.serial: "p256", new.serial: "filekey",
+                                              newest.serial: "p384"})
+        events = [(e[1], e[4]) for e in self.audit_events() if e[1].startswith("product.")]
+        self.assertEqual([ev for ev in events if ev[0] == "product.key-changed"],
+                         [("product.key-changed", "product=thermo from=p256 to=filekey"),
+                          ("product.key-changed", "product=thermo from=filekey to=p384")])
+        self.assertEqual(events[0], ("product.added", "thermo formats=cose,cms,jws "
+                                     "registrar-algs=es256,es384,eddsa pin=pubk nonceless=yes "
+                                     "signing-key=p256"))
+        # a change that keeps the key (here: the pin form) is no key change
+        self.cli("product", "set", "thermo", "--pin", "pubk")
+        self.assertEqual(len([e for e in self.audit_events() if e[1] == "product.key-changed"]),
+                         2)
+
+    def test_retire_refused_while_a_product_names_the_key(self):
+        """`masa key retire` is refused, even with --force, while a product names the
+        key (its new devices could not be enrolled), and changes nothing; once the
+        product names another key the retirement goes through."""
+        self.add_key("p256")
+        self.cli("product", "add", "thermo", "--signing-key", "p256")
+        self.assertIn("\nproducts: 1\n", self.cli("key", "show", "p256").stdout)
+        before = self.snapshot()
+        for force in ((), ("--force",)):
+            with self.subTest(force=force):
+                p = self.cli("key", "retire", "p256", *force, ok=False)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertOneSentence(p.stderr)
+                self.assertIn('1 products name signing key "p256" for their new devices: give '
+                              'them another key first (masa product set NAME --signing-key KEY)',
+                              p.stderr)
+                self.assertEqual(self.snapshot(), before)
+        self.cli("product", "set", "thermo", "--signing-key", "default")
+        listed = {k["name"]: k["products"] for k in json.loads(self.cli("key", "list", "--json")
+                                                                .stdout)}
+        self.assertEqual(listed, {"default": 1, "p256": 0})
+        self.cli("key", "retire", "p256")
+        self.assertIn(("key.retired", "name=p256 devices=0"),
+                      [(e[1], e[4]) for e in self.audit_events()])
+
+    def test_product_key_refusals(self):
+        """add/set with an unknown, retired or ill-formed key (CLI and admin API) are
+        refused with one sentence and change nothing."""
+        self.add_key("p256")
+        self.cli("key", "retire", "p256")
+        self.cli("product", "add", "thermo")
+        self.server = self.serve()
+        before = self.snapshot()
+        for args, text in [
+                (("add", "bulb", "--signing-key", "nope"),
+                 'there is no signing key named "nope" (masa key add adds one)'),
+                (("set", "thermo", "--signing-key", "nope"), 'there is no signing key named "nope"'),
+                (("add", "bulb", "--signing-key", "p256"),
+                 'signing key "p256" is retired: new devices of the product could not be enrolled'),
+                (("set", "thermo", "--signing-key", "p256"), 'signing key "p256" is retired'),
+                (("set", "thermo", "--signing-key", "x" * 65), "signing-key is a key name")]:
+            with self.subTest(args=args):
+                p = self.cli("product", *args, ok=False)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertOneSentence(p.stderr)
+                self.assertIn(text, p.stderr)
+        for method, path, body, text in [
+                ("POST", "/admin/v1/products", {"name": "bulb", "signing-key": "nope"},
+                 b'there is no signing key named \"nope\"'),
+                ("PUT", "/admin/v1/products/thermo", {"signing-key": "p256"},
+                 b'signing key \"p256\" is retired'),
+                ("PUT", "/admin/v1/products/thermo", {"signing-key": 7},
+                 b'"signing-key" must be a string'),
+                ("PUT", "/admin/v1/products/thermo", {"signing-key": "p2\u000056"},
+                 b"not the JSON this resource expects"),     # jansson refuses \u0000
+                ("PUT", "/admin/v1/products/thermo", {"signing-key": "x" * 65},
+                 b"signing-key is a key name: 1 to 64")]:
+            with self.subTest(path=path, body=body):
+                st, out = self.admin(method, path, body)
+                self.assertEqual(st, 400, out)
+                self.assertIn(text, out)
+                self.assertOneSentence(out.decode())
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(self.store_rows("SELECT name, signing_key FROM products"),
+                         [("thermo", "default")])
+
+    def test_new_product_refused_while_default_is_retired(self):
+        """A new product names "default" unless told otherwise: with "default"
+        retired, `product add` without --signing-key is refused (one sentence, nothing
+        changed), and with a key in service it is added."""
+        self.add_key("p256")
+        self.cli("key", "retire", "default")
+        before = self.snapshot()
+        p = self.cli("product", "add", "thermo", ok=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertOneSentence(p.stderr)
+        self.assertIn('signing key "default" is retired', p.stderr)
+        self.assertEqual(self.snapshot(), before)
+        p = self.cli("product", "add", "thermo", "--signing-key", "p256")
+        self.assertTrue(p.stdout.endswith(" signing-key=p256\n"), p.stdout)
+
+    def test_enrolment_refused_when_the_products_key_is_retired(self):
+        """A product that names a retired key (the commands never leave one so, but a
+        store restored from a backup may) enrolls no device: one sentence, nothing
+        stored; an explicit "signing-key" in service still enrolls."""
+        self.add_key("p256")
+        self.add_key("p384")
+        self.cli("product", "add", "thermo")
+        self.cli("key", "retire", "p256")
+        store_edit(self, "UPDATE products SET signing_key = 'p256' WHERE name = 'thermo'")
+        before = self.snapshot()
+        p = run_device_add(self, None, product="thermo")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertOneSentence(p.stderr)
+        self.assertIn('signing key "p256" of the device\'s product is retired', p.stderr)
+        self.assertEqual(self.snapshot(), before)
+        late = self.enroll_product("thermo", key="p384")
+        self.start()
+        self.issue_with(late, self.registrar(), "p384")
+
     def test_show(self):
         """key show NAME: algorithm, where, status, the public key read back from the
         token and the certificate; --json the same."""
@@ -528,7 +730,23 @@ def brski_pem(key):
                                          serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def run_device_add(case, key):
+def run_device_add(case, key, product=None):
     pledge = vtest.brski.new_key("es256")
     return vtest.run("device", "add", "--config", case.inst.config, "--serial", "SN-late",
-                     "--pubkey", case.public_pem_file(pledge), "--signing-key", key)
+                     "--pubkey", case.public_pem_file(pledge),
+                     *(("--signing-key", key) if key else ()),
+                     *(("--product", product) if product else ()))
+
+
+def store_edit(case, sql):
+    """Runs one statement that writes the instance's store behind masa's back (SQLite
+    file or PostgreSQL database), for a state the commands never make."""
+    if vtest.BACKEND == "postgresql":
+        vtest.pg_server().psql(sql, db=case.inst.database.rsplit("/", 1)[1])
+        return
+    db = sqlite3.connect(case.inst.path("masa.db"), timeout=10)
+    try:
+        with db:
+            db.execute(sql)
+    finally:
+        db.close()

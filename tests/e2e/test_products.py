@@ -128,26 +128,29 @@ class Commands(ProductCase):
         p = self.product("add", "thermo", "--formats", "cose", "--registrar-algs", "es256",
                          "--pin", "ca-lowest")
         self.assertEqual(p.stdout, "thermo formats=cose registrar-algs=es256 pin=ca-lowest "
-                                   "nonceless=yes\n")
+                                   "nonceless=yes signing-key=default\n")
         self.product("set", "thermo", "--nonceless", "no")
         self.product("add", "bulb")
         shown = json.loads(self.product("show", "thermo", "--json").stdout)
         self.assertEqual({k: shown[k] for k in ("name", "formats", "registrar-algs", "pin",
-                                                "nonceless")},
+                                                "nonceless", "signing-key")},
                          {"name": "thermo", "formats": ["cose"], "registrar-algs": ["es256"],
-                          "pin": "ca-lowest", "nonceless": False})
+                          "pin": "ca-lowest", "nonceless": False, "signing-key": "default"})
         listed = self.product("list", "--json").stdout
         self.assertEqual([json.loads(l)["name"] for l in listed.splitlines()],
                          ["bulb", "thermo"])
         # a new product takes masa.json's defaults: every format and key type, pubk, nonceless
         self.assertEqual(self.product("show", "bulb").stdout,
                          "bulb formats=cose,cms,jws registrar-algs=es256,es384,eddsa pin=pubk "
-                         "nonceless=yes\n")
+                         "nonceless=yes signing-key=default\n")
         events = [(e[1], e[4]) for e in self.audit_events(0) if e[1].startswith("product.")]
         self.assertEqual(events, [
-            ("product.added", "thermo formats=cose registrar-algs=es256 pin=ca-lowest nonceless=yes"),
-            ("product.changed", "thermo formats=cose registrar-algs=es256 pin=ca-lowest nonceless=no"),
-            ("product.added", "bulb formats=cose,cms,jws registrar-algs=es256,es384,eddsa pin=pubk nonceless=yes")])
+            ("product.added", "thermo formats=cose registrar-algs=es256 pin=ca-lowest "
+                              "nonceless=yes signing-key=default"),
+            ("product.changed", "thermo formats=cose registrar-algs=es256 pin=ca-lowest "
+                                "nonceless=no signing-key=default"),
+            ("product.added", "bulb formats=cose,cms,jws registrar-algs=es256,es384,eddsa "
+                              "pin=pubk nonceless=yes signing-key=default")])
 
     def test_refusals_are_one_sentence(self):
         self.product("add", "x")
@@ -160,6 +163,9 @@ class Commands(ProductCase):
                 (("add", "y", "--pin", "cert"), "pin is one of pubk, ca-lowest"),
                 (("add", "y", "--nonceless", "maybe"), "--nonceless takes yes or no"),
                 (("set", "x"), "set needs one of --formats"),
+                (("add", "y", "--signing-key", "a b"), "signing-key is a key name: 1 to 64"),
+                (("add", "y", "--signing-key", "nope"), 'there is no signing key named "nope"'),
+                (("set", "x", "--signing-key", "nope"), 'there is no signing key named "nope"'),
                 (("add", "a/b"), "NAME must be 1 to 128 bytes of UTF-8 without '/'")]:
             with self.subTest(args=args):
                 p = self.product(*args, ok=False)
@@ -437,7 +443,10 @@ class Validity(ProductCase):
         device has no product: policy.pinned_domain's older "cert" is the ee-cert pin."""
         p = self.enroll()
         key = brski.new_key("es256")
-        not_after = NOW + datetime.timedelta(minutes=5)
+        # from this test's start, not the module's: a loaded machine runs the whole
+        # suite for longer than the five minutes
+        not_after = (datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+                     + datetime.timedelta(minutes=5))
         own = Registrar(key, brski.make_cert(key, "own", cmc_ra=True, not_after=not_after))
         self.owner("acme", own, p.serial)
         self.start(mode="owner", nonceless_lifetime_s=1200, pinned_domain="cert")

@@ -1,7 +1,7 @@
 /* test_store.c: the store with its SQLite backend (masa/store/store.c,
- * masa/store/sqlite/: open, settings, migrations, locking) and the
- * hash-chained, append-only audit trail (masa/store/audit*.c,
- * masa/store/sqlite/audit.c). */
+ * masa/store/sqlite/: open, settings, migrations, locking, the products'
+ * signing key) and the hash-chained, append-only audit trail
+ * (masa/store/audit*.c, masa/store/sqlite/audit.c). */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -14,7 +14,9 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "keys.h"
 #include "migrations.h"
+#include "products.h"
 
 #define BUSY_MS 100
 
@@ -200,6 +202,52 @@ test_migrate_newer_schema(void **state)
 	assert_true(diag.msg[0] != '\0');
 	assert_int_equal(tu_query_int(c, "PRAGMA user_version"), 99);
 	sqlite3_close(c);
+	masa_db_close(db);
+}
+
+/* Puts p naming key at now_ms; it reads back so, and the default key
+ * counts defaults products. */
+static void
+put_product_key(struct masa_txn *txn, struct masa_product_row *p, const char *key,
+    int64_t now_ms, int want_created, int64_t defaults)
+{
+	struct masa_product_row got;
+	struct masa_key_row k;
+	int created = -1;
+
+	snprintf(p->signing_key, sizeof p->signing_key, "%s", key);
+	assert_int_equal(masa_store_product_put(txn, p, now_ms, &created), MASA_OK);
+	assert_int_equal(created, want_created);
+	assert_int_equal(masa_store_product_get(txn, p->name, &got), MASA_OK);
+	assert_string_equal(got.signing_key, key);
+	assert_int_equal(masa_store_key_get(txn, "default", &k), MASA_OK);
+	assert_int_equal(k.products, defaults);
+}
+
+/* Proves products.signing_key (0005): a row written without it reads
+ * "default", a put writes and replaces it, and a key's row counts the
+ * products that name it (what `masa key retire` refuses on). */
+static void
+test_product_signing_key(void **state)
+{
+	char path[TU_PATH_MAX];
+	struct masa_db *db = open_migrated(*state, path);
+	struct masa_product_row p, got;
+	struct masa_txn *txn = NULL;
+	sqlite3 *c = tu_sqlite_open(path);
+
+	tu_exec(c, "INSERT INTO products (name, formats, registrar_algs, pin, nonceless,"
+	    " created_ms, updated_ms) VALUES ('old', 2, 2, 0, 1, 1, 1)");
+	sqlite3_close(c);
+	memset(&p, 0, sizeof p);
+	snprintf(p.name, sizeof p.name, "new");
+	p.formats = p.registrar_algs = 2;
+	assert_int_equal(masa_db_begin(db, 1, &txn), MASA_OK);
+	assert_int_equal(masa_store_product_get(txn, "old", &got), MASA_OK);
+	assert_string_equal(got.signing_key, "default");
+	put_product_key(txn, &p, "k1", 5, 1, 1);
+	put_product_key(txn, &p, "default", 6, 0, 2);
+	assert_int_equal(masa_db_commit(txn), MASA_OK);
 	masa_db_close(db);
 }
 
@@ -648,6 +696,7 @@ main(void)
 		DIR_TEST(test_open_unsafe_files),
 		DIR_TEST(test_migrate),
 		DIR_TEST(test_migrate_newer_schema),
+		DIR_TEST(test_product_signing_key),
 		DIR_TEST(test_open_locked_rollback_journal),
 		DIR_TEST(test_ping_write),
 		DIR_TEST(test_connection_wait_times_out),

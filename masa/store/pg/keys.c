@@ -5,7 +5,8 @@
 #include <string.h>
 
 #define KEY_COLS "k.name, k.ref, k.cert, k.alg, k.created_ms, k.retired_ms," \
-	" (SELECT count(*) FROM devices d WHERE d.signing_key = k.name)"
+	" (SELECT count(*) FROM devices d WHERE d.signing_key = k.name)," \
+	" (SELECT count(*) FROM products p WHERE p.signing_key = k.name)"
 
 static void
 row_of(const PGresult *r, int i, struct masa_key_row *out)
@@ -18,6 +19,7 @@ row_of(const PGresult *r, int i, struct masa_key_row *out)
 	out->created_ms = masa_pg_get_int(r, i, 4);
 	out->retired_ms = masa_pg_get_int(r, i, 5);	/* NULL reads 0 */
 	out->devices = masa_pg_get_int(r, i, 6);
+	out->products = masa_pg_get_int(r, i, 7);
 }
 
 static enum masa_err

@@ -10,10 +10,11 @@ masa_pg_product_put(struct masa_txn *t, const struct masa_product_row *p, int64_
 {
 	static const char sql[] =
 	    "INSERT INTO products (name, formats, registrar_algs, pin, nonceless, created_ms,"
-	    " updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)"
+	    " updated_ms, signing_key) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)"
 	    " ON CONFLICT (name) DO UPDATE SET formats = excluded.formats,"
 	    " registrar_algs = excluded.registrar_algs, pin = excluded.pin,"
-	    " nonceless = excluded.nonceless, updated_ms = excluded.updated_ms"
+	    " nonceless = excluded.nonceless, updated_ms = excluded.updated_ms,"
+	    " signing_key = excluded.signing_key"
 	    " RETURNING created_ms = $6";
 	struct masa_pg_params q = { 0 };
 	PGresult *r = NULL;
@@ -25,6 +26,7 @@ masa_pg_product_put(struct masa_txn *t, const struct masa_product_row *p, int64_
 	masa_pg_int(&q, p->pin);
 	masa_pg_int(&q, p->nonceless != 0);
 	masa_pg_int(&q, now_ms);
+	masa_pg_text(&q, p->signing_key, 0);
 	rc = masa_pg_query(t, sql, &q, &r);
 	if (rc == MASA_OK && PQntuples(r) != 1)
 		rc = MASA_E_STORE;
@@ -34,7 +36,8 @@ masa_pg_product_put(struct masa_txn *t, const struct masa_product_row *p, int64_
 	return rc;
 }
 
-#define COLUMNS "name, formats, registrar_algs, pin, nonceless, created_ms, updated_ms"
+#define COLUMNS "name, formats, registrar_algs, pin, nonceless, created_ms, updated_ms," \
+	" signing_key"
 
 static void
 row_of(const PGresult *r, int i, struct masa_product_row *p)
@@ -47,6 +50,7 @@ row_of(const PGresult *r, int i, struct masa_product_row *p)
 	p->nonceless = (int)masa_pg_get_int(r, i, 4);
 	p->created_ms = masa_pg_get_int(r, i, 5);
 	p->updated_ms = masa_pg_get_int(r, i, 6);
+	masa_pg_get_text(r, i, 7, p->signing_key, sizeof p->signing_key);
 }
 
 enum masa_err

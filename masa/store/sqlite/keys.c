@@ -5,7 +5,8 @@
 #include <string.h>
 
 #define KEY_COLS "k.name, k.ref, k.cert, k.alg, k.created_ms, k.retired_ms," \
-	" (SELECT COUNT(*) FROM devices d WHERE d.signing_key = k.name)"
+	" (SELECT COUNT(*) FROM devices d WHERE d.signing_key = k.name)," \
+	" (SELECT COUNT(*) FROM products p WHERE p.signing_key = k.name)"
 
 static void
 row_of(sqlite3_stmt *st, struct masa_key_row *r)
@@ -18,6 +19,7 @@ row_of(sqlite3_stmt *st, struct masa_key_row *r)
 	r->created_ms = sqlite3_column_int64(st, 4);
 	r->retired_ms = sqlite3_column_int64(st, 5);	/* NULL reads 0 */
 	r->devices = sqlite3_column_int64(st, 6);
+	r->products = sqlite3_column_int64(st, 7);
 }
 
 static enum masa_err

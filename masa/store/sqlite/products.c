@@ -10,10 +10,11 @@ masa_sqlite_product_put(struct masa_txn *t, const struct masa_product_row *p, in
 {
 	static const char sql[] =
 	    "INSERT INTO products (name, formats, registrar_algs, pin, nonceless, created_ms,"
-	    " updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+	    " updated_ms, signing_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
 	    " ON CONFLICT (name) DO UPDATE SET formats = excluded.formats,"
 	    " registrar_algs = excluded.registrar_algs, pin = excluded.pin,"
-	    " nonceless = excluded.nonceless, updated_ms = excluded.updated_ms"
+	    " nonceless = excluded.nonceless, updated_ms = excluded.updated_ms,"
+	    " signing_key = excluded.signing_key"
 	    " RETURNING created_ms = ?6";
 	sqlite3_stmt *st = NULL;
 	enum masa_err rc = masa_sqlite_prepare(t, sql, &st);
@@ -27,6 +28,7 @@ masa_sqlite_product_put(struct masa_txn *t, const struct masa_product_row *p, in
 	sqlite3_bind_int(st, 4, p->pin);
 	sqlite3_bind_int(st, 5, p->nonceless != 0);
 	sqlite3_bind_int64(st, 6, now_ms);
+	sqlite3_bind_text(st, 7, p->signing_key, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
 		*created = sqlite3_column_int(st, 0);
@@ -39,7 +41,8 @@ masa_sqlite_product_put(struct masa_txn *t, const struct masa_product_row *p, in
 }
 
 /* The row st stands on (columns as in COLUMNS). */
-#define COLUMNS "name, formats, registrar_algs, pin, nonceless, created_ms, updated_ms"
+#define COLUMNS "name, formats, registrar_algs, pin, nonceless, created_ms, updated_ms," \
+	" signing_key"
 static void
 row_of(sqlite3_stmt *st, struct masa_product_row *p)
 {
@@ -53,6 +56,7 @@ row_of(sqlite3_stmt *st, struct masa_product_row *p)
 	p->nonceless = sqlite3_column_int(st, 4);
 	p->created_ms = sqlite3_column_int64(st, 5);
 	p->updated_ms = sqlite3_column_int64(st, 6);
+	masa_sqlite_col_text(st, 7, p->signing_key, sizeof p->signing_key);
 }
 
 enum masa_err
