@@ -16,15 +16,15 @@ masa_handle_healthz(const struct masa_req *req, struct masa_reply *reply)
 	return masa_reply_text(reply, 200, "ok");
 }
 
-/* An empty change: the store is ready if a group commit takes it. On the
- * public listener it joins the next batch instead of waiting for the
- * writer connection on a thread that serves other connections. */
+/* A change that writes (an empty one may write nothing: SQLite commits it
+ * on a full disk): the store is ready if a group commit takes it to the
+ * disk. On the public listener it joins the next batch instead of waiting
+ * for the writer connection on a thread that serves other connections. */
 static enum masa_err
-nothing(struct masa_txn *txn, void *arg)
+touch(struct masa_txn *txn, void *arg)
 {
-	(void)txn;
 	(void)arg;
-	return MASA_OK;
+	return masa_store_touch(txn);
 }
 
 static enum masa_err
@@ -39,7 +39,7 @@ ready_finish(void *state, struct masa_reply *reply)
 
 /* The probe, on a worker: every signing key in service makes a test
  * signature (a token's on the token, which may take its time off the event
- * loop), then the store takes an empty change. */
+ * loop), then the store takes a change that writes. */
 static void
 ready_work(void *arg, struct masa_answer_later *w)
 {
@@ -51,7 +51,7 @@ ready_work(void *arg, struct masa_answer_later *w)
 		masa_answer_later_done(w, MASA_E_KEY_UNAVAILABLE);
 		return;
 	}
-	rc = masa_db_submit(app->db, nothing, NULL, masa_answer_later_done, w);
+	rc = masa_db_submit(app->db, touch, NULL, masa_answer_later_done, w);
 	if (rc != MASA_OK)
 		masa_answer_later_done(w, rc);
 }
@@ -87,7 +87,7 @@ masa_handle_metrics(const struct masa_req *req, struct masa_reply *reply)
 	masa_signer_stats(req->app->signer, &signer);
 	/* The admin listener has a thread per connection: waiting for the
 	 * store's writer here blocks no other request. */
-	ready = req->app->signer != NULL && masa_db_write(req->app->db, nothing, NULL) == MASA_OK;
+	ready = req->app->signer != NULL && masa_db_write(req->app->db, touch, NULL) == MASA_OK;
 	if (masa_cert_info_der(req->app->masa_cert, &ci) == MASA_OK)
 		not_after[0] = ci.not_after_s;
 	if (req->app->cfg != NULL && masa_cert_info_pem_file(req->app->cfg->tls_cert, &ci) == MASA_OK)

@@ -153,6 +153,10 @@ struct masa_store_backend {
 	enum masa_err (*release)(struct masa_txn *txn);
 	void (*rollback_to)(struct masa_txn *txn);
 	int (*lost)(struct masa_txn *txn);
+	/* A write that must reach the disk inside a write transaction (the
+	 * store_probe counter): committed, it proves the store writable now,
+	 * where an empty commit may write nothing. */
+	enum masa_err (*touch)(struct masa_txn *txn);
 
 	/* Schema, `masa check` and `masa db backup`, as in store.h. */
 	enum masa_err (*version)(struct masa_db *db, int *have, int *latest);

@@ -153,17 +153,6 @@ masa_db_migrate(struct masa_db *db, struct masa_diag *diag)
 }
 
 enum masa_err
-masa_db_ping_write(struct masa_db *db)
-{
-	struct masa_txn *txn;
-	enum masa_err rc = db->be->begin(db, 1, &txn);
-
-	if (rc == MASA_OK)
-		db->be->rollback(txn);
-	return rc;
-}
-
-enum masa_err
 masa_db_check(struct masa_db *db, char *desc, size_t desc_cap, struct masa_diag *diag)
 {
 	return db->be->check(db, desc, desc_cap, diag);
@@ -205,6 +194,12 @@ masa_db_rollback(struct masa_txn *txn)
 {
 	if (txn != NULL)
 		txn->be->rollback(txn);
+}
+
+enum masa_err
+masa_store_touch(struct masa_txn *txn)
+{
+	return txn->be->touch(txn);
 }
 
 const char *

@@ -62,8 +62,6 @@ MASA_NODISCARD enum masa_err masa_db_version(struct masa_db *db, int *have, int 
 /* Applies every pending migration, each in its own transaction.
  * MASA_E_SCHEMA if the store is newer than this binary. */
 MASA_NODISCARD enum masa_err masa_db_migrate(struct masa_db *db, struct masa_diag *diag);
-/* Takes the write lock and releases it: MASA_OK if the store can write now. */
-MASA_NODISCARD enum masa_err masa_db_ping_write(struct masa_db *db);
 /* For `masa check`: checks again the durability settings the backend
  * promises, on the open store, and describes them in desc (SQLite: "WAL,
  * synchronous=FULL"). MASA_E_STORE_SETTINGS, with diag, if one is off. */
@@ -98,6 +96,9 @@ MASA_NODISCARD enum masa_err masa_db_begin_single(struct masa_db *db, struct mas
 MASA_NODISCARD enum masa_err masa_db_commit(struct masa_txn *txn);
 /* Rolls back and ends txn; NULL is ignored. */
 void masa_db_rollback(struct masa_txn *txn);
+/* In a write transaction: a change that must reach the disk (backend.h
+ * touch), so that committing it proves the store writable now. */
+MASA_NODISCARD enum masa_err masa_store_touch(struct masa_txn *txn);
 
 /* Runs change(txn, arg) in a write transaction, committed only when it
  * returns MASA_OK, and returns its result once it is durable. Concurrent

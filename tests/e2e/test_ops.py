@@ -558,8 +558,10 @@ class BackupPostgreSQL(OpsCase):
         self.inst.edit_config(database={"url": target})
         check = run("check", "--config", self.inst.config)
         self.assertEqual(check.returncode, 0, check.stderr)
-        self.assertRegex(check.stdout, r"ok: database postgresql://\S+ \(PostgreSQL 15\.\d+.*"
-                         r"sslmode=\w+\), fsync=on, synchronous_commit=on, schema version 4 of 4\)")
+        self.assertRegex(check.stdout, (r"ok: database postgresql://\S+ \(PostgreSQL 15\.\d+.*"
+                                        r"sslmode=\w+\), fsync=on, synchronous_commit=on,"
+                                        r" schema version %d of %d\)")
+                         % ((masatest.SCHEMA_LATEST,) * 2))
         verify = run("audit", "verify", "--config", self.inst.config)
         self.assertEqual(verify.returncode, 0, verify.stderr)
         for p in pledges:

@@ -43,14 +43,18 @@ class StoreAdmin:
             h["Content-Type"] = ctype
         return request(self.inst, self.server.admin_port, method, "/admin/v1" + path, body, h)
 
-    def store_errors(self, kind):
-        """masa_store_errors_total{kind=KIND} from /metrics (0 before the first)."""
+    def metric(self, series):
+        """The value of series (a name with its labels, as exposed) from /metrics, 0
+        before it first appears."""
         st, _, body = request(self.inst, self.server.admin_port, "GET", "/metrics",
                               headers={"Authorization": "Bearer " + self.tokens["auditor"]})
         self.assertEqual(st, 200, body)
-        m = re.search(rb'^masa_store_errors_total\{kind="%s"\} (\d+)$' % kind.encode(),
-                      body, re.M)
+        m = re.search(rb"^%s (\d+)$" % re.escape(series.encode()), body, re.M)
         return int(m.group(1)) if m else 0
+
+    def store_errors(self, kind):
+        """masa_store_errors_total{kind=KIND}."""
+        return self.metric('masa_store_errors_total{kind="%s"}' % kind)
 
     def enroll_body(self, serial):
         """An admin enrollment (POST /devices) of serial with a new key."""

@@ -69,6 +69,30 @@ class StoreUnavailable(StoreAdmin, vtest.VoucherCase):
         self.assertEqual([e[1] for e in self.audit_events()][-1], "voucher.issued")
         self.assertEqual(len(self.voucher_rows(self.p.serial)), 1)
 
+    def test_readiness(self):
+        """/readyz and masa_ready: 200 and 1 while the store takes writes; 503 with the
+        store's sentence and 0 while it refuses them (the probe writes a counter: an
+        empty commit succeeds on SQLite with every write failing; on PostgreSQL the
+        scrape itself is 503, its token being in the store), nothing else changed;
+        200 and 1 again once it is back."""
+        ready = lambda: vtest.request(self.inst, self.server.port, "GET", "/readyz")
+        self.assertEqual(ready()[::2], (200, b"ready\n"))
+        self.assertEqual(self.metric("masa_ready"), 1)
+        seq, before = self.audit_seq(), self.snapshot()
+        with self.store_down():
+            self.assertError(ready(), "MASA_E_STORE")
+            if BACKEND == "sqlite":
+                self.assertEqual(self.metric("masa_ready"), 0)
+            else:   # PostgreSQL down: the scrape's token cannot be looked up either
+                self.assertError(vtest.request(
+                    self.inst, self.server.admin_port, "GET", "/metrics",
+                    headers={"Authorization": "Bearer " + self.tokens["auditor"]}),
+                    "MASA_E_STORE")
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(self.audit_entries(seq), [])
+        self.assertEqual(ready()[::2], (200, b"ready\n"))
+        self.assertEqual(self.metric("masa_ready"), 1)
+
     def test_admin_enroll(self):
         body = self.enroll_body("SN-DOWN")
         send = lambda: self.admin("POST", "/devices", body, ctype="application/json")

@@ -412,9 +412,10 @@ class VoucherCase(InstanceTest):
 
     def snapshot(self):
         """Everything a refusal must leave unchanged (besides the audit trail): every
-        row of every table but `audit` (buckets, vouchers and their groups, devices and
-        their pins, registrar keys with their first-seen network, owners, the
-        block-list, tokens, and any table a later migration adds), compared whole. On
+        row of every table but `audit` and `store_probe` (the readiness probe's
+        counter): buckets, vouchers and their groups, devices and their pins,
+        registrar keys with their first-seen network, owners, the block-list,
+        tokens, and any table a later migration adds, compared whole. On
         PostgreSQL the same, read with psql from the instance's database (each row as
         PostgreSQL's text form of it)."""
         if BACKEND == "postgresql":
@@ -423,7 +424,8 @@ class VoucherCase(InstanceTest):
                              timeout=10)
         try:
             tables = [t for (t,) in db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'audit' "
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN"
+                " ('audit', 'store_probe') "
                 "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
             return {t: db.execute('SELECT * FROM "%s" ORDER BY rowid' % t).fetchall()
                     if self._has_rowid(db, t) else
@@ -445,7 +447,8 @@ class VoucherCase(InstanceTest):
     def _pg_snapshot(self):
         tables = self.pg_rows(
             "SELECT table_name FROM information_schema.tables WHERE table_schema ="
-            " current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'audit'"
+            " current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN"
+            " ('audit', 'store_probe')"
             " ORDER BY table_name")
         return {t: self.pg_rows('SELECT t::text FROM "%s" t ORDER BY 1' % t) for (t,) in tables}
 

@@ -275,19 +275,35 @@ test_open_locked_rollback_journal(void **state)
 	masa_db_close(db);
 }
 
-/* Proves ping_write reports a held write lock as STORE_BUSY, and OK otherwise. */
+static enum masa_err
+no_change(struct masa_txn *txn, void *arg)
+{
+	(void)txn;
+	(void)arg;
+	return MASA_OK;
+}
+
+/* Proves a committed touch really writes where an empty change does not
+ * (another connection's PRAGMA data_version moves only for the touch),
+ * and reports a held write lock as STORE_BUSY. */
 static void
-test_ping_write(void **state)
+test_touch(void **state)
 {
 	char path[TU_PATH_MAX];
 	struct masa_db *db = open_migrated(*state, path);
-	sqlite3 *c;
+	sqlite3 *c = tu_sqlite_open(path);
+	int64_t v = tu_query_int(c, "PRAGMA data_version");
 
-	assert_int_equal(masa_db_ping_write(db), MASA_OK);
+	assert_int_equal(masa_db_write(db, no_change, NULL), MASA_OK);
+	assert_int_equal(tu_query_int(c, "PRAGMA data_version"), v);
+	assert_int_equal(masa_db_write(db, tu_touch, NULL), MASA_OK);
+	assert_int_not_equal(tu_query_int(c, "PRAGMA data_version"), v);
+	assert_int_equal(tu_query_int(c, "SELECT probes FROM store_probe"), 1);
+	sqlite3_close(c);
 	c = tu_lock_exclusive(path);
-	assert_int_equal(masa_db_ping_write(db), MASA_E_STORE_BUSY);
+	assert_int_equal(masa_db_write(db, tu_touch, NULL), MASA_E_STORE_BUSY);
 	tu_unlock(c);
-	assert_int_equal(masa_db_ping_write(db), MASA_OK);
+	assert_int_equal(masa_db_write(db, tu_touch, NULL), MASA_OK);
 	masa_db_close(db);
 }
 
@@ -698,7 +714,7 @@ main(void)
 		DIR_TEST(test_migrate_newer_schema),
 		DIR_TEST(test_product_signing_key),
 		DIR_TEST(test_open_locked_rollback_journal),
-		DIR_TEST(test_ping_write),
+		DIR_TEST(test_touch),
 		DIR_TEST(test_connection_wait_times_out),
 		DIR_TEST(test_audit_chain),
 		DIR_TEST(test_audit_nulls),

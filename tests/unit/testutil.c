@@ -216,3 +216,10 @@ tu_unhex(const char *hex, uint8_t *out, size_t cap)
 	}
 	return n;
 }
+
+enum masa_err
+tu_touch(struct masa_txn *txn, void *arg)
+{
+	(void)arg;
+	return masa_store_touch(txn);
+}

@@ -58,6 +58,8 @@ int64_t tu_query_int(sqlite3 *c, const char *sql);
 /* A second connection holding BEGIN EXCLUSIVE on path until tu_unlock. */
 sqlite3 *tu_lock_exclusive(const char *path);
 void tu_unlock(sqlite3 *c);
+/* A masa_db_write change that only masa_store_touch-es the store. */
+enum masa_err tu_touch(struct masa_txn *txn, void *arg);
 
 /* Generates key_name/cert_name in d with masa_keygen_selfsigned. */
 void tu_keygen(const struct tu_dir *d, enum masa_alg alg, enum masa_cert_kind kind,

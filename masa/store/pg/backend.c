@@ -14,6 +14,7 @@ const struct masa_store_backend masa_store_pg = {
 	.release = masa_pg_release_savepoint,
 	.rollback_to = masa_pg_rollback_to,
 	.lost = masa_pg_lost,
+	.touch = masa_pg_touch,
 	.version = masa_pg_version,
 	.migrate = masa_pg_migrate,
 	.check = masa_pg_check,

@@ -163,6 +163,7 @@ enum masa_err masa_pg_savepoint(struct masa_txn *txn);
 enum masa_err masa_pg_release_savepoint(struct masa_txn *txn);
 void masa_pg_rollback_to(struct masa_txn *txn);
 int masa_pg_lost(struct masa_txn *txn);
+enum masa_err masa_pg_touch(struct masa_txn *txn);
 int masa_pg_retry(struct masa_txn *txn);
 
 /* migrate.c: schema version (masa_schema_version) and migrations. */

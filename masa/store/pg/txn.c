@@ -164,3 +164,10 @@ masa_pg_retry(struct masa_txn *txn)
 {
 	return masa_pg_txn_of(txn)->retry;
 }
+
+/* schema/postgresql/0006_store_probe.sql, as SQLite's. */
+enum masa_err
+masa_pg_touch(struct masa_txn *txn)
+{
+	return masa_pg_run(txn, "UPDATE store_probe SET probes = probes + 1 WHERE id = 1", NULL);
+}

@@ -14,6 +14,7 @@ const struct masa_store_backend masa_store_sqlite = {
 	.release = masa_sqlite_release_savepoint,
 	.rollback_to = masa_sqlite_rollback_to,
 	.lost = masa_sqlite_lost,
+	.touch = masa_sqlite_touch,
 	.version = masa_sqlite_version,
 	.migrate = masa_sqlite_migrate,
 	.check = masa_sqlite_check,

@@ -108,6 +108,7 @@ enum masa_err masa_sqlite_savepoint(struct masa_txn *txn);
 enum masa_err masa_sqlite_release_savepoint(struct masa_txn *txn);
 void masa_sqlite_rollback_to(struct masa_txn *txn);
 int masa_sqlite_lost(struct masa_txn *txn);
+enum masa_err masa_sqlite_touch(struct masa_txn *txn);
 
 /* migrate.c: schema version (PRAGMA user_version) and migrations. */
 enum masa_err masa_sqlite_version(struct masa_db *db, int *have, int *latest);

@@ -115,3 +115,11 @@ masa_sqlite_lost(struct masa_txn *txn)
 	 * transaction back: the connection is then in autocommit mode. */
 	return sqlite3_get_autocommit(masa_sqlite_txn_of(txn)->conn);
 }
+
+/* A row rewritten with its own values writes nothing (SQLite compares the
+ * cell), hence a counter (schema/sqlite/0006_store_probe.sql). */
+enum masa_err
+masa_sqlite_touch(struct masa_txn *txn)
+{
+	return masa_sqlite_exec(txn, "UPDATE store_probe SET probes = probes + 1 WHERE id = 1", 0);
+}
