@@ -354,3 +354,130 @@ class UnixSocketPath(InstanceTest):
                 self.assertEqual(got, [b"", b"hello"])
         finally:
             other.close()
+
+
+class Ipv6Listener(vtest.VoucherCase):
+    """README `listen`: `[v6]:PORT` for IPv6. A voucher is issued over [::1], and the
+    peer is the IPv6 address in the request log and the audit trail."""
+
+    def prepare(self):
+        # ::1 must work on this machine: if it does not, the test fails, never skips.
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+                probe.bind(("::1", 0))
+        except OSError as e:
+            self.fail("IPv6 loopback ::1 is unusable (%s): enable it (sysctl "
+                      "net.ipv6.conf.lo.disable_ipv6=0; ip -6 addr add ::1/128 dev lo)" % e)
+        self.server = self.serve(admin=False, listen="[::1]:0")
+
+    def test_voucher_over_ipv6(self):
+        self.assertEqual(self.server.first_line,
+                         "listening on https://[::1]:%d" % self.server.port)
+        self.assertFalse(port_open(self.server.port), "also listening on 127.0.0.1")
+        p, r = self.enroll(), self.registrar()
+        rvr, nonce = self.make_request(p, r)
+        seq = self.audit_seq()
+        conn = http.client.HTTPSConnection("::1", self.server.port, timeout=30,
+                                           context=tls_context(self.inst))
+        try:
+            conn.request("POST", vtest.PATH, body=rvr, headers={"Content-Type": vtest.COSE})
+            resp = conn.getresponse()
+            answer = (resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+            self.assertEqual(conn.sock.getpeername()[0], "::1")
+        finally:
+            conn.close()
+        self.assertVoucher(answer, p.serial, nonce, r)
+        rows = self.audit_entries(seq)
+        self.assertEqual([e["event"] for e in rows], ["voucher.issued"])
+        self.assertAuditRow(rows[0], source="::1", serial=p.serial)
+        logged = [l for l in self.server.log_records() if l.get("path") == vtest.PATH]
+        self.assertEqual([(l["peer"], l["status"]) for l in logged], [("::1", 200)])
+
+
+def main_thread_syscall(pid):
+    """The number of the system call pid's main thread is blocked in, or None."""
+    with open("/proc/%d/syscall" % pid) as f:
+        first = f.read().split()[0]
+    return int(first) if first.lstrip("-").isdigit() else None
+
+
+SYS_SENDTO, SYS_SENDMSG = 44, 46     # x86_64
+
+
+class ReadyAfterBothListeners(InstanceTest):
+    """README "Operations": masa sends READY=1 once both listeners are up. The test's
+    NOTIFY_SOCKET is full (its queue of datagrams filled beforehand), so masa's sd_notify
+    blocks in sendmsg at the moment it reports READY=1; while it is held there, both
+    listeners must already answer. Had READY=1 come before the admin listener was
+    started, masa would be held before binding it and never print its line."""
+
+    def test_ready_only_once_both_listeners_answer(self):
+        sock_dir = tempfile.mkdtemp(prefix="masa-notify-")
+        path = os.path.join(sock_dir, "notify")
+        rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        rx.bind(path)
+        rx.settimeout(30)
+        filler = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        filler.setblocking(False)
+        queued = 0
+        try:
+            while True:
+                try:
+                    filler.sendto(b"FILLER", path)
+                except BlockingIOError:
+                    break
+                queued += 1
+            self.assertGreater(queued, 0)
+            s = self.serve(env={"NOTIFY_SOCKET": path})     # both lines printed
+            wait_for(lambda: main_thread_syscall(s.proc.pid) in (SYS_SENDTO, SYS_SENDMSG),
+                     "masa to block sending its notification", 30)
+            for port in (s.port, s.admin_port):
+                self.assertEqual(request(self.inst, port, "GET", "/healthz")[0], 200)
+            self.assertEqual(main_thread_syscall(s.proc.pid) in (SYS_SENDTO, SYS_SENDMSG), True,
+                             "the notification was sent while the queue was full")
+            for _ in range(queued):
+                self.assertEqual(rx.recv(4096), b"FILLER")
+            msg = rx.recv(4096).decode()
+            self.assertEqual(msg.split("\n"),
+                             ["READY=1", "STATUS=listening on https://127.0.0.1:%d" % s.port])
+            s.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(rx.recv(4096), b"STOPPING=1")
+            self.assertEqual(s.proc.wait(30), 0)
+        finally:
+            filler.close()
+            rx.close()
+            shutil.rmtree(sock_dir, ignore_errors=True)
+
+
+class DrainEndsAtGrace(InstanceTest):
+    """README `masa serve`: SIGTERM finishes requests under way "up to
+    limits.shutdown_grace_s", then exits 0. A client holding a request open mid-body
+    (its body and idle timeouts 120 s away) does not hold the exit past the grace."""
+
+    GRACE = 2
+    MARGIN = 5      # the stop itself (listeners, store) under ASan on a loaded machine
+
+    def test_sigterm_exit_within_grace_with_a_request_mid_body(self):
+        self.inst.edit_config(limits={"shutdown_grace_s": self.GRACE, "body_timeout_s": 120,
+                                      "connection_timeout_s": 120})
+        s = self.serve(admin=False)
+        conn = warm_tls_socket(self.inst, s.port)
+        try:
+            conn.sendall(b"POST /.well-known/brski/requestvoucher HTTP/1.1\r\n"
+                         b"Host: localhost\r\nContent-Type: application/voucher+cose\r\n"
+                         b"Content-Length: 1000\r\n\r\n" + b"\xa1" * 10)
+            wait_read_by_server(conn, s.port)       # the request is under way
+            t0 = time.monotonic()
+            s.proc.send_signal(signal.SIGTERM)
+            s.wait_stopping()
+            rc = s.proc.wait(self.GRACE + self.MARGIN + 30)
+            elapsed = time.monotonic() - t0
+            # Not before the grace (the request was waited for), not long after it.
+            self.assertGreaterEqual(elapsed, self.GRACE)
+            self.assertLess(elapsed, self.GRACE + self.MARGIN)
+            self.assertEqual(rc, 0)
+            self.assertEqual(read_until_answer(conn), b"", "answered a request cut mid-body")
+        finally:
+            conn.close()
+        msgs = [r.get("msg", "") for r in s.log_records()]
+        self.assertEqual(msgs[-1], "stopped")
