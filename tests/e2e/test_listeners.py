@@ -480,4 +480,5 @@ class DrainEndsAtGrace(InstanceTest):
         finally:
             conn.close()
         msgs = [r.get("msg", "") for r in s.log_records()]
-        self.assertEqual(msgs[-1], "stopped")
+        self.assertEqual(msgs[-1], "shutdown grace over with 1 requests under way; "
+                         "exiting without them")
