@@ -299,12 +299,15 @@ class UnixSocketPath(InstanceTest):
         s.proc.kill()
         s.proc.wait(10)
         old = os.lstat(self.sock)       # left behind, nobody listening
+        # A second name keeps the old inode alive, so a new socket cannot reuse its number.
+        os.link(self.sock, self.sock + ".old")
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
             with self.assertRaises(ConnectionRefusedError):
                 probe.connect(self.sock)
         s = self.serve(admin=False, listen="unix:" + self.sock)
         st = os.lstat(self.sock)
         self.assertNotEqual(st.st_ino, old.st_ino, "the stale socket was not replaced")
+        self.assertEqual(os.lstat(self.sock + ".old").st_nlink, 1, "the stale one is not unlinked")
         self.assertEqual(st.st_mode & 0o777, 0o660)
         self.assertEqual(unix_healthz(self.sock), (b"HTTP/1.1 200 OK", b"ok\n"))
         self.assertEqual(s.stop(), 0)
