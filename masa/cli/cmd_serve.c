@@ -3,7 +3,8 @@
  * problem: one sentence, exit 1, no socket bound), then starts the public
  * listener and, when configured, the admin listener, and prints their
  * addresses. SIGTERM/SIGINT: stop accepting, let requests under way finish
- * (up to limits.shutdown_grace_s), close the store, exit 0. SIGHUP: reload
+ * (up to limits.shutdown_grace_s; then exit 0 without those still under
+ * way), close the store, exit 0. SIGHUP: reload
  * the TLS files and log level (reload.c). Under systemd (NOTIFY_SOCKET
  * set) it reports READY=1 once listening, RELOADING=1 around a reload and
  * STOPPING=1 on the way out; without it sd_notify does nothing. */
@@ -57,8 +58,9 @@ start_listener(struct masa_app *app, const char *text, const struct masa_tls_pem
 	return rc;
 }
 
-/* Waits for requests under way to finish, at most grace_s seconds. */
-static void
+/* Waits for requests under way to finish, at most grace_s seconds; returns
+ * how many are still under way. */
+static unsigned
 drain(struct masa_server *pub, struct masa_server *adm, uint64_t grace_s)
 {
 	int64_t deadline = masa_mono_us() + (int64_t)grace_s * 1000000;
@@ -67,6 +69,7 @@ drain(struct masa_server *pub, struct masa_server *adm, uint64_t grace_s)
 	while (masa_server_inflight(pub) + masa_server_inflight(adm) > 0 &&
 	    masa_mono_us() < deadline)
 		nanosleep(&tick, NULL);
+	return masa_server_inflight(pub) + masa_server_inflight(adm);
 }
 
 /* One worker per online core (at least 1, at most 16). */
@@ -97,6 +100,7 @@ masa_cmd_serve(int argc, char **argv)
 	char pub_auth[MASA_HOST_MAX + 24], adm_auth[MASA_HOST_MAX + 24];
 	sigset_t sigs;
 	enum masa_err rc;
+	unsigned left;
 	int c, sig = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -188,7 +192,17 @@ masa_cmd_serve(int argc, char **argv)
 	masa_log_event("info", "signal %d: stopping; finishing requests under way", sig);
 	masa_server_quiesce(pub);
 	masa_server_quiesce(adm);
-	drain(pub, adm, st.cfg.limits.shutdown_grace_s);
+	left = drain(pub, adm, st.cfg.limits.shutdown_grace_s);
+	if (left > 0) {
+		/* The grace is over: a request still under way (a signature on a
+		 * slow token, a client mid-body) is abandoned, not waited for; a
+		 * worker cannot be interrupted, so exit without stopping them. The
+		 * store's transactions are atomic: what was not committed is not
+		 * there. */
+		masa_log_event("warn", "shutdown grace over with %u requests under way; "
+		    "exiting without them", left);
+		_exit(MASA_EXIT_OK);
+	}
 done:
 	masa_workq_stop(app.work);	/* what is queued runs, and its answers wake */
 	masa_server_stop(adm);

@@ -26,7 +26,7 @@ MASA_SRC = os.environ.get("MASA_SRC", os.path.join(os.path.dirname(__file__), ".
 # The schema version a fresh or migrated store has: one per migration file.
 SCHEMA_LATEST = len([f for f in os.listdir(os.path.join(MASA_SRC, "schema", "sqlite"))
                      if f.endswith(".sql")])
-LISTEN_RE = re.compile(r"^listening on https?://(127\.0\.0\.1):(\d+)$")
+LISTEN_RE = re.compile(r"^listening on https?://(127\.0\.0\.1|\[::1\]):(\d+)$")
 ADMIN_RE = re.compile(r"^admin listening on https://(127\.0\.0\.1):(\d+)$")
 TOKEN_RE = re.compile(r"^[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$")
 BACKEND = os.environ.get("MASA_TEST_DB", "sqlite")

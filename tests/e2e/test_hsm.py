@@ -11,6 +11,7 @@ Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_hsm
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import brski
 import vtest
+from masatest import wait_for
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 PIN = "4711"
@@ -287,6 +289,45 @@ class SlowToken(TokenCase):
         self.assertEqual(self.audit_entries(seq), [])
         leaves, _rvr, _body = self.issue(p, r, pin_cert=True)
         self.assertEqual(leaves["pinned-domain-cert"], r.cert)
+
+    def test_sigterm_does_not_wait_past_the_grace_for_the_token(self):
+        """README `masa serve`: the drain lasts at most limits.shutdown_grace_s. A
+        signature that takes 30 s on the token is abandoned when the grace (1 s) ends:
+        serve exits 0 within the grace and a margin, by the test's clock; the client gets
+        no answer and nothing is stored or audited."""
+        grace, margin = 1, 5
+        os.environ["SLOW_PKCS11_MS"] = "30000"
+        self.inst.edit_config(limits={"shutdown_grace_s": grace})
+        p, r = self.enroll(), self.registrar()
+        self.start()
+        rvr, _nonce = self.make_request(p, r)
+        before, seq = self.snapshot(), self.audit_seq()
+        open(self.flag, "w").close()
+        answers = []
+
+        def post():
+            try:
+                answers.append(self.post(rvr))
+            except OSError as e:        # the connection dropped at the exit: expected
+                answers.append(e)
+        t = threading.Thread(target=post)
+        t.start()
+        try:
+            wait_for(lambda: self.slow_signatures() == 1, "the signature to start", 20)
+            t0 = time.monotonic()
+            self.server.proc.send_signal(signal.SIGTERM)
+            rc = self.server.proc.wait(60)
+            elapsed = time.monotonic() - t0
+        finally:
+            os.unlink(self.flag)
+            t.join(60)
+        self.assertEqual(rc, 0)
+        self.assertGreaterEqual(elapsed, grace)
+        self.assertLess(elapsed, grace + margin, "the drain waited for the token")
+        self.assertEqual(len(answers), 1)
+        self.assertIsInstance(answers[0], OSError, "answered: %r" % (answers[0],))
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(self.audit_seq(), seq)
 
 
 class TokenP384(TokenCase):
