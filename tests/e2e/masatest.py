@@ -7,6 +7,7 @@ instance gets a new database on a PostgreSQL server the tests start
 (pgserver.py), named by `masa init --database`. Suites registered twice in
 tests/CMakeLists.txt (the second time as NAME_pg) run once per backend.
 """
+import contextlib
 import http.client
 import json
 import os
@@ -252,19 +253,41 @@ def wait_closed_by_server(client_ports, server_port, timeout=15):
              "the server to close the connections", timeout)
 
 
+def healthz_on(sock):
+    """GET /healthz on an open TLS connection; returns the answer's status line."""
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    got = b""
+    while not got.endswith(b"\r\n\r\nok\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise AssertionError("no /healthz answer: %r" % got)
+        got += chunk
+    return got.split(b"\r\n", 1)[0]
+
+
 def warm_tls_socket(inst, port, timeout=10):
     """tls_socket after one complete GET /healthz on it: the handshake is over on both
     sides, so what is sent next arrives in records of its own (see
     wait_read_by_server)."""
     s = tls_socket(inst, port, timeout)
-    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-    got = b""
-    while not got.endswith(b"\r\n\r\nok\n"):
-        chunk = s.recv(4096)
-        if not chunk:
-            raise AssertionError("no /healthz answer: %r" % got)
-        got += chunk
+    healthz_on(s)
     return s
+
+
+@contextlib.contextmanager
+def notify_socket(timeout):
+    """A NOTIFY_SOCKET receiver for sd_notify's datagrams, in a temporary directory:
+    yields (the bound socket, with timeout; its path); both gone afterwards."""
+    sock_dir = tempfile.mkdtemp(prefix="masa-notify-")
+    path = os.path.join(sock_dir, "notify")
+    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        rx.bind(path)
+        rx.settimeout(timeout)
+        yield rx, path
+    finally:
+        rx.close()
+        shutil.rmtree(sock_dir, ignore_errors=True)
 
 
 def wait_read_by_server(sock, server_port, timeout=15):

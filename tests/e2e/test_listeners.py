@@ -10,20 +10,19 @@ Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_lis
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import ssl
 import subprocess
-import tempfile
 import threading
 import time
 import unittest
 
 import brski
 import vtest
-from masatest import (MASA_BIN, InstanceTest, request, run, tls_context, tls_socket,
-                      wait_closed_by_server, wait_for, wait_read_by_server, warm_tls_socket)
+from masatest import (MASA_BIN, InstanceTest, healthz_on, notify_socket, request, run,
+                      tls_context, tls_socket, wait_closed_by_server, wait_for,
+                      wait_read_by_server, warm_tls_socket)
 
 MIB = 1024 * 1024
 DISCARD_MAX = MIB           # masa_limits.h MASA_DISCARD_MAX: drained past the cap, then cut
@@ -132,18 +131,6 @@ def accept_queue(port):
             if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:
                 return int(fields[4].split(":")[1], 16)
     raise AssertionError("no listening socket on port %d" % port)
-
-
-def healthz_on(sock):
-    """GET /healthz on an open TLS connection; returns the answer's status line."""
-    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-    got = b""
-    while not got.endswith(b"\r\n\r\nok\n"):
-        d = sock.recv(4096)
-        if not d:
-            raise AssertionError("connection closed: %r" % got)
-        got += d
-    return got.split(b"\r\n", 1)[0]
 
 
 class ConnectionLimits(InstanceTest):
@@ -413,15 +400,10 @@ class ReadyAfterBothListeners(InstanceTest):
     started, masa would be held before binding it and never print its line."""
 
     def test_ready_only_once_both_listeners_answer(self):
-        sock_dir = tempfile.mkdtemp(prefix="masa-notify-")
-        path = os.path.join(sock_dir, "notify")
-        rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        rx.bind(path)
-        rx.settimeout(30)
-        filler = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        filler.setblocking(False)
-        queued = 0
-        try:
+        with notify_socket(30) as (rx, path), \
+                socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as filler:
+            filler.setblocking(False)
+            queued = 0
             while True:
                 try:
                     filler.sendto(b"FILLER", path)
@@ -444,10 +426,6 @@ class ReadyAfterBothListeners(InstanceTest):
             s.proc.send_signal(signal.SIGTERM)
             self.assertEqual(rx.recv(4096), b"STOPPING=1")
             self.assertEqual(s.proc.wait(30), 0)
-        finally:
-            filler.close()
-            rx.close()
-            shutil.rmtree(sock_dir, ignore_errors=True)
 
 
 class DrainEndsAtGrace(InstanceTest):

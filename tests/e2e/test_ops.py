@@ -14,11 +14,9 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import ssl
 import subprocess
-import tempfile
 import threading
 import time
 import unittest
@@ -309,17 +307,8 @@ class Notify(OpsCase):
         pass
 
     def test_ready_reloading_stopping(self):
-        sock_dir = tempfile.mkdtemp(prefix="masa-notify-")
-        path = os.path.join(sock_dir, "notify")
-        rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        rx.bind(path)
-        rx.settimeout(10)
-        os.environ["NOTIFY_SOCKET"] = path
-        try:
-            self.server = self.serve(admin=False)
-        finally:
-            del os.environ["NOTIFY_SOCKET"]
-        try:
+        with masatest.notify_socket(10) as (rx, path):
+            self.server = self.serve(admin=False, env={"NOTIFY_SOCKET": path})
             msg = rx.recv(4096).decode()
             self.assertIn("READY=1", msg.split("\n"))
             self.assertIn("STATUS=listening on https://127.0.0.1:%d" % self.server.port, msg)
@@ -331,9 +320,6 @@ class Notify(OpsCase):
             self.server.proc.send_signal(signal.SIGTERM)
             self.assertEqual(rx.recv(4096).decode(), "STOPPING=1")
             self.assertEqual(self.server.proc.wait(15), 0)
-        finally:
-            rx.close()
-            shutil.rmtree(sock_dir, ignore_errors=True)
 
     def test_no_notify_socket_is_fine(self):
         os.environ.pop("NOTIFY_SOCKET", None)
