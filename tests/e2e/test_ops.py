@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -370,6 +371,98 @@ class ProcessHygiene(OpsCase):
         for secret in (p.serial, "127.0.0.1", "127.0.0.7", token.split(".")[0],
                        token.split(".")[1]):
             self.assertNotIn(secret, text)
+
+
+def pem_body_lines(path):
+    """The base64 lines of a PEM file (its key material), without the armour."""
+    with open(path) as f:
+        return [l for l in f.read().splitlines() if l and not l.startswith("-----")]
+
+
+class Logs(OpsCase):
+    """README: the request log and service events never carry a body, a token or a key.
+    A server (with a PIN file configured) gets requests with right and wrong bearer
+    tokens and bodies carrying distinctive markers; then everything it wrote (stdout,
+    stderr; it writes no log file) is searched for each."""
+
+    def prepare(self):
+        self.pin = "PIN" + secrets.token_hex(12)
+        pin_file = self.write(self.pin.encode(), ".pin")
+        os.chmod(pin_file, 0o600)
+        self.inst.edit_config(signing={"pin_file": pin_file})
+        self.server = self.serve()
+
+    def admin_call(self, method, path, token, body=None, ctype=None):
+        h = {"Authorization": "Bearer " + token}
+        if ctype:
+            h["Content-Type"] = ctype
+        return request(self.inst, self.server.admin_port, method, path, body, h)
+
+    def test_no_body_token_or_key_in_the_logs(self):
+        mark = "MK" + secrets.token_hex(7)      # 16 ASCII characters: a valid nonce
+        admin, factory, auditor = self.inst.token, self.token("factory"), self.token("auditor")
+        wrong = [admin.split(".")[0] + "." + secrets.token_urlsafe(32),
+                 secrets.token_hex(8) + "." + secrets.token_urlsafe(32)]
+        pledge, reg = self.enroll(), self.registrar(cn="CN" + mark)
+        dev_key = brski.new_key("es256")
+        dev_pem = dev_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        imp_pem = brski.new_key("es256").public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        sent = []   # (status wanted, (status, headers, body), path logged)
+
+        def admin_req(want, method, path, token, body=None, ctype=None):
+            sent.append((want, self.admin_call(method, path, token, body, ctype),
+                         path.split("?")[0]))
+
+        rvr, _ = self.make_request(pledge, reg, nonce=mark.encode())
+        sent.append((200, self.post(rvr), "/.well-known/brski/requestvoucher"))
+        sent.append((200, self.post(rvr), "/.well-known/brski/requestvoucher"))  # replay
+        admin_req(201, "POST", "/admin/v1/devices", factory, json.dumps(
+            {"serial-number": "SN-LOG-1", "public-key": dev_pem}).encode(), "application/json")
+        admin_req(400, "POST", "/admin/v1/devices", admin, json.dumps(
+            {"serial-number": "SN-LOG-2", "public-key": "BODY" + mark}).encode(),
+            "application/json")
+        admin_req(200, "POST", "/admin/v1/devices/import", admin,
+                  (json.dumps({"serial-number": "SN-LOG-3", "public-key": imp_pem}) + "\n" +
+                   json.dumps({"serial-number": "SN-LOG-4", "public-key": "IMP" + mark}) +
+                   "\n").encode(), "application/x-ndjson")
+        for token in wrong:
+            admin_req(401, "GET", "/admin/v1/devices", token)
+        admin_req(403, "DELETE", "/admin/v1/devices/SN-LOG-1", factory)
+        admin_req(200, "GET", "/admin/v1/key", auditor)
+        admin_req(200, "GET", "/metrics?token=" + admin, auditor)
+        self.assertEqual([(w, r[0]) for w, r, _p in sent], [(w, w) for w, _r, _p in sent])
+        # Every request has its line, with the path and status (so the logs searched
+        # below are the ones that saw the requests).
+        for want, (_st, hdr, _b), path in sent:
+            rec = self.wait_log(lambda r: r.get("rid") == hdr["x-request-id"],
+                                "for request %s" % hdr["x-request-id"])
+            self.assertEqual((rec["path"], rec["status"]), (path, want))
+        self.assertEqual(self.server.stop(), 0)
+        written = self.server.first_line + "\n" + self.server.proc.stdout.read() + \
+            "".join(self.server.stderr_lines)
+        self.assertTrue(written.startswith("listening on "), written[:200])
+        for n in range(len(sent)):
+            self.assertIn(sent[n][1][1]["x-request-id"], written)
+        secrets_ = {"marker": mark, "PIN": self.pin, "private key": "PRIVATE KEY"}
+        for name, token in (("admin", admin), ("factory", factory), ("auditor", auditor),
+                            ("wrong 1", wrong[0]), ("wrong 2", wrong[1])):
+            secrets_["%s token" % name] = token
+            secrets_["%s secret" % name] = token.split(".")[1]
+        for name, pem in (("enrolled key", dev_pem), ("imported key", imp_pem)):
+            secrets_[name] = "".join(l for l in pem.splitlines() if not l.startswith("-"))[24:64]
+        for f in ("signing.key", "tls.key"):
+            for n, line in enumerate(pem_body_lines(self.inst.path(f))):
+                secrets_["%s line %d" % (f, n)] = line
+            with open(self.inst.path(f), "rb") as fh:
+                scalar = serialization.load_pem_private_key(fh.read(), None) \
+                    .private_numbers().private_value
+            secrets_["%s scalar" % f] = "%064x" % scalar
+        for name, needle in secrets_.items():
+            with self.subTest(name):
+                self.assertGreaterEqual(len(needle), 11)
+                self.assertNotIn(needle, written)
 
 
 @sqlite_only("masa db backup copies the SQLite file (PostgreSQL: BackupPostgreSQL)")
