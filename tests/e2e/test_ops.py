@@ -32,7 +32,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 import brski
 import masatest
 from masatest import BACKEND, Instance, Server, pg_server, request, run, sqlite_only
-from vtest import VoucherCase
+from vtest import VoucherCase, new_nonce
 
 
 def vtest_request(inst, port, rvr):
@@ -201,6 +201,93 @@ class Metrics(OpsCase):
         self.assertEqual((st, hdr.get("www-authenticate")), (401, "Bearer"))
         self.assertEqual(self.scrape(self.inst.token, port=self.server.port)[0], 404)
         self.assertEqual(self.scrape(self.inst.token)[0], 200)
+
+
+class MetricsWiring(OpsCase):
+    """The counters the unit test_metrics.c checks as functions, moved end to end by
+    the real server by exact deltas: replays, the assertion labels (verified, logged,
+    proximity), the multipart answer, and the auth throttle's 429s. (A busy store's
+    masa_store_errors_total{kind="busy"}: test_store_busy.py, +1 on each route.)"""
+
+    FAMILIES = ("masa_vouchers_issued_total", "masa_vouchers_replayed_total",
+                "masa_rate_limited_total")
+
+    def issued(self, answer, assertion):
+        return ('masa_vouchers_issued_total{format="cose",answer="%s",assertion="%s"}'
+                % (answer, assertion))
+
+    def assertDeltas(self, before, want):
+        """Every series of FAMILIES moved by want's amount (0 for those not named),
+        waiting (with a deadline) for the counts of answers still being sent."""
+        deadline = time.monotonic() + 10
+        while True:
+            after = self.metrics()
+            keys = {k for k in list(before) + list(after) if k.startswith(self.FAMILIES)}
+            got = {k: after.get(k, 0) - before.get(k, 0) for k in keys}
+            got = {k: v for k, v in got.items() if v}
+            if got == want or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(got, want)
+        self.assertTrue(set(want) <= set(after), "a series is missing from /metrics")
+
+    def throttled(self, token, source):
+        """Six requests with token from source: five 401 (counted as failures), then
+        the throttle's 429."""
+        got = [request(self.inst, self.server.admin_port, "GET", "/admin/v1/key",
+                       headers={"Authorization": "Bearer " + token}, source=source)[0]
+               for _ in range(6)]
+        self.assertEqual(got, [401] * 5 + [429])
+
+    def test_replay_logged_multipart_and_throttle(self):
+        """open mode, PVR optional: a proximity voucher and its byte-identical retry,
+        a nonced request without PVR (logged), a multipart answer; an unknown token id
+        and a known id with wrong secrets, each throttled once."""
+        self.inst.edit_config(policy={"mode": "open", "require_pvr": False})
+        self.server = self.serve()
+        auditor = self.token("auditor")
+        before = self.metrics()
+        reg = self.registrar()
+        pledge = self.enroll()
+        _leaves, rvr, body = self.issue(pledge, reg)
+        st, _h, again = self.post(rvr)
+        self.assertEqual((st, again), (200, body))          # the stored voucher, again
+        logged = self.enroll()
+        nonce = new_nonce()
+        self.assertVoucher(self.post(reg.rvr(logged.serial, nonce, None)), logged.serial,
+                           nonce, reg, assertion=1)
+        mp = self.enroll()
+        rvr, nonce = self.make_request(mp, reg)
+        st, hdr, out = self.post(rvr, accept="multipart/related")
+        self.assertEqual(st, 200, out)
+        parts = brski.parse_multipart(hdr["content-type"], out)
+        leaves = brski.parse_voucher(parts[0][1], self.masa_key())
+        self.assertEqual((leaves["serial-number"], leaves["nonce"]), (mp.serial, nonce))
+        self.throttled(secrets.token_hex(8) + "." + secrets.token_urlsafe(32), "127.0.0.9")
+        self.throttled(auditor.split(".")[0] + "." + secrets.token_urlsafe(32), "127.0.0.10")
+        self.assertDeltas(before, {
+            self.issued("plain", "proximity"): 1, self.issued("plain", "logged"): 1,
+            self.issued("multipart", "proximity"): 1,
+            'masa_vouchers_replayed_total{format="cose"}': 1,
+            'masa_rate_limited_total{reason="auth_throttle"}': 2})
+
+    def test_verified_and_voucher_bucket(self):
+        """owner mode, PVR optional: the owner's nonced request without PVR (verified),
+        then its bucket of one empty (429, voucher_bucket)."""
+        pledge, reg = self.enroll(), self.registrar()
+        self.cli("owner", "add", "acme", "--registrar-key", self.public_pem_file(reg.key))
+        self.cli("owner", "assign", "acme", pledge.serial)
+        self.inst.edit_config(policy={"mode": "owner", "require_pvr": False,
+                                      "bucket_capacity": 1})
+        self.server = self.serve()
+        before = self.metrics()
+        nonce = new_nonce()
+        self.assertVoucher(self.post(reg.rvr(pledge.serial, nonce, None)), pledge.serial,
+                           nonce, reg, assertion=0)
+        self.assertEqual(self.post(reg.rvr(pledge.serial, new_nonce(), None))[0], 429)
+        self.assertDeltas(before, {
+            self.issued("plain", "verified"): 1,
+            'masa_rate_limited_total{reason="voucher_bucket"}': 1})
 
 
 class Reload(OpsCase):
