@@ -524,7 +524,8 @@ class Roles(AdminCase):
 
     # One request: its path (from the listener's root), JSON body (or bytes with
     # ctype), the status when allowed, the tables an allowed request changes, the
-    # audit entries it writes as [(event, serial)], and check(body, the new audit entries) for the rest.
+    # audit entries it writes as [(event, serial)], and check(answer body, new audit
+    # entries) for the rest.
     Case = collections.namedtuple("Case", "path body ctype status tables events check",
                                   defaults=(None, None, 200, (), (), None))
 
@@ -617,23 +618,19 @@ class Roles(AdminCase):
         return self.Case(V1 + "/devices?limit=1000", check=check)
 
     def case_import(self):
-        records = [{"serial-number": new_serial("IMP"),
-                    "public-key": pem_public(brski.new_key("es256"))} for _ in range(2)]
-        serials = [r["serial-number"] for r in records]
+        keys = {new_serial("IMP"): brski.new_key("es256") for _ in range(2)}
 
         def check(body, _entries):
             report = json.loads(body)
             self.assertEqual((report["accepted"], report["unchanged"], report["rejected"]),
                              (2, 0, []))
-            for r in records:
-                self.assertEqual(self.cli_device(r["serial-number"])["public-key-sha256"],
-                                 hashlib.sha256(serialization.load_pem_public_key(
-                                     r["public-key"].encode()).public_bytes(
-                                     serialization.Encoding.DER,
-                                     serialization.PublicFormat.SubjectPublicKeyInfo))
-                                 .hexdigest())
-        return self.Case(V1 + "/devices/import", ndjson(records), NDJSON, tables=("devices",),
-                         events=[("device.enrolled", s) for s in serials], check=check)
+            for serial, key in keys.items():
+                self.assertEqual(self.cli_device(serial)["public-key-sha256"], spki_sha256(key))
+        return self.Case(V1 + "/devices/import",
+                         ndjson({"serial-number": serial, "public-key": pem_public(key)}
+                                for serial, key in keys.items()),
+                         NDJSON, tables=("devices",),
+                         events=[("device.enrolled", serial) for serial in keys], check=check)
 
     def case_show(self):
         serial = self.enrolled()
@@ -701,7 +698,8 @@ class Roles(AdminCase):
         name = new_serial("prod")
         self.add_products(name)
         return self.Case(V1 + "/products/" + name,
-                         check=lambda body, _e: self.assertEqual(json.loads(body), self.product(name)))
+                         check=lambda body, _e: self.assertEqual(json.loads(body),
+                                                                 self.product(name)))
 
     def case_product_set(self):
         name = new_serial("prod")
