@@ -11,6 +11,7 @@ Only Debian's /usr/bin/python3 (cryptography, cbor2). Environment: MASA_BIN, MAS
 Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_admin
 """
 import base64
+import collections
 import hashlib
 import http.client
 import json
@@ -492,37 +493,266 @@ class Authentication(AdminCase):
 # ---------------------------------------------------------------------------------------
 
 class Roles(AdminCase):
-    """Which role may use which route."""
+    """Which role may use which route (README, the factory and operator API; the roles of
+    masa/api/routes_table.c). Every allowed (role, route) pair performs its action and
+    its effect is checked (the answer, the store, the audit entry with source
+    token:<id>); every denied pair is 403 with its sentence and changes nothing."""
 
-    # (method, path, body, content type, roles allowed, status when allowed): cheap
-    # requests that change nothing.
+    # (method, route as routes_table.c names it, roles allowed, case): the method
+    # `case_<case>` prepares what one request needs (a device to retire, a pinned
+    # device to release...) before the store is observed, and returns a Case.
     ROUTES = [
-        ("POST", "/devices", "{}", "application/json", ENROLL, 400),
-        ("GET", "/devices?limit=1", None, None, ALL, 200),
-        ("POST", "/devices/import", "", NDJSON, ENROLL, 200),
-        ("GET", "/devices/NO-SUCH-SERIAL", None, None, ALL, 404),
-        ("DELETE", "/devices/NO-SUCH-SERIAL", None, None, ADMIN, 404),
-        ("POST", "/devices/NO-SUCH-SERIAL/release", None, None, ADMIN, 404),
-        ("PUT", "/devices/NO-SUCH-SERIAL/owner", "{}", "application/json", ADMIN, 400),
-        ("POST", "/owners", "{}", "application/json", ADMIN, 400),
-        ("POST", "/registrars/blocked", "{}", "application/json", ADMIN, 400),
-        ("DELETE", "/registrars/blocked/" + ZERO_SHA, None, None, ADMIN, 404),
-        ("GET", "/audit?limit=1", None, None, AUDIT, 200),
-        ("GET", "/key", None, None, ALL, 200),
+        ("GET", "/metrics", AUDIT, "metrics"),
+        ("GET", "/status", AUDIT, "status"),
+        ("POST", "/admin/v1/devices", ENROLL, "enroll"),
+        ("GET", "/admin/v1/devices", ALL, "list"),
+        ("POST", "/admin/v1/devices/import", ENROLL, "import"),
+        ("GET", "/admin/v1/devices/*", ALL, "show"),
+        ("DELETE", "/admin/v1/devices/*", ADMIN, "retire"),
+        ("POST", "/admin/v1/devices/*/release", ADMIN, "release"),
+        ("PUT", "/admin/v1/devices/*/owner", ADMIN, "assign"),
+        ("POST", "/admin/v1/owners", ADMIN, "owner"),
+        ("POST", "/admin/v1/products", ADMIN, "product_add"),
+        ("GET", "/admin/v1/products", ALL, "product_list"),
+        ("GET", "/admin/v1/products/*", ALL, "product_show"),
+        ("PUT", "/admin/v1/products/*", ADMIN, "product_set"),
+        ("POST", "/admin/v1/registrars/blocked", ADMIN, "block"),
+        ("DELETE", "/admin/v1/registrars/blocked/*", ADMIN, "unblock"),
+        ("GET", "/admin/v1/audit", AUDIT, "audit"),
+        ("GET", "/admin/v1/key", ALL, "key"),
     ]
 
+    # One request: its path (from the listener's root), JSON body (or bytes with
+    # ctype), the status when allowed, the tables an allowed request changes, the
+    # audit entries it writes as [(event, serial)], and check(answer body, new audit
+    # entries) for the rest.
+    Case = collections.namedtuple("Case", "path body ctype status tables events check",
+                                  defaults=(None, None, 200, (), (), None))
+
+    def test_routes_are_those_of_the_route_table(self):
+        """The matrix names every admin route that needs a token, with its roles, as
+        masa/api/routes_table.c declares them: a route added there without a row here
+        fails."""
+        with open(os.path.join(os.environ["MASA_SRC"], "masa/api/routes_table.c")) as f:
+            src = f.read()
+        table = src[src.index("admin_routes[]"):]
+        table = table[:table.index("};")]
+        sets = {"ALL": ALL, "ENROLL": ENROLL, "AUDIT": AUDIT, "ADMIN": ADMIN}
+        declared = [(m, p, sets[r]) for m, p, r in re.findall(
+            r'\{ "([A-Z]+)", "([^"]+)", \w+, (ALL|ENROLL|AUDIT|ADMIN) \}', table)]
+        self.assertEqual(len(declared), len(re.findall(r"\{ \"", table)) - 2)  # + health, ready
+        self.assertEqual(declared, [(m, p, roles) for m, p, roles, _c in self.ROUTES])
+
     def test_roles_matrix(self):
-        """Every route x role: its status when allowed, else 403 (never 429); no writes."""
-        before = (self.devices_table(), self.audit_seq())
-        for method, path, body, ctype, allowed, status in self.ROUTES:
-            for role in ROLES:
-                with self.subTest(route="%s %s" % (method, path), role=role):
-                    resp = self.api(method, path, body, role=role, ctype=ctype)
-                    if role in allowed:
-                        self.assertEqual(resp[0], status, resp[2])
-                    else:
-                        self.assertApiError(resp, 403, FORBIDDEN)
-        self.assertEqual((self.devices_table(), self.audit_seq()), before)
+        """Every route x role: denied, 403 with the sentence, every table and the audit
+        trail unchanged; allowed, the action done (on the target the denied roles could
+        not touch, then on a fresh one for each further role) and its effect checked."""
+        for method, route, allowed, case in self.ROUTES:
+            name = "%s %s" % (method, route)
+            c = getattr(self, "case_" + case)()
+            before, seq = self.snapshot(), self.audit_seq()
+            denied = [r for r in ROLES if r not in allowed]
+            for role in denied:
+                with self.subTest(route=name, role=role):
+                    self.assertApiError(self.send(method, c, role), 403, FORBIDDEN)
+            if denied:
+                with self.subTest(route=name, roles=denied):
+                    self.assertEqual((self.snapshot(), self.audit_seq()), (before, seq))
+            for n, role in enumerate(r for r in ROLES if r in allowed):
+                if n:
+                    c = getattr(self, "case_" + case)()
+                    before, seq = self.snapshot(), self.audit_seq()
+                with self.subTest(route=name, role=role):
+                    self.assertDone(c, self.send(method, c, role), role, before, seq)
+
+    def send(self, method, c, role):
+        """Case c's request with role's token."""
+        body, ctype = c.body, c.ctype
+        if isinstance(body, (dict, list)):
+            body, ctype = json.dumps(body).encode(), "application/json"
+        headers = {"Authorization": "Bearer " + self.tokens[role]}
+        if ctype:
+            headers["Content-Type"] = ctype
+        return self.http(self.server.admin_port, method, c.path, body, headers)
+
+    def assertDone(self, c, resp, role, before, seq):
+        """Case c's status, exactly its tables changed, its audit entries with source
+        token:<role's id>, and its own check."""
+        self.assertEqual(resp[0], c.status, resp[2])
+        self.assertCommonHeaders(resp[1])
+        after = self.snapshot()
+        self.assertEqual({t for t in after if after[t] != before.get(t)}, set(c.tables))
+        source = "token:" + token_id(self.tokens[role])
+        self.assertEqual([r[1:4] for r in self.audit_rows(seq)],
+                         [(ev, serial, source) for ev, serial in c.events])
+        if c.check:
+            c.check(resp[2], self.audit_entries(seq))
+
+    # ---- the cases: one per route ------------------------------------------------------
+
+    def cli_device(self, serial):
+        return json.loads(self.cli("device", "show", "--json", serial).stdout)
+
+    def enrolled(self):
+        return self.add(role="admin")[0].serial
+
+    def case_metrics(self):
+        def check(body, _entries):
+            text = body.decode()
+            self.assertRegex(text, r'(?m)^masa_build_info\{version="[^"]+"\} 1$')
+            self.assertRegex(text, r'(?m)^masa_ready 1$')
+        return self.Case("/metrics", check=check)
+
+    def case_status(self):
+        def check(body, _entries):
+            doc = json.loads(body)
+            self.assertIn("history", doc)
+            self.assertRegex(doc["now"], r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+        return self.Case("/status?format=json", check=check)
+
+    def case_enroll(self):
+        key, serial = brski.new_key("es256"), new_serial("ROLE")
+
+        def check(body, _entries):
+            self.assertEqual(json.loads(body)["serial-number"], serial)
+            self.assertEqual(self.cli_device(serial)["public-key-sha256"], spki_sha256(key))
+        return self.Case(V1 + "/devices", {"serial-number": serial,
+                                           "public-key": pem_public(key)},
+                         status=201, tables=("devices",),
+                         events=[("device.enrolled", serial)], check=check)
+
+    def case_list(self):
+        self.enrolled()
+
+        def check(body, _entries):
+            doc = json.loads(body)
+            self.assertEqual([d["serial-number"] for d in doc["devices"]],
+                             [d["serial-number"] for d in self.devices_table()])
+            self.assertIsNone(doc["next"])
+        return self.Case(V1 + "/devices?limit=1000", check=check)
+
+    def case_import(self):
+        keys = {new_serial("IMP"): brski.new_key("es256") for _ in range(2)}
+
+        def check(body, _entries):
+            report = json.loads(body)
+            self.assertEqual((report["accepted"], report["unchanged"], report["rejected"]),
+                             (2, 0, []))
+            for serial, key in keys.items():
+                self.assertEqual(self.cli_device(serial)["public-key-sha256"], spki_sha256(key))
+        return self.Case(V1 + "/devices/import",
+                         ndjson({"serial-number": serial, "public-key": pem_public(key)}
+                                for serial, key in keys.items()),
+                         NDJSON, tables=("devices",),
+                         events=[("device.enrolled", serial) for serial in keys], check=check)
+
+    def case_show(self):
+        serial = self.enrolled()
+        return self.Case(V1 + "/devices/" + serial,
+                         check=lambda body, _e: self.assertEqual(json.loads(body),
+                                                             self.cli_device(serial)))
+
+    def case_retire(self):
+        serial = self.enrolled()
+        return self.Case(V1 + "/devices/" + serial, tables=("devices",),
+                         events=[("device.retired", serial)],
+                         check=lambda body, _e: self.assertTrue(self.cli_device(serial)["retired"]))
+
+    def case_release(self):
+        pledge, _doc = self.add(role="admin")
+        self.issue(pledge, self.registrar())
+        self.assertIsNotNone(self.cli_device(pledge.serial)["pinned-registrar"])
+        return self.Case(V1 + "/devices/%s/release" % pledge.serial, tables=("devices",),
+                         events=[("device.released", pledge.serial)],
+                         check=lambda body, _e: self.assertIsNone(
+                             self.cli_device(pledge.serial)["pinned-registrar"]))
+
+    def case_assign(self):
+        serial, owner = self.enrolled(), new_serial("owner")
+        self.api_json(201, "POST", "/owners", {"name": owner})
+        return self.Case(V1 + "/devices/%s/owner" % serial, {"owner": owner},
+                         tables=("devices",), events=[("owner.assigned", serial)],
+                         check=lambda body, _e: self.assertEqual(self.cli_device(serial)["owner"],
+                                                             owner))
+
+    def case_owner(self):
+        owner, reg = new_serial("owner"), self.registrar()
+
+        def check(body, entries):
+            self.assertEqual(self.store_rows("SELECT name FROM owners WHERE name = '%s'"
+                                             % owner), [(owner,)])
+            self.assertEqual(bytes(entries[1]["registrar_sha256"]).hex(), spki_sha256(reg.key))
+        return self.Case(V1 + "/owners", {"name": owner, "registrar-keys": [pem_public(reg.key)]},
+                         status=201, tables=("owners", "registrar_keys"),
+                         events=[("owner.added", None), ("owner.key-added", None)], check=check)
+
+    def product(self, name):
+        return json.loads(self.cli("product", "show", "--json", name).stdout)
+
+    def case_product_add(self):
+        name = new_serial("prod")
+        return self.Case(V1 + "/products", {"name": name, "nonceless": True}, status=201,
+                         tables=("products",), events=[("product.added", None)],
+                         check=lambda body, _e: self.assertEqual(
+                             (self.product(name)["name"], self.product(name)["nonceless"]),
+                             (name, True)))
+
+    def case_product_list(self):
+        self.add_products(new_serial("prod"))
+
+        def check(body, _entries):
+            names = [p["name"] for p in json.loads(body)["products"]]
+            listed = [json.loads(l)["name"] for l in
+                      self.cli("product", "list", "--json").stdout.splitlines()]
+            self.assertEqual(names, listed)
+            self.assertTrue(names)
+        return self.Case(V1 + "/products", check=check)
+
+    def case_product_show(self):
+        name = new_serial("prod")
+        self.add_products(name)
+        return self.Case(V1 + "/products/" + name,
+                         check=lambda body, _e: self.assertEqual(json.loads(body),
+                                                                 self.product(name)))
+
+    def case_product_set(self):
+        name = new_serial("prod")
+        self.add_products(name)
+        return self.Case(V1 + "/products/" + name, {"nonceless": True}, tables=("products",),
+                         events=[("product.changed", None)],
+                         check=lambda body, _e: self.assertTrue(self.product(name)["nonceless"]))
+
+    def blocked(self, sha, blocked):
+        """check(): the answer names the key and its state, and so does the audit entry."""
+        def check(body, entries):
+            self.assertEqual(json.loads(body), {"sha256": sha, "blocked": blocked})
+            self.assertEqual(bytes(entries[0]["registrar_sha256"]).hex(), sha)
+        return check
+
+    def case_block(self):
+        sha = spki_sha256(self.registrar().key)
+        return self.Case(V1 + "/registrars/blocked", {"sha256": sha, "reason": "roles"},
+                         status=201, tables=("blocked_registrars",),
+                         events=[("registrar.blocked", None)], check=self.blocked(sha, True))
+
+    def case_unblock(self):
+        sha = spki_sha256(self.registrar().key)
+        self.api_json(201, "POST", "/registrars/blocked", {"sha256": sha})
+        return self.Case(V1 + "/registrars/blocked/" + sha, tables=("blocked_registrars",),
+                         events=[("registrar.unblocked", None)], check=self.blocked(sha, False))
+
+    def case_audit(self):
+        self.enrolled()
+
+        def check(body, _entries):
+            export = self.cli("audit", "export", "--format", "jsonl").stdout
+            self.assertEqual(body.decode(), export)
+            self.assertTrue(export)
+        return self.Case(V1 + "/audit", check=check)
+
+    def case_key(self):
+        shown = self.cli("key", "show").stdout.encode()
+        return self.Case(V1 + "/key", check=lambda body, _e: self.assertEqual(body, shown))
 
     def test_unknown_paths_and_methods(self):
         """Unknown admin paths 404, wrong methods 405 + Allow; health needs no token."""
@@ -1122,6 +1352,30 @@ class Lifecycle(AdminCase):
         for bad in ("0", "1001", "-1", "x", ""):
             with self.subTest(limit=bad):
                 self.assertApiError(self.api("GET", "/devices?limit=" + bad), 400, MALFORMED)
+
+    def test_default_page_is_100(self):
+        """No `limit`: exactly 100 devices by serial and `next` naming the 100th; the
+        next page holds the rest. 101 and 102 devices (one import), so a default of 101
+        or more, or a missing cursor, fails."""
+        key = pem_public(brski.new_key("es256"))
+        serials = ["PG-%03d" % i for i in range(102)]
+        report = self.api_json(200, "POST", "/devices/import",
+                               ndjson({"serial-number": s, "public-key": key}
+                                      for s in serials), role="factory", ctype=NDJSON)
+        self.assertEqual((report["accepted"], report["rejected-count"]), (102, 0))
+        first = self.api_json(200, "GET", "/devices", role="auditor")
+        self.assertEqual([d["serial-number"] for d in first["devices"]], serials[:100])
+        self.assertEqual(first["next"], serials[99])
+        rest = self.api_json(200, "GET", "/devices?after=" + first["next"], role="auditor")
+        self.assertEqual(([d["serial-number"] for d in rest["devices"]], rest["next"]),
+                         (serials[100:], None))
+        # A full page names its last serial as `next` (the list does not look ahead):
+        # the page after it is empty, with no `next`.
+        whole = self.api_json(200, "GET", "/devices?limit=102", role="auditor")
+        self.assertEqual(([d["serial-number"] for d in whole["devices"]], whole["next"]),
+                         (serials, serials[-1]))
+        self.assertEqual(self.api_json(200, "GET", "/devices?after=" + serials[-1]),
+                         {"devices": [], "next": None})
 
     def test_cli_shows_what_the_api_shows(self):
         """masa device show and list --json print the same device JSON as the API."""

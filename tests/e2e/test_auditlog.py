@@ -20,7 +20,7 @@ import brski
 import vtest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from masatest import BACKEND, MASA_BIN, run, sqlite_only, tls_context
+from masatest import BACKEND, MASA_BIN, request, run, sqlite_only, tls_context
 
 VOUCHER = "/.well-known/brski/requestvoucher"
 AUDITLOG = "/.well-known/brski/requestauditlog"
@@ -206,6 +206,53 @@ class TestRegistrarAuditLog(AuditLogCase):
         text = json.dumps(doc)
         self.assertNotIn("127.0.0.1", text)
         self.assertNotIn(self.inst.token.split(".")[0], text)
+
+    @sqlite_only("gives the rows distinctive ids with SQL")
+    def test_no_address_token_or_internal_id_in_the_answer(self):
+        """README: no address, token or internal id appears in the answer. Vouchers asked
+        from distinctive loopback addresses (127.83.61.x: the address and its stored
+        /24), API tokens of every role, and row ids made distinctive (device, registrar
+        key and voucher ids rewritten with SQL, every reference with them); the whole
+        answer is searched for each."""
+        tokens = [self.inst.token] + [
+            self.cli("token", "create", "--role", role, "--name", "log-" + role).stdout.strip()
+            for role in ("factory", "auditor")]
+        c = sqlite3.connect(self.inst.path("masa.db"))
+        with c:
+            c.execute("UPDATE devices SET id = 48151623 WHERE serial = 'SN1'")
+        regs = [self.registrar("a"), self.registrar("b")]
+        for n, reg in enumerate(regs):
+            st, _h, out = request(self.inst, self.server.port, "POST", VOUCHER,
+                                        self.rvr(reg), {"Content-Type": vtest.COSE},
+                                        source="127.83.61.%d" % (47 + n))
+            self.assertEqual(st, 200, out)
+            self.cli("device", "release", "SN1")
+        with c:
+            for sql in ("UPDATE vouchers SET id = id + 90817260, registrar_id = registrar_id"
+                        " + 61728390", "UPDATE voucher_groups SET last_voucher_id ="
+                        " last_voucher_id + 90817260", "UPDATE registrar_keys SET id = id +"
+                        " 61728390", "UPDATE devices SET pinned_registrar_id ="
+                        " pinned_registrar_id + 61728390"):
+                c.execute(sql)
+        ids = [str(i) for (i,) in c.execute(
+            "SELECT id FROM devices UNION ALL SELECT id FROM vouchers UNION ALL"
+            " SELECT id FROM registrar_keys")]
+        nets = [n for (n,) in c.execute("SELECT first_seen_net FROM registrar_keys")]
+        c.close()
+        self.assertEqual(len(ids), 5)
+        self.assertTrue(all(len(i) == 8 for i in ids), ids)
+        self.assertEqual(nets, ["127.83.61.0/24"] * 2)
+        answers = []
+        for reg in regs:
+            st, hdr, out = self.ask(AUDITLOG, self.rvr(reg))
+            self.assertEqual(st, 200, out)
+            self.assertEqual(len(json.loads(out)["events"]), 2)  # both vouchers are in it
+            answers.append("".join("%s: %s\n" % kv for kv in hdr.items()) + out.decode())
+        for needle in ["127.83.61", "127.0.0.1", "argon2"] + ids + [
+                part for t in tokens for part in t.split(".")]:
+            with self.subTest(needle=needle):
+                for text in answers:
+                    self.assertNotIn(needle, text)
 
     def test_stranger_and_unknown_serial_get_404_and_spend_nothing(self):
         """A registrar that never held the device, and an unknown serial: 404;

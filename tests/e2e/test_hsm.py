@@ -10,6 +10,7 @@ Run:  cd tests/e2e && MASA_BIN=.../masa /usr/bin/python3 -m unittest -v test_hsm
 """
 import json
 import os
+import secrets
 import shutil
 import signal
 import sqlite3
@@ -26,7 +27,7 @@ import vtest
 from masatest import wait_for
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
-PIN = "4711"
+PIN = "pin-" + secrets.token_hex(8)    # distinctive: searched for in what masa writes
 
 
 class Token:
@@ -114,6 +115,15 @@ class WithToken(vtest.VoucherCase):
         os.environ["SOFTHSM2_CONF"] = self.token.conf    # inherited by masa serve
         super().setUp()
 
+    def assertPinNotWritten(self):
+        """README: the PIN is read from its file and never shown. Stops the server,
+        then searches all it wrote (stdout, stderr) while the token signed with it."""
+        self.assertEqual(self.server.stop(), 0)
+        written = self.server.first_line + self.server.proc.stdout.read() + \
+            "".join(self.server.stderr_lines)
+        self.assertIn('"path":"/.well-known/brski/requestvoucher"', written)
+        self.assertNotIn(PIN, written)
+
     def tearDown(self):
         super().tearDown()
         os.environ.pop("SOFTHSM2_CONF", None)
@@ -150,6 +160,7 @@ class TokenP256(TokenCase):
         r = self.registrar()
         self.start()
         self.issue(p, r)
+        self.assertPinNotWritten()
 
     def test_check_names_the_token_key(self):
         """masa check opens the key on the token and names it by its URI."""
@@ -339,6 +350,7 @@ class TokenP384(TokenCase):
         r = self.registrar()
         self.start()
         self.issue(p, r)
+        self.assertPinNotWritten()
 
 
 class TokenAway(TokenCase):
@@ -452,6 +464,7 @@ class SeveralKeys(WithToken):
         enrolled = {e[2]: e[4] for e in self.audit_events() if e[1] == "device.enrolled"}
         self.assertEqual(enrolled, {a.serial: "public-key key=p256",
                                     b.serial: "public-key key=p384", c.serial: "public-key"})
+        self.assertPinNotWritten()     # signing.pin_file's PIN
 
     def test_rotation(self):
         """A device enrolled before a new key keeps the old one; one enrolled after

@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import sqlite3
@@ -29,7 +30,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 import brski
 import masatest
 from masatest import BACKEND, Instance, Server, pg_server, request, run, sqlite_only
-from vtest import VoucherCase
+from vtest import VoucherCase, new_nonce
 
 
 def vtest_request(inst, port, rvr):
@@ -200,6 +201,93 @@ class Metrics(OpsCase):
         self.assertEqual(self.scrape(self.inst.token)[0], 200)
 
 
+class MetricsWiring(OpsCase):
+    """The counters the unit test_metrics.c checks as functions, moved end to end by
+    the real server by exact deltas: replays, the assertion labels (verified, logged,
+    proximity), the multipart answer, and the auth throttle's 429s. (A busy store's
+    masa_store_errors_total{kind="busy"}: test_store_busy.py, +1 on each route.)"""
+
+    FAMILIES = ("masa_vouchers_issued_total", "masa_vouchers_replayed_total",
+                "masa_rate_limited_total")
+
+    def issued(self, answer, assertion):
+        return ('masa_vouchers_issued_total{format="cose",answer="%s",assertion="%s"}'
+                % (answer, assertion))
+
+    def assertDeltas(self, before, want):
+        """Every series of FAMILIES moved by want's amount (0 for those not named),
+        waiting (with a deadline) for the counts of answers still being sent."""
+        deadline = time.monotonic() + 10
+        while True:
+            after = self.metrics()
+            keys = {k for k in list(before) + list(after) if k.startswith(self.FAMILIES)}
+            got = {k: after.get(k, 0) - before.get(k, 0) for k in keys}
+            got = {k: v for k, v in got.items() if v}
+            if got == want or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(got, want)
+        self.assertTrue(set(want) <= set(after), "a series is missing from /metrics")
+
+    def throttled(self, token, source):
+        """Six requests with token from source: five 401 (counted as failures), then
+        the throttle's 429."""
+        got = [request(self.inst, self.server.admin_port, "GET", "/admin/v1/key",
+                       headers={"Authorization": "Bearer " + token}, source=source)[0]
+               for _ in range(6)]
+        self.assertEqual(got, [401] * 5 + [429])
+
+    def test_replay_logged_multipart_and_throttle(self):
+        """open mode, PVR optional: a proximity voucher and its byte-identical retry,
+        a nonced request without PVR (logged), a multipart answer; an unknown token id
+        and a known id with wrong secrets, each throttled once."""
+        self.inst.edit_config(policy={"mode": "open", "require_pvr": False})
+        self.server = self.serve()
+        auditor = self.token("auditor")
+        before = self.metrics()
+        reg = self.registrar()
+        pledge = self.enroll()
+        _leaves, rvr, body = self.issue(pledge, reg)
+        st, _h, again = self.post(rvr)
+        self.assertEqual((st, again), (200, body))          # the stored voucher, again
+        logged = self.enroll()
+        nonce = new_nonce()
+        self.assertVoucher(self.post(reg.rvr(logged.serial, nonce, None)), logged.serial,
+                           nonce, reg, assertion=1)
+        mp = self.enroll()
+        rvr, nonce = self.make_request(mp, reg)
+        st, hdr, out = self.post(rvr, accept="multipart/related")
+        self.assertEqual(st, 200, out)
+        parts = brski.parse_multipart(hdr["content-type"], out)
+        leaves = brski.parse_voucher(parts[0][1], self.masa_key())
+        self.assertEqual((leaves["serial-number"], leaves["nonce"]), (mp.serial, nonce))
+        self.throttled(secrets.token_hex(8) + "." + secrets.token_urlsafe(32), "127.0.0.9")
+        self.throttled(auditor.split(".")[0] + "." + secrets.token_urlsafe(32), "127.0.0.10")
+        self.assertDeltas(before, {
+            self.issued("plain", "proximity"): 1, self.issued("plain", "logged"): 1,
+            self.issued("multipart", "proximity"): 1,
+            'masa_vouchers_replayed_total{format="cose"}': 1,
+            'masa_rate_limited_total{reason="auth_throttle"}': 2})
+
+    def test_verified_and_voucher_bucket(self):
+        """owner mode, PVR optional: the owner's nonced request without PVR (verified),
+        then its bucket of one empty (429, voucher_bucket)."""
+        pledge, reg = self.enroll(), self.registrar()
+        self.cli("owner", "add", "acme", "--registrar-key", self.public_pem_file(reg.key))
+        self.cli("owner", "assign", "acme", pledge.serial)
+        self.inst.edit_config(policy={"mode": "owner", "require_pvr": False,
+                                      "bucket_capacity": 1})
+        self.server = self.serve()
+        before = self.metrics()
+        nonce = new_nonce()
+        self.assertVoucher(self.post(reg.rvr(pledge.serial, nonce, None)), pledge.serial,
+                           nonce, reg, assertion=0)
+        self.assertEqual(self.post(reg.rvr(pledge.serial, new_nonce(), None))[0], 429)
+        self.assertDeltas(before, {
+            self.issued("plain", "verified"): 1,
+            'masa_rate_limited_total{reason="voucher_bucket"}': 1})
+
+
 class Reload(OpsCase):
     def prepare(self):
         self.server = self.serve(admin=False)
@@ -356,6 +444,98 @@ class ProcessHygiene(OpsCase):
         for secret in (p.serial, "127.0.0.1", "127.0.0.7", token.split(".")[0],
                        token.split(".")[1]):
             self.assertNotIn(secret, text)
+
+
+def pem_body_lines(path):
+    """The base64 lines of a PEM file (its key material), without the armour."""
+    with open(path) as f:
+        return [l for l in f.read().splitlines() if l and not l.startswith("-----")]
+
+
+class Logs(OpsCase):
+    """README: the request log and service events never carry a body, a token or a key.
+    A server (with a PIN file configured) gets requests with right and wrong bearer
+    tokens and bodies carrying distinctive markers; then everything it wrote (stdout,
+    stderr; it writes no log file) is searched for each."""
+
+    def prepare(self):
+        self.pin = "PIN" + secrets.token_hex(12)
+        pin_file = self.write(self.pin.encode(), ".pin")
+        os.chmod(pin_file, 0o600)
+        self.inst.edit_config(signing={"pin_file": pin_file})
+        self.server = self.serve()
+
+    def admin_call(self, method, path, token, body=None, ctype=None):
+        h = {"Authorization": "Bearer " + token}
+        if ctype:
+            h["Content-Type"] = ctype
+        return request(self.inst, self.server.admin_port, method, path, body, h)
+
+    def test_no_body_token_or_key_in_the_logs(self):
+        mark = "MK" + secrets.token_hex(7)      # 16 ASCII characters: a valid nonce
+        admin, factory, auditor = self.inst.token, self.token("factory"), self.token("auditor")
+        wrong = [admin.split(".")[0] + "." + secrets.token_urlsafe(32),
+                 secrets.token_hex(8) + "." + secrets.token_urlsafe(32)]
+        pledge, reg = self.enroll(), self.registrar(cn="CN" + mark)
+        dev_key = brski.new_key("es256")
+        dev_pem = dev_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        imp_pem = brski.new_key("es256").public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        sent = []   # (status wanted, (status, headers, body), path logged)
+
+        def admin_req(want, method, path, token, body=None, ctype=None):
+            sent.append((want, self.admin_call(method, path, token, body, ctype),
+                         path.split("?")[0]))
+
+        rvr, _ = self.make_request(pledge, reg, nonce=mark.encode())
+        sent.append((200, self.post(rvr), "/.well-known/brski/requestvoucher"))
+        sent.append((200, self.post(rvr), "/.well-known/brski/requestvoucher"))  # replay
+        admin_req(201, "POST", "/admin/v1/devices", factory, json.dumps(
+            {"serial-number": "SN-LOG-1", "public-key": dev_pem}).encode(), "application/json")
+        admin_req(400, "POST", "/admin/v1/devices", admin, json.dumps(
+            {"serial-number": "SN-LOG-2", "public-key": "BODY" + mark}).encode(),
+            "application/json")
+        admin_req(200, "POST", "/admin/v1/devices/import", admin,
+                  (json.dumps({"serial-number": "SN-LOG-3", "public-key": imp_pem}) + "\n" +
+                   json.dumps({"serial-number": "SN-LOG-4", "public-key": "IMP" + mark}) +
+                   "\n").encode(), "application/x-ndjson")
+        for token in wrong:
+            admin_req(401, "GET", "/admin/v1/devices", token)
+        admin_req(403, "DELETE", "/admin/v1/devices/SN-LOG-1", factory)
+        admin_req(200, "GET", "/admin/v1/key", auditor)
+        admin_req(200, "GET", "/metrics?token=" + admin, auditor)
+        self.assertEqual([(w, r[0]) for w, r, _p in sent], [(w, w) for w, _r, _p in sent])
+        # Every request has its line, with the path and status (so the logs searched
+        # below are the ones that saw the requests).
+        for want, (_st, hdr, _b), path in sent:
+            rec = self.wait_log(lambda r: r.get("rid") == hdr["x-request-id"],
+                                "for request %s" % hdr["x-request-id"])
+            self.assertEqual((rec["path"], rec["status"]), (path, want))
+        self.assertEqual(self.server.stop(), 0)
+        written = self.server.first_line + "\n" + self.server.proc.stdout.read() + \
+            "".join(self.server.stderr_lines)
+        self.assertTrue(written.startswith("listening on "), written[:200])
+        for n in range(len(sent)):
+            self.assertIn(sent[n][1][1]["x-request-id"], written)
+        secrets_ = {"marker": mark, "PIN": self.pin, "private key": "PRIVATE KEY"}
+        for name, token in (("admin", admin), ("factory", factory), ("auditor", auditor),
+                            ("wrong 1", wrong[0]), ("wrong 2", wrong[1])):
+            secrets_["%s token" % name] = token
+            secrets_["%s secret" % name] = token.split(".")[1]
+        for name, pem in (("enrolled key", dev_pem), ("imported key", imp_pem)):
+            secrets_[name] = "".join(l for l in pem.splitlines() if not l.startswith("-"))[24:64]
+        for f in ("signing.key", "tls.key"):
+            for n, line in enumerate(pem_body_lines(self.inst.path(f))):
+                secrets_["%s line %d" % (f, n)] = line
+            with open(self.inst.path(f), "rb") as fh:
+                scalar = serialization.load_pem_private_key(fh.read(), None) \
+                    .private_numbers().private_value
+            secrets_["%s scalar" % f] = "%064x" % scalar
+        for name, needle in secrets_.items():
+            with self.subTest(name):
+                self.assertGreaterEqual(len(needle), 11)
+                self.assertNotIn(needle, written)
 
 
 @sqlite_only("masa db backup copies the SQLite file (PostgreSQL: BackupPostgreSQL)")

@@ -450,7 +450,13 @@ class VoucherCase(InstanceTest):
             " current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN"
             " ('audit', 'store_probe')"
             " ORDER BY table_name")
-        return {t: self.pg_rows('SELECT t::text FROM "%s" t ORDER BY 1' % t) for (t,) in tables}
+        # One psql for every table (a psql each cost a second a snapshot under load).
+        rows = self.pg_rows(" UNION ALL ".join("SELECT '%s', t::text FROM \"%s\" t" % (t, t)
+                                               for (t,) in tables) + " ORDER BY 1, 2")
+        snap = {t: [] for (t,) in tables}
+        for t, *row in rows:    # a row's text may itself hold psql's field separator
+            snap[t].append(("\x1f".join(row),))
+        return snap
 
     def device_count(self):
         """How many devices the store holds (SQL on either backend)."""
