@@ -22,6 +22,8 @@ hierarchy beside it, no systemd as PID 1):
   here, which the container runtime may not raise ("setrlimit RLIMIT_NOFILE: Operation not
   permitted").
 - --cgroup-manager cgroupfs, --events-backend file: no systemd, no journal.
+- --network-backend netavark: with only netavark installed, containers-common's CNI file
+  /etc/cni/net.d/87-podman-bridge.conflist would otherwise have podman try CNI plugins.
 
 A build or a run that fails makes the test fail (setUpClass raises), never skip.
 Environment: MASA_SRC (the source tree, the build context). MASA_DEBIAN_MIRROR overrides the
@@ -93,7 +95,7 @@ class Podman:
         self.base = ["podman", "--root", top + "/root", "--runroot", top + "/run",
                      "--tmpdir", top + "/libpod", "--storage-driver", "overlay",
                      "--cgroup-manager", "cgroupfs", "--events-backend", "file",
-                     "--runtime", "runc"]
+                     "--runtime", "runc", "--network-backend", "netavark"]
         self.env = dict(os.environ, TMPDIR=top + "/tmp")
         os.makedirs(top + "/tmp")
 
