@@ -18,6 +18,8 @@ test_only=(
   faketime python3-asn1crypto python3-jwcrypto
   softhsm2 opensc  # the PKCS#11 token of tests/e2e/test_hsm.py and its pkcs11-tool
   postgresql-15
+  # tests/deploy/test_container.py: the Containerfile built and run (base image by debootstrap)
+  podman runc netavark iptables debootstrap debian-archive-keyring
 )
 
 pkgs=("${runtime_build[@]}")
