@@ -155,11 +155,11 @@ class AdminCase(vtest.VoucherCase):
         self.assertEqual(self.server.stop(), 0)
         self.server = self.serve()
 
-    def http(self, port, method, path, body=None, headers=None, source=None):
+    def http(self, port, method, path, body=None, headers=None, source=None, timeout=60):
         """One verified HTTPS request, optionally from another loopback source address;
         returns (status, lower-case headers, body)."""
         conn = http.client.HTTPSConnection(
-            "127.0.0.1", port, context=tls_context(self.inst), timeout=60,
+            "127.0.0.1", port, context=tls_context(self.inst), timeout=timeout,
             source_address=(source, 0) if source else None)
         try:
             conn.request(method, path, body=body, headers=headers or {})
@@ -169,7 +169,7 @@ class AdminCase(vtest.VoucherCase):
             conn.close()
 
     def api(self, method, path, body=None, role="admin", token=None, ctype=None,
-            authorization=None, source=None):
+            authorization=None, source=None, timeout=60):
         """A request to the admin listener with role's token (or `token`, or a literal
         Authorization header; role=None sends none). A dict or list body is sent as
         JSON."""
@@ -185,7 +185,8 @@ class AdminCase(vtest.VoucherCase):
             body = body.encode()
         if ctype:
             headers["Content-Type"] = ctype
-        return self.http(self.server.admin_port, method, V1 + path, body, headers, source)
+        return self.http(self.server.admin_port, method, V1 + path, body, headers, source,
+                         timeout)
 
     def api_json(self, status, method, path, body=None, **kw):
         """api() expecting `status` with a JSON answer; returns the parsed document."""
@@ -974,9 +975,9 @@ class Import(AdminCase):
         ]
         return ndjson(lines), good, [2, 4, 6, 8, 9, 11, 12]
 
-    def import_(self, body, ctype=NDJSON, query="", status=200, role="factory"):
+    def import_(self, body, ctype=NDJSON, query="", status=200, role="factory", timeout=60):
         return self.api_json(status, "POST", "/devices/import" + query, body, role=role,
-                             ctype=ctype)
+                             ctype=ctype, timeout=timeout)
 
     def assertReport(self, rep, accepted, unchanged, rejected_lines, committed=True):
         self.assertEqual(set(rep), {"accepted", "unchanged", "rejected", "rejected-count",
@@ -1040,7 +1041,13 @@ class Import(AdminCase):
                       for i in range(40000))
         reports = []
         base = self.device_count()
-        importer = threading.Thread(target=lambda: reports.append(self.import_(body)))
+
+        def run_import():       # its answer, or what went wrong, for the main thread
+            try:
+                reports.append(self.import_(body, timeout=600))
+            except BaseException as e:
+                reports.append(e)
+        importer = threading.Thread(target=run_import)
         importer.start()
         during, seen = 0, set()     # vouchers answered, device counts read, mid-import
         try:
@@ -1052,7 +1059,9 @@ class Import(AdminCase):
                 if importer.is_alive():     # asked for and answered within the import
                     during += 1
         finally:
-            importer.join(120)
+            importer.join(600)  # the import's own bound: 40,000 records on a loaded machine
+        self.assertFalse(importer.is_alive(), "the import did not end within 600 s")
+        self.assertIsInstance(reports[0], dict, "the import failed: %r" % reports[0])
         self.assertEqual(reports[0]["accepted"], 40000)
         self.assertEqual(during, 3, "vouchers waited for the import to end")
         self.assertTrue(any(0 < n < 40000 for n in seen), "no partial import seen: %s" % seen)
