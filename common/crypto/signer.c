@@ -126,11 +126,14 @@ masa_signer_cms_sign(struct masa_signer *s, struct masa_bytes content, const cha
     const struct masa_bytes *chain, size_t nchain, struct masa_buf *out)
 {
 	EVP_PKEY *k = s->ops->pkey != NULL ? s->ops->pkey(s->impl) : NULL;
-	enum masa_err rc = MASA_E_KEY;
+	enum masa_err rc = s->ops->pkey != NULL ? MASA_E_KEY_UNAVAILABLE : MASA_E_KEY;
 
 	if (k != NULL)
 		rc = masa_signer_cms_with(k, s->alg, content, econtent_oid, chain, nchain, out);
-	EVP_PKEY_free(k);
+	if (k != NULL && s->ops->pkey_put != NULL)
+		rc = s->ops->pkey_put(s->impl, k, rc);
+	else
+		EVP_PKEY_free(k);
 	atomic_fetch_add_explicit(&s->signatures, 1, memory_order_relaxed);
 	if (rc != MASA_OK)
 		atomic_fetch_add_explicit(&s->failures, 1, memory_order_relaxed);

@@ -35,8 +35,10 @@
  *     EVP_PKEY, which OpenSSL allows concurrently. An implementation may
  *     block (a token takes milliseconds), so a caller that must not block
  *     signs off its event loop. The token implementation holds a read lock
- *     per signature, so that a key reopened after its token went away is
- *     swapped safely; masa_signer_ready may block as signing does.
+ *     per signature (a CMS one included), so that its module can be
+ *     re-initialised safely after its token went away (at most once a
+ *     second, by a signature or masa_signer_ready, which may block as
+ *     signing does).
  */
 #ifndef MASA_SIGNER_H
 #define MASA_SIGNER_H
@@ -108,8 +110,10 @@ MASA_NODISCARD enum masa_err masa_signer_sign(struct masa_signer *s, struct masa
  * names the key by subjectKeyIdentifier and no certificate is sent (a
  * pledge with only its key, masa client). Appends the DER
  * to out. OpenSSL's CMS API with the implementation's key (signer_impl.h
- * ops->pkey): MASA_E_KEY for an implementation without one, MASA_E_CRYPTO
- * otherwise. Counts as one signature. Any thread, as masa_signer_sign. */
+ * ops->pkey): MASA_E_KEY for an implementation without one,
+ * MASA_E_KEY_UNAVAILABLE when its key cannot be used now (a token that
+ * went away), MASA_E_CRYPTO otherwise. Counts as one signature. Any
+ * thread, as masa_signer_sign. */
 MASA_NODISCARD enum masa_err masa_signer_cms_sign(struct masa_signer *s, struct masa_bytes content,
     const char *econtent_oid, const struct masa_bytes *chain, size_t nchain, struct masa_buf *out);
 

@@ -49,6 +49,13 @@ struct masa_signer_ops {
 	 * the token. NULL (or no op): the implementation cannot, and
 	 * masa_signer_cms_sign fails with MASA_E_KEY. Thread-safe as sign. */
 	EVP_PKEY *(*pkey)(void *impl);
+	/* Optional: gives back a key that pkey returned, once the operation
+	 * with it is over, for an implementation that must know when its key
+	 * is no longer in use (a token's module is re-initialised only then).
+	 * rc is the operation's result; returns the one to report (a token
+	 * says MASA_E_KEY_UNAVAILABLE for a failure). No op: the caller frees
+	 * the key and reports rc. */
+	enum masa_err (*pkey_put)(void *impl, EVP_PKEY *key, enum masa_err rc);
 	/* Optional: 1 if the key can sign now, else 0, for /readyz. A key
 	 * that can go away (a token) proves it with a test signature, and
 	 * reconnects if it had gone; may block as sign does. No op: always 1

@@ -16,12 +16,21 @@
  * (pin-value=) is refused. Nothing ever prompts.
  *
  * A token that goes away makes sign fail (MASA_E_KEY_UNAVAILABLE) and
- * /readyz (ops->ready, a test signature) answer 503; the next call after
- * that opens the key anew from its URI, swapping the EVP_PKEY under a
- * write lock that every signature holds for reading. With libp11 0.4.12
- * and SoftHSM2 that second open fails ("no such key") even once the token
- * answers again, so service comes back only with a restart of masa serve
- * (README: PKCS#11 keys).
+ * /readyz (ops->ready, a test signature) answer 503. Service comes back by
+ * re-initialising the whole module (recover): under the write side of
+ * module_lock, which every signature (raw or CMS) holds for reading, every
+ * EVP_PKEY taken from the engine is freed (each holds a libp11 object whose
+ * slot and module are released next), ENGINE_finish makes libp11 release
+ * its slots and C_Finalize the module (and unload it), ENGINE_init readies
+ * the same engine again, and each key is opened anew from its URI, which
+ * loads the module and C_Initializes it afresh (SoftHSM2 then reads its
+ * token directory again). Merely opening the key again through the live
+ * module does not work: SoftHSM2 keeps a vanished token invalid until it is
+ * finalised ("no such key"), and libp11 0.4.12's RE_ENUMERATE crashed. A
+ * re-initialisation is tried at most once per P11_RETRY_MS, from whichever
+ * signature or /readyz probe comes first, so a token that stays away does
+ * not cost one per request. Keys of other tokens on the same module pause
+ * for the few milliseconds it takes.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
@@ -34,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -49,24 +59,39 @@
 #define PIN_FILE_MAX 256
 #define URI_MAX 1024
 #define P11_PATH_MAX 1024	/* a PIN file or module path (masa_limits.h: MASA_PATH_MAX) */
+#define P11_RETRY_MS 1000	/* the least time between two re-initialisations */
 
 struct p11_key {
 	enum masa_alg alg;
-	pthread_rwlock_t lock;		/* key swaps (write) against signatures (read) */
-	EVP_PKEY *key;			/* NULL while the token is away */
+	EVP_PKEY *key;			/* from the engine; NULL while unavailable (module_lock) */
 	EVP_PKEY *pub;			/* its public half as a plain key (the first one opened) */
-	atomic_int broken;		/* a signature failed: open again before the next */
+	struct p11_key *next;		/* every open key, in p11_keys (module_lock) */
 	char pin_path[P11_PATH_MAX];	/* "" when the token needs no login */
 	char uri[URI_MAX];		/* as given, pin-source included; never a PIN */
 	char engine_uri[URI_MAX];	/* without pin-source (read here, not by libp11) */
 };
 
 /* The engine, its module and the lock around what it keeps globally (the
- * PIN of the next login). Set up on first use, kept until exit. */
+ * PIN of the next login). Set up on first use; its structural reference is
+ * kept until exit, its functional one (engine_live) is dropped and taken
+ * again by recover. */
 static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
 static ENGINE *engine;
+static int engine_live;
 static char engine_module[P11_PATH_MAX];
 static UI_METHOD *no_prompt;
+
+/* Read by every use of a key taken from the engine (a signature, a CMS
+ * message), written to change any key or the module (open, recover,
+ * free). Prefers writers, so that a stream of signatures cannot hold a
+ * recovery off; so no thread may take its read side twice. */
+static pthread_rwlock_t module_lock;
+static pthread_once_t module_lock_once = PTHREAD_ONCE_INIT;
+static struct p11_key *p11_keys;
+/* A signature failed or a key is not open: recover before the next. */
+static atomic_int module_broken;
+/* CLOCK_MONOTONIC milliseconds of the last recovery (0: none yet). */
+static atomic_llong last_recovery;
 
 /* A UI reader that answers nothing: libp11 asks for a PIN through the UI
  * when it has none, and a daemon must fail instead of reading a tty. */
@@ -120,8 +145,8 @@ engine_for(const char *module, struct masa_diag *diag)
 		ENGINE_free(e);
 		return MASA_E_KEY;
 	}
-	ENGINE_free(e);		/* the functional reference from ENGINE_init stays */
-	engine = e;
+	engine = e;		/* both references stay: recover cycles the functional one */
+	engine_live = 1;
 	memcpy(engine_module, module, strlen(module) + 1);
 	return MASA_OK;
 }
@@ -249,8 +274,9 @@ public_copy(EVP_PKEY *key, EVP_PKEY **out)
 	return *out != NULL ? MASA_OK : MASA_E_KEY;
 }
 
-/* Opens k's key on its token into k->key (logging in with its PIN).
- * Called with the write lock held, or before k is shared. */
+/* Opens k's key on its token into k->key (logging in with its PIN); a
+ * key opened again must be the one opened first (k->pub). Called with
+ * module_lock held for writing. */
 static enum masa_err
 open_key(struct p11_key *k, struct masa_diag *diag)
 {
@@ -271,6 +297,16 @@ open_key(struct p11_key *k, struct masa_diag *diag)
 	/* libp11 keeps the PIN for its later logins; an empty one means none. */
 	if (ENGINE_ctrl_cmd_string(engine, "PIN", pin[0] ? pin : NULL, 0) == 1)
 		key = ENGINE_load_private_key(engine, k->engine_uri, no_prompt, NULL);
+	/* libp11 pins the engine in the key (EVP_PKEY_set1_engine: a
+	 * functional reference) and keeps the key in its slot's cache, which
+	 * only ENGINE_finish empties: with that reference ENGINE_finish never
+	 * gets to libp11's finish, so recover could never C_Finalize. The
+	 * key signs through its EC_KEY method (libp11's), not through the
+	 * engine's pkey methods (it has none), so drop it. */
+	if (key != NULL && EVP_PKEY_set1_engine(key, NULL) != 1) {
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
 	pthread_mutex_unlock(&engine_lock);
 	OPENSSL_cleanse(pin, sizeof pin);
 	if (key == NULL && pin_refused())
@@ -285,27 +321,78 @@ open_key(struct p11_key *k, struct masa_diag *diag)
 		EVP_PKEY_free(key);
 		return MASA_E_KEY;
 	}
+	if (EVP_PKEY_eq(key, k->pub) != 1) {
+		masa_diag_set(diag, "%s: the token now holds another key", k->uri);
+		EVP_PKEY_free(key);
+		return MASA_E_KEY;
+	}
 	EVP_PKEY_free(k->key);
 	k->key = key;
-	atomic_store(&k->broken, 0);
 	return MASA_OK;
 }
 
-/* Opens the key again after a failure: the token may have come back. */
+/* Makes module_lock (once): writer-preferring, see its comment. */
 static void
-reopen(struct p11_key *k)
+module_lock_init(void)
+{
+	pthread_rwlockattr_t a;
+
+	if (pthread_rwlockattr_init(&a) != 0 ||
+	    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP) != 0 ||
+	    pthread_rwlock_init(&module_lock, &a) != 0)
+		abort();	/* glibc fails none of these */
+	pthread_rwlockattr_destroy(&a);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Re-initialises the module and opens every key again (see the top of
+ * the file). Called with module_lock held for writing: no EVP_PKEY of the
+ * engine is in use, and none may outlive ENGINE_finish, which frees the
+ * slots and the module their libp11 objects point to. */
+static void
+reinit_locked(void)
 {
 	struct masa_diag quiet = { { 0 } };
+	struct p11_key *k;
+	int all = 1;
 
-	pthread_rwlock_wrlock(&k->lock);
-	if (atomic_load(&k->broken)) {
+	for (k = p11_keys; k != NULL; k = k->next) {
 		EVP_PKEY_free(k->key);
 		k->key = NULL;
-		if (open_key(k, &quiet) != MASA_OK)
-			atomic_store(&k->broken, 1);
 	}
-	pthread_rwlock_unlock(&k->lock);
+	pthread_mutex_lock(&engine_lock);
+	if (engine_live)
+		ENGINE_finish(engine);	/* libp11: release the slots, C_Finalize, unload */
+	engine_live = ENGINE_init(engine) == 1;
+	pthread_mutex_unlock(&engine_lock);
+	for (k = p11_keys; k != NULL; k = k->next)
+		if (!engine_live || open_key(k, &quiet) != MASA_OK)
+			all = 0;
+	atomic_store(&module_broken, !all);
 	masa_ossl_clear();
+}
+
+/* Recovers the module if a signature failed and the last try is at least
+ * P11_RETRY_MS old. Called without module_lock. */
+static void
+recover(void)
+{
+	if (!atomic_load(&module_broken) || now_ms() - atomic_load(&last_recovery) < P11_RETRY_MS)
+		return;
+	pthread_rwlock_wrlock(&module_lock);
+	if (atomic_load(&module_broken) && now_ms() - atomic_load(&last_recovery) >= P11_RETRY_MS) {
+		reinit_locked();
+		atomic_store(&last_recovery, now_ms());
+	}
+	pthread_rwlock_unlock(&module_lock);
 }
 
 static enum masa_err
@@ -314,14 +401,13 @@ p11_sign(void *impl, struct masa_bytes msg, uint8_t sig[MASA_SIG_MAX])
 	struct p11_key *k = impl;
 	enum masa_err rc = MASA_E_KEY_UNAVAILABLE;
 
-	if (atomic_load(&k->broken))
-		reopen(k);
-	pthread_rwlock_rdlock(&k->lock);
+	recover();
+	pthread_rwlock_rdlock(&module_lock);
 	if (k->key != NULL && masa_alg_sign_raw_checked(k->alg, k->key, msg, sig) == MASA_OK)
 		rc = MASA_OK;
-	pthread_rwlock_unlock(&k->lock);
+	pthread_rwlock_unlock(&module_lock);
 	if (rc != MASA_OK)
-		atomic_store(&k->broken, 1);
+		atomic_store(&module_broken, 1);
 	masa_ossl_clear();
 	return rc;
 }
@@ -353,35 +439,58 @@ p11_describe(const void *impl, char *out, size_t cap)
 static void
 p11_free(void *impl)
 {
-	struct p11_key *k = impl;
+	struct p11_key *k = impl, **p;
 
 	if (k == NULL)
 		return;
+	pthread_rwlock_wrlock(&module_lock);
+	for (p = &p11_keys; *p != NULL; p = &(*p)->next)
+		if (*p == k) {
+			*p = k->next;
+			break;
+		}
 	EVP_PKEY_free(k->key);
+	pthread_rwlock_unlock(&module_lock);
 	EVP_PKEY_free(k->pub);
-	pthread_rwlock_destroy(&k->lock);
 	free(k);
 }
 
 /* p11_ops.pkey: the engine-backed key, one more reference; NULL while the
- * token is away. CMS signs with it through the engine, on the token. */
+ * token is away. CMS signs with it through the engine, on the token. On
+ * success module_lock stays held for reading until p11_pkey_put, so that
+ * no recovery frees what the key points to while CMS uses it. */
 static EVP_PKEY *
 p11_pkey(void *impl)
 {
 	struct p11_key *k = impl;
-	EVP_PKEY *key = NULL;
 
-	if (atomic_load(&k->broken))
-		reopen(k);
-	pthread_rwlock_rdlock(&k->lock);
+	recover();
+	pthread_rwlock_rdlock(&module_lock);
 	if (k->key != NULL && EVP_PKEY_up_ref(k->key) == 1)
-		key = k->key;
-	pthread_rwlock_unlock(&k->lock);
-	return key;
+		return k->key;
+	pthread_rwlock_unlock(&module_lock);
+	atomic_store(&module_broken, 1);
+	return NULL;
 }
 
-/* p11_ops.ready: a test signature on the token (reopening the key if the
- * token had gone), verified with the key's public half. */
+/* p11_ops.pkey_put: gives back what p11_pkey returned; a failure with it
+ * is the token's (the key was proved at open), so recover before the next. */
+static enum masa_err
+p11_pkey_put(void *impl, EVP_PKEY *key, enum masa_err rc)
+{
+	(void)impl;
+	EVP_PKEY_free(key);
+	pthread_rwlock_unlock(&module_lock);
+	if (rc == MASA_OK)
+		return MASA_OK;
+	atomic_store(&module_broken, 1);
+	masa_ossl_clear();
+	return MASA_E_KEY_UNAVAILABLE;
+}
+
+/* p11_ops.ready: a test signature on the token (re-initialising the
+ * module first if a signature failed, at most once per P11_RETRY_MS),
+ * verified with the key's public half. */
 static int
 p11_ready(void *impl)
 {
@@ -403,6 +512,7 @@ static const struct masa_signer_ops p11_ops = {
 	.describe = p11_describe,
 	.free = p11_free,
 	.pkey = p11_pkey,
+	.pkey_put = p11_pkey_put,
 	.ready = p11_ready,
 };
 
@@ -458,11 +568,9 @@ masa_signer_pkcs11_open(const char *uri, enum masa_alg alg, const struct masa_ke
 	if (k == NULL)
 		return MASA_E_NOMEM;
 	k->alg = alg;
-	if (pthread_rwlock_init(&k->lock, NULL) != 0) {
-		free(k);
-		return MASA_E_NOMEM;
-	}
+	pthread_once(&module_lock_once, module_lock_init);
 	rc = parse_ref(k, uri, opts, diag);
+	pthread_rwlock_wrlock(&module_lock);
 	if (rc == MASA_OK) {
 		pthread_mutex_lock(&engine_lock);
 		rc = engine_for(opts->pkcs11_module, diag);
@@ -470,6 +578,11 @@ masa_signer_pkcs11_open(const char *uri, enum masa_alg alg, const struct masa_ke
 	}
 	if (rc == MASA_OK)
 		rc = open_key(k, diag);
+	if (rc == MASA_OK) {
+		k->next = p11_keys;
+		p11_keys = k;
+	}
+	pthread_rwlock_unlock(&module_lock);
 	masa_ossl_clear();
 	if (rc != MASA_OK) {
 		p11_free(k);
