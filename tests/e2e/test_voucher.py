@@ -865,6 +865,7 @@ class TokenBucket(vtest.VoucherCase):
             db.execute("ALTER TABLE devices DROP COLUMN signing_key")
             db.execute("DROP TABLE signing_keys")
             db.execute("DROP TABLE products")   # and what 0003_products.sql adds
+            db.execute("DROP TABLE store_probe")    # and 0006_store_probe.sql
             db.execute("PRAGMA user_version=1")
         db.close()
         self.start()
